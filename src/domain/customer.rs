@@ -1,0 +1,464 @@
+//! Customer values and the inputs of create and update, parsed from request fields.
+
+use super::ids::{CustomerId, IspId, ResellerId};
+use super::text::{self, TextRule};
+use super::{Fields, Invalid};
+use jiff::civil::Date;
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum CustomerType {
+    Individual,
+    Organisation,
+}
+
+impl CustomerType {
+    /// Accepts the spec's spellings in any case (form tools lower-case select values).
+    pub fn parse(param: &'static str, value: &str) -> Result<Self, Invalid> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "individual" => Ok(Self::Individual),
+            "organisation" | "organization" => Ok(Self::Organisation),
+            _ => Err(Invalid::new(param, "must be Individual or Organisation")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Individual => "Individual",
+            Self::Organisation => "Organisation",
+        }
+    }
+}
+
+/// A mobile number: 6 to 15 digits, optionally after a `+`. Spaces, dashes, dots and
+/// parentheses that people type are dropped, so `+91 98765-43210` is stored as `+919876543210`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Mobile(String);
+
+impl Mobile {
+    pub fn parse(param: &'static str, value: &str) -> Result<Self, Invalid> {
+        let value = value.trim();
+        let (plus, rest) = match value.strip_prefix('+') {
+            Some(rest) => ("+", rest),
+            None => ("", value),
+        };
+        let mut digits = String::with_capacity(rest.len() + 1);
+        digits.push_str(plus);
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                ' ' | '-' | '.' | '(' | ')' => {}
+                _ => return Err(Invalid::new(param, "must be 6 to 15 digits")),
+            }
+        }
+        let count = digits.len() - plus.len();
+        if !(6..=15).contains(&count) {
+            return Err(Invalid::new(param, "must be 6 to 15 digits"));
+        }
+        Ok(Self(digits))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address (RFC 5321 syntax, at most 254 characters), kept as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(param: &'static str, value: &str) -> Result<Self, Invalid> {
+        let value = value.trim();
+        let invalid = || Invalid::new(param, "must be an email address like name@example.com");
+        if value.len() > 254 || !email_address::EmailAddress::is_valid(value) {
+            return Err(invalid());
+        }
+        // The crate accepts dotless domains ("a@localhost"); a subscriber's address needs a real one.
+        let domain = value.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        if !domain.contains('.') || domain.starts_with('[') {
+            return Err(invalid());
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form that comparisons use: email matches ignore case.
+    pub fn folded(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// A postal code: 2 to 10 letters, digits, spaces or dashes (covers the world's formats).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Zipcode(String);
+
+impl Zipcode {
+    pub fn parse(param: &'static str, value: &str) -> Result<Self, Invalid> {
+        let value = value.trim();
+        let ok = (2..=10).contains(&value.len())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-');
+        if !ok {
+            return Err(Invalid::new(
+                param,
+                "must be 2 to 10 letters, digits, spaces or dashes",
+            ));
+        }
+        Ok(Self(value.to_ascii_uppercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A calendar date written `yyyy-mm-dd`, checked to exist (no 2026-02-30).
+pub fn parse_date(param: &'static str, value: &str) -> Result<Date, Invalid> {
+    let value = value.trim();
+    let shaped = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let invalid = || Invalid::new(param, "must be a real date in yyyy-mm-dd format");
+    if !shaped {
+        return Err(invalid());
+    }
+    value.parse::<Date>().map_err(|_| invalid())
+}
+
+/// Date of birth or registration: a real date, not in the future, not before 1850.
+pub fn parse_dob(param: &'static str, value: &str, today: Date) -> Result<Date, Invalid> {
+    let date = parse_date(param, value)?;
+    if date > today {
+        return Err(Invalid::new(param, "must not be in the future"));
+    }
+    if date.year() < 1850 {
+        return Err(Invalid::new(param, "must not be before 1850-01-01"));
+    }
+    Ok(date)
+}
+
+/// The fields of a customer that callers write (create sets them, update changes some).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerFields {
+    pub ctype: CustomerType,
+    pub name: String,
+    pub surname: Option<String>,
+    pub dob: Option<Date>,
+    pub mobile: Mobile,
+    pub email: Email,
+    pub uniqueid: Option<String>,
+    pub zipcode: Zipcode,
+    pub state: String,
+    pub city: String,
+    pub street: String,
+    pub notes: Option<String>,
+}
+
+impl CustomerFields {
+    /// Every required field of create, each checked; the first failure is reported.
+    pub fn parse_create(f: &impl Fields, today: Date) -> Result<Self, Invalid> {
+        Ok(Self {
+            ctype: f.parse_req("type", CustomerType::parse)?,
+            name: f.parse_req("name", text::NAME.parser())?,
+            surname: f.parse_opt("surname", text::NAME.parser())?,
+            dob: f.parse_opt("dob", |p, v| parse_dob(p, v, today))?,
+            mobile: f.parse_req("mobile", Mobile::parse)?,
+            email: f.parse_req("email", Email::parse)?,
+            uniqueid: f.parse_opt("uniqueid", text::UNIQUE_ID.parser())?,
+            zipcode: f.parse_req("zipcode", Zipcode::parse)?,
+            state: f.parse_req("state", text::PLACE.parser())?,
+            city: f.parse_req("city", text::PLACE.parser())?,
+            street: f.parse_req("street", text::STREET.parser())?,
+            notes: f.parse_opt("notes", text::NOTES.parser())?,
+        })
+    }
+}
+
+/// One field change of an update. `None` clears an optional field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Type(CustomerType),
+    Name(String),
+    Surname(Option<String>),
+    Dob(Option<Date>),
+    Mobile(Mobile),
+    Email(Email),
+    UniqueId(Option<String>),
+    Zipcode(Zipcode),
+    State(String),
+    City(String),
+    Street(String),
+    Notes(Option<String>),
+}
+
+/// What an update asks for: the fields it changes and whether to reset the portal password.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerUpdate {
+    pub customerid: CustomerId,
+    pub changes: Vec<Change>,
+    pub reset_password: bool,
+}
+
+impl CustomerUpdate {
+    /// Only the parameters present change. An empty value clears an optional field and is
+    /// refused for a required one.
+    pub fn parse(f: &impl Fields, today: Date) -> Result<Self, Invalid> {
+        let customerid = f.parse_req("customerid", CustomerId::parse)?;
+        let mut changes = Vec::new();
+
+        // Required-on-create fields: present and non-empty, or not given at all.
+        let required = |name: &'static str| -> Result<Option<&str>, Invalid> {
+            match f.get(name).map(str::trim) {
+                None => Ok(None),
+                Some("") => Err(Invalid::new(name, "must not be empty")),
+                Some(v) => Ok(Some(v)),
+            }
+        };
+        // Optional fields: an empty value clears them.
+        let optional = |name: &'static str| {
+            f.get(name)
+                .map(|v| Some(v.trim()).filter(|v| !v.is_empty()))
+        };
+        let text = |rule: TextRule, name: &'static str| -> Result<Option<String>, Invalid> {
+            required(name)?.map(|v| rule.parse(name, v)).transpose()
+        };
+        let opt_text =
+            |rule: TextRule, name: &'static str| -> Result<Option<Option<String>>, Invalid> {
+                optional(name)
+                    .map(|v| v.map(|v| rule.parse(name, v)).transpose())
+                    .transpose()
+            };
+
+        if let Some(v) = required("type")? {
+            changes.push(Change::Type(CustomerType::parse("type", v)?));
+        }
+        if let Some(v) = text(text::NAME, "name")? {
+            changes.push(Change::Name(v));
+        }
+        if let Some(v) = opt_text(text::NAME, "surname")? {
+            changes.push(Change::Surname(v));
+        }
+        if let Some(v) = optional("dob") {
+            let dob = v.map(|v| parse_dob("dob", v, today)).transpose()?;
+            changes.push(Change::Dob(dob));
+        }
+        if let Some(v) = required("mobile")? {
+            changes.push(Change::Mobile(Mobile::parse("mobile", v)?));
+        }
+        if let Some(v) = required("email")? {
+            changes.push(Change::Email(Email::parse("email", v)?));
+        }
+        if let Some(v) = opt_text(text::UNIQUE_ID, "uniqueid")? {
+            changes.push(Change::UniqueId(v));
+        }
+        if let Some(v) = required("zipcode")? {
+            changes.push(Change::Zipcode(Zipcode::parse("zipcode", v)?));
+        }
+        if let Some(v) = text(text::PLACE, "state")? {
+            changes.push(Change::State(v));
+        }
+        if let Some(v) = text(text::PLACE, "city")? {
+            changes.push(Change::City(v));
+        }
+        if let Some(v) = text(text::STREET, "street")? {
+            changes.push(Change::Street(v));
+        }
+        if let Some(v) = opt_text(text::NOTES, "notes")? {
+            changes.push(Change::Notes(v));
+        }
+
+        let reset_password = match f.optional("reset_password") {
+            None => false,
+            Some(v) if v.eq_ignore_ascii_case("y") => true,
+            Some(v) if v.eq_ignore_ascii_case("n") => false,
+            Some(_) => return Err(Invalid::new("reset_password", "must be Y or N")),
+        };
+        if changes.is_empty() && !reset_password {
+            return Err(Invalid::new(
+                "customerid",
+                "nothing to update: give at least one field to change, or reset_password=Y",
+            ));
+        }
+        Ok(Self {
+            customerid,
+            changes,
+            reset_password,
+        })
+    }
+
+    /// True when the change rewrites a key of an ISP-partitioned index (mobile, zipcode),
+    /// which needs the customer's ISP to build.
+    pub fn touches_isp_keys(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| matches!(c, Change::Mobile(_) | Change::Zipcode(_)))
+    }
+}
+
+/// A stored customer, as the list returns it. Never carries the portal password hash.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub ispid: IspId,
+    pub resellerid: ResellerId,
+    #[serde(rename = "type")]
+    pub ctype: String,
+    pub name: String,
+    pub surname: Option<String>,
+    pub dob: Option<String>,
+    pub mobile: String,
+    pub email: String,
+    pub uniqueid: Option<String>,
+    pub zipcode: String,
+    pub state: String,
+    pub city: String,
+    pub street: String,
+    pub notes: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl fmt::Display for CustomerType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn today() -> Date {
+        Date::constant(2026, 11, 27)
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn mobile_drops_separators_and_counts_digits() {
+        assert_eq!(
+            Mobile::parse("mobile", "12344444").unwrap().as_str(),
+            "12344444"
+        );
+        assert_eq!(
+            Mobile::parse("mobile", "+91 98765-43210").unwrap().as_str(),
+            "+919876543210"
+        );
+        for bad in ["12345", "1234567890123456", "12a4567", "++123456", "", "+"] {
+            let err = Mobile::parse("mobile", bad).unwrap_err();
+            assert_eq!(err.to_string(), "mobile: must be 6 to 15 digits", "{bad}");
+        }
+    }
+
+    #[test]
+    fn email_needs_a_real_domain() {
+        assert!(Email::parse("email", "abc@email.com").is_ok());
+        for bad in [
+            "abc",
+            "abc@",
+            "@x.com",
+            "a@localhost",
+            "a b@x.com",
+            "a@[127.0.0.1]",
+        ] {
+            assert!(Email::parse("email", bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Email::parse("email", "A@X.com").unwrap().folded(),
+            "a@x.com"
+        );
+    }
+
+    #[test]
+    fn dates_must_exist_and_be_shaped() {
+        assert!(parse_date("dob", "2024-02-29").is_ok());
+        for bad in [
+            "2023-02-29",
+            "2026-13-01",
+            "26-01-01",
+            "2026/01/01",
+            "20260101",
+            "2026-1-01",
+        ] {
+            assert!(parse_date("dob", bad).is_err(), "{bad}");
+        }
+        assert!(parse_dob("dob", "2026-11-28", today()).is_err());
+        assert!(parse_dob("dob", "1849-12-31", today()).is_err());
+    }
+
+    #[test]
+    fn type_accepts_any_case() {
+        assert_eq!(
+            CustomerType::parse("type", "individual"),
+            Ok(CustomerType::Individual)
+        );
+        assert_eq!(
+            CustomerType::parse("type", "Organisation"),
+            Ok(CustomerType::Organisation)
+        );
+        assert!(CustomerType::parse("type", "Company").is_err());
+    }
+
+    #[test]
+    fn create_reports_each_missing_required_field() {
+        let full = [
+            ("type", "Individual"),
+            ("name", "Some Name"),
+            ("mobile", "12344444"),
+            ("email", "abc@email.com"),
+            ("zipcode", "12345"),
+            ("state", "Goa"),
+            ("city", "Panaji"),
+            ("street", "3rd street"),
+        ];
+        assert!(CustomerFields::parse_create(&fields(&full), today()).is_ok());
+        for skip in 0..full.len() {
+            let partial: Vec<_> = full
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, p)| *p)
+                .collect();
+            let err = CustomerFields::parse_create(&fields(&partial), today()).unwrap_err();
+            assert_eq!(err, Invalid::required(full[skip].0));
+        }
+    }
+
+    #[test]
+    fn update_clears_optional_and_refuses_empty_required() {
+        let u = CustomerUpdate::parse(&fields(&[("customerid", "9"), ("surname", "")]), today())
+            .unwrap();
+        assert_eq!(u.changes, vec![Change::Surname(None)]);
+        let err = CustomerUpdate::parse(&fields(&[("customerid", "9"), ("name", " ")]), today())
+            .unwrap_err();
+        assert_eq!(err.to_string(), "name: must not be empty");
+        let err = CustomerUpdate::parse(&fields(&[("customerid", "9")]), today()).unwrap_err();
+        assert_eq!(err.param, "customerid");
+        let err = CustomerUpdate::parse(
+            &fields(&[("customerid", "9"), ("reset_password", "yes")]),
+            today(),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "reset_password: must be Y or N");
+        let u = CustomerUpdate::parse(
+            &fields(&[("customerid", "9"), ("reset_password", "Y")]),
+            today(),
+        )
+        .unwrap();
+        assert!(u.reset_password && u.changes.is_empty());
+    }
+}

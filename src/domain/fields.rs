@@ -1,0 +1,40 @@
+use super::Invalid;
+
+/// Named request parameters, however they arrived (form, multipart, JSON).
+/// The HTTP layer implements it; the domain only reads names and string values.
+pub trait Fields {
+    fn get(&self, name: &str) -> Option<&str>;
+
+    /// The value, trimmed; an empty value counts as absent (forms post empty optional fields).
+    fn optional(&self, name: &str) -> Option<&str> {
+        self.get(name).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, name: &'static str) -> Result<&str, Invalid> {
+        self.optional(name).ok_or(Invalid::required(name))
+    }
+
+    /// Parses an optional parameter with `parse`.
+    fn parse_opt<T>(
+        &self,
+        name: &'static str,
+        parse: impl FnOnce(&'static str, &str) -> Result<T, Invalid>,
+    ) -> Result<Option<T>, Invalid> {
+        self.optional(name).map(|v| parse(name, v)).transpose()
+    }
+
+    /// Parses a required parameter with `parse`.
+    fn parse_req<T>(
+        &self,
+        name: &'static str,
+        parse: impl FnOnce(&'static str, &str) -> Result<T, Invalid>,
+    ) -> Result<T, Invalid> {
+        parse(name, self.required(name)?)
+    }
+}
+
+impl Fields for std::collections::HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<&str> {
+        std::collections::HashMap::get(self, name).map(String::as_str)
+    }
+}

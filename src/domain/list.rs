@@ -1,0 +1,372 @@
+//! The list request: filters, sort and paging, parsed; and what "matches" means.
+
+use super::customer::{CustomerType, Mobile, Zipcode, parse_date};
+use super::ids::{CustomerId, IspId, ResellerId};
+use super::{Fields, Invalid};
+use crate::domain::customer::Customer;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+pub const DEFAULT_LIMIT: u32 = 10;
+pub const MAX_LIMIT: u32 = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortField {
+    Id,
+    Name,
+    Mobile,
+    Email,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+/// A `%` wildcard pattern; every other character (`_` included) is literal.
+/// Matching ignores case when built with `fold_case`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pattern {
+    /// The pattern split at `%`: one part means equality.
+    parts: Vec<String>,
+    fold_case: bool,
+}
+
+impl Pattern {
+    pub fn new(value: &str, fold_case: bool) -> Self {
+        let value = if fold_case {
+            value.to_lowercase()
+        } else {
+            value.to_owned()
+        };
+        Self {
+            parts: value.split('%').map(str::to_owned).collect(),
+            fold_case,
+        }
+    }
+
+    /// The fixed text every match starts with (`abc` for `abc%x`), folded if the pattern is.
+    pub fn prefix(&self) -> &str {
+        &self.parts[0]
+    }
+
+    pub fn is_exact(&self) -> bool {
+        self.parts.len() == 1
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        let folded;
+        let text = if self.fold_case {
+            folded = text.to_lowercase();
+            folded.as_str()
+        } else {
+            text
+        };
+        let (first, rest) = match self.parts.split_first() {
+            Some(split) => split,
+            None => return text.is_empty(),
+        };
+        let Some(last) = rest.last() else {
+            return text == first;
+        };
+        let middle = &rest[..rest.len() - 1];
+        if text.len() < first.len() + last.len()
+            || !text.starts_with(first.as_str())
+            || !text.ends_with(last.as_str())
+        {
+            return false;
+        }
+        // Greedy left-to-right placement of the middle parts is exact for a single wildcard kind.
+        let mut window = &text[first.len()..text.len() - last.len()];
+        for part in middle {
+            match window.find(part.as_str()) {
+                Some(at) => window = &window[at + part.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Inclusive bounds on `created_at`, as RFC 3339 UTC strings with second precision
+/// (which order like the instants they name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CreatedRange {
+    pub from: Option<String>,
+    pub upto: Option<String>,
+}
+
+impl CreatedRange {
+    pub fn contains(&self, created_at: &str) -> bool {
+        self.from.as_deref().is_none_or(|f| created_at >= f)
+            && self.upto.as_deref().is_none_or(|u| created_at <= u)
+    }
+}
+
+/// Formats an instant the way records store it: `2026-11-27T05:10:00Z`.
+pub fn rfc3339_seconds(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Filters {
+    pub customerid: Option<CustomerId>,
+    pub serviceid: Option<u64>,
+    pub username: Option<Pattern>,
+    pub ctype: Option<CustomerType>,
+    pub name: Option<Pattern>,
+    pub mobile: Option<Mobile>,
+    /// Lower-cased: email compares ignoring case.
+    pub email: Option<String>,
+    pub zipcode: Option<Zipcode>,
+    pub state: Option<String>,
+    pub city: Option<String>,
+    pub created: Option<CreatedRange>,
+}
+
+impl Filters {
+    /// Whether a customer passes every filter (AND). `serviceid` and `username` match a
+    /// customer's services; until customers have services they match nothing.
+    pub fn matches(&self, c: &Customer) -> bool {
+        if self.serviceid.is_some() || self.username.is_some() {
+            return false;
+        }
+        self.customerid.is_none_or(|id| id == c.id)
+            && self.ctype.is_none_or(|t| t.as_str() == c.ctype)
+            && self.name.as_ref().is_none_or(|p| p.matches(&c.name))
+            && self.mobile.as_ref().is_none_or(|m| m.as_str() == c.mobile)
+            && self
+                .email
+                .as_ref()
+                .is_none_or(|e| *e == c.email.to_lowercase())
+            && self
+                .zipcode
+                .as_ref()
+                .is_none_or(|z| z.as_str() == c.zipcode)
+            && self.state.as_ref().is_none_or(|s| *s == c.state)
+            && self.city.as_ref().is_none_or(|s| *s == c.city)
+            && self
+                .created
+                .as_ref()
+                .is_none_or(|r| r.contains(&c.created_at))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListRequest {
+    pub ispid: Option<IspId>,
+    pub resellerid: Option<ResellerId>,
+    pub filters: Filters,
+    pub sort: SortField,
+    pub order: SortOrder,
+    pub limit: u32,
+    pub offset: u32,
+    pub show_count: bool,
+}
+
+fn parse_u32_in(param: &'static str, value: &str, min: u32, max: u32) -> Result<u32, Invalid> {
+    let rule = || {
+        if max == u32::MAX {
+            Invalid::new(param, format!("must be a whole number, {min} or more"))
+        } else {
+            Invalid::new(param, format!("must be a whole number from {min} to {max}"))
+        }
+    };
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(rule());
+    }
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(rule)
+}
+
+fn one_of<T: Copy>(param: &'static str, value: &str, allowed: &[(&str, T)]) -> Result<T, Invalid> {
+    allowed
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(value.trim()))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<_> = allowed.iter().map(|(n, _)| *n).collect();
+            Invalid::new(param, format!("must be one of {}", names.join(", ")))
+        })
+}
+
+fn exact_text(param: &'static str, value: &str) -> Result<String, Invalid> {
+    if value.chars().count() > 255 {
+        return Err(Invalid::new(param, "must be at most 255 characters"));
+    }
+    Ok(value.to_owned())
+}
+
+impl ListRequest {
+    /// `tz` is the deployment's time zone, in which `created_from`/`created_upto` name whole days.
+    pub fn parse(f: &impl Fields, tz: &TimeZone) -> Result<Self, Invalid> {
+        let created_from = f.parse_opt("created_from", parse_date)?;
+        let created_upto = f.parse_opt("created_upto", parse_date)?;
+        if let (Some(from), Some(upto)) = (created_from, created_upto)
+            && upto < from
+        {
+            return Err(Invalid::new(
+                "created_upto",
+                "must not be before created_from",
+            ));
+        }
+        let day_start = |param: &'static str, d: jiff::civil::Date| {
+            d.to_zoned_datetime(tz.clone())
+                .map(|z| z.timestamp())
+                .map_err(|_| Invalid::new(param, "is outside the supported range"))
+        };
+        let created = if created_from.is_some() || created_upto.is_some() {
+            let from = created_from
+                .map(|d| day_start("created_from", d))
+                .transpose()?;
+            let upto = created_upto
+                .map(|d| {
+                    let next = d.checked_add(1.day()).map_err(|_| {
+                        Invalid::new("created_upto", "is outside the supported range")
+                    })?;
+                    let end = day_start("created_upto", next)?;
+                    end.checked_sub(1.second())
+                        .map_err(|_| Invalid::new("created_upto", "is outside the supported range"))
+                })
+                .transpose()?;
+            Some(CreatedRange {
+                from: from.map(rfc3339_seconds),
+                upto: upto.map(rfc3339_seconds),
+            })
+        } else {
+            None
+        };
+
+        let filters = Filters {
+            customerid: f.parse_opt("customerid", CustomerId::parse)?,
+            serviceid: f.parse_opt("serviceid", |p, v| {
+                parse_u32_in(p, v, 1, u32::MAX).map(u64::from)
+            })?,
+            username: f.optional("username").map(|v| Pattern::new(v, true)),
+            ctype: f.parse_opt("type", CustomerType::parse)?,
+            name: f.optional("name").map(|v| Pattern::new(v, true)),
+            mobile: f.parse_opt("mobile", Mobile::parse)?,
+            email: f.parse_opt("email", exact_text)?.map(|e| e.to_lowercase()),
+            zipcode: f.parse_opt("zipcode", Zipcode::parse)?,
+            state: f.parse_opt("state", exact_text)?,
+            city: f.parse_opt("city", exact_text)?,
+            created,
+        };
+        let sort = f
+            .parse_opt("sort_field", |p, v| {
+                one_of(
+                    p,
+                    v,
+                    &[
+                        ("id", SortField::Id),
+                        ("name", SortField::Name),
+                        ("mobile", SortField::Mobile),
+                        ("email", SortField::Email),
+                    ],
+                )
+            })?
+            .unwrap_or(SortField::Id);
+        let order = f
+            .parse_opt("sort_order", |p, v| {
+                one_of(p, v, &[("asc", SortOrder::Asc), ("desc", SortOrder::Desc)])
+            })?
+            .unwrap_or(SortOrder::Asc);
+        let show_count = f
+            .parse_opt("show_count", |p, v| {
+                one_of(p, v, &[("0", false), ("1", true)])
+            })?
+            .unwrap_or(false);
+        Ok(Self {
+            ispid: f.parse_opt("ispid", IspId::parse)?,
+            resellerid: f.parse_opt("resellerid", ResellerId::parse)?,
+            filters,
+            sort,
+            order,
+            limit: f
+                .parse_opt("rows_limit", |p, v| parse_u32_in(p, v, 1, MAX_LIMIT))?
+                .unwrap_or(DEFAULT_LIMIT),
+            offset: f
+                .parse_opt("rows_offset", |p, v| parse_u32_in(p, v, 0, u32::MAX))?
+                .unwrap_or(0),
+            show_count,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<ListRequest, Invalid> {
+        let f: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ListRequest::parse(&f, &TimeZone::UTC)
+    }
+
+    #[test]
+    fn wildcards_match_anywhere_and_underscore_is_literal() {
+        let p = |s| Pattern::new(s, true);
+        assert!(p("xyz_%").matches("XYZ_abc"));
+        assert!(!p("xyz_%").matches("xyzaabc"));
+        assert!(p("%abc").matches("zzABC"));
+        assert!(p("%abc%").matches("xxabcxx"));
+        assert!(p("a%b%c").matches("aXbYc"));
+        assert!(!p("a%b%c").matches("acb"));
+        assert!(p("%").matches(""));
+        assert!(p("abc").matches("ABC"));
+        assert!(!p("abc").matches("abcd"));
+        assert!(!p("ab%ba").matches("aba"), "parts may not overlap");
+    }
+
+    #[test]
+    fn defaults_and_ranges() {
+        let r = parse(&[]).unwrap();
+        assert_eq!(
+            (r.limit, r.offset, r.sort, r.order, r.show_count),
+            (10, 0, SortField::Id, SortOrder::Asc, false)
+        );
+        assert_eq!(
+            parse(&[("rows_limit", "0")]).unwrap_err().to_string(),
+            "rows_limit: must be a whole number from 1 to 100"
+        );
+        assert!(parse(&[("rows_limit", "101")]).is_err());
+        assert!(parse(&[("rows_offset", "-1")]).is_err());
+        assert!(parse(&[("sort_field", "city")]).is_err());
+        assert!(parse(&[("sort_order", "up")]).is_err());
+        assert!(parse(&[("show_count", "2")]).is_err());
+    }
+
+    #[test]
+    fn created_days_are_inclusive_in_the_deployment_zone() {
+        let f: HashMap<String, String> = [
+            ("created_from", "2026-11-27"),
+            ("created_upto", "2026-11-27"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let tz = TimeZone::get("Asia/Kolkata").unwrap();
+        let r = ListRequest::parse(&f, &tz)
+            .unwrap()
+            .filters
+            .created
+            .unwrap();
+        assert_eq!(r.from.as_deref(), Some("2026-11-26T18:30:00Z"));
+        assert_eq!(r.upto.as_deref(), Some("2026-11-27T18:29:59Z"));
+        assert!(
+            parse(&[
+                ("created_from", "2026-11-28"),
+                ("created_upto", "2026-11-27")
+            ])
+            .is_err()
+        );
+    }
+}

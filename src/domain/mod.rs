@@ -1,0 +1,14 @@
+//! The customer domain: typed values parsed at the edge, scope rules and request plans.
+//! Knows nothing of HTTP or DynamoDB.
+
+pub mod credentials;
+pub mod customer;
+pub mod error;
+pub mod fields;
+pub mod ids;
+pub mod list;
+pub mod scope;
+pub mod text;
+
+pub use error::{DomainError, Invalid};
+pub use fields::Fields;

@@ -1,0 +1,309 @@
+//! Who may see and change which customers.
+//!
+//! A login user belongs to the whole platform (admin), to one ISP, or to one reseller of one
+//! ISP. To a user, a customer outside its scope does not exist.
+
+use super::ids::{IspId, ResellerId, UserId};
+use super::{DomainError, Invalid};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Isp,
+    Reseller,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Isp => "isp",
+            Self::Reseller => "reseller",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Platform,
+    Isp(IspId),
+    Reseller { isp: IspId, reseller: ResellerId },
+}
+
+impl Scope {
+    /// Builds the scope of a stored user; `None` when the record is inconsistent
+    /// (e.g. an ISP user without an ISP), which the caller treats as a disabled user.
+    pub fn of(role: Role, isp: Option<IspId>, reseller: Option<ResellerId>) -> Option<Self> {
+        match (role, isp, reseller) {
+            (Role::Admin, _, _) => Some(Self::Platform),
+            (Role::Isp, Some(isp), _) => Some(Self::Isp(isp)),
+            (Role::Reseller, Some(isp), Some(reseller)) => Some(Self::Reseller { isp, reseller }),
+            _ => None,
+        }
+    }
+
+    /// Whether a customer of this ISP and reseller is visible to the caller.
+    pub fn permits(&self, isp: IspId, reseller: ResellerId) -> bool {
+        match *self {
+            Self::Platform => true,
+            Self::Isp(own) => own == isp,
+            Self::Reseller {
+                isp: own_isp,
+                reseller: own,
+            } => own_isp == isp && own == reseller,
+        }
+    }
+
+    /// The ISP every customer in scope belongs to, if the scope fixes one.
+    pub fn isp(&self) -> Option<IspId> {
+        match *self {
+            Self::Platform => None,
+            Self::Isp(isp) | Self::Reseller { isp, .. } => Some(isp),
+        }
+    }
+
+    /// Checks a given `ispid` parameter against the scope.
+    fn check_isp(&self, given: Option<IspId>) -> Result<Option<IspId>, DomainError> {
+        match (self.isp(), given) {
+            (Some(own), Some(given)) if own != given => Err(DomainError::OutOfScope("ispid")),
+            (own, given) => Ok(own.or(given)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub userid: UserId,
+    pub scope: Scope,
+}
+
+/// Where a new customer goes, once the reseller's ISP is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub isp: IspId,
+    pub reseller: ResellerId,
+}
+
+/// The first step of placing a create: what the parameters and the scope say, before the
+/// reseller record is read. `lookup` is the reseller to read, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlacementRequest {
+    scope: Scope,
+    isp: Option<IspId>,
+    pub reseller: ResellerId,
+}
+
+impl PlacementRequest {
+    /// `ispid` is implied for ISP and reseller users and required for admins;
+    /// `resellerid` is implied for reseller users and required for the others.
+    pub fn new(
+        scope: Scope,
+        ispid: Option<IspId>,
+        resellerid: Option<ResellerId>,
+    ) -> Result<Self, DomainError> {
+        let isp = scope.check_isp(ispid)?;
+        let reseller = match (scope, resellerid) {
+            (Scope::Reseller { reseller, .. }, Some(given)) if given != reseller => {
+                return Err(DomainError::OutOfScope("resellerid"));
+            }
+            (Scope::Reseller { reseller, .. }, _) => reseller,
+            (_, Some(given)) => given,
+            (_, None) => return Err(Invalid::required("resellerid").into()),
+        };
+        if isp.is_none() {
+            return Err(Invalid::required("ispid").into());
+        }
+        Ok(Self {
+            scope,
+            isp,
+            reseller,
+        })
+    }
+
+    /// Whether the reseller record must be read to confirm the placement.
+    pub fn needs_lookup(&self) -> bool {
+        !matches!(self.scope, Scope::Reseller { .. })
+    }
+
+    /// Confirms the placement with the ISP the reseller belongs to (`None`: no such reseller).
+    pub fn confirm(self, reseller_isp: Option<IspId>) -> Result<Placement, DomainError> {
+        let isp = self.isp.ok_or(Invalid::required("ispid"))?;
+        let placement = Placement {
+            isp,
+            reseller: self.reseller,
+        };
+        match self.scope {
+            Scope::Reseller { .. } => Ok(placement),
+            // To an ISP user another ISP's reseller does not exist: one answer for both.
+            Scope::Isp(_) if reseller_isp != Some(isp) => {
+                Err(DomainError::OutOfScope("resellerid"))
+            }
+            Scope::Isp(_) => Ok(placement),
+            Scope::Platform => match reseller_isp {
+                None => Err(Invalid::new("resellerid", "no such reseller").into()),
+                Some(owner) if owner != isp => Err(Invalid::new(
+                    "resellerid",
+                    format!("belongs to ISP {owner}, not to ISP {isp}"),
+                )
+                .into()),
+                Some(_) => Ok(placement),
+            },
+        }
+    }
+}
+
+/// The part of the platform a list reads, after `ispid`/`resellerid` narrowed the caller's scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListScope {
+    All,
+    Isp(IspId),
+    Reseller(ResellerId),
+    /// The filters contradict each other (admin's reseller of another ISP): nothing matches.
+    Nothing,
+}
+
+/// The first step of narrowing a list; `resellerid` may need its ISP looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Narrowing {
+    scope: Scope,
+    isp: Option<IspId>,
+    pub reseller: Option<ResellerId>,
+}
+
+impl Narrowing {
+    pub fn new(
+        scope: Scope,
+        ispid: Option<IspId>,
+        resellerid: Option<ResellerId>,
+    ) -> Result<Self, DomainError> {
+        let isp = scope.check_isp(ispid)?;
+        let reseller = match (scope, resellerid) {
+            (Scope::Reseller { reseller, .. }, Some(given)) if given != reseller => {
+                return Err(DomainError::OutOfScope("resellerid"));
+            }
+            (Scope::Reseller { reseller, .. }, _) => Some(reseller),
+            (_, given) => given,
+        };
+        Ok(Self {
+            scope,
+            isp,
+            reseller,
+        })
+    }
+
+    /// Whether the reseller's ISP must be read to narrow.
+    pub fn needs_lookup(&self) -> bool {
+        self.reseller.is_some() && !matches!(self.scope, Scope::Reseller { .. })
+    }
+
+    pub fn confirm(self, reseller_isp: Option<IspId>) -> Result<ListScope, DomainError> {
+        let Some(reseller) = self.reseller else {
+            return Ok(self.isp.map_or(ListScope::All, ListScope::Isp));
+        };
+        match self.scope {
+            Scope::Reseller { .. } => Ok(ListScope::Reseller(reseller)),
+            Scope::Isp(own) if reseller_isp != Some(own) => {
+                Err(DomainError::OutOfScope("resellerid"))
+            }
+            Scope::Isp(_) => Ok(ListScope::Reseller(reseller)),
+            Scope::Platform => match (self.isp, reseller_isp) {
+                (_, None) => Ok(ListScope::Nothing),
+                (Some(isp), Some(owner)) if isp != owner => Ok(ListScope::Nothing),
+                _ => Ok(ListScope::Reseller(reseller)),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISP: IspId = IspId(1);
+    const OTHER_ISP: IspId = IspId(2);
+    const RES: ResellerId = ResellerId(10);
+
+    fn reseller_scope() -> Scope {
+        Scope::Reseller {
+            isp: ISP,
+            reseller: RES,
+        }
+    }
+
+    #[test]
+    fn scope_permits_only_own_customers() {
+        assert!(Scope::Platform.permits(OTHER_ISP, ResellerId(99)));
+        assert!(Scope::Isp(ISP).permits(ISP, ResellerId(99)));
+        assert!(!Scope::Isp(ISP).permits(OTHER_ISP, RES));
+        assert!(reseller_scope().permits(ISP, RES));
+        assert!(!reseller_scope().permits(ISP, ResellerId(11)));
+    }
+
+    #[test]
+    fn placement_requires_what_the_role_does_not_imply() {
+        assert_eq!(
+            PlacementRequest::new(Scope::Platform, None, Some(RES)),
+            Err(Invalid::required("ispid").into())
+        );
+        assert_eq!(
+            PlacementRequest::new(Scope::Isp(ISP), None, None),
+            Err(Invalid::required("resellerid").into())
+        );
+        let req = PlacementRequest::new(reseller_scope(), None, None).unwrap();
+        assert!(!req.needs_lookup());
+        assert_eq!(
+            req.confirm(None),
+            Ok(Placement {
+                isp: ISP,
+                reseller: RES
+            })
+        );
+    }
+
+    #[test]
+    fn placement_outside_scope_is_refused() {
+        assert_eq!(
+            PlacementRequest::new(Scope::Isp(ISP), Some(OTHER_ISP), Some(RES)),
+            Err(DomainError::OutOfScope("ispid"))
+        );
+        assert_eq!(
+            PlacementRequest::new(reseller_scope(), None, Some(ResellerId(11))),
+            Err(DomainError::OutOfScope("resellerid"))
+        );
+        let req = PlacementRequest::new(Scope::Isp(ISP), None, Some(RES)).unwrap();
+        assert_eq!(
+            req.confirm(Some(OTHER_ISP)),
+            Err(DomainError::OutOfScope("resellerid"))
+        );
+        assert_eq!(
+            req.confirm(None),
+            Err(DomainError::OutOfScope("resellerid"))
+        );
+        let admin = PlacementRequest::new(Scope::Platform, Some(ISP), Some(RES)).unwrap();
+        assert!(matches!(
+            admin.confirm(Some(OTHER_ISP)),
+            Err(DomainError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn narrowing_follows_scope() {
+        let n = Narrowing::new(Scope::Platform, None, None).unwrap();
+        assert_eq!(n.confirm(None), Ok(ListScope::All));
+        let n = Narrowing::new(Scope::Isp(ISP), None, None).unwrap();
+        assert_eq!(n.confirm(None), Ok(ListScope::Isp(ISP)));
+        let n = Narrowing::new(Scope::Isp(ISP), None, Some(RES)).unwrap();
+        assert_eq!(
+            n.confirm(Some(OTHER_ISP)),
+            Err(DomainError::OutOfScope("resellerid"))
+        );
+        let n = Narrowing::new(Scope::Platform, Some(OTHER_ISP), Some(RES)).unwrap();
+        assert_eq!(n.confirm(Some(ISP)), Ok(ListScope::Nothing));
+        assert_eq!(
+            Narrowing::new(reseller_scope(), Some(OTHER_ISP), None),
+            Err(DomainError::OutOfScope("ispid"))
+        );
+    }
+}
