@@ -1,0 +1,163 @@
+//! Login users, ISPs and resellers: small tables read by key (plus a scan of the ISP list,
+//! which holds one item per ISP).
+
+use super::capacity::{self, Kind};
+use super::error::code_of;
+use super::records::{IspItem, ResellerItem, UserItem};
+use super::{Store, StoreError};
+use crate::domain::ids::{IspId, ResellerId, UserId};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+impl Store {
+    async fn get_by_key<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        key: &str,
+        value: u64,
+    ) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(table)
+            .key(key, n(value))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await?;
+        capacity::record(Kind::Read, out.consumed_capacity());
+        out.item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Writes a record unless one with the same key exists; `false` if it did.
+    async fn put_new<T: Serialize>(
+        &self,
+        table: &str,
+        key: &str,
+        record: &T,
+    ) -> Result<bool, StoreError> {
+        let item: Item = serde_dynamo::to_item(record)?;
+        let res = self
+            .client
+            .put_item()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", key)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match res {
+            Ok(out) => {
+                capacity::record(Kind::Write, out.consumed_capacity());
+                Ok(true)
+            }
+            Err(e) if code_of(&e) == Some("ConditionalCheckFailedException") => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn get_user(&self, id: UserId) -> Result<Option<UserItem>, StoreError> {
+        self.get_by_key(&self.tables.users, "userid", id.get())
+            .await
+    }
+
+    pub async fn get_isp(&self, id: IspId) -> Result<Option<IspItem>, StoreError> {
+        self.get_by_key(&self.tables.isps, "ispid", id.get()).await
+    }
+
+    pub async fn get_reseller(&self, id: ResellerId) -> Result<Option<ResellerItem>, StoreError> {
+        self.get_by_key(&self.tables.resellers, "resellerid", id.get())
+            .await
+    }
+
+    pub async fn insert_user(&self, user: &UserItem) -> Result<bool, StoreError> {
+        self.put_new(&self.tables.users, "userid", user).await
+    }
+
+    pub async fn insert_isp(&self, isp: &IspItem) -> Result<bool, StoreError> {
+        self.put_new(&self.tables.isps, "ispid", isp).await
+    }
+
+    pub async fn insert_reseller(&self, reseller: &ResellerItem) -> Result<bool, StoreError> {
+        self.put_new(&self.tables.resellers, "resellerid", reseller)
+            .await
+    }
+
+    /// Sets attributes of an existing user; `false` if there is no such user.
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        set: &[(&str, AttributeValue)],
+    ) -> Result<bool, StoreError> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key("userid", n(id.get()))
+            .condition_expression("attribute_exists(userid)")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        let mut parts = Vec::new();
+        for (i, (attr, value)) in set.iter().enumerate() {
+            parts.push(format!("#a{i} = :v{i}"));
+            req = req
+                .expression_attribute_names(format!("#a{i}"), *attr)
+                .expression_attribute_values(format!(":v{i}"), value.clone());
+        }
+        match req
+            .update_expression(format!("SET {}", parts.join(", ")))
+            .send()
+            .await
+        {
+            Ok(out) => {
+                capacity::record(Kind::Write, out.consumed_capacity());
+                Ok(true)
+            }
+            Err(e) if code_of(&e) == Some("ConditionalCheckFailedException") => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every ISP id. The ISP table holds one small item per ISP, so this scan reads a few
+    /// units; the customers table is never scanned.
+    pub async fn isp_ids(&self) -> Result<Vec<IspId>, StoreError> {
+        let mut ids = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.tables.isps)
+                .projection_expression("ispid")
+                .set_exclusive_start_key(start)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await?;
+            capacity::record(Kind::Read, out.consumed_capacity());
+            for item in out.items() {
+                #[derive(serde::Deserialize)]
+                struct Id {
+                    ispid: IspId,
+                }
+                let id: Id = serde_dynamo::from_item(item.clone())?;
+                ids.push(id.ispid);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+}
