@@ -1,0 +1,115 @@
+//! Authentication by `userid` + `api_key`, with a short per-instance cache.
+
+use super::{App, AppError};
+use crate::domain::credentials::{ApiKey, KeyDigest};
+use crate::domain::ids::UserId;
+use crate::domain::scope::{Caller, Scope};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const BAD_CREDENTIALS: &str = "userid/api_key: unknown user or wrong api_key";
+const MISSING_CREDENTIALS: &str = "userid and api_key are required";
+const CACHE_MAX: usize = 10_000;
+
+/// What a warm instance remembers of a user it read: enough to decide without a read.
+#[derive(Clone, Copy)]
+struct Entry {
+    digest: KeyDigest,
+    /// `None` when the user is disabled or its record is inconsistent.
+    scope: Option<Scope>,
+    read_at: Instant,
+}
+
+pub(super) struct AuthCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<UserId, Entry>>,
+}
+
+impl AuthCache {
+    pub(super) fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::default(),
+        }
+    }
+
+    fn fresh(&self, user: UserId) -> Option<Entry> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(&user)
+            .copied()
+            .filter(|e| e.read_at.elapsed() < self.ttl)
+    }
+
+    fn remember(&self, user: UserId, entry: Entry) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CACHE_MAX {
+                entries.retain(|_, e| e.read_at.elapsed() < self.ttl);
+                if entries.len() >= CACHE_MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(user, entry);
+        }
+    }
+}
+
+fn decide(user: UserId, entry: &Entry, presented: &KeyDigest) -> Option<Result<Caller, AppError>> {
+    if !entry.digest.matches(presented) {
+        return None;
+    }
+    Some(match entry.scope {
+        Some(scope) => Ok(Caller {
+            userid: user,
+            scope,
+        }),
+        None => Err(AppError::Disabled),
+    })
+}
+
+impl App {
+    /// Who is calling. A cached user whose key does not match is read again, so a rotated
+    /// key works at once; a disabled user or an old key stops working within the cache time.
+    pub async fn authenticate(
+        &self,
+        userid: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Caller, AppError> {
+        let (Some(userid), Some(api_key)) = (
+            userid.map(str::trim).filter(|v| !v.is_empty()),
+            api_key.map(str::trim).filter(|v| !v.is_empty()),
+        ) else {
+            return Err(AppError::Unauthenticated(MISSING_CREDENTIALS));
+        };
+        let user = UserId::parse("userid", userid)?;
+        let presented = ApiKey::presented("api_key", api_key)?.digest();
+
+        if let Some(decision) = self
+            .auth
+            .fresh(user)
+            .and_then(|e| decide(user, &e, &presented))
+        {
+            return decision;
+        }
+        let Some(record) = self.store.get_user(user).await? else {
+            return Err(AppError::Unauthenticated(BAD_CREDENTIALS));
+        };
+        let digest = KeyDigest::from_hex(&record.key_sha256)
+            .ok_or_else(|| AppError::Internal(format!("user {user} has a malformed key digest")))?;
+        let scope = record
+            .enabled
+            .then(|| Scope::of(record.role, record.ispid, record.resellerid))
+            .flatten();
+        let entry = Entry {
+            digest,
+            scope,
+            read_at: Instant::now(),
+        };
+        self.auth.remember(user, entry);
+        decide(user, &entry, &presented).unwrap_or(Err(AppError::Unauthenticated(BAD_CREDENTIALS)))
+    }
+}

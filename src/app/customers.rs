@@ -1,0 +1,109 @@
+//! Create, update and delete.
+
+use super::{App, AppError};
+use crate::domain::credentials::PortalPassword;
+use crate::domain::customer::{CustomerFields, CustomerUpdate};
+use crate::domain::ids::{CustomerId, IspId, ResellerId};
+use crate::domain::scope::{Caller, PlacementRequest, Scope};
+use crate::domain::{DomainError, Fields};
+use crate::store::customers::CustomerPatch;
+use crate::store::records::CustomerItem;
+
+/// Allocated ids are never taken; the bound only guards against a broken counter.
+const ID_ATTEMPTS: usize = 3;
+
+impl App {
+    /// Creates a customer and returns its new id. Everything is checked before anything is
+    /// written; the only write besides the record is the id counter (an id may be skipped
+    /// if the record write then fails, never reused).
+    pub async fn create_customer(
+        &self,
+        caller: &Caller,
+        f: &impl Fields,
+    ) -> Result<CustomerId, AppError> {
+        let request = PlacementRequest::new(
+            caller.scope,
+            f.parse_opt("ispid", IspId::parse)?,
+            f.parse_opt("resellerid", ResellerId::parse)?,
+        )?;
+        let fields = CustomerFields::parse_create(f, self.today())?;
+        let reseller_isp = match request.needs_lookup() {
+            true => self.reseller_isp(request.reseller).await?,
+            false => None,
+        };
+        let placement = request.confirm(reseller_isp)?;
+        let now = self.now();
+        for _ in 0..ID_ATTEMPTS {
+            let id = self.store.next_customer_id().await?;
+            let item = CustomerItem::new(id, placement, fields.clone(), now.clone());
+            if self.store.insert_customer(&item).await? {
+                return Ok(id);
+            }
+            tracing::error!(
+                customer_id = id.get(),
+                "allocated customer id already in use"
+            );
+        }
+        Err(AppError::Internal(
+            "the customer id counter hands out ids in use".into(),
+        ))
+    }
+
+    /// Applies an update; returns the new portal password when one was reset.
+    pub async fn update_customer(
+        &self,
+        caller: &Caller,
+        f: &impl Fields,
+    ) -> Result<Option<String>, AppError> {
+        let update = CustomerUpdate::parse(f, self.today())?;
+        let not_found = || AppError::Domain(DomainError::NotFound("customerid"));
+        // Mobile and zipcode index keys carry the ISP. Non-admin scopes fix the ISP; for an
+        // admin it is read first, and the write is then conditioned on that ISP.
+        let (isp, guard) = match caller.scope.isp() {
+            Some(isp) => (Some(isp), caller.scope),
+            None if update.touches_isp_keys() => {
+                let current = self
+                    .store
+                    .get_customer(update.customerid)
+                    .await?
+                    .ok_or_else(not_found)?;
+                (Some(current.ispid), Scope::Isp(current.ispid))
+            }
+            None => (None, caller.scope),
+        };
+        let password = match update.reset_password {
+            // argon2id is deliberately slow: keep it off the async workers.
+            true => Some(
+                tokio::task::spawn_blocking(PortalPassword::generate)
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))??,
+            ),
+            false => None,
+        };
+        let patch = CustomerPatch::new(
+            &update,
+            isp,
+            &self.now(),
+            password.as_ref().map(|p| p.hash.clone()),
+        )?;
+        if !self
+            .store
+            .update_customer(update.customerid, &guard, &patch)
+            .await?
+        {
+            return Err(not_found());
+        }
+        Ok(password.map(|p| p.clear))
+    }
+
+    /// Deletes a customer in the caller's scope.
+    pub async fn delete_customer(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
+        let id = f.parse_req("customerid", CustomerId::parse)?;
+        // Seam for services (a later issue): the delete becomes a transaction that also
+        // checks the customer has no services, answering 409 while it has.
+        if !self.store.delete_customer(id, &caller.scope).await? {
+            return Err(DomainError::NotFound("customerid").into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,74 @@
+//! The use cases: authenticate, create, update, delete, list. Each parses its input with the
+//! domain, plans with the domain, and reads or writes through the store.
+
+mod auth;
+mod customers;
+mod error;
+pub mod list;
+
+pub use error::AppError;
+pub use list::ListOutcome;
+
+use crate::config::Settings;
+use crate::domain::ids::{IspId, ResellerId};
+use crate::store::Store;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Everything a request needs, built once per process (cold start) and shared.
+pub struct App {
+    pub store: Store,
+    auth: auth::AuthCache,
+    /// Reseller → ISP. A reseller never changes ISP, so a warm instance keeps what it read.
+    reseller_isp: Mutex<HashMap<ResellerId, IspId>>,
+    time_zone: TimeZone,
+}
+
+const RESELLER_CACHE_MAX: usize = 50_000;
+
+impl App {
+    pub fn new(store: Store, settings: &Settings) -> Self {
+        Self {
+            store,
+            auth: auth::AuthCache::new(settings.auth_cache_ttl),
+            reseller_isp: Mutex::default(),
+            time_zone: settings.time_zone.clone(),
+        }
+    }
+
+    fn now(&self) -> String {
+        crate::domain::list::rfc3339_seconds(Timestamp::now())
+    }
+
+    /// Today in the deployment's time zone (a date of birth may not be after it).
+    fn today(&self) -> Date {
+        Timestamp::now()
+            .to_zoned_datetime(self.time_zone.clone())
+            .date()
+    }
+
+    /// The ISP a reseller belongs to, or `None` if there is no such reseller.
+    async fn reseller_isp(&self, reseller: ResellerId) -> Result<Option<IspId>, AppError> {
+        if let Some(isp) = self
+            .reseller_isp
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&reseller).copied())
+        {
+            return Ok(Some(isp));
+        }
+        let Some(record) = self.store.get_reseller(reseller).await? else {
+            return Ok(None);
+        };
+        if let Ok(mut map) = self.reseller_isp.lock() {
+            if map.len() >= RESELLER_CACHE_MAX {
+                map.clear();
+            }
+            map.insert(reseller, record.ispid);
+        }
+        Ok(Some(record.ispid))
+    }
+}

@@ -1,0 +1,166 @@
+//! Settings from the environment, read once at start-up.
+
+use crate::store::Tables;
+use crate::store::keys::DEV_PREFIX;
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::Client;
+use jiff::tz::TimeZone;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The DynamoDB API of `make dev` and the one `crm-admin` uses by default.
+pub const DEV_ENDPOINT: &str = "http://127.0.0.1:8000";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {rule}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub rule: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `None`: the regional AWS endpoint.
+    pub endpoint: Option<String>,
+    pub tables: Tables,
+    /// How long a warm instance trusts a successful authentication (0 disables the cache).
+    pub auth_cache_ttl: Duration,
+    /// The zone in which `created_from`/`created_upto` name whole days.
+    pub time_zone: TimeZone,
+    /// Where the local server listens (not used under Lambda).
+    pub bind: SocketAddr,
+}
+
+/// Whether this process runs inside AWS Lambda.
+pub fn under_lambda() -> bool {
+    std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok(), under_lambda())
+    }
+
+    /// `DYNAMODB_ENDPOINT`: set and empty means AWS; unset means AWS under Lambda and the
+    /// dev stack elsewhere, so a local run and `crm-admin` need no settings at all.
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        lambda: bool,
+    ) -> Result<Self, ConfigError> {
+        let endpoint = match get("DYNAMODB_ENDPOINT") {
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => Some(v.trim().to_owned()),
+            None if lambda => None,
+            None => Some(DEV_ENDPOINT.to_owned()),
+        };
+        let prefix = get("TABLE_PREFIX").unwrap_or_else(|| DEV_PREFIX.to_owned());
+        let auth_cache_ttl = match get("AUTH_CACHE_SECONDS") {
+            None => Duration::from_secs(60),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| ConfigError {
+                    var: "AUTH_CACHE_SECONDS",
+                    rule: "must be a whole number of seconds".into(),
+                })?,
+        };
+        let time_zone = match get("TIME_ZONE").filter(|v| !v.trim().is_empty()) {
+            None => TimeZone::UTC,
+            Some(name) => TimeZone::get(name.trim()).map_err(|e| ConfigError {
+                var: "TIME_ZONE",
+                rule: format!("unknown time zone {name:?}: {e}"),
+            })?,
+        };
+        let bind = get("BIND_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|_| ConfigError {
+                var: "BIND_ADDR",
+                rule: "must be an address like 127.0.0.1:3000".into(),
+            })?;
+        Ok(Self {
+            endpoint,
+            tables: Tables::from_lookup(&get, &prefix),
+            auth_cache_ttl,
+            time_zone,
+            bind,
+        })
+    }
+}
+
+/// Builds the DynamoDB client once per process. Against a local endpoint, missing
+/// credentials and region default to moto's dummy ones, so nothing probes the instance
+/// metadata address.
+pub async fn dynamodb_client(endpoint: Option<&str>) -> Client {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(url) = endpoint {
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "local",
+            ));
+        }
+        if std::env::var_os("AWS_REGION").is_none()
+            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+        {
+            loader = loader.region(aws_config::Region::new("us-east-1"));
+        }
+        loader = loader.endpoint_url(url);
+    }
+    Client::new(&loader.load().await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)], lambda: bool) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned(), lambda)
+    }
+
+    #[test]
+    fn endpoint_defaults_to_dev_stack_outside_lambda() {
+        assert_eq!(
+            settings(&[], false).unwrap().endpoint.as_deref(),
+            Some(DEV_ENDPOINT)
+        );
+        assert_eq!(settings(&[], true).unwrap().endpoint, None);
+        assert_eq!(
+            settings(&[("DYNAMODB_ENDPOINT", "")], false)
+                .unwrap()
+                .endpoint,
+            None
+        );
+        assert_eq!(
+            settings(&[], false).unwrap().tables.customers,
+            "crm-dev-customers"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert_eq!(
+            settings(&[("AUTH_CACHE_SECONDS", "soon")], false)
+                .unwrap_err()
+                .var,
+            "AUTH_CACHE_SECONDS"
+        );
+        assert_eq!(
+            settings(&[("TIME_ZONE", "Mars/Base")], false)
+                .unwrap_err()
+                .var,
+            "TIME_ZONE"
+        );
+        let s = settings(
+            &[("TIME_ZONE", "Asia/Kolkata"), ("AUTH_CACHE_SECONDS", "0")],
+            false,
+        )
+        .unwrap();
+        assert_eq!(s.auth_cache_ttl, Duration::ZERO);
+    }
+}

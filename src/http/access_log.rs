@@ -1,0 +1,28 @@
+//! One JSON log line per request, with the DynamoDB calls and units it consumed.
+//! Never logs parameters: they carry API keys and personal data.
+
+use crate::domain::ids::UserId;
+use crate::store::capacity;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use std::time::Instant;
+
+pub async fn log(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let (response, usage) = capacity::measure(next.run(req)).await;
+    tracing::info!(
+        method = %method,
+        path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        userid = response.extensions().get::<UserId>().map(|u| u.get()),
+        ddb_calls = usage.calls,
+        read_units = usage.read_units,
+        write_units = usage.write_units,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,111 @@
+//! Every failure a client can see, and its status code: the one place that decides them.
+
+use super::params::RequestError;
+use crate::app::AppError;
+use crate::domain::DomainError;
+use crate::store::StoreError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    #[error("no such route: POST /api/customer/list, create, update or delete")]
+    NoRoute,
+    #[error("method not allowed: use POST")]
+    Method,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::App(e) => match e {
+                AppError::Domain(DomainError::Invalid(_)) => StatusCode::BAD_REQUEST,
+                AppError::Domain(DomainError::OutOfScope(_)) => StatusCode::FORBIDDEN,
+                AppError::Domain(DomainError::NotFound(_)) => StatusCode::NOT_FOUND,
+                AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                AppError::Disabled => StatusCode::FORBIDDEN,
+                AppError::Store(StoreError::Throttled(_)) => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            Self::Request(e) => match e {
+                RequestError::Duplicate(_) | RequestError::Malformed(_) => StatusCode::BAD_REQUEST,
+                RequestError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                RequestError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            },
+            Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::Method => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    /// The text the client sees. Storage and internal details stay in the log.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::App(AppError::Store(StoreError::Throttled(_))) => {
+                "throttled: retry shortly".into()
+            }
+            Self::App(AppError::Store(StoreError::Unavailable(_))) => {
+                "storage unavailable: retry shortly".into()
+            }
+            Self::App(AppError::Store(_) | AppError::Internal(_)) => "internal error".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The envelope of every answer: `{"result": <value>, "error": null}` on success,
+/// `{"result": null, "error": "<text>"}` on failure.
+#[derive(Debug, Serialize)]
+pub struct Envelope {
+    pub result: Value,
+    pub error: Option<String>,
+    /// Only on an update with `reset_password=Y`: the new password, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portal_password: Option<String>,
+}
+
+pub fn failure(status: StatusCode, message: String) -> Response {
+    let body = Envelope {
+        result: Value::Null,
+        error: Some(message),
+        portal_password: None,
+    };
+    (status, Json(body)).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            tracing::error!(error = %self, "request failed");
+        }
+        failure(status, self.public_message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Invalid;
+
+    #[test]
+    fn internals_never_reach_the_client() {
+        let e = ApiError::App(AppError::Store(StoreError::Other(
+            "ResourceNotFoundException: table crm-x".into(),
+        )));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e.public_message(), "internal error");
+        let e = ApiError::App(Invalid::new("mobile", "must be 6 to 15 digits").into());
+        assert_eq!(
+            (e.status(), e.public_message().as_str()),
+            (StatusCode::BAD_REQUEST, "mobile: must be 6 to 15 digits")
+        );
+    }
+}

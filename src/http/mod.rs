@@ -1,0 +1,11 @@
+//! HTTP: parse the body, authenticate, call the use case, answer with the JSON envelope.
+//! The same router serves API Gateway (through lambda_http) and the local server.
+
+mod access_log;
+mod error;
+mod params;
+mod routes;
+
+pub use error::ApiError;
+pub use params::{MAX_BODY_BYTES, Params, RequestError};
+pub use routes::router;

@@ -1,0 +1,134 @@
+use super::access_log;
+use super::error::{ApiError, Envelope};
+use super::params::{MAX_BODY_BYTES, Params, RequestError};
+use crate::app::{App, ListOutcome};
+use crate::domain::Fields;
+use crate::domain::scope::Caller;
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_LENGTH;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Router, middleware};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/api/customer/list", post(list))
+        .route("/api/customer/create", post(create))
+        .route("/api/customer/update", post(update))
+        .route("/api/customer/delete", post(delete))
+        .fallback(|| async { ApiError::NoRoute })
+        .method_not_allowed_fallback(|| async { ApiError::Method })
+        .layer(middleware::from_fn(access_log::log))
+        .with_state(app)
+}
+
+/// A successful answer.
+struct Reply {
+    result: Value,
+    portal_password: Option<String>,
+}
+
+impl Reply {
+    fn of(result: Value) -> Self {
+        Self {
+            result,
+            portal_password: None,
+        }
+    }
+}
+
+async fn read_params(req: Request) -> Result<Params, ApiError> {
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(RequestError::TooLarge.into());
+    }
+    let bytes = Limited::new(body, MAX_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|e| match e.downcast_ref::<LengthLimitError>() {
+            Some(_) => RequestError::TooLarge,
+            None => RequestError::Malformed("body: could not be read".into()),
+        })?
+        .to_bytes();
+    Ok(Params::from_body(&parts.headers, bytes).await?)
+}
+
+/// Parses and authenticates, runs `op`, and wraps its outcome in the envelope. The caller's
+/// id goes into the response extensions for the access log.
+async fn handle<F, Fut>(app: Arc<App>, req: Request, op: F) -> Response
+where
+    F: FnOnce(Arc<App>, Caller, Params) -> Fut,
+    Fut: Future<Output = Result<Reply, ApiError>>,
+{
+    let mut caller_id = None;
+    let outcome = async {
+        let params = read_params(req).await?;
+        let caller = app
+            .authenticate(params.get("userid"), params.get("api_key"))
+            .await?;
+        caller_id = Some(caller.userid);
+        op(app, caller, params).await
+    }
+    .await;
+    let mut response = match outcome {
+        Ok(reply) => Json(Envelope {
+            result: reply.result,
+            error: None,
+            portal_password: reply.portal_password,
+        })
+        .into_response(),
+        Err(e) => e.into_response(),
+    };
+    if let Some(id) = caller_id {
+        response.extensions_mut().insert(id);
+    }
+    response
+}
+
+async fn create(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(app, req, |app, caller, params| async move {
+        let id = app.create_customer(&caller, &params).await?;
+        Ok(Reply::of(json!(id)))
+    })
+    .await
+}
+
+async fn update(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(app, req, |app, caller, params| async move {
+        let password = app.update_customer(&caller, &params).await?;
+        Ok(Reply {
+            result: json!("done"),
+            portal_password: password,
+        })
+    })
+    .await
+}
+
+async fn delete(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(app, req, |app, caller, params| async move {
+        app.delete_customer(&caller, &params).await?;
+        Ok(Reply::of(json!("done")))
+    })
+    .await
+}
+
+async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(app, req, |app, caller, params| async move {
+        Ok(Reply::of(
+            match app.list_customers(&caller, &params).await? {
+                ListOutcome::Rows(rows) => json!(rows),
+                ListOutcome::Count(n) => json!(n),
+            },
+        ))
+    })
+    .await
+}

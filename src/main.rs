@@ -1,0 +1,51 @@
+//! The customer API: under AWS Lambda (`AWS_LAMBDA_RUNTIME_API` set) through lambda_http,
+//! elsewhere as a plain HTTP server. Clients and settings are built once, before the first request.
+
+use isp_crm::app::App;
+use isp_crm::config::{self, Settings};
+use isp_crm::store::Store;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    isp_crm::telemetry::init();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "bad configuration");
+            return ExitCode::FAILURE;
+        }
+    };
+    let client = config::dynamodb_client(settings.endpoint.as_deref()).await;
+    let store = Store::new(client, settings.tables.clone());
+    let router = isp_crm::http::router(Arc::new(App::new(store, &settings)));
+
+    let outcome = if config::under_lambda() {
+        lambda_http::run(router).await
+    } else {
+        serve(router, &settings).await
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(router: axum::Router, settings: &Settings) -> Result<(), lambda_http::Error> {
+    let listener = tokio::net::TcpListener::bind(settings.bind).await?;
+    tracing::info!(
+        url = %format!("http://{}", listener.local_addr()?),
+        dynamodb = settings.endpoint.as_deref().unwrap_or("aws"),
+        "listening"
+    );
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
