@@ -1,0 +1,319 @@
+//! crm-admin: operator commands for the customer API's tables, ISPs, resellers and users.
+//!
+//! With no settings it works on the `make dev` stack (moto on 127.0.0.1:8000, tables
+//! `crm-dev-*`); `DYNAMODB_ENDPOINT`, `TABLE_PREFIX` and `CUSTOMERS_TABLE`... override that.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use isp_crm::admin::{self, AdminError, NewUser};
+use isp_crm::config::{self, Settings};
+use isp_crm::domain::credentials::ApiKey;
+use isp_crm::domain::ids::{IspId, ResellerId, UserId};
+use isp_crm::domain::scope::Role;
+use isp_crm::store::Store;
+use isp_crm::store::schema::{self, TEMPLATE};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "crm-admin",
+    version,
+    about = "Administer the customer API: tables, ISPs, resellers and login users"
+)]
+struct Cli {
+    /// DynamoDB endpoint; empty for AWS (default: the dev stack, http://127.0.0.1:8000)
+    #[arg(long, global = true, env = "DYNAMODB_ENDPOINT")]
+    endpoint: Option<String>,
+    /// Prefix of the table names when CUSTOMERS_TABLE etc. are not set (default: crm-dev-)
+    #[arg(long, global = true, env = "TABLE_PREFIX")]
+    table_prefix: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// DynamoDB tables
+    Tables {
+        #[command(subcommand)]
+        command: TablesCommand,
+    },
+    /// ISPs (tenants)
+    Isp {
+        #[command(subcommand)]
+        command: IspCommand,
+    },
+    /// Resellers of an ISP
+    Reseller {
+        #[command(subcommand)]
+        command: ResellerCommand,
+    },
+    /// Customers brought from another system
+    Customer {
+        #[command(subcommand)]
+        command: CustomerCommand,
+    },
+    /// Login users and their API keys
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TablesCommand {
+    /// Create every table (keys, indexes, TTL) as template.yaml defines it; existing tables are left alone
+    Create {
+        /// Read this template instead of the one built into crm-admin
+        #[arg(long)]
+        template: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum IspCommand {
+    /// Add an ISP
+    Create {
+        #[arg(long, value_parser = id::<IspId>)]
+        id: IspId,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ResellerCommand {
+    /// Add a reseller to an existing ISP (reseller ids are unique across ISPs)
+    Create {
+        #[arg(long, value_parser = id::<IspId>)]
+        isp: IspId,
+        #[arg(long, value_parser = id::<ResellerId>)]
+        id: ResellerId,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomerCommand {
+    /// Import customers with their existing ids from a JSON array of flat objects
+    /// (id, ispid, resellerid and the create fields); all are checked before any is written
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Make new customer ids follow an existing range: the next id will be above N
+    /// (the counter only ever goes up)
+    RaiseIds {
+        #[arg(long, value_name = "N")]
+        above: u64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Isp,
+    Reseller,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a login user and print its API key (the only time it is shown)
+    Create {
+        #[arg(long, value_parser = id::<UserId>)]
+        userid: UserId,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The user's ISP (role isp; optional for reseller, where it must match)
+        #[arg(long, value_parser = id::<IspId>)]
+        isp: Option<IspId>,
+        /// The user's reseller (role reseller)
+        #[arg(long, value_parser = id::<ResellerId>)]
+        reseller: Option<ResellerId>,
+        /// Keep this existing key (32-128 printable characters) instead of generating one
+        #[arg(long, env = "CRM_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+    },
+    /// Give a user a new API key and print it; the old one stops working
+    RotateKey {
+        #[arg(long, value_parser = id::<UserId>)]
+        userid: UserId,
+    },
+    /// Stop a user from authenticating
+    Disable {
+        #[arg(long, value_parser = id::<UserId>)]
+        userid: UserId,
+    },
+    /// Let a disabled user authenticate again
+    Enable {
+        #[arg(long, value_parser = id::<UserId>)]
+        userid: UserId,
+    },
+}
+
+/// Parses an id argument with the same rules as the API.
+fn id<T>(value: &str) -> Result<T, String>
+where
+    T: IdParse,
+{
+    T::parse_arg(value)
+}
+
+trait IdParse: Sized {
+    fn parse_arg(value: &str) -> Result<Self, String>;
+}
+
+macro_rules! id_parse {
+    ($($t:ty),*) => {$(
+        impl IdParse for $t {
+            fn parse_arg(value: &str) -> Result<Self, String> {
+                <$t>::parse("id", value).map_err(|e| e.rule)
+            }
+        }
+    )*};
+}
+id_parse!(IspId, ResellerId, UserId);
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error(transparent)]
+    Schema(#[from] schema::SchemaError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crm-admin: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    // Flags override the environment; the rest of the settings come from it as for the server.
+    let settings = Settings::from_lookup(
+        |k| match k {
+            "DYNAMODB_ENDPOINT" => cli.endpoint.clone(),
+            "TABLE_PREFIX" => cli.table_prefix.clone(),
+            other => std::env::var(other).ok(),
+        },
+        false,
+    )?;
+    let client = config::dynamodb_client(settings.endpoint.as_deref()).await;
+    let store = Store::new(client, settings.tables.clone());
+    let target = settings.endpoint.as_deref().unwrap_or("AWS");
+
+    match cli.command {
+        Command::Tables {
+            command: TablesCommand::Create { template },
+        } => {
+            let text = match template {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,
+                None => TEMPLATE.to_owned(),
+            };
+            let created = store.create_tables(&text).await?;
+            for def in schema::table_defs(&text)? {
+                let name = settings
+                    .tables
+                    .by_logical_id(&def.logical_id)
+                    .unwrap_or("?");
+                let state = if created.iter().any(|c| c == name) {
+                    "created"
+                } else {
+                    "exists"
+                };
+                eprintln!("{name}: {state} ({target})");
+            }
+        }
+        Command::Isp {
+            command: IspCommand::Create { id, name },
+        } => {
+            admin::create_isp(&store, id, &name).await?;
+            eprintln!("ISP {id} created ({target})");
+        }
+        Command::Reseller {
+            command: ResellerCommand::Create { isp, id, name },
+        } => {
+            admin::create_reseller(&store, isp, id, &name).await?;
+            eprintln!("reseller {id} of ISP {isp} created ({target})");
+        }
+        Command::Customer {
+            command: CustomerCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+            let ids = admin::import_customers(&store, &text).await?;
+            eprintln!("imported {} customers ({target})", ids.len());
+        }
+        Command::Customer {
+            command: CustomerCommand::RaiseIds { above },
+        } => {
+            let now = admin::raise_customer_ids(&store, above).await?;
+            eprintln!("customer ids continue after {now} ({target})");
+        }
+        Command::User { command } => user(&store, command, target).await?,
+    }
+    Ok(())
+}
+
+async fn user(store: &Store, command: UserCommand, target: &str) -> Result<(), CliError> {
+    match command {
+        UserCommand::Create {
+            userid,
+            role,
+            isp,
+            reseller,
+            api_key,
+        } => {
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Isp => Role::Isp,
+                RoleArg::Reseller => Role::Reseller,
+            };
+            let api_key = api_key
+                .map(|k| ApiKey::chosen(&k).map_err(|e| CliError::Usage(format!("--{e}"))))
+                .transpose()?;
+            let key = admin::create_user(
+                store,
+                NewUser {
+                    userid,
+                    role,
+                    isp,
+                    reseller,
+                    api_key,
+                },
+            )
+            .await?;
+            eprintln!(
+                "user {userid} ({}) created ({target}); its api_key:",
+                role.as_str()
+            );
+            println!("{}", key.expose());
+        }
+        UserCommand::RotateKey { userid } => {
+            let key = admin::rotate_key(store, userid).await?;
+            eprintln!("user {userid}: new api_key ({target}):");
+            println!("{}", key.expose());
+        }
+        UserCommand::Disable { userid } => {
+            admin::set_enabled(store, userid, false).await?;
+            eprintln!("user {userid} disabled ({target})");
+        }
+        UserCommand::Enable { userid } => {
+            admin::set_enabled(store, userid, true).await?;
+            eprintln!("user {userid} enabled ({target})");
+        }
+    }
+    Ok(())
+}
