@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make dev`: on a fresh moto (started by with-moto.sh), create the tables from template.yaml,
+# seed, then serve the API on 127.0.0.1:3000 with a log line per request. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash infra/seed.sh
+export BIND_ADDR=${BIND_ADDR:-127.0.0.1:3000}
+cat >&2 <<MSG
+
+  Customer API on http://$BIND_ADDR  (DynamoDB API: $DYNAMODB_ENDPOINT)
+  Seeded users (dev only):
+    userid 5  ISP user of ISP 1   api_key 0f9895fb407c83e5ea128082098b47681aa75d6944576423c4
+    userid 1  admin               api_key 1aa1dev0admin0key0000000000000000000000000000000001
+    userid 7  reseller 1 of ISP 1 api_key 7cc7dev0reseller0key00000000000000000000000000000007
+  Try: BASE_URL=http://$BIND_ADDR; curl -X POST \$BASE_URL/api/customer/list -d userid=5 -d api_key="0f9895fb407c83e5ea128082098b47681aa75d6944576423c4"
+
+MSG
+exec target/debug/customer-api
