@@ -1,0 +1,315 @@
+//! Test harness: `spawn_app()` starts the real router on a random port, on tables of its own
+//! (a unique prefix) in the DynamoDB API that `make test` started (moto), with a seeded world:
+//!
+//! | user | role     | scope                        |
+//! |------|----------|------------------------------|
+//! | 1    | admin    | platform                     |
+//! | 5    | isp      | ISP 1 (the spec's api_key)   |
+//! | 6    | isp      | ISP 2                        |
+//! | 7    | reseller | reseller 1 of ISP 1          |
+//! | 8    | reseller | reseller 3 of ISP 2          |
+//! | 9    | isp      | ISP 1, disabled              |
+//!
+//! Resellers 1 and 2 belong to ISP 1, reseller 3 to ISP 2.
+#![allow(dead_code)]
+
+use aws_sdk_dynamodb::types::Select;
+use isp_crm::admin::{self, NewUser};
+use isp_crm::app::App;
+use isp_crm::config::{self, Settings};
+use isp_crm::domain::credentials::ApiKey;
+use isp_crm::domain::ids::{IspId, ResellerId, UserId};
+use isp_crm::domain::scope::Role;
+use isp_crm::store::schema::TEMPLATE;
+use isp_crm::store::{Store, Tables};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+pub const SPEC_KEY: &str = "0f9895fb407c83e5ea128082098b47681aa75d6944576423c4";
+pub const ADMIN: u64 = 1;
+pub const ISP1_USER: u64 = 5;
+pub const ISP2_USER: u64 = 6;
+pub const RESELLER1_USER: u64 = 7;
+pub const RESELLER3_USER: u64 = 8;
+pub const DISABLED_USER: u64 = 9;
+
+pub struct TestApp {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub store: Store,
+    pub router: axum::Router,
+    keys: HashMap<u64, String>,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `error` text; panics with the whole reply when there is none.
+    pub fn error(&self) -> &str {
+        self.body["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error in {self:?}"))
+    }
+
+    pub fn result(&self) -> &Value {
+        assert_eq!(self.status, StatusCode::OK, "{self:?}");
+        assert_eq!(self.body["error"], Value::Null, "{self:?}");
+        &self.body["result"]
+    }
+
+    pub fn id(&self) -> u64 {
+        self.result()
+            .as_u64()
+            .unwrap_or_else(|| panic!("no id in {self:?}"))
+    }
+
+    /// The ids of a list result, in order.
+    pub fn ids(&self) -> Vec<u64> {
+        self.result()
+            .as_array()
+            .unwrap_or_else(|| panic!("no rows in {self:?}"))
+            .iter()
+            .map(|c| c["id"].as_u64().unwrap())
+            .collect()
+    }
+}
+
+/// The DynamoDB API the tests use: `DYNAMODB_ENDPOINT` (set by `make test`).
+fn endpoint() -> String {
+    std::env::var("DYNAMODB_ENDPOINT")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts moto"
+            )
+        })
+}
+
+fn unique_prefix() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "t{}-{}-{}-",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Like `spawn_app`, with extra settings (e.g. `AUTH_CACHE_SECONDS`).
+pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
+    let endpoint = endpoint();
+    let prefix = unique_prefix();
+    let mut env: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    env.insert("DYNAMODB_ENDPOINT".into(), endpoint.clone());
+    env.insert("TABLE_PREFIX".into(), prefix.clone());
+    let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).expect("test settings");
+    let client = config::dynamodb_client(Some(&endpoint)).await;
+    let store = Store::new(client, Tables::with_prefix(&prefix));
+    store.create_tables(TEMPLATE).await.expect("create tables");
+
+    admin::create_isp(&store, IspId(1), "ISP One")
+        .await
+        .unwrap();
+    admin::create_isp(&store, IspId(2), "ISP Two")
+        .await
+        .unwrap();
+    admin::create_reseller(&store, IspId(1), ResellerId(1), "Reseller One")
+        .await
+        .unwrap();
+    admin::create_reseller(&store, IspId(1), ResellerId(2), "Reseller Two")
+        .await
+        .unwrap();
+    admin::create_reseller(&store, IspId(2), ResellerId(3), "Reseller Three")
+        .await
+        .unwrap();
+    let mut keys = HashMap::new();
+    let users = [
+        (ADMIN, Role::Admin, None, None),
+        (ISP1_USER, Role::Isp, Some(1), None),
+        (ISP2_USER, Role::Isp, Some(2), None),
+        (RESELLER1_USER, Role::Reseller, None, Some(1)),
+        (RESELLER3_USER, Role::Reseller, None, Some(3)),
+        (DISABLED_USER, Role::Isp, Some(1), None),
+    ];
+    for (userid, role, isp, reseller) in users {
+        let api_key = (userid == ISP1_USER).then(|| ApiKey::chosen(SPEC_KEY).unwrap());
+        let key = admin::create_user(
+            &store,
+            NewUser {
+                userid: UserId(userid),
+                role,
+                isp: isp.map(IspId),
+                reseller: reseller.map(ResellerId),
+                api_key,
+            },
+        )
+        .await
+        .unwrap();
+        keys.insert(userid, key.expose().to_owned());
+    }
+    admin::set_enabled(&store, UserId(DISABLED_USER), false)
+        .await
+        .unwrap();
+
+    let app = Arc::new(App::new(store.clone(), &settings));
+    let router = isp_crm::http::router(app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served = router.clone();
+    tokio::spawn(async move { axum::serve(listener, served).await });
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    TestApp {
+        url,
+        http,
+        store,
+        router,
+        keys,
+    }
+}
+
+/// A valid create, as the spec's example sends it (resellerid added by `create`).
+pub fn customer_fields() -> Vec<(&'static str, String)> {
+    [
+        ("type", "Individual"),
+        ("name", "Some Name"),
+        ("mobile", "12344444"),
+        ("email", "abc@email.com"),
+        ("zipcode", "12345"),
+        ("state", "Goa"),
+        ("city", "Panaji"),
+        ("street", "3rd street"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect()
+}
+
+impl TestApp {
+    pub fn key(&self, user: u64) -> &str {
+        &self.keys[&user]
+    }
+
+    /// POSTs a form to `/api/customer/<route>` as `user`.
+    pub async fn call(&self, user: u64, route: &str, params: &[(&str, &str)]) -> Reply {
+        let mut form: Vec<(String, String)> = vec![
+            ("userid".into(), user.to_string()),
+            ("api_key".into(), self.key(user).to_owned()),
+        ];
+        form.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.raw(route, Some("application/x-www-form-urlencoded"), body)
+            .await
+    }
+
+    /// POSTs a raw body to `/api/customer/<route>`.
+    pub async fn raw(
+        &self,
+        route: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let mut req = self
+            .http
+            .post(format!("{}/api/customer/{route}", self.url))
+            .body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            ct, "application/json",
+            "every answer is JSON (status {status})"
+        );
+        let body = resp.json().await.expect("JSON body");
+        Reply { status, body }
+    }
+
+    /// Creates a customer as `user` with the default fields, `overrides` replacing them.
+    pub async fn create(&self, user: u64, overrides: &[(&str, &str)]) -> Reply {
+        let mut fields = customer_fields();
+        for (k, v) in overrides {
+            fields.retain(|(name, _)| name != k);
+            fields.push((k, v.to_string()));
+        }
+        let params: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.call(user, "create", &params).await
+    }
+
+    /// Every customer item in this test's table (a test-only Scan, to prove what was written).
+    pub async fn stored_customers(
+        &self,
+    ) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let out = self
+            .store
+            .client
+            .scan()
+            .table_name(&self.store.tables.customers)
+            .send()
+            .await
+            .expect("scan");
+        out.items.unwrap_or_default()
+    }
+
+    pub async fn customer_count(&self) -> i32 {
+        self.store
+            .client
+            .scan()
+            .table_name(&self.store.tables.customers)
+            .select(Select::Count)
+            .send()
+            .await
+            .expect("scan")
+            .count
+    }
+
+    /// One stored customer's attribute as text (`S` or `N`), if present.
+    pub async fn stored_attr(&self, id: u64, attr: &str) -> Option<String> {
+        use aws_sdk_dynamodb::types::AttributeValue as AV;
+        let out = self
+            .store
+            .client
+            .get_item()
+            .table_name(&self.store.tables.customers)
+            .key("id", AV::N(id.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get");
+        match out.item?.remove(attr)? {
+            AV::S(s) | AV::N(s) => Some(s),
+            other => Some(format!("{other:?}")),
+        }
+    }
+}

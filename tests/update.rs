@@ -1,0 +1,232 @@
+//! Update changes only what it is given, keeps index keys right, and resets portal passwords.
+
+mod common;
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use common::*;
+use std::time::Duration;
+
+async fn stored(
+    app: &TestApp,
+    id: u64,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    app.stored_customers()
+        .await
+        .into_iter()
+        .find(|item| matches!(item.get("id"), Some(aws_sdk_dynamodb::types::AttributeValue::N(n)) if *n == id.to_string()))
+        .expect("stored customer")
+}
+
+#[tokio::test]
+async fn only_the_given_fields_change() {
+    let app = spawn_app().await;
+    let id = app
+        .create(
+            ISP1_USER,
+            &[("resellerid", "1"), ("surname", "Kept"), ("notes", "n1")],
+        )
+        .await
+        .id();
+    let before = stored(&app, id).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await; // updated_at has second precision
+    let reply = app
+        .call(
+            ISP1_USER,
+            "update",
+            &[("customerid", &id.to_string()), ("street", "2nd street")],
+        )
+        .await;
+    assert_eq!(reply.result(), "done");
+    let after = stored(&app, id).await;
+    for (attr, value) in &before {
+        match attr.as_str() {
+            "street" | "updated_at" => {
+                assert_ne!(after.get(attr), Some(value), "{attr} should change")
+            }
+            _ => assert_eq!(after.get(attr), Some(value), "{attr} should not change"),
+        }
+    }
+    assert_eq!(after.len(), before.len());
+}
+
+#[tokio::test]
+async fn index_keys_follow_the_fields_they_derive_from() {
+    let app = spawn_app().await;
+    let id = app
+        .create(ISP1_USER, &[("resellerid", "1"), ("surname", "Gone")])
+        .await
+        .id();
+    let sid = id.to_string();
+    // ISP user: the ISP comes from its scope.
+    let reply = app
+        .call(
+            ISP1_USER,
+            "update",
+            &[
+                ("customerid", &sid),
+                ("mobile", "+91 98765 43210"),
+                ("name", "New NAME"),
+                ("surname", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.result(), "done");
+    assert_eq!(
+        app.stored_attr(id, "isp_mobile").await.as_deref(),
+        Some("1#+919876543210")
+    );
+    assert_eq!(
+        app.stored_attr(id, "name_lc").await.as_deref(),
+        Some("new name")
+    );
+    assert_eq!(
+        app.stored_attr(id, "surname").await,
+        None,
+        "an empty optional field is cleared"
+    );
+    // Admin: the ISP is read from the record.
+    let reply = app
+        .call(
+            ADMIN,
+            "update",
+            &[
+                ("customerid", &sid),
+                ("zipcode", "sw1a 1aa"),
+                ("email", "New@Example.COM"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.result(), "done");
+    assert_eq!(
+        app.stored_attr(id, "isp_zipcode").await.as_deref(),
+        Some("1#SW1A 1AA")
+    );
+    assert_eq!(
+        app.stored_attr(id, "email").await.as_deref(),
+        Some("New@Example.COM")
+    );
+    assert_eq!(
+        app.stored_attr(id, "email_lc").await.as_deref(),
+        Some("new@example.com")
+    );
+    // The list finds it under the new values.
+    let found = app
+        .call(ISP1_USER, "list", &[("mobile", "+919876543210")])
+        .await;
+    assert_eq!(found.ids(), vec![id]);
+}
+
+#[tokio::test]
+async fn unknown_customer_is_404_and_nothing_is_created() {
+    let app = spawn_app().await;
+    for user in [ADMIN, ISP1_USER] {
+        let reply = app
+            .call(
+                user,
+                "update",
+                &[("customerid", "777"), ("mobile", "12345678")],
+            )
+            .await;
+        assert_eq!(reply.status, reqwest::StatusCode::NOT_FOUND, "{reply:?}");
+        assert_eq!(reply.error(), "customerid: not found");
+    }
+    assert_eq!(
+        app.customer_count().await,
+        0,
+        "an update never creates a record"
+    );
+}
+
+#[tokio::test]
+async fn reset_password_returns_a_new_password_once_and_stores_only_its_hash() {
+    let app = spawn_app().await;
+    let id = app.create(ISP1_USER, &[("resellerid", "1")]).await.id();
+    let sid = id.to_string();
+
+    let reply = app
+        .call(
+            ISP1_USER,
+            "update",
+            &[("customerid", &sid), ("reset_password", "Y")],
+        )
+        .await;
+    assert_eq!(reply.result(), "done");
+    let password = reply.body["portal_password"]
+        .as_str()
+        .expect("portal_password")
+        .to_owned();
+    assert!(password.len() >= 12);
+    let hash = app
+        .stored_attr(id, "portal_password_hash")
+        .await
+        .expect("hash stored");
+    assert!(hash.starts_with("$argon2id$"));
+    let parsed = PasswordHash::new(&hash).unwrap();
+    assert!(
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    );
+    let items = format!("{:?}", app.stored_customers().await);
+    assert!(
+        !items.contains(&password),
+        "the clear password is never stored"
+    );
+    let listed = app.call(ISP1_USER, "list", &[("customerid", &sid)]).await;
+    assert!(
+        !listed.body.to_string().contains("argon2"),
+        "the list never shows the hash"
+    );
+
+    // A second reset gives another password; N or absent changes nothing.
+    let again = app
+        .call(
+            ISP1_USER,
+            "update",
+            &[("customerid", &sid), ("reset_password", "y")],
+        )
+        .await;
+    assert_ne!(
+        again.body["portal_password"].as_str(),
+        Some(password.as_str())
+    );
+    let hash2 = app.stored_attr(id, "portal_password_hash").await;
+    let no = app
+        .call(
+            ISP1_USER,
+            "update",
+            &[
+                ("customerid", &sid),
+                ("reset_password", "N"),
+                ("notes", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(no.result(), "done");
+    assert!(no.body.get("portal_password").is_none());
+    assert_eq!(app.stored_attr(id, "portal_password_hash").await, hash2);
+}
+
+#[tokio::test]
+async fn delete_removes_the_customer_once() {
+    let app = spawn_app().await;
+    let id = app
+        .create(ISP1_USER, &[("resellerid", "1")])
+        .await
+        .id()
+        .to_string();
+    assert_eq!(
+        app.call(ISP1_USER, "delete", &[("customerid", &id)])
+            .await
+            .result(),
+        "done"
+    );
+    assert!(
+        app.call(ISP1_USER, "list", &[("customerid", &id)])
+            .await
+            .ids()
+            .is_empty()
+    );
+    let again = app.call(ISP1_USER, "delete", &[("customerid", &id)]).await;
+    assert_eq!(again.status, reqwest::StatusCode::NOT_FOUND);
+    assert_eq!(app.customer_count().await, 0);
+}
