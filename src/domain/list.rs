@@ -166,13 +166,7 @@ pub struct ListRequest {
 }
 
 fn parse_u32_in(param: &'static str, value: &str, min: u32, max: u32) -> Result<u32, Invalid> {
-    let rule = || {
-        if max == u32::MAX {
-            Invalid::new(param, format!("must be a whole number, {min} or more"))
-        } else {
-            Invalid::new(param, format!("must be a whole number from {min} to {max}"))
-        }
-    };
+    let rule = || Invalid::new(param, format!("must be a whole number from {min} to {max}"));
     let value = value.trim();
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(rule());

@@ -132,6 +132,8 @@ impl<'de> Visitor<'de> for FlatObject {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Params, A::Error> {
         use serde::de::Error;
         let mut params = Params::default();
+        // Names seen, `null` ones included: a name given twice is refused whatever its values.
+        let mut seen = std::collections::HashSet::new();
         while let Some(name) = map.next_key::<String>()? {
             let value = match map.next_value::<serde_json::Value>()? {
                 serde_json::Value::String(s) => Some(s),
@@ -143,7 +145,7 @@ impl<'de> Visitor<'de> for FlatObject {
                     )));
                 }
             };
-            if params.0.contains_key(&name) {
+            if !seen.insert(name.clone()) {
                 return Err(A::Error::custom(RequestError::Duplicate(name)));
             }
             if let Some(value) = value {
@@ -196,8 +198,14 @@ mod tests {
             Params::from_form(b"a=1&a=2"),
             Err(RequestError::Duplicate("a".into()))
         );
-        let err = Params::from_json(br#"{"a":1,"a":2}"#).unwrap_err();
-        assert_eq!(err.to_string(), "a: given more than once");
+        for body in [
+            &br#"{"a":1,"a":2}"#[..],
+            br#"{"a":null,"a":2}"#,
+            br#"{"a":null,"a":null}"#,
+        ] {
+            let err = Params::from_json(body).unwrap_err();
+            assert_eq!(err.to_string(), "a: given more than once");
+        }
         let body = "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n--B--\r\n";
         let err = Params::from_body(
             &headers("multipart/form-data; boundary=B"),
