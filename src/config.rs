@@ -29,6 +29,10 @@ pub struct Settings {
     pub time_zone: TimeZone,
     /// Where the local server listens (not used under Lambda).
     pub bind: SocketAddr,
+    /// Key of the HMAC that seals list cursors; `None`: a random key per process.
+    pub cursor_secret: Option<String>,
+    /// How long a warm instance remembers where list pages ended (0 disables it).
+    pub page_cache_ttl: Duration,
 }
 
 /// Whether this process runs inside AWS Lambda.
@@ -54,17 +58,19 @@ impl Settings {
             None => Some(DEV_ENDPOINT.to_owned()),
         };
         let prefix = get("TABLE_PREFIX").unwrap_or_else(|| DEV_PREFIX.to_owned());
-        let auth_cache_ttl = match get("AUTH_CACHE_SECONDS") {
-            None => Duration::from_secs(60),
+        let seconds = |var: &'static str, default: u64| match get(var) {
+            None => Ok(Duration::from_secs(default)),
             Some(v) => v
                 .trim()
                 .parse::<u64>()
                 .map(Duration::from_secs)
                 .map_err(|_| ConfigError {
-                    var: "AUTH_CACHE_SECONDS",
+                    var,
                     rule: "must be a whole number of seconds".into(),
-                })?,
+                }),
         };
+        let auth_cache_ttl = seconds("AUTH_CACHE_SECONDS", 60)?;
+        let page_cache_ttl = seconds("LIST_CACHE_SECONDS", 300)?;
         let time_zone = match get("TIME_ZONE").filter(|v| !v.trim().is_empty()) {
             None => TimeZone::UTC,
             Some(name) => TimeZone::get(name.trim()).map_err(|e| ConfigError {
@@ -85,6 +91,8 @@ impl Settings {
             auth_cache_ttl,
             time_zone,
             bind,
+            cursor_secret: get("CURSOR_SECRET").filter(|v| !v.trim().is_empty()),
+            page_cache_ttl,
         })
     }
 }

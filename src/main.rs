@@ -19,7 +19,19 @@ async fn main() -> ExitCode {
     };
     let client = config::dynamodb_client(settings.endpoint.as_deref()).await;
     let store = Store::new(client, settings.tables.clone());
-    let router = isp_crm::http::router(Arc::new(App::new(store, &settings)));
+    if settings.cursor_secret.is_none() && config::under_lambda() {
+        tracing::warn!(
+            "CURSOR_SECRET is not set: list cursors work only on the instance that issued them"
+        );
+    }
+    let app = match App::new(store, &settings) {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "start-up failed");
+            return ExitCode::FAILURE;
+        }
+    };
+    let router = isp_crm::http::router(Arc::new(app));
 
     let outcome = if config::under_lambda() {
         lambda_http::run(router).await

@@ -698,8 +698,8 @@ async fn an_update_across_scope_neither_changes_nor_moves_the_record() {
         "resellerid",
         "mobile",
         "zipcode",
-        "isp_mobile",
-        "isp_zipcode",
+        "mobile_key",
+        "zipcode_key",
         "notes",
         "updated_at",
     ];
@@ -794,16 +794,16 @@ async fn an_update_across_scope_neither_changes_nor_moves_the_record() {
         app.stored_attr(theirs, "resellerid").await.as_deref(),
         Some("3")
     );
-    let old_isp_mobile = theirs_before[4].clone().unwrap();
-    let old_isp_zipcode = theirs_before[5].clone().unwrap();
+    let old_mobile_key = theirs_before[4].clone().unwrap();
+    let old_zipcode_key = theirs_before[5].clone().unwrap();
     assert_eq!(
-        app.stored_attr(theirs, "isp_mobile").await,
-        Some(old_isp_mobile.replace("12344444", "98765432")),
+        app.stored_attr(theirs, "mobile_key").await,
+        Some(old_mobile_key.replace("12344444", "98765432")),
         "the mobile index key keeps ISP 2"
     );
     assert_eq!(
-        app.stored_attr(theirs, "isp_zipcode").await,
-        Some(old_isp_zipcode.replace("12345", "54321")),
+        app.stored_attr(theirs, "zipcode_key").await,
+        Some(old_zipcode_key.replace("12345", "54321")),
         "the zipcode index key keeps ISP 2"
     );
     assert_eq!(

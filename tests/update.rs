@@ -71,19 +71,19 @@ async fn index_keys_follow_the_fields_they_derive_from() {
         .await;
     assert_eq!(reply.result(), "done");
     assert_eq!(
-        app.stored_attr(id, "isp_mobile").await.as_deref(),
-        Some("1#+919876543210")
+        app.stored_attr(id, "mobile_key").await,
+        Some(format!("+919876543210\u{1}{id:016}"))
     );
     assert_eq!(
-        app.stored_attr(id, "name_lc").await.as_deref(),
-        Some("new name")
+        app.stored_attr(id, "name_key").await,
+        Some(format!("new name\u{1}{id:016}"))
     );
     assert_eq!(
         app.stored_attr(id, "surname").await,
         None,
         "an empty optional field is cleared"
     );
-    // Admin: the ISP is read from the record.
+    // Admin (no ISP in its scope): the keys need only the value and the id.
     let reply = app
         .call(
             ADMIN,
@@ -97,16 +97,16 @@ async fn index_keys_follow_the_fields_they_derive_from() {
         .await;
     assert_eq!(reply.result(), "done");
     assert_eq!(
-        app.stored_attr(id, "isp_zipcode").await.as_deref(),
-        Some("1#SW1A 1AA")
+        app.stored_attr(id, "zipcode_key").await,
+        Some(format!("SW1A 1AA\u{1}{id:016}"))
     );
     assert_eq!(
         app.stored_attr(id, "email").await.as_deref(),
         Some("New@Example.COM")
     );
     assert_eq!(
-        app.stored_attr(id, "email_lc").await.as_deref(),
-        Some("new@example.com")
+        app.stored_attr(id, "email_key").await,
+        Some(format!("new@example.com\u{1}{id:016}"))
     );
     // The list finds it under the new values.
     let found = app

@@ -4,7 +4,7 @@ use super::{App, AppError};
 use crate::domain::credentials::PortalPassword;
 use crate::domain::customer::{CustomerFields, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
-use crate::domain::scope::{Caller, PlacementRequest, Scope};
+use crate::domain::scope::{Caller, PlacementRequest};
 use crate::domain::{DomainError, Fields};
 use crate::store::customers::CustomerPatch;
 use crate::store::records::CustomerItem;
@@ -57,20 +57,6 @@ impl App {
     ) -> Result<Option<String>, AppError> {
         let update = CustomerUpdate::parse(f, self.today())?;
         let not_found = || AppError::Domain(DomainError::NotFound("customerid"));
-        // Mobile and zipcode index keys carry the ISP. Non-admin scopes fix the ISP; for an
-        // admin it is read first, and the write is then conditioned on that ISP.
-        let (isp, guard) = match caller.scope.isp() {
-            Some(isp) => (Some(isp), caller.scope),
-            None if update.touches_isp_keys() => {
-                let current = self
-                    .store
-                    .get_customer(update.customerid)
-                    .await?
-                    .ok_or_else(not_found)?;
-                (Some(current.ispid), Scope::Isp(current.ispid))
-            }
-            None => (None, caller.scope),
-        };
         let password = match update.reset_password {
             // argon2id is deliberately slow: keep it off the async workers.
             true => Some(
@@ -80,15 +66,11 @@ impl App {
             ),
             false => None,
         };
-        let patch = CustomerPatch::new(
-            &update,
-            isp,
-            &self.now(),
-            password.as_ref().map(|p| p.hash.clone()),
-        )?;
+        let hash = password.as_ref().map(|p| p.hash.clone());
+        let patch = CustomerPatch::new(&update, &self.now(), hash);
         if !self
             .store
-            .update_customer(update.customerid, &guard, &patch)
+            .update_customer(update.customerid, &caller.scope, &patch)
             .await?
         {
             return Err(not_found());

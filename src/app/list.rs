@@ -1,88 +1,60 @@
-//! The list: which index serves a request (the plan), and walking it.
+//! The list: narrow the scope, plan each part (`planner.rs`), walk, merge and page.
 //!
-//! | scope / filter            | source                                         |
-//! |---------------------------|------------------------------------------------|
-//! | `customerid`              | GetItem on the table, then scope + filters     |
-//! | reseller (given/implied)  | `by-reseller` index, partition = resellerid    |
-//! | ISP (given/implied)       | `by-isp` index, partition = ispid              |
-//! | admin, no ISP or reseller | `by-isp` of every ISP, merged by id            |
-//!
-//! Every source is sorted by id, so an id-sorted page reads offset + limit matching items
-//! and stops. Other sort fields read every match in scope and sort in memory.
-//! The remaining filters are applied to each item read; none of this scans the table.
+//! Rows carry an order key (see `planner::order_key`), so parts merge and pages resume by
+//! comparing strings. An ordered walk stops after the rows the page needs (plus one, to know
+//! whether there is a next page); an unordered one reads every match and sorts in memory.
+//! Keys-only indexes yield ids; only the rows of the page (or the candidates a remaining
+//! filter must see) are then read whole.
 
+use super::cursor::{Fingerprint, fingerprint};
+use super::planner::{self, Part, Plan};
 use super::{App, AppError};
-use crate::domain::Fields;
 use crate::domain::customer::Customer;
-use crate::domain::ids::{CustomerId, ResellerId};
-use crate::domain::list::{Filters, ListRequest, SortField, SortOrder};
+use crate::domain::ids::CustomerId;
+use crate::domain::list::{ListRequest, SortField, SortOrder};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
-use crate::store::customers::IndexKey;
-use crate::store::keys::CustomerIndex;
-use aws_sdk_dynamodb::types::AttributeValue;
+use crate::domain::{Fields, Invalid};
+use crate::store::records::CustomerItem;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListOutcome {
-    Rows(Vec<Customer>),
+    /// A page, and the cursor of the next one (absent on the last page).
+    Rows {
+        rows: Vec<Customer>,
+        next: Option<String>,
+    },
     Count(u64),
 }
 
-/// Where the rows come from.
-#[derive(Debug, Clone, PartialEq)]
-enum Source {
-    Nothing,
-    One(CustomerId, ListScope),
-    Index(IndexKey),
-    EveryIsp,
+/// One row of a walk: its order key and, once read, the customer.
+struct Row {
+    id: CustomerId,
+    key: String,
+    customer: Option<Customer>,
 }
 
-fn plan(scope: ListScope, filters: &Filters) -> Source {
-    // Services arrive in a later issue: until then no customer has one to match.
-    if filters.serviceid.is_some() || filters.username.is_some() {
-        return Source::Nothing;
-    }
-    match (scope, filters.customerid) {
-        (ListScope::Nothing, _) => Source::Nothing,
-        (scope, Some(id)) => Source::One(id, scope),
-        (ListScope::Reseller(r), None) => Source::Index(reseller_key(r)),
-        (ListScope::Isp(isp), None) => Source::Index(IndexKey::isp(isp)),
-        (ListScope::All, None) => Source::EveryIsp,
-    }
-}
-
-fn reseller_key(r: ResellerId) -> IndexKey {
-    IndexKey::whole(
-        CustomerIndex::ByReseller,
-        AttributeValue::N(r.get().to_string()),
-    )
-}
-
-fn in_scope(scope: ListScope, c: &Customer) -> bool {
-    match scope {
-        ListScope::All => true,
-        ListScope::Isp(isp) => c.ispid == isp,
-        ListScope::Reseller(r) => c.resellerid == r,
-        ListScope::Nothing => false,
+fn row_of(item: CustomerItem, sort: SortField) -> Row {
+    let key = planner::order_key(
+        sort,
+        item.id,
+        &item.name_key,
+        &item.mobile_key,
+        &item.email_key,
+    );
+    Row {
+        id: item.id,
+        key,
+        customer: Some(Customer::from(item)),
     }
 }
 
-/// The sort key of a row; ties are broken by id so that pages never overlap or skip.
-fn sort_key(sort: SortField, c: &Customer) -> (String, CustomerId) {
-    let key = match sort {
-        SortField::Id => String::new(),
-        SortField::Name => c.name.to_lowercase(),
-        SortField::Mobile => c.mobile.clone(),
-        SortField::Email => c.email.to_lowercase(),
-    };
-    (key, c.id)
-}
-
-/// How many items to ask DynamoDB for when `wanted` more matches are needed: exactly that
-/// many when every item matches, more when filters are applied to what is read.
+/// How many entries to ask DynamoDB for when `wanted` more rows are needed: exactly that
+/// many when every entry is a row, more when a filter rejects some.
 fn page_size(wanted: Option<usize>, filtered: bool) -> Option<i32> {
     let wanted = wanted?;
     let n = if filtered {
-        (wanted * 4).clamp(50, 1000)
+        (wanted * 2).clamp(20, 200)
     } else {
         wanted.max(1)
     };
@@ -102,166 +74,267 @@ impl App {
             None => None,
         };
         let scope = narrowing.confirm(reseller_isp)?;
-        let source = plan(scope, &req.filters);
-        let filtered = req.filters
-            != Filters {
-                customerid: req.filters.customerid,
-                ..Filters::default()
-            };
+        // Services arrive in a later issue: until then no customer has one to match.
+        let matches_nothing = scope == ListScope::Nothing
+            || req.filters.serviceid.is_some()
+            || req.filters.username.is_some();
 
-        if req.show_count {
-            return self
-                .count(&source, &req.filters, filtered)
-                .await
-                .map(ListOutcome::Count);
-        }
-        let forward = req.order == SortOrder::Asc;
-        // An id-sorted page needs only the first offset + limit matches of an id-ordered source.
-        let wanted = (req.sort == SortField::Id).then(|| req.offset as usize + req.limit as usize);
-        let mut rows = self
-            .collect(&source, &req.filters, filtered, forward, wanted)
-            .await?;
-        rows.sort_by_cached_key(|c| sort_key(req.sort, c));
-        if !forward {
-            rows.reverse();
-        }
-        Ok(ListOutcome::Rows(
-            rows.into_iter()
-                .skip(req.offset as usize)
-                .take(req.limit as usize)
-                .collect(),
-        ))
-    }
-
-    async fn count(
-        &self,
-        source: &Source,
-        filters: &Filters,
-        filtered: bool,
-    ) -> Result<u64, AppError> {
-        match source {
-            Source::Index(key) if !filtered => Ok(self.store.count_customers(key).await?),
-            Source::EveryIsp if !filtered => {
-                let mut total = 0;
-                for isp in self.store.isp_ids().await? {
-                    total += self.store.count_customers(&IndexKey::isp(isp)).await?;
-                }
-                Ok(total)
-            }
-            _ => Ok(self
-                .collect(source, filters, filtered, true, None)
+        if let Some(id) = req.filters.customerid {
+            let found = self
+                .one(id, scope, &req)
                 .await?
-                .len() as u64),
+                .filter(|_| !matches_nothing);
+            return Ok(match req.show_count {
+                true => ListOutcome::Count(u64::from(found.is_some())),
+                false => ListOutcome::Rows {
+                    rows: found
+                        .into_iter()
+                        .filter(|_| req.offset == 0 && req.cursor.is_none())
+                        .collect(),
+                    next: None,
+                },
+            });
         }
-    }
-
-    /// Reads matching items of `source` in id order (descending if `!forward`), stopping
-    /// once `wanted` matches are in hand (`None`: all of them).
-    async fn collect(
-        &self,
-        source: &Source,
-        filters: &Filters,
-        filtered: bool,
-        forward: bool,
-        wanted: Option<usize>,
-    ) -> Result<Vec<Customer>, AppError> {
-        match source {
-            Source::Nothing => Ok(Vec::new()),
-            Source::One(id, scope) => Ok(self
+        let parts = match scope {
+            _ if matches_nothing => Vec::new(),
+            ListScope::Nothing => Vec::new(),
+            ListScope::Isp(isp) => vec![Part::Isp(isp)],
+            ListScope::Reseller { isp, reseller } => vec![Part::Reseller { isp, reseller }],
+            ListScope::All => self
                 .store
-                .get_customer(*id)
+                .isp_ids()
                 .await?
-                .map(Customer::from)
-                .filter(|c| in_scope(*scope, c) && filters.matches(c))
                 .into_iter()
-                .collect()),
-            Source::Index(key) => self.walk(key, filters, filtered, forward, wanted).await,
-            Source::EveryIsp => {
-                let mut all = Vec::new();
-                for isp in self.store.isp_ids().await? {
-                    all.extend(
-                        self.walk(&IndexKey::isp(isp), filters, filtered, forward, wanted)
-                            .await?,
-                    );
-                }
-                Ok(all)
+                .map(Part::Isp)
+                .collect(),
+        };
+        if req.show_count {
+            let mut total = 0;
+            for part in parts {
+                total += self
+                    .count(planner::plan_count(part, &req.filters), &req)
+                    .await?;
             }
+            return Ok(ListOutcome::Count(total));
         }
+        self.page(caller, &req, &parts).await
     }
 
+    async fn one(
+        &self,
+        id: CustomerId,
+        scope: ListScope,
+        req: &ListRequest,
+    ) -> Result<Option<Customer>, AppError> {
+        let in_scope = |c: &CustomerItem| match scope {
+            ListScope::All => true,
+            ListScope::Isp(isp) => c.ispid == isp,
+            ListScope::Reseller { reseller, .. } => c.resellerid == reseller,
+            ListScope::Nothing => false,
+        };
+        Ok(self
+            .store
+            .get_customer(id)
+            .await?
+            .filter(in_scope)
+            .map(Customer::from)
+            .filter(|c| req.filters.matches(c)))
+    }
+
+    async fn page(
+        &self,
+        caller: &Caller,
+        req: &ListRequest,
+        parts: &[Part],
+    ) -> Result<ListOutcome, AppError> {
+        let fp = query_fingerprint(caller, req);
+        let (mut after, mut skip) = (None, req.offset);
+        if let Some(token) = &req.cursor {
+            if req.offset != 0 {
+                return Err(Invalid::new("rows_offset", "cannot be combined with cursor").into());
+            }
+            after = Some(self.cursors.open(token, &fp)?);
+        } else if let Some((at, key)) = self.pages.nearest(&fp, req.offset) {
+            after = Some(key);
+            skip = req.offset - at;
+        }
+        let skip = skip as usize;
+        let limit = req.limit as usize;
+        let want = skip + limit + 1;
+
+        let mut rows = Vec::new();
+        for part in parts {
+            let plan = planner::plan(*part, &req.filters, req.sort);
+            rows.extend(self.walk(&plan, req, after.as_deref(), want).await?);
+        }
+        let desc = req.order == SortOrder::Desc;
+        if let Some(after) = &after {
+            rows.retain(|r| {
+                if desc {
+                    r.key.as_str() < after.as_str()
+                } else {
+                    r.key.as_str() > after.as_str()
+                }
+            });
+        }
+        rows.sort_unstable_by(|a, b| {
+            if desc {
+                b.key.cmp(&a.key)
+            } else {
+                a.key.cmp(&b.key)
+            }
+        });
+        let more = rows.len() > skip + limit;
+        let mut page: Vec<Row> = rows.into_iter().skip(skip).take(limit).collect();
+        self.fill(&mut page).await?;
+
+        let last = page.last().map(|r| r.key.clone());
+        if let (Some(key), None) = (&last, &req.cursor) {
+            self.pages
+                .remember(fp, req.offset + page.len() as u32, key.clone());
+        }
+        let next = last
+            .filter(|_| more)
+            .map(|key| self.cursors.seal(&fp, &key));
+        Ok(ListOutcome::Rows {
+            rows: page.into_iter().filter_map(|r| r.customer).collect(),
+            next,
+        })
+    }
+
+    /// Reads the rows of one plan: for an ordered plan, the first `want` after `after`;
+    /// otherwise every match.
     async fn walk(
         &self,
-        key: &IndexKey,
-        filters: &Filters,
-        filtered: bool,
-        forward: bool,
-        wanted: Option<usize>,
-    ) -> Result<Vec<Customer>, AppError> {
+        plan: &Plan,
+        req: &ListRequest,
+        after: Option<&str>,
+        want: usize,
+    ) -> Result<Vec<Row>, AppError> {
+        let wanted = plan.ordered.then_some(want);
+        let forward = !plan.ordered || req.order == SortOrder::Asc;
+        let mut start = after.and_then(|a| plan.start_after(a));
         let mut rows = Vec::new();
-        let mut start = None;
         loop {
             let remaining = wanted.map(|w| w.saturating_sub(rows.len()));
             if remaining == Some(0) {
                 return Ok(rows);
             }
-            let page = self
-                .store
-                .query_customers(key, forward, page_size(remaining, filtered), start)
-                .await?;
-            rows.extend(
-                page.items
-                    .into_iter()
-                    .map(Customer::from)
-                    .filter(|c| filters.matches(c)),
-            );
-            start = page.next;
-            if start.is_none() {
-                if let Some(w) = wanted {
-                    rows.truncate(w);
+            let size = page_size(remaining, plan.residual || plan.reseller.is_some());
+            if plan.key.index.holds_items() {
+                let page = self
+                    .store
+                    .query_customers(&plan.key, forward, size, start)
+                    .await?;
+                for item in page.items {
+                    let row = row_of(item, req.sort);
+                    if row
+                        .customer
+                        .as_ref()
+                        .is_some_and(|c| req.filters.matches(c))
+                    {
+                        rows.push(row);
+                    }
                 }
+                start = page.next;
+            } else {
+                let (entries, next) = self
+                    .store
+                    .query_entries(&plan.key, forward, size, start)
+                    .await?;
+                let entries: Vec<_> = entries
+                    .into_iter()
+                    .filter(|e| plan.reseller.is_none_or(|r| r == e.resellerid))
+                    .collect();
+                let keyed: Vec<_> = entries.iter().map(|e| plan.entry_order_key(e)).collect();
+                if !plan.residual && keyed.iter().all(Option::is_some) {
+                    // The entry says all: the record is read only if the row makes the page.
+                    for (entry, key) in entries.iter().zip(keyed) {
+                        rows.push(Row {
+                            id: entry.id,
+                            key: key.unwrap_or_default(),
+                            customer: None,
+                        });
+                    }
+                } else {
+                    // A filter or the order needs the record: read the candidates, keep order.
+                    let ids: Vec<_> = entries.iter().map(|e| e.id).collect();
+                    let mut found: HashMap<CustomerId, CustomerItem> = self
+                        .store
+                        .get_customers(&ids)
+                        .await?
+                        .into_iter()
+                        .map(|c| (c.id, c))
+                        .collect();
+                    for id in ids {
+                        if let Some(row) = found.remove(&id).map(|item| row_of(item, req.sort))
+                            && row
+                                .customer
+                                .as_ref()
+                                .is_some_and(|c| req.filters.matches(c))
+                        {
+                            rows.push(row);
+                        }
+                    }
+                }
+                start = next;
+            }
+            if start.is_none() {
                 return Ok(rows);
             }
         }
     }
+
+    /// Reads the records of page rows known so far only by their index entry.
+    async fn fill(&self, page: &mut Vec<Row>) -> Result<(), AppError> {
+        let missing: Vec<_> = page
+            .iter()
+            .filter(|r| r.customer.is_none())
+            .map(|r| r.id)
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut found: HashMap<CustomerId, CustomerItem> = self
+            .store
+            .get_customers(&missing)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        for row in page.iter_mut().filter(|r| r.customer.is_none()) {
+            row.customer = found.remove(&row.id).map(Customer::from);
+        }
+        // A row deleted between the index read and this one is left out.
+        page.retain(|r| r.customer.is_some());
+        Ok(())
+    }
+
+    async fn count(&self, plan: Plan, req: &ListRequest) -> Result<u64, AppError> {
+        if !plan.residual {
+            return Ok(self.store.count_customers(&plan.key, plan.reseller).await?);
+        }
+        Ok(self.walk(&plan, req, None, usize::MAX).await?.len() as u64)
+    }
+}
+
+/// Binds cursors and cached page positions to the caller and to everything that decides the
+/// rows and their order (not to limit or offset).
+fn query_fingerprint(caller: &Caller, req: &ListRequest) -> Fingerprint {
+    fingerprint(&format!(
+        "v1|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        caller.userid, caller.scope, req.ispid, req.resellerid, req.filters, req.sort, req.order
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::IspId;
-
-    #[test]
-    fn plans_never_scan_the_table() {
-        let f = Filters::default();
-        assert_eq!(
-            plan(ListScope::Isp(IspId(1)), &f),
-            Source::Index(IndexKey::isp(IspId(1)))
-        );
-        assert_eq!(
-            plan(ListScope::Reseller(ResellerId(2)), &f),
-            Source::Index(reseller_key(ResellerId(2)))
-        );
-        assert_eq!(plan(ListScope::All, &f), Source::EveryIsp);
-        assert_eq!(plan(ListScope::Nothing, &f), Source::Nothing);
-        let by_id = Filters {
-            customerid: Some(CustomerId(7)),
-            ..Filters::default()
-        };
-        assert_eq!(
-            plan(ListScope::Isp(IspId(1)), &by_id),
-            Source::One(CustomerId(7), ListScope::Isp(IspId(1)))
-        );
-        let by_service = Filters {
-            serviceid: Some(3),
-            ..Filters::default()
-        };
-        assert_eq!(plan(ListScope::All, &by_service), Source::Nothing);
-    }
 
     #[test]
     fn page_size_reads_only_what_is_needed_when_unfiltered() {
-        assert_eq!(page_size(Some(10), false), Some(10));
-        assert_eq!(page_size(Some(10), true), Some(50));
+        assert_eq!(page_size(Some(11), false), Some(11));
+        assert_eq!(page_size(Some(11), true), Some(22));
         assert_eq!(page_size(None, false), None);
     }
 }

@@ -2,14 +2,17 @@
 //! domain, plans with the domain, and reads or writes through the store.
 
 mod auth;
+pub mod cursor;
 mod customers;
 mod error;
 pub mod list;
+pub mod planner;
 
 pub use error::AppError;
 pub use list::ListOutcome;
 
 use crate::config::Settings;
+use crate::domain::credentials::{ApiKey, RandomError};
 use crate::domain::ids::{IspId, ResellerId};
 use crate::store::Store;
 use jiff::Timestamp;
@@ -25,18 +28,28 @@ pub struct App {
     /// Reseller → ISP. A reseller never changes ISP, so a warm instance keeps what it read.
     reseller_isp: Mutex<HashMap<ResellerId, IspId>>,
     time_zone: TimeZone,
+    cursors: cursor::CursorSeal,
+    pages: cursor::PageCache,
 }
 
 const RESELLER_CACHE_MAX: usize = 50_000;
 
 impl App {
-    pub fn new(store: Store, settings: &Settings) -> Self {
-        Self {
+    /// Without `CURSOR_SECRET` cursors are sealed with a random per-process key: fine for one
+    /// process, but under Lambda every instance needs the same key (the template sets it).
+    pub fn new(store: Store, settings: &Settings) -> Result<Self, RandomError> {
+        let secret = match &settings.cursor_secret {
+            Some(secret) => secret.clone(),
+            None => ApiKey::generate()?.expose().to_owned(),
+        };
+        Ok(Self {
             store,
             auth: auth::AuthCache::new(settings.auth_cache_ttl),
             reseller_isp: Mutex::default(),
             time_zone: settings.time_zone.clone(),
-        }
+            cursors: cursor::CursorSeal::new(secret.as_bytes()),
+            pages: cursor::PageCache::new(settings.page_cache_ttl),
+        })
     }
 
     fn now(&self) -> String {

@@ -89,7 +89,7 @@ impl Email {
 
     /// The form that comparisons use: email matches ignore case.
     pub fn folded(&self) -> String {
-        self.0.to_lowercase()
+        super::text::fold(&self.0)
     }
 }
 
@@ -292,14 +292,6 @@ impl CustomerUpdate {
             changes,
             reset_password,
         })
-    }
-
-    /// True when the change rewrites a key of an ISP-partitioned index (mobile, zipcode),
-    /// which needs the customer's ISP to build.
-    pub fn touches_isp_keys(&self) -> bool {
-        self.changes
-            .iter()
-            .any(|c| matches!(c, Change::Mobile(_) | Change::Zipcode(_)))
     }
 }
 

@@ -4,6 +4,7 @@ use super::customer::{CustomerType, Mobile, Zipcode, parse_date};
 use super::ids::{CustomerId, IspId, ResellerId};
 use super::{Fields, Invalid};
 use crate::domain::customer::Customer;
+use crate::domain::text::fold;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
@@ -55,10 +56,15 @@ impl Pattern {
         self.parts.len() == 1
     }
 
+    /// `abc%`: the prefix alone decides a match.
+    pub fn is_prefix_only(&self) -> bool {
+        self.parts.len() == 2 && self.parts[1].is_empty()
+    }
+
     pub fn matches(&self, text: &str) -> bool {
         let folded;
         let text = if self.fold_case {
-            folded = text.to_lowercase();
+            folded = fold(text);
             folded.as_str()
         } else {
             text
@@ -163,6 +169,8 @@ pub struct ListRequest {
     pub limit: u32,
     pub offset: u32,
     pub show_count: bool,
+    /// A `next` cursor from an earlier page of the same query.
+    pub cursor: Option<String>,
 }
 
 fn parse_u32_in(param: &'static str, value: &str, min: u32, max: u32) -> Result<u32, Invalid> {
@@ -245,7 +253,7 @@ impl ListRequest {
             ctype: f.parse_opt("type", CustomerType::parse)?,
             name: f.optional("name").map(|v| Pattern::new(v, true)),
             mobile: f.parse_opt("mobile", Mobile::parse)?,
-            email: f.parse_opt("email", exact_text)?.map(|e| e.to_lowercase()),
+            email: f.parse_opt("email", exact_text)?.map(|e| fold(&e)),
             zipcode: f.parse_opt("zipcode", Zipcode::parse)?,
             state: f.parse_opt("state", exact_text)?,
             city: f.parse_opt("city", exact_text)?,
@@ -288,6 +296,13 @@ impl ListRequest {
                 .parse_opt("rows_offset", |p, v| parse_u32_in(p, v, 0, u32::MAX))?
                 .unwrap_or(0),
             show_count,
+            cursor: f.parse_opt("cursor", |p, v| {
+                if v.len() > 2048 {
+                    Err(Invalid::new(p, "is not a cursor this API issued"))
+                } else {
+                    Ok(v.to_owned())
+                }
+            })?,
         })
     }
 }

@@ -159,7 +159,10 @@ impl PlacementRequest {
 pub enum ListScope {
     All,
     Isp(IspId),
-    Reseller(ResellerId),
+    Reseller {
+        isp: IspId,
+        reseller: ResellerId,
+    },
     /// The filters contradict each other (admin's reseller of another ISP): nothing matches.
     Nothing,
 }
@@ -203,15 +206,15 @@ impl Narrowing {
             return Ok(self.isp.map_or(ListScope::All, ListScope::Isp));
         };
         match self.scope {
-            Scope::Reseller { .. } => Ok(ListScope::Reseller(reseller)),
+            Scope::Reseller { isp, .. } => Ok(ListScope::Reseller { isp, reseller }),
             Scope::Isp(own) if reseller_isp != Some(own) => {
                 Err(DomainError::OutOfScope("resellerid"))
             }
-            Scope::Isp(_) => Ok(ListScope::Reseller(reseller)),
+            Scope::Isp(isp) => Ok(ListScope::Reseller { isp, reseller }),
             Scope::Platform => match (self.isp, reseller_isp) {
                 (_, None) => Ok(ListScope::Nothing),
                 (Some(isp), Some(owner)) if isp != owner => Ok(ListScope::Nothing),
-                _ => Ok(ListScope::Reseller(reseller)),
+                (_, Some(isp)) => Ok(ListScope::Reseller { isp, reseller }),
             },
         }
     }

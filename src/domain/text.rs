@@ -57,6 +57,12 @@ impl TextRule {
     }
 }
 
+/// Case folding for matches that ignore case (name, username, email): each character
+/// lower-cased on its own, so a prefix folds to a prefix of the folded whole.
+pub fn fold(value: &str) -> String {
+    value.chars().flat_map(char::to_lowercase).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

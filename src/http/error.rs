@@ -69,6 +69,9 @@ pub struct Envelope {
     /// Only on an update with `reset_password=Y`: the new password, shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portal_password: Option<String>,
+    /// Only on a list page that is not the last: the cursor of the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 pub fn failure(status: StatusCode, message: String) -> Response {
@@ -76,6 +79,7 @@ pub fn failure(status: StatusCode, message: String) -> Response {
         result: Value::Null,
         error: Some(message),
         portal_password: None,
+        next: None,
     };
     (status, Json(body)).into_response()
 }

@@ -27,16 +27,18 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// A successful answer.
+#[derive(Default)]
 struct Reply {
     result: Value,
     portal_password: Option<String>,
+    next: Option<String>,
 }
 
 impl Reply {
     fn of(result: Value) -> Self {
         Self {
             result,
-            portal_password: None,
+            ..Self::default()
         }
     }
 }
@@ -84,6 +86,7 @@ where
             result: reply.result,
             error: None,
             portal_password: reply.portal_password,
+            next: reply.next,
         })
         .into_response(),
         Err(e) => e.into_response(),
@@ -108,6 +111,7 @@ async fn update(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(Reply {
             result: json!("done"),
             portal_password: password,
+            next: None,
         })
     })
     .await
@@ -123,12 +127,14 @@ async fn delete(State(app): State<Arc<App>>, req: Request) -> Response {
 
 async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(app, req, |app, caller, params| async move {
-        Ok(Reply::of(
-            match app.list_customers(&caller, &params).await? {
-                ListOutcome::Rows(rows) => json!(rows),
-                ListOutcome::Count(n) => json!(n),
+        Ok(match app.list_customers(&caller, &params).await? {
+            ListOutcome::Rows { rows, next } => Reply {
+                result: json!(rows),
+                next,
+                ..Reply::default()
             },
-        ))
+            ListOutcome::Count(n) => Reply::of(json!(n)),
+        })
     })
     .await
 }

@@ -6,8 +6,9 @@ use super::keys::{self, CustomerIndex};
 use super::records::CustomerItem;
 use super::{Store, StoreError};
 use crate::domain::customer::{Change, CustomerUpdate};
-use crate::domain::ids::{CustomerId, IspId};
+use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::Scope;
+use crate::domain::text::fold;
 use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
@@ -65,20 +66,11 @@ pub struct CustomerPatch {
 }
 
 impl CustomerPatch {
-    /// `isp` must be known when the update changes mobile or zipcode (their index keys
-    /// carry the ISP); `now` becomes `updated_at`.
-    pub fn new(
-        update: &CustomerUpdate,
-        isp: Option<IspId>,
-        now: &str,
-        password_hash: Option<String>,
-    ) -> Result<Self, StoreError> {
+    /// The writes of `update`; derived sort keys follow the fields they come from, and
+    /// `now` becomes `updated_at`.
+    pub fn new(update: &CustomerUpdate, now: &str, password_hash: Option<String>) -> Self {
+        let id = update.customerid;
         let mut p = Self::default();
-        let isp_key = || {
-            isp.ok_or_else(|| {
-                StoreError::Other("update of an ISP-keyed field without the ISP".into())
-            })
-        };
         let opt = |p: &mut Self, attr: &'static str, v: Option<String>| match v {
             Some(v) => p.set.push((attr, s(v))),
             None => p.remove.push(attr),
@@ -88,24 +80,25 @@ impl CustomerPatch {
                 Change::Type(t) => p.set.push(("type", s(t.as_str()))),
                 Change::Name(v) => {
                     p.set.push(("name", s(v.as_str())));
-                    p.set.push(("name_lc", s(v.to_lowercase())));
+                    p.set.push(("name_key", s(keys::sort_key(&fold(v), id))));
                 }
                 Change::Surname(v) => opt(&mut p, "surname", v.clone()),
                 Change::Dob(v) => opt(&mut p, "dob", v.map(|d| d.to_string())),
                 Change::Mobile(m) => {
                     p.set.push(("mobile", s(m.as_str())));
                     p.set
-                        .push(("isp_mobile", s(keys::isp_mobile(isp_key()?, m))));
+                        .push(("mobile_key", s(keys::sort_key(m.as_str(), id))));
                 }
                 Change::Email(e) => {
                     p.set.push(("email", s(e.as_str())));
-                    p.set.push(("email_lc", s(e.folded())));
+                    p.set
+                        .push(("email_key", s(keys::sort_key(&e.folded(), id))));
                 }
                 Change::UniqueId(v) => opt(&mut p, "uniqueid", v.clone()),
                 Change::Zipcode(z) => {
                     p.set.push(("zipcode", s(z.as_str())));
                     p.set
-                        .push(("isp_zipcode", s(keys::isp_zipcode(isp_key()?, z))));
+                        .push(("zipcode_key", s(keys::sort_key(z.as_str(), id))));
                 }
                 Change::State(v) => p.set.push(("state", s(v.as_str()))),
                 Change::City(v) => p.set.push(("city", s(v.as_str()))),
@@ -117,7 +110,7 @@ impl CustomerPatch {
             p.set.push(("portal_password_hash", s(hash)));
         }
         p.set.push(("updated_at", s(now)));
-        Ok(p)
+        p
     }
 
     fn expression(&self) -> UpdateExpression {
@@ -141,13 +134,21 @@ impl CustomerPatch {
     }
 }
 
-/// A key condition on one index of the customers table.
+/// A condition on the sort key of an index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SortCond {
+    Any,
+    BeginsWith(String),
+    /// Inclusive bounds.
+    Between(String, String),
+}
+
+/// A key condition on one index of the customers table: one partition, part of its sort keys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexKey {
     pub index: CustomerIndex,
     pub partition: AttributeValue,
-    /// Inclusive bounds on the index's sort key, if any.
-    pub between: Option<(AttributeValue, AttributeValue)>,
+    pub sort: SortCond,
 }
 
 impl IndexKey {
@@ -155,13 +156,47 @@ impl IndexKey {
         Self::whole(CustomerIndex::ByIsp, n(isp.get()))
     }
 
+    pub fn reseller(reseller: ResellerId) -> Self {
+        Self::whole(CustomerIndex::ByReseller, n(reseller.get()))
+    }
+
     pub fn whole(index: CustomerIndex, partition: AttributeValue) -> Self {
         Self {
             index,
             partition,
-            between: None,
+            sort: SortCond::Any,
         }
     }
+
+    /// A keys-only index of one ISP (all but `by-isp`/`by-reseller` are partitioned by ISP).
+    pub fn in_isp(index: CustomerIndex, isp: IspId, sort: SortCond) -> Self {
+        Self {
+            index,
+            partition: n(isp.get()),
+            sort,
+        }
+    }
+
+    /// The `ExclusiveStartKey` that resumes a walk of this index just after the entry of
+    /// customer `id` whose sort-key value is `sort_value`.
+    pub fn start_after(&self, id: CustomerId, sort_value: Option<&str>) -> Item {
+        let (pk, sk) = self.index.key_attrs();
+        let mut key = Item::new();
+        key.insert(pk.to_owned(), self.partition.clone());
+        key.insert("id".to_owned(), n(id.get()));
+        if let Some(v) = sort_value.filter(|_| sk != "id") {
+            key.insert(sk.to_owned(), s(v));
+        }
+        key
+    }
+}
+
+/// An entry of a keys-only index: the customer's keys, its reseller and the sort-key value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub id: CustomerId,
+    pub resellerid: ResellerId,
+    pub sort_value: String,
 }
 
 /// One page of a query and where the next page starts.
@@ -283,13 +318,17 @@ impl Store {
             .expression_attribute_names("#pk", pk)
             .expression_attribute_values(":pk", key.partition.clone())
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        q = match &key.between {
-            None => q.key_condition_expression("#pk = :pk"),
-            Some((lo, hi)) => q
+        q = match &key.sort {
+            SortCond::Any => q.key_condition_expression("#pk = :pk"),
+            SortCond::BeginsWith(prefix) => q
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":prefix", s(prefix.as_str())),
+            SortCond::Between(lo, hi) => q
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
                 .expression_attribute_names("#sk", sk)
-                .expression_attribute_values(":lo", lo.clone())
-                .expression_attribute_values(":hi", hi.clone()),
+                .expression_attribute_values(":lo", s(lo.as_str()))
+                .expression_attribute_values(":hi", s(hi.as_str())),
         };
         q
     }
@@ -323,18 +362,121 @@ impl Store {
         })
     }
 
-    /// Counts the items under a key with `Select=COUNT`: no item bodies are returned
-    /// (the read units are those of the items scanned, as for any query).
-    pub async fn count_customers(&self, key: &IndexKey) -> Result<u64, StoreError> {
+    /// Reads up to `limit` entries of a keys-only index in key order (descending if
+    /// `!forward`), starting after `start`.
+    pub async fn query_entries(
+        &self,
+        key: &IndexKey,
+        forward: bool,
+        limit: Option<i32>,
+        start: Option<Item>,
+    ) -> Result<(Vec<IndexEntry>, Option<Item>), StoreError> {
+        let (_, sk) = key.index.key_attrs();
+        let out = self
+            .query_builder(key)
+            .scan_index_forward(forward)
+            .set_limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        capacity::record(Kind::Read, out.consumed_capacity());
+        let number = |item: &Item, attr: &str| match item.get(attr) {
+            Some(AttributeValue::N(v)) => v.parse::<u64>().ok(),
+            _ => None,
+        };
+        let mut entries = Vec::new();
+        for item in out.items() {
+            let sort_value = match item.get(sk) {
+                Some(AttributeValue::S(v)) => Some(v.clone()),
+                _ => None,
+            };
+            match (number(item, "id"), number(item, "resellerid"), sort_value) {
+                (Some(id), Some(reseller), Some(sort_value)) => entries.push(IndexEntry {
+                    id: CustomerId(id),
+                    resellerid: ResellerId(reseller),
+                    sort_value,
+                }),
+                _ => {
+                    return Err(StoreError::Corrupt(format!(
+                        "{} entry {item:?}",
+                        key.index.name()
+                    )));
+                }
+            }
+        }
+        Ok((entries, out.last_evaluated_key))
+    }
+
+    /// Reads whole customers by id (BatchGetItem, 100 at a time), in no particular order.
+    pub async fn get_customers(&self, ids: &[CustomerId]) -> Result<Vec<CustomerItem>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(100) {
+            let mut keys: Vec<Item> = chunk
+                .iter()
+                .map(|id| Item::from([("id".to_owned(), n(id.get()))]))
+                .collect();
+            // Unprocessed keys (throttling) are retried with a short back-off.
+            for attempt in 0..8u32 {
+                let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut keys)))
+                    .build()
+                    .map_err(|e| StoreError::Other(e.to_string()))?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.tables.customers, request)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await?;
+                capacity::record(Kind::Read, out.consumed_capacity());
+                if let Some(items) = out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.tables.customers))
+                {
+                    for item in items {
+                        found.push(serde_dynamo::from_item(item)?);
+                    }
+                }
+                keys = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.tables.customers))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+                if keys.is_empty() {
+                    break;
+                }
+                if attempt == 7 {
+                    return Err(StoreError::Throttled(
+                        "BatchGetItem kept returning unprocessed keys".into(),
+                    ));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
+        }
+        Ok(found)
+    }
+
+    /// Counts the entries under a key with `Select=COUNT` (no items are returned; the read
+    /// units are those of the entries walked). `reseller` narrows a keys-only index of an ISP
+    /// to one reseller with a filter.
+    pub async fn count_customers(
+        &self,
+        key: &IndexKey,
+        reseller: Option<ResellerId>,
+    ) -> Result<u64, StoreError> {
         let mut total = 0u64;
         let mut start = None;
         loop {
-            let out = self
+            let mut q = self
                 .query_builder(key)
                 .select(Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
+                .set_exclusive_start_key(start);
+            if let Some(r) = reseller {
+                q = q
+                    .filter_expression("resellerid = :reseller")
+                    .expression_attribute_values(":reseller", n(r.get()));
+            }
+            let out = q.send().await?;
             capacity::record(Kind::Read, out.consumed_capacity());
             total += u64::try_from(out.count).unwrap_or(0);
             start = out.last_evaluated_key;
@@ -362,20 +504,34 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         let update = CustomerUpdate::parse(&f, jiff::civil::Date::constant(2026, 11, 27)).unwrap();
-        let patch =
-            CustomerPatch::new(&update, Some(IspId(4)), "2026-11-27T05:10:00Z", None).unwrap();
+        let patch = CustomerPatch::new(&update, "2026-11-27T05:10:00Z", None);
         let (expr, names, values) = patch.expression();
         let attrs: Vec<_> = names.iter().map(|(_, a)| *a).collect();
         assert!(
-            attrs.contains(&"isp_mobile")
-                && attrs.contains(&"name_lc")
+            attrs.contains(&"mobile_key")
+                && attrs.contains(&"name_key")
                 && attrs.contains(&"updated_at")
         );
         assert!(expr.contains("REMOVE"));
-        assert!(values.iter().any(|(_, v)| v == &s("4#9876543210")));
         assert!(
-            CustomerPatch::new(&update, None, "now", None).is_err(),
-            "mobile needs the ISP"
+            values
+                .iter()
+                .any(|(_, v)| v == &s("9876543210\u{1}0000000000000009"))
         );
+        assert!(
+            values
+                .iter()
+                .any(|(_, v)| v == &s("zed\u{1}0000000000000009"))
+        );
+    }
+
+    #[test]
+    fn start_keys_name_the_index_keys_and_the_table_key() {
+        let key = IndexKey::in_isp(CustomerIndex::ByName, IspId(2), SortCond::Any);
+        let start = key.start_after(CustomerId(5), Some("ann\u{1}0000000000000005"));
+        assert_eq!(start.len(), 3);
+        assert_eq!(start.get("ispid"), Some(&n(2)));
+        let start = IndexKey::isp(IspId(2)).start_after(CustomerId(5), None);
+        assert_eq!(start.len(), 2);
     }
 }

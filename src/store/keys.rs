@@ -1,8 +1,7 @@
 //! Table names, index names and key formats: the one place that knows how records are keyed.
 //! `template.yaml` declares the same tables and indexes; `schema.rs` creates them from there.
 
-use crate::domain::customer::{Mobile, Zipcode};
-use crate::domain::ids::IspId;
+use crate::domain::ids::CustomerId;
 
 /// The physical names of the tables. In AWS they come from the stack (`CUSTOMERS_TABLE`, ...);
 /// locally they are `<prefix><short name>`, e.g. `crm-dev-customers`.
@@ -66,19 +65,28 @@ impl Tables {
     }
 }
 
-/// The secondary indexes of the customers table. Which filter each serves is decided in
-/// `app::list` (the planner); their keys are built here.
+/// The secondary indexes of the customers table. Which request each serves is decided by
+/// the list planner (`app/planner.rs`); their keys are built here.
+///
+/// `by-isp` and `by-reseller` project every attribute: a page is one Query, no second read.
+/// The others are keys-only (plus `resellerid`, for reseller scopes): updates that do not
+/// change their key never write them, offsets walk ~60-byte entries, and only the rows of
+/// the page are then read from the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CustomerIndex {
     /// `ispid` → `id`: an ISP's customers in id order.
     ByIsp,
     /// `resellerid` → `id`: a reseller's customers in id order.
     ByReseller,
-    /// `isp_mobile` (`<ispid>#<mobile>`) → `id`.
+    /// `ispid` → `name_key`: name order, name equality and prefixes.
+    ByName,
+    /// `ispid` → `mobile_key`: mobile order and equality.
     ByMobile,
-    /// `isp_zipcode` (`<ispid>#<zipcode>`) → `id`.
+    /// `ispid` → `email_key`: email order and equality.
+    ByEmail,
+    /// `ispid` → `zipcode_key`: zipcode equality (in id order).
     ByZipcode,
-    /// `ispid` → `created_at`: an ISP's customers by creation time.
+    /// `ispid` → `created_key`: creation-time ranges.
     ByCreated,
 }
 
@@ -87,7 +95,9 @@ impl CustomerIndex {
         match self {
             Self::ByIsp => "by-isp",
             Self::ByReseller => "by-reseller",
+            Self::ByName => "by-name",
             Self::ByMobile => "by-mobile",
+            Self::ByEmail => "by-email",
             Self::ByZipcode => "by-zipcode",
             Self::ByCreated => "by-created",
         }
@@ -98,30 +108,53 @@ impl CustomerIndex {
         match self {
             Self::ByIsp => ("ispid", "id"),
             Self::ByReseller => ("resellerid", "id"),
-            Self::ByMobile => ("isp_mobile", "id"),
-            Self::ByZipcode => ("isp_zipcode", "id"),
-            Self::ByCreated => ("ispid", "created_at"),
+            Self::ByName => ("ispid", "name_key"),
+            Self::ByMobile => ("ispid", "mobile_key"),
+            Self::ByEmail => ("ispid", "email_key"),
+            Self::ByZipcode => ("ispid", "zipcode_key"),
+            Self::ByCreated => ("ispid", "created_key"),
         }
     }
 
-    pub const ALL: [CustomerIndex; 5] = [
+    /// Whether the index holds whole items (else keys and `resellerid` only).
+    pub fn holds_items(self) -> bool {
+        matches!(self, Self::ByIsp | Self::ByReseller)
+    }
+
+    pub const ALL: [CustomerIndex; 7] = [
         Self::ByIsp,
         Self::ByReseller,
+        Self::ByName,
         Self::ByMobile,
+        Self::ByEmail,
         Self::ByZipcode,
         Self::ByCreated,
     ];
 }
 
-/// Partition key of `by-mobile`: mobiles are looked up within an ISP.
-pub fn isp_mobile(isp: IspId, mobile: &Mobile) -> String {
-    format!("{isp}#{}", mobile.as_str())
+/// Ends the value part of a composite sort key. It sorts below every character a value can
+/// hold (text fields refuse control characters), so `abc` orders before `abc d` and `abcd`.
+pub const SEP: char = '\u{1}';
+
+/// A customer id as the tail of a sort key: zero-padded so that string order is id order.
+pub fn id_part(id: CustomerId) -> String {
+    format!("{:016}", id.get())
 }
 
-/// Partition key of `by-zipcode`: a zipcode is shared by many ISPs' customers, so it is
-/// qualified by the ISP to keep one ISP's query from reading another's items.
-pub fn isp_zipcode(isp: IspId, zipcode: &Zipcode) -> String {
-    format!("{isp}#{}", zipcode.as_str())
+/// A composite sort key `<value>\x01<id:016>`: ordered by value, then by id.
+pub fn sort_key(value: &str, id: CustomerId) -> String {
+    format!("{value}{SEP}{}", id_part(id))
+}
+
+/// The prefix that every sort key of one exact value starts with.
+pub fn exact_prefix(value: &str) -> String {
+    format!("{value}{SEP}")
+}
+
+/// The id at the tail of a composite sort key (or of a bare `id_part`).
+pub fn id_of_key(key: &str) -> Option<CustomerId> {
+    let tail = key.get(key.len().checked_sub(16)?..)?;
+    tail.parse().ok().map(CustomerId)
 }
 
 /// Counter names in the counters table.
@@ -144,10 +177,14 @@ mod tests {
     }
 
     #[test]
-    fn composite_keys() {
-        let m = Mobile::parse("mobile", "+91 98765 43210").unwrap();
-        assert_eq!(isp_mobile(IspId(3), &m), "3#+919876543210");
-        let z = Zipcode::parse("zipcode", "sw1a 1aa").unwrap();
-        assert_eq!(isp_zipcode(IspId(3), &z), "3#SW1A 1AA");
+    fn sort_keys_order_by_value_then_id() {
+        let a = sort_key("abc", CustomerId(10));
+        let b = sort_key("abc d", CustomerId(2));
+        let c = sort_key("abcd", CustomerId(1));
+        assert!(a < b && b < c, "{a:?} {b:?} {c:?}");
+        assert!(sort_key("abc", CustomerId(9)) < sort_key("abc", CustomerId(10)));
+        assert!(a.starts_with(&exact_prefix("abc")) && !b.starts_with(&exact_prefix("abc")));
+        assert_eq!(id_of_key(&b), Some(CustomerId(2)));
+        assert_eq!(id_of_key(&id_part(CustomerId(77))), Some(CustomerId(77)));
     }
 }

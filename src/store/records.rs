@@ -1,10 +1,11 @@
 //! The records as stored, (de)serialised with serde_dynamo. Derived attributes
-//! (`name_lc`, `isp_mobile`, ...) exist only here, for the indexes and case-insensitive matching.
+//! (`name_key`, `mobile_key`, ...) exist only here: they are the sort keys of the indexes.
 
 use super::keys;
 use crate::domain::customer::{Customer, CustomerFields};
 use crate::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use crate::domain::scope::{Placement, Role};
+use crate::domain::text::fold;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,25 +16,31 @@ pub struct CustomerItem {
     #[serde(rename = "type")]
     pub ctype: String,
     pub name: String,
-    pub name_lc: String,
+    /// `<folded name>\x01<id>`: by-name sort key.
+    pub name_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub surname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dob: Option<String>,
     pub mobile: String,
-    pub isp_mobile: String,
+    /// `<mobile>\x01<id>`: by-mobile sort key.
+    pub mobile_key: String,
     pub email: String,
-    pub email_lc: String,
+    /// `<folded email>\x01<id>`: by-email sort key.
+    pub email_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uniqueid: Option<String>,
     pub zipcode: String,
-    pub isp_zipcode: String,
+    /// `<zipcode>\x01<id>`: by-zipcode sort key.
+    pub zipcode_key: String,
     pub state: String,
     pub city: String,
     pub street: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     pub created_at: String,
+    /// `<created_at>\x01<id>`: by-created sort key.
+    pub created_key: String,
     pub updated_at: String,
     /// argon2id PHC string of the customer-portal password, set by `reset_password=Y`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,21 +54,22 @@ impl CustomerItem {
             ispid: at.isp,
             resellerid: at.reseller,
             ctype: f.ctype.as_str().to_owned(),
-            name_lc: f.name.to_lowercase(),
+            name_key: keys::sort_key(&fold(&f.name), id),
             name: f.name,
             surname: f.surname,
             dob: f.dob.map(|d| d.to_string()),
-            isp_mobile: keys::isp_mobile(at.isp, &f.mobile),
+            mobile_key: keys::sort_key(f.mobile.as_str(), id),
             mobile: f.mobile.as_str().to_owned(),
-            email_lc: f.email.folded(),
+            email_key: keys::sort_key(&f.email.folded(), id),
             email: f.email.as_str().to_owned(),
             uniqueid: f.uniqueid,
-            isp_zipcode: keys::isp_zipcode(at.isp, &f.zipcode),
+            zipcode_key: keys::sort_key(f.zipcode.as_str(), id),
             zipcode: f.zipcode.as_str().to_owned(),
             state: f.state,
             city: f.city,
             street: f.street,
             notes: f.notes,
+            created_key: keys::sort_key(&now, id),
             created_at: now.clone(),
             updated_at: now,
             portal_password_hash: None,
@@ -138,21 +146,22 @@ mod tests {
             resellerid: ResellerId(1),
             ctype: "Individual".into(),
             name: "Some Name".into(),
-            name_lc: "some name".into(),
+            name_key: "some name\u{1}0000000000001243".into(),
             surname: None,
             dob: Some("1990-01-31".into()),
             mobile: "12344444".into(),
-            isp_mobile: "1#12344444".into(),
+            mobile_key: "12344444\u{1}0000000000001243".into(),
             email: "Abc@Email.com".into(),
-            email_lc: "abc@email.com".into(),
+            email_key: "abc@email.com\u{1}0000000000001243".into(),
             uniqueid: None,
             zipcode: "12345".into(),
-            isp_zipcode: "1#12345".into(),
+            zipcode_key: "12345\u{1}0000000000001243".into(),
             state: "Goa".into(),
             city: "Panaji".into(),
             street: "3rd street".into(),
             notes: None,
             created_at: "2026-11-27T05:10:00Z".into(),
+            created_key: "2026-11-27T05:10:00Z\u{1}0000000000001243".into(),
             updated_at: "2026-11-27T05:10:00Z".into(),
             portal_password_hash: None,
         }
@@ -166,8 +175,15 @@ mod tests {
         assert!(matches!(item.get("id"), Some(AttributeValue::N(n)) if n == "1243"));
         assert!(matches!(item.get("ispid"), Some(AttributeValue::N(_))));
         assert!(matches!(item.get("resellerid"), Some(AttributeValue::N(_))));
-        assert!(matches!(item.get("isp_mobile"), Some(AttributeValue::S(_))));
-        assert!(matches!(item.get("created_at"), Some(AttributeValue::S(_))));
+        for key in [
+            "name_key",
+            "mobile_key",
+            "email_key",
+            "zipcode_key",
+            "created_key",
+        ] {
+            assert!(matches!(item.get(key), Some(AttributeValue::S(_))), "{key}");
+        }
         assert!(
             !item.contains_key("surname"),
             "absent optional fields are not stored"

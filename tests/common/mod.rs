@@ -171,7 +171,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         .await
         .unwrap();
 
-    let app = Arc::new(App::new(store.clone(), &settings));
+    let app = Arc::new(App::new(store.clone(), &settings).expect("app"));
     let router = isp_crm::http::router(app);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
