@@ -54,9 +54,9 @@ fn row_of(item: CustomerItem, sort: SortField) -> Row {
 fn page_size(wanted: Option<usize>, filtered: bool) -> Option<i32> {
     let wanted = wanted?;
     let n = if filtered {
-        (wanted * 2).clamp(20, 200)
+        wanted.saturating_mul(2).clamp(20, 200)
     } else {
-        wanted.max(1)
+        wanted.clamp(1, 1000)
     };
     i32::try_from(n).ok()
 }
@@ -336,5 +336,7 @@ mod tests {
         assert_eq!(page_size(Some(11), false), Some(11));
         assert_eq!(page_size(Some(11), true), Some(22));
         assert_eq!(page_size(None, false), None);
+        assert_eq!(page_size(Some(usize::MAX), true), Some(200));
+        assert_eq!(page_size(Some(usize::MAX), false), Some(1000));
     }
 }

@@ -212,6 +212,11 @@ impl TestApp {
         &self.keys[&user]
     }
 
+    /// Makes a user created by the test callable with `call`.
+    pub fn add_key(&mut self, user: u64, key: &str) {
+        self.keys.insert(user, key.to_owned());
+    }
+
     /// POSTs a form to `/api/customer/<route>` as `user`.
     pub async fn call(&self, user: u64, route: &str, params: &[(&str, &str)]) -> Reply {
         let mut form: Vec<(String, String)> = vec![
