@@ -1,6 +1,6 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
 # make test — lint the template and run every test against a fresh moto
-.PHONY: dev test lint fmt clippy check venv clean
+.PHONY: dev test lint fmt clippy check venv clean cost-report
 
 VENV := .venv
 PYTHON ?= python3
@@ -34,3 +34,7 @@ check: test clippy
 
 clean:
 	rm -rf $(VENV) target
+
+# Read units of the list's request shapes over 20,000 customers (docs/data-model.md).
+cost-report: venv
+	infra/with-moto.sh 0 cargo run --quiet --example cost_report

@@ -22,6 +22,7 @@ pub async fn log(req: Request, next: Next) -> Response {
         ddb_calls = usage.calls,
         read_units = usage.read_units,
         write_units = usage.write_units,
+        computed_read_units = usage.computed_read_units,
         "request"
     );
     response

@@ -246,6 +246,7 @@ impl Store {
             .send()
             .await?;
         capacity::record(Kind::Read, out.consumed_capacity());
+        capacity::computed_read(out.item.iter(), true);
         out.item
             .map(serde_dynamo::from_item)
             .transpose()
@@ -350,6 +351,7 @@ impl Store {
             .send()
             .await?;
         capacity::record(Kind::Read, out.consumed_capacity());
+        capacity::computed_read(out.items(), false);
         let items = out
             .items
             .unwrap_or_default()
@@ -380,6 +382,7 @@ impl Store {
             .send()
             .await?;
         capacity::record(Kind::Read, out.consumed_capacity());
+        capacity::computed_read(out.items(), false);
         let number = |item: &Item, attr: &str| match item.get(attr) {
             Some(AttributeValue::N(v)) => v.parse::<u64>().ok(),
             _ => None,
@@ -429,13 +432,13 @@ impl Store {
                     .send()
                     .await?;
                 capacity::record(Kind::Read, out.consumed_capacity());
-                if let Some(items) = out
+                let items = out
                     .responses
                     .and_then(|mut r| r.remove(&self.tables.customers))
-                {
-                    for item in items {
-                        found.push(serde_dynamo::from_item(item)?);
-                    }
+                    .unwrap_or_default();
+                capacity::computed_read(&items, true);
+                for item in items {
+                    found.push(serde_dynamo::from_item(item)?);
                 }
                 keys = out
                     .unprocessed_keys
@@ -478,6 +481,10 @@ impl Store {
             }
             let out = q.send().await?;
             capacity::record(Kind::Read, out.consumed_capacity());
+            capacity::counted(
+                key.index.name(),
+                u64::try_from(out.scanned_count).unwrap_or(0),
+            );
             total += u64::try_from(out.count).unwrap_or(0);
             start = out.last_evaluated_key;
             if start.is_none() {

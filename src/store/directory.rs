@@ -33,6 +33,7 @@ impl Store {
             .send()
             .await?;
         capacity::record(Kind::Read, out.consumed_capacity());
+        capacity::computed_read(out.item.iter(), true);
         out.item
             .map(serde_dynamo::from_item)
             .transpose()
@@ -144,6 +145,7 @@ impl Store {
                 .send()
                 .await?;
             capacity::record(Kind::Read, out.consumed_capacity());
+            capacity::computed_read(out.items(), false);
             for item in out.items() {
                 #[derive(serde::Deserialize)]
                 struct Id {

@@ -1,0 +1,421 @@
+//! Read units of the list's request shapes over a standard data set: 20,000 customers,
+//! 2 ISPs, 10 resellers. Run with `make cost-report` (a fresh moto); prints a Markdown table.
+//!
+//! moto reports flat capacity numbers, so units are computed by DynamoDB's rules from the
+//! bytes each call returned (see `store::capacity`); `Select=COUNT` pages, which return no
+//! items, are charged at the mean size of the entries of their index in this data set.
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use isp_crm::admin::{self, NewUser};
+use isp_crm::app::App;
+use isp_crm::config::{self, Settings};
+use isp_crm::domain::customer::CustomerFields;
+use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
+use isp_crm::domain::scope::{Caller, Placement, Role, Scope};
+use isp_crm::store::capacity::{self, Usage, item_size, read_units};
+use isp_crm::store::keys::CustomerIndex;
+use isp_crm::store::records::CustomerItem;
+use isp_crm::store::{Store, Tables};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+
+const CUSTOMERS: u64 = 20_000;
+
+/// A request's parameters.
+type Params<'a> = Vec<(&'a str, &'a str)>;
+const FIRST: [&str; 24] = [
+    "Aarav", "Aditi", "Ananya", "Arjun", "Diya", "Ishaan", "Kabir", "Kavya", "Maya", "Neha",
+    "Nikhil", "Priya", "Rahul", "Riya", "Rohan", "Saanvi", "Sara", "Tara", "Vihaan", "Zara",
+    "Anil", "Anita", "Sunil", "Suresh",
+];
+const LAST: [&str; 12] = [
+    "Sharma",
+    "Naik",
+    "Dsouza",
+    "Fernandes",
+    "Kamat",
+    "Prabhu",
+    "Rao",
+    "Shetty",
+    "Gomes",
+    "Pai",
+    "Desai",
+    "Kulkarni",
+];
+const CITIES: [&str; 6] = ["Panaji", "Margao", "Vasco", "Mapusa", "Ponda", "Bicholim"];
+
+fn fields(rng: &mut StdRng) -> HashMap<String, String> {
+    let first = FIRST[rng.random_range(0..FIRST.len())];
+    let last = LAST[rng.random_range(0..LAST.len())];
+    HashMap::from([
+        (
+            "type".into(),
+            if rng.random_bool(0.9) {
+                "Individual"
+            } else {
+                "Organisation"
+            }
+            .into(),
+        ),
+        ("name".into(), format!("{first} {last}")),
+        ("surname".into(), last.into()),
+        (
+            "mobile".into(),
+            format!("9{:09}", rng.random_range(0..1_000_000_000u64)),
+        ),
+        (
+            "email".into(),
+            format!(
+                "{}.{}{}@example.com",
+                first.to_lowercase(),
+                last.to_lowercase(),
+                rng.random_range(0..1000)
+            ),
+        ),
+        (
+            "zipcode".into(),
+            format!("403{:03}", rng.random_range(0..200)),
+        ),
+        ("state".into(), "Goa".into()),
+        (
+            "city".into(),
+            CITIES[rng.random_range(0..CITIES.len())].into(),
+        ),
+        (
+            "street".into(),
+            format!(
+                "{} Main Road, Ward {}",
+                rng.random_range(1..300),
+                rng.random_range(1..40)
+            ),
+        ),
+    ])
+}
+
+async fn load(store: &Store) -> HashMap<&'static str, f64> {
+    let mut rng = StdRng::seed_from_u64(20_000);
+    let today = jiff::civil::date(2026, 11, 27);
+    let start: jiff::Timestamp = "2025-11-27T00:00:00Z".parse().unwrap();
+    let mut batch = Vec::new();
+    // Mean index entry size per keys-only index, to price Select=COUNT pages.
+    let mut entry_bytes: HashMap<&'static str, (usize, usize)> = HashMap::new();
+    for n in 1..=CUSTOMERS {
+        let reseller = rng.random_range(1..=10u64);
+        let placement = Placement {
+            isp: IspId(if reseller <= 5 { 1 } else { 2 }),
+            reseller: ResellerId(reseller),
+        };
+        let f = CustomerFields::parse_create(&fields(&mut rng), today)
+            .expect("valid generated customer");
+        let at = start
+            .checked_add(jiff::SignedDuration::from_secs(
+                (n * 365 * 86_400 / CUSTOMERS) as i64,
+            ))
+            .unwrap();
+        let item = CustomerItem::new(
+            CustomerId(n),
+            placement,
+            f,
+            isp_crm::domain::list::rfc3339_seconds(at),
+        );
+        let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();
+        for index in CustomerIndex::ALL.into_iter().filter(|i| !i.holds_items()) {
+            let (pk, sk) = index.key_attrs();
+            let entry: HashMap<String, AttributeValue> = av
+                .iter()
+                .filter(|(k, _)| [pk, sk, "id", "resellerid"].contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let e = entry_bytes.entry(index.name()).or_default();
+            e.0 += item_size(&entry);
+            e.1 += 1;
+        }
+        let full = entry_bytes.entry("by-reseller").or_default();
+        full.0 += item_size(&av);
+        full.1 += 1;
+        batch.push(
+            WriteRequest::builder()
+                .put_request(PutRequest::builder().set_item(Some(av)).build().unwrap())
+                .build(),
+        );
+        if batch.len() == 25 || n == CUSTOMERS {
+            let mut pending = std::mem::take(&mut batch);
+            while !pending.is_empty() {
+                let out = store
+                    .client
+                    .batch_write_item()
+                    .request_items(&store.tables.customers, pending)
+                    .send()
+                    .await
+                    .expect("batch write");
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&store.tables.customers))
+                    .unwrap_or_default();
+            }
+        }
+    }
+    entry_bytes.insert("by-isp", entry_bytes["by-reseller"]);
+    entry_bytes
+        .into_iter()
+        .map(|(k, (bytes, count))| (k, bytes as f64 / count as f64))
+        .collect()
+}
+
+struct Shape {
+    label: String,
+    usage: Usage,
+    rows: usize,
+}
+
+fn units(usage: &Usage, mean_entry: &HashMap<&'static str, f64>) -> f64 {
+    let counted: f64 = usage
+        .counted
+        .iter()
+        .map(|(index, scanned)| {
+            read_units((*scanned as f64 * mean_entry.get(index).copied().unwrap_or(400.0)) as usize)
+        })
+        .sum();
+    usage.computed_read_units + counted
+}
+
+#[tokio::main]
+async fn main() {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+        .expect("DYNAMODB_ENDPOINT (make cost-report starts moto)");
+    let prefix = format!("cost{}-", std::process::id());
+    let env: HashMap<&str, String> = HashMap::from([
+        ("DYNAMODB_ENDPOINT", endpoint.clone()),
+        ("TABLE_PREFIX", prefix.clone()),
+    ]);
+    let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
+    let store = Store::new(
+        config::dynamodb_client(Some(&endpoint)).await,
+        Tables::with_prefix(&prefix),
+    );
+    store
+        .create_tables(isp_crm::store::schema::TEMPLATE)
+        .await
+        .unwrap();
+    for isp in [1, 2] {
+        admin::create_isp(&store, IspId(isp), "ISP").await.unwrap();
+    }
+    for r in 1..=10 {
+        admin::create_reseller(
+            &store,
+            IspId(if r <= 5 { 1 } else { 2 }),
+            ResellerId(r),
+            "Reseller",
+        )
+        .await
+        .unwrap();
+    }
+    admin::create_user(
+        &store,
+        NewUser {
+            userid: UserId(5),
+            role: Role::Isp,
+            isp: Some(IspId(1)),
+            reseller: None,
+            api_key: None,
+        },
+    )
+    .await
+    .unwrap();
+    eprintln!("loading {CUSTOMERS} customers…");
+    let mean_entry = load(&store).await;
+
+    let isp_user = Caller {
+        userid: UserId(5),
+        scope: Scope::Isp(IspId(1)),
+    };
+    let reseller_user = Caller {
+        userid: UserId(7),
+        scope: Scope::Reseller {
+            isp: IspId(1),
+            reseller: ResellerId(3),
+        },
+    };
+    let new_app = || App::new(store.clone(), &settings).unwrap();
+    let mut shapes = Vec::new();
+    async fn measure(app: &App, caller: &Caller, params: &[(&str, &str)]) -> (usize, Usage) {
+        let f: HashMap<String, String> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (out, usage) = capacity::measure(app.list_customers(caller, &f)).await;
+        let rows = match out.expect("list") {
+            isp_crm::app::ListOutcome::Rows { rows, .. } => rows.len(),
+            isp_crm::app::ListOutcome::Count(n) => n as usize,
+        };
+        (rows, usage)
+    }
+    let shapes_spec: Vec<(&str, Caller, Params)> = vec![
+        (
+            "unfiltered page by id (10 rows), ISP scope",
+            isp_user,
+            vec![],
+        ),
+        (
+            "unfiltered page by id (10 rows), reseller scope",
+            reseller_user,
+            vec![],
+        ),
+        (
+            "name prefix `Ana%`, sorted by name",
+            isp_user,
+            vec![("name", "Ana%"), ("sort_field", "name")],
+        ),
+        (
+            "name `%Rao` (no prefix), sorted by id",
+            isp_user,
+            vec![("name", "%Rao")],
+        ),
+        (
+            "sorted by name, no filter",
+            isp_user,
+            vec![("sort_field", "name")],
+        ),
+        (
+            "by mobile (one match)",
+            isp_user,
+            vec![("mobile", "PLACEHOLDER_MOBILE")],
+        ),
+        ("by zipcode `403007`", isp_user, vec![("zipcode", "403007")]),
+        (
+            "by created range (one week)",
+            isp_user,
+            vec![
+                ("created_from", "2026-03-01"),
+                ("created_upto", "2026-03-07"),
+            ],
+        ),
+        (
+            "city = Panaji (no index), by id",
+            isp_user,
+            vec![("city", "Panaji")],
+        ),
+        (
+            "`rows_offset=100`, cold",
+            isp_user,
+            vec![("rows_offset", "100")],
+        ),
+        (
+            "`rows_offset=1000`, cold",
+            isp_user,
+            vec![("rows_offset", "1000")],
+        ),
+        (
+            "`rows_offset=1000` sorted by name, cold",
+            isp_user,
+            vec![("rows_offset", "1000"), ("sort_field", "name")],
+        ),
+        (
+            "`show_count=1`, reseller",
+            reseller_user,
+            vec![("show_count", "1")],
+        ),
+        ("`show_count=1`, ISP", isp_user, vec![("show_count", "1")]),
+        (
+            "`show_count=1`, name prefix `Ana%`",
+            isp_user,
+            vec![("show_count", "1"), ("name", "Ana%")],
+        ),
+    ];
+    // A mobile that exists: customer 4242's.
+    let mobile = store
+        .get_customer(CustomerId(4242))
+        .await
+        .unwrap()
+        .unwrap()
+        .mobile;
+    for (label, caller, params) in shapes_spec {
+        let params: Vec<(&str, &str)> = params
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    if v == "PLACEHOLDER_MOBILE" {
+                        mobile.as_str()
+                    } else {
+                        v
+                    },
+                )
+            })
+            .collect();
+        let (rows, usage) = measure(&new_app(), &caller, &params).await;
+        shapes.push(Shape {
+            label: label.to_owned(),
+            usage,
+            rows,
+        });
+    }
+    // Paged forward on one warm instance: offsets 0, 10, …; the figure is the last page's.
+    for (target, sort) in [(100u32, "id"), (1000, "id"), (1000, "name")] {
+        let app = new_app();
+        let mut last = None;
+        for offset in (0..=target).step_by(10) {
+            let o = offset.to_string();
+            last = Some(
+                measure(
+                    &app,
+                    &isp_user,
+                    &[("rows_offset", &o), ("sort_field", sort)],
+                )
+                .await,
+            );
+        }
+        let (rows, usage) = last.unwrap();
+        shapes.push(Shape {
+            label: format!("`rows_offset={target}` sorted by {sort}, paged forward (warm)"),
+            usage,
+            rows,
+        });
+    }
+    // A cursor page: the page after the first, by its `next` cursor.
+    let app = new_app();
+    let f: HashMap<String, String> = HashMap::from([("sort_field".into(), "name".into())]);
+    let next = match app.list_customers(&isp_user, &f).await.unwrap() {
+        isp_crm::app::ListOutcome::Rows { next, .. } => next.unwrap(),
+        _ => unreachable!(),
+    };
+    let (rows, usage) = measure(
+        &app,
+        &isp_user,
+        &[("sort_field", "name"), ("cursor", &next)],
+    )
+    .await;
+    shapes.push(Shape {
+        label: "cursor page (sorted by name)".into(),
+        usage,
+        rows,
+    });
+
+    println!(
+        "| request (ISP 1 holds ~10,000 customers, a reseller ~2,000) | DynamoDB calls | items/entries read | rows | read units |"
+    );
+    println!("|---|---|---|---|---|");
+    for s in &shapes {
+        let walked: u64 = s.usage.items_read + s.usage.counted.iter().map(|(_, n)| n).sum::<u64>();
+        println!(
+            "| {} | {} | {} | {} | {:.1} |",
+            s.label,
+            s.usage.calls,
+            walked,
+            s.rows,
+            units(&s.usage, &mean_entry)
+        );
+    }
+    let mut sizes: Vec<_> = mean_entry.iter().collect();
+    sizes.sort_by(|a, b| a.0.cmp(b.0));
+    println!();
+    println!(
+        "Mean sizes in this data set: {}",
+        sizes
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.0} B"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
