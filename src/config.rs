@@ -33,6 +33,8 @@ pub struct Settings {
     pub cursor_secret: Option<String>,
     /// How long a warm instance remembers where list pages ended (0 disables it).
     pub page_cache_ttl: Duration,
+    /// CloudWatch namespace of the per-route EMF metric lines; `None`: no metric lines.
+    pub metrics_namespace: Option<String>,
 }
 
 /// Whether this process runs inside AWS Lambda.
@@ -93,6 +95,19 @@ impl Settings {
             bind,
             cursor_secret: get("CURSOR_SECRET").filter(|v| !v.trim().is_empty()),
             page_cache_ttl,
+            metrics_namespace: match get("METRICS").as_deref().map(str::trim) {
+                Some("emf") => Some(()),
+                Some("off") => None,
+                Some(_) => {
+                    return Err(ConfigError {
+                        var: "METRICS",
+                        rule: "must be emf or off".into(),
+                    });
+                }
+                None if lambda => Some(()),
+                None => None,
+            }
+            .map(|()| get("METRICS_NAMESPACE").unwrap_or_else(|| "IspCustomerApi".into())),
         })
     }
 }
@@ -147,6 +162,27 @@ mod tests {
         assert_eq!(
             settings(&[], false).unwrap().tables.customers,
             "crm-dev-customers"
+        );
+    }
+
+    #[test]
+    fn metrics_default_to_emf_under_lambda_only() {
+        assert_eq!(
+            settings(&[], true).unwrap().metrics_namespace.as_deref(),
+            Some("IspCustomerApi")
+        );
+        assert_eq!(settings(&[], false).unwrap().metrics_namespace, None);
+        let s = settings(&[("METRICS", "emf"), ("METRICS_NAMESPACE", "Crm")], false).unwrap();
+        assert_eq!(s.metrics_namespace.as_deref(), Some("Crm"));
+        assert_eq!(
+            settings(&[("METRICS", "off")], true)
+                .unwrap()
+                .metrics_namespace,
+            None
+        );
+        assert_eq!(
+            settings(&[("METRICS", "yes")], true).unwrap_err().var,
+            "METRICS"
         );
     }
 

@@ -30,6 +30,7 @@ pub struct App {
     time_zone: TimeZone,
     cursors: cursor::CursorSeal,
     pages: cursor::PageCache,
+    metrics_namespace: Option<String>,
 }
 
 const RESELLER_CACHE_MAX: usize = 50_000;
@@ -49,7 +50,13 @@ impl App {
             time_zone: settings.time_zone.clone(),
             cursors: cursor::CursorSeal::new(secret.as_bytes()),
             pages: cursor::PageCache::new(settings.page_cache_ttl),
+            metrics_namespace: settings.metrics_namespace.clone(),
         })
+    }
+
+    /// The CloudWatch namespace of per-route metric lines, if they are on.
+    pub fn metrics_namespace(&self) -> Option<&str> {
+        self.metrics_namespace.as_deref()
     }
 
     fn now(&self) -> String {

@@ -3,9 +3,11 @@
 
 mod access_log;
 mod error;
+pub mod metrics;
 mod params;
 mod routes;
 
+pub use access_log::MetricsSink;
 pub use error::ApiError;
 pub use params::{MAX_BODY_BYTES, Params, RequestError};
 pub use routes::router;

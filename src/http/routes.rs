@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
+    let sink = access_log::MetricsSink(app.metrics_namespace().map(Arc::from));
     Router::new()
         .route("/api/customer/list", post(list))
         .route("/api/customer/create", post(create))
@@ -22,7 +23,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/customer/delete", post(delete))
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::Method })
-        .layer(middleware::from_fn(access_log::log))
+        .layer(middleware::from_fn_with_state(sink, access_log::log))
         .with_state(app)
 }
 

@@ -1,0 +1,92 @@
+//! Per-route cost metrics as CloudWatch Embedded Metric Format: one JSON line per request on
+//! stdout, which CloudWatch Logs turns into metrics (namespace `METRICS_NAMESPACE`, dimension
+//! `Route`) with no agent, no API call and no extra service. On by default under Lambda.
+
+use crate::store::capacity::Usage;
+use serde_json::json;
+use std::io::Write;
+
+/// The route a path names, as a low-cardinality metric dimension.
+pub fn route_of(path: &str) -> &'static str {
+    match path {
+        "/api/customer/list" => "customer/list",
+        "/api/customer/create" => "customer/create",
+        "/api/customer/update" => "customer/update",
+        "/api/customer/delete" => "customer/delete",
+        _ => "other",
+    }
+}
+
+/// The EMF document of one request.
+pub fn document(
+    namespace: &str,
+    route: &str,
+    status: u16,
+    latency_ms: f64,
+    usage: &Usage,
+    now_ms: i64,
+) -> serde_json::Value {
+    json!({
+        "_aws": {
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                "Dimensions": [["Route"]],
+                "Metrics": [
+                    {"Name": "ReadUnits", "Unit": "Count"},
+                    {"Name": "WriteUnits", "Unit": "Count"},
+                    {"Name": "DynamoDBCalls", "Unit": "Count"},
+                    {"Name": "Latency", "Unit": "Milliseconds"},
+                    {"Name": "Errors", "Unit": "Count"}
+                ]
+            }]
+        },
+        "Route": route,
+        "Status": status,
+        "ReadUnits": usage.read_units,
+        "WriteUnits": usage.write_units,
+        "DynamoDBCalls": usage.calls,
+        "Latency": latency_ms,
+        "Errors": u8::from(status >= 500),
+    })
+}
+
+/// Writes one EMF line to stdout (a single write, so lines never interleave).
+pub fn emit(doc: &serde_json::Value) {
+    let mut line = doc.to_string();
+    line.push('\n');
+    let _ = std::io::stdout().lock().write_all(line.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emf_document_declares_what_it_carries() {
+        let usage = Usage {
+            calls: 2,
+            read_units: 1.5,
+            write_units: 0.0,
+            ..Usage::default()
+        };
+        let doc = document(
+            "IspCustomerApi",
+            route_of("/api/customer/list"),
+            200,
+            4.2,
+            &usage,
+            1_795_756_200_000,
+        );
+        let declared = &doc["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(declared["Namespace"], "IspCustomerApi");
+        assert_eq!(declared["Dimensions"], json!([["Route"]]));
+        for metric in declared["Metrics"].as_array().unwrap() {
+            let name = metric["Name"].as_str().unwrap();
+            assert!(doc[name].is_number(), "{name} is declared and carried");
+        }
+        assert_eq!(doc["Route"], "customer/list");
+        assert_eq!(doc["ReadUnits"], 1.5);
+        assert_eq!(route_of("/api/customer/list/extra"), "other");
+    }
+}

@@ -1,0 +1,92 @@
+//! The customer-api binary itself, as `make dev` runs it: a local server that logs one JSON
+//! line per request and, with METRICS=emf, one CloudWatch EMF line per request.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+#[tokio::test]
+async fn local_server_logs_requests_and_emits_emf_metrics() {
+    // Tables and users from the harness; the binary serves them under the same prefix.
+    let app = spawn_app().await;
+    let prefix = app
+        .store
+        .tables
+        .customers
+        .trim_end_matches("customers")
+        .to_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_customer-api"))
+        .env(
+            "DYNAMODB_ENDPOINT",
+            std::env::var("DYNAMODB_ENDPOINT").expect("make test sets it"),
+        )
+        .env("TABLE_PREFIX", &prefix)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("METRICS", "emf")
+        .env("METRICS_NAMESPACE", "TestNamespace")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start customer-api");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    let next = || {
+        rx.recv_timeout(Duration::from_secs(20))
+            .expect("a JSON line on stdout")
+    };
+    let listening = next();
+    assert_eq!(listening["message"], "listening", "{listening}");
+    let url = listening["url"].as_str().unwrap().to_owned();
+
+    let body = format!("userid=5&api_key={SPEC_KEY}");
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/api/customer/list"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    let (mut log, mut emf) = (None, None);
+    while log.is_none() || emf.is_none() {
+        let line = next();
+        if line.get("_aws").is_some() {
+            emf = Some(line);
+        } else if line["message"] == "request" {
+            log = Some(line);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = log.unwrap();
+    assert_eq!(log["path"], "/api/customer/list");
+    assert_eq!(log["status"], 200);
+    assert_eq!(log["userid"], 5);
+    assert!(
+        log["ddb_calls"].as_u64().unwrap() >= 2,
+        "auth read + list query: {log}"
+    );
+    assert!(
+        !log.to_string().contains(SPEC_KEY),
+        "the key is never logged"
+    );
+    let emf = emf.unwrap();
+    assert_eq!(
+        emf["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "TestNamespace"
+    );
+    assert_eq!(emf["Route"], "customer/list");
+    assert_eq!(emf["DynamoDBCalls"], log["ddb_calls"]);
+}
