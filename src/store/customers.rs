@@ -1,10 +1,9 @@
 //! Customer records: conditional writes that enforce scope, and index queries.
 
 use super::capacity::{self, Kind};
-use super::error::code_of;
 use super::keys::{self, CustomerIndex};
 use super::records::CustomerItem;
-use super::{Store, StoreError};
+use super::{Item, Store, StoreError, conditional_write, n, s};
 use crate::domain::customer::{Change, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::Scope;
@@ -12,17 +11,6 @@ use crate::domain::text::fold;
 use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
-use std::collections::HashMap;
-
-pub type Item = HashMap<String, AttributeValue>;
-
-fn n(v: u64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
 
 /// The condition that makes a write touch only a customer the caller may see. A customer
 /// outside the scope fails it exactly as a missing one does, so the answer is the same (404).
@@ -220,14 +208,7 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
-        match res {
-            Ok(out) => {
-                capacity::record(Kind::Write, out.consumed_capacity());
-                Ok(true)
-            }
-            Err(e) if code_of(&e) == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        conditional_write(res)
     }
 
     pub async fn next_customer_id(&self) -> Result<CustomerId, StoreError> {
@@ -275,14 +256,7 @@ impl Store {
         for (placeholder, value) in values {
             req = req.expression_attribute_values(placeholder, value);
         }
-        match req.send().await {
-            Ok(out) => {
-                capacity::record(Kind::Write, out.consumed_capacity());
-                Ok(true)
-            }
-            Err(e) if code_of(&e) == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        conditional_write(req.send().await)
     }
 
     /// Deletes a customer within `scope`; `false` if no such customer is in scope.
@@ -296,14 +270,7 @@ impl Store {
             .within(scope)
             .send()
             .await;
-        match res {
-            Ok(out) => {
-                capacity::record(Kind::Write, out.consumed_capacity());
-                Ok(true)
-            }
-            Err(e) if code_of(&e) == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        conditional_write(res)
     }
 
     fn query_builder(

@@ -2,20 +2,12 @@
 //! which holds one item per ISP).
 
 use super::capacity::{self, Kind};
-use super::error::code_of;
 use super::records::{IspItem, ResellerItem, UserItem};
-use super::{Store, StoreError};
+use super::{Item, Store, StoreError, conditional_write, n};
 use crate::domain::ids::{IspId, ResellerId, UserId};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
-
-type Item = HashMap<String, AttributeValue>;
-
-fn n(v: u64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
 
 impl Store {
     async fn get_by_key<T: DeserializeOwned>(
@@ -58,14 +50,7 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
-        match res {
-            Ok(out) => {
-                capacity::record(Kind::Write, out.consumed_capacity());
-                Ok(true)
-            }
-            Err(e) if code_of(&e) == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        conditional_write(res)
     }
 
     pub async fn get_user(&self, id: UserId) -> Result<Option<UserItem>, StoreError> {
@@ -115,18 +100,11 @@ impl Store {
                 .expression_attribute_names(format!("#a{i}"), *attr)
                 .expression_attribute_values(format!(":v{i}"), value.clone());
         }
-        match req
-            .update_expression(format!("SET {}", parts.join(", ")))
-            .send()
-            .await
-        {
-            Ok(out) => {
-                capacity::record(Kind::Write, out.consumed_capacity());
-                Ok(true)
-            }
-            Err(e) if code_of(&e) == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        conditional_write(
+            req.update_expression(format!("SET {}", parts.join(", ")))
+                .send()
+                .await,
+        )
     }
 
     /// Every ISP id. The ISP table holds one small item per ISP, so this scan reads a few
