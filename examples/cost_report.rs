@@ -225,6 +225,8 @@ async fn main() {
     .unwrap();
     eprintln!("loading {CUSTOMERS} customers…");
     let mean_entry = load(&store).await;
+    // The data set was written directly: new ids continue after it, as an import does.
+    admin::raise_customer_ids(&store, CUSTOMERS).await.unwrap();
 
     let isp_user = Caller {
         userid: UserId(5),
@@ -417,5 +419,218 @@ async fn main() {
             .map(|(k, v)| format!("{k} {v:.0} B"))
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    operations(&store, &settings, &mean_entry).await;
+}
+
+/// Write units by DynamoDB's rules (1 per started KB, for the table and each index written):
+/// the two ALL indexes hold the item; the five keys-only ones hold small entries (1 unit each).
+fn kb(bytes: usize) -> f64 {
+    bytes.div_ceil(1024).max(1) as f64
+}
+
+const ALL_INDEXES: f64 = 2.0;
+const KEY_INDEXES: f64 = 5.0;
+
+/// On-demand prices of the issue: per million write and read request units, per million HTTP
+/// API requests, Lambda arm64 per GB-second and per million requests.
+const WRITE_PRICE: f64 = 0.625;
+const READ_PRICE: f64 = 0.125;
+const HTTP_API_PRICE: f64 = 1.00;
+const LAMBDA_GB_SECOND: f64 = 0.000_013_333_4;
+const LAMBDA_REQUEST_PRICE: f64 = 0.20;
+const MEMORY_GB: f64 = 0.25;
+
+struct Op {
+    label: &'static str,
+    calls: u32,
+    read_units: f64,
+    write_units: f64,
+    ms: f64,
+}
+
+async fn timed<F, Fut, T>(runs: usize, mut f: F) -> (Usage, f64)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = T>,
+{
+    let mut times = Vec::new();
+    let mut usage = Usage::default();
+    for n in 0..runs {
+        let started = std::time::Instant::now();
+        let (_, u) = capacity::measure(f(n)).await;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        usage = u;
+    }
+    times.sort_by(f64::total_cmp);
+    (usage, times[times.len() / 2])
+}
+
+async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'static str, f64>) {
+    const RUNS: usize = 21;
+    let app = App::new(store.clone(), settings).unwrap();
+    let isp_user = Caller {
+        userid: UserId(5),
+        scope: Scope::Isp(IspId(1)),
+    };
+    let item_bytes = {
+        let item = store.get_customer(CustomerId(4242)).await.unwrap().unwrap();
+        let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();
+        item_size(&av)
+    };
+    let key = admin::rotate_key(store, UserId(5)).await.unwrap();
+    let key = key.expose().to_owned();
+    let mut ops = Vec::new();
+
+    // Authentication: a fresh instance each run (cold), then one warm instance (cached).
+    let (u, ms) = timed(RUNS, |_| {
+        let app = App::new(store.clone(), settings).unwrap();
+        let key = key.clone();
+        async move { app.authenticate(Some("5"), Some(&key)).await.map(|_| ()) }
+    })
+    .await;
+    ops.push(Op {
+        label: "authentication, not cached",
+        calls: u.calls,
+        read_units: u.computed_read_units,
+        write_units: 0.0,
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |_| app.authenticate(Some("5"), Some(&key))).await;
+    ops.push(Op {
+        label: "authentication, cached",
+        calls: u.calls,
+        read_units: u.computed_read_units,
+        write_units: 0.0,
+        ms,
+    });
+
+    let form = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let create = form(&[
+        ("resellerid", "1"),
+        ("type", "Individual"),
+        ("name", "Some Name"),
+        ("mobile", "12344444"),
+        ("email", "abc@email.com"),
+        ("zipcode", "12345"),
+        ("state", "Goa"),
+        ("city", "Panaji"),
+        ("street", "3rd street"),
+    ]);
+    let mut created = Vec::new();
+    let (u, ms) = timed(RUNS, |_| app.create_customer(&isp_user, &create)).await;
+    for _ in 0..RUNS {
+        created.push(app.create_customer(&isp_user, &create).await.unwrap());
+    }
+    ops.push(Op {
+        label: "create",
+        calls: u.calls,
+        read_units: u.computed_read_units,
+        write_units: 1.0 + kb(item_bytes) * (1.0 + ALL_INDEXES) + KEY_INDEXES,
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[
+            ("customerid", &created[n].to_string()),
+            ("street", "2nd street"),
+        ]);
+        let app = &app;
+        async move { app.update_customer(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "update, no index key (street)",
+        calls: u.calls,
+        read_units: 0.0,
+        write_units: kb(item_bytes) * (1.0 + ALL_INDEXES),
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[
+            ("customerid", &created[n].to_string()),
+            ("mobile", &format!("98{n:08}")),
+        ]);
+        let app = &app;
+        async move { app.update_customer(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "update of an index key (mobile)",
+        calls: u.calls,
+        read_units: 0.0,
+        write_units: kb(item_bytes) * (1.0 + ALL_INDEXES) + 2.0,
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[("customerid", &created[n].to_string())]);
+        let app = &app;
+        async move { app.delete_customer(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "delete",
+        calls: u.calls,
+        read_units: 0.0,
+        write_units: kb(item_bytes) * (1.0 + ALL_INDEXES) + KEY_INDEXES,
+        ms,
+    });
+
+    let mobile = store
+        .get_customer(CustomerId(4242))
+        .await
+        .unwrap()
+        .unwrap()
+        .mobile;
+    let lists: Vec<(&'static str, HashMap<String, String>)> = vec![
+        ("list: page of 10 by id", form(&[])),
+        ("list: by mobile", form(&[("mobile", &mobile)])),
+        (
+            "list: page of 10 sorted by name",
+            form(&[("sort_field", "name")]),
+        ),
+        ("list: show_count of the ISP", form(&[("show_count", "1")])),
+    ];
+    for (label, f) in &lists {
+        let (u, ms) = timed(RUNS, |_| app.list_customers(&isp_user, f)).await;
+        ops.push(Op {
+            label,
+            calls: u.calls,
+            read_units: units(&u, mean_entry),
+            write_units: 0.0,
+            ms,
+        });
+    }
+
+    println!();
+    println!(
+        "| operation | DynamoDB calls | read units | write units | median ms (vs moto) | DynamoDB $/M | HTTP API $/M | Lambda $/M | total $/M |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for op in ops {
+        let dynamo = op.read_units * READ_PRICE + op.write_units * WRITE_PRICE;
+        let billed_ms = op.ms.ceil();
+        let lambda = LAMBDA_REQUEST_PRICE + billed_ms / 1000.0 * MEMORY_GB * LAMBDA_GB_SECOND * 1e6;
+        println!(
+            "| {} | {} | {:.1} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            op.label,
+            op.calls,
+            op.read_units,
+            op.write_units,
+            op.ms,
+            dynamo,
+            HTTP_API_PRICE,
+            lambda,
+            dynamo + HTTP_API_PRICE + lambda
+        );
+    }
+    println!();
+    println!(
+        "Item size in this data set: {item_bytes} B. Lambda: arm64, {} MB, billed per started ms at the median above.",
+        (MEMORY_GB * 1024.0) as u32
     );
 }

@@ -168,8 +168,14 @@ pub async fn raise_customer_ids(store: &Store, at_least: u64) -> Result<u64, Adm
 
 /// Imports customers with the ids they had in a previous system (a JSON array of flat
 /// objects with `id`, `ispid`, `resellerid` and the create fields). Every record is checked
-/// as the API checks a create before any is written; an id already in use is an error.
-pub async fn import_customers(store: &Store, json: &str) -> Result<Vec<CustomerId>, AdminError> {
+/// as the API checks a create, and no id may be in use, before any is written. Unless
+/// `keep_counter`, the id counter is then raised past the highest imported id, so that new
+/// customers never run into imported ones.
+pub async fn import_customers(
+    store: &Store,
+    json: &str,
+    keep_counter: bool,
+) -> Result<Vec<CustomerId>, AdminError> {
     let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(json)
         .map_err(|e| AdminError::Invalid(format!("customers file: {e}")))?;
     let today = jiff::Timestamp::now()
@@ -221,12 +227,29 @@ pub async fn import_customers(store: &Store, json: &str) -> Result<Vec<CustomerI
         };
         items.push(CustomerItem::new(id, placement, customer, created));
     }
-    let mut ids = Vec::with_capacity(items.len());
-    for item in items {
-        if !store.insert_customer(&item).await? {
-            return Err(AdminError::Exists(format!("customer {}", item.id)));
+    let ids: Vec<CustomerId> = items.iter().map(|i| i.id).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != ids.len() {
+        return Err(AdminError::Invalid(
+            "customers file: an id appears twice".into(),
+        ));
+    }
+    if let Some(taken) = store.get_customers(&ids).await?.first() {
+        return Err(AdminError::Exists(format!("customer {}", taken.id)));
+    }
+    for item in &items {
+        // Still conditional: a customer created meanwhile under the same id is not overwritten.
+        if !store.insert_customer(item).await? {
+            return Err(AdminError::Exists(format!(
+                "customer {} (created during the import)",
+                item.id
+            )));
         }
-        ids.push(item.id);
+    }
+    if let (false, Some(max)) = (keep_counter, unique.last()) {
+        raise_customer_ids(store, max.get()).await?;
     }
     Ok(ids)
 }

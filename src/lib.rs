@@ -1,7 +1,8 @@
 //! Customer API for ISPs.
 //!
-//! A request flows HTTP (`http`: parse, authenticate) → use case (`app`) → domain (`domain`:
-//! validate, plan) → storage (`store`: keys, queries on DynamoDB).
+//! A request flows HTTP (`http`: parse, authenticate) → use case (`app`: orchestrate, plan
+//! the list in `app/planner.rs`) → domain (`domain`: typed values, validation, scope rules)
+//! → storage (`store`: keys, queries on DynamoDB).
 
 pub mod admin;
 pub mod app;

@@ -221,7 +221,9 @@ async fn build_world(zone: &str, seed: u64) -> World {
             .collect::<Vec<_>>(),
     )
     .unwrap();
-    admin::import_customers(&app.store, &text).await.unwrap();
+    admin::import_customers(&app.store, &text, false)
+        .await
+        .unwrap();
     World {
         app,
         zone: TimeZone::get(zone).unwrap(),

@@ -16,7 +16,9 @@ async fn every_curl_example_gives_the_documented_response() {
     admin::raise_customer_ids(&app.store, 1242).await.unwrap();
     let seed = r#"[{"id":1423,"ispid":1,"resellerid":1,"type":"Individual","name":"Demo","mobile":"12345678",
         "email":"demo@example.com","zipcode":"403001","state":"Goa","city":"Panaji","street":"1st street"}]"#;
-    admin::import_customers(&app.store, seed).await.unwrap();
+    admin::import_customers(&app.store, seed, true)
+        .await
+        .unwrap();
 
     // curl -d joins the -d values with '&' and sends them as they are (spaces included).
     let created = app

@@ -80,41 +80,36 @@ impl App {
             || req.filters.username.is_some();
 
         if let Some(id) = req.filters.customerid {
-            let found = self
-                .one(id, scope, &req)
-                .await?
-                .filter(|_| !matches_nothing);
+            // One record at most: nothing to read when the answer is already known.
+            let beyond_first = !req.show_count && (req.offset > 0 || req.cursor.is_some());
+            let found = match matches_nothing || beyond_first {
+                true => None,
+                false => self.one(id, scope, &req).await?,
+            };
             return Ok(match req.show_count {
                 true => ListOutcome::Count(u64::from(found.is_some())),
                 false => ListOutcome::Rows {
-                    rows: found
-                        .into_iter()
-                        .filter(|_| req.offset == 0 && req.cursor.is_none())
-                        .collect(),
+                    rows: found.into_iter().collect(),
                     next: None,
                 },
             });
         }
         let parts = match scope {
-            _ if matches_nothing => Vec::new(),
             ListScope::Nothing => Vec::new(),
+            _ if matches_nothing => Vec::new(),
             ListScope::Isp(isp) => vec![Part::Isp(isp)],
             ListScope::Reseller { isp, reseller } => vec![Part::Reseller { isp, reseller }],
-            ListScope::All => self
-                .store
-                .isp_ids()
-                .await?
-                .into_iter()
-                .map(Part::Isp)
-                .collect(),
+            ListScope::All => self.isp_ids().await?.into_iter().map(Part::Isp).collect(),
         };
         if req.show_count {
-            let mut total = 0;
-            for part in parts {
-                total += self
-                    .count(planner::plan_count(part, &req.filters), &req)
-                    .await?;
-            }
+            // An admin's parts (one per ISP) are read concurrently.
+            let counts = futures_util::future::try_join_all(
+                parts
+                    .iter()
+                    .map(|part| self.count(planner::plan_count(*part, &req.filters), &req)),
+            )
+            .await?;
+            let total = counts.into_iter().sum();
             return Ok(ListOutcome::Count(total));
         }
         self.page(caller, &req, &parts).await
@@ -162,11 +157,17 @@ impl App {
         let limit = req.limit as usize;
         let want = skip + limit + 1;
 
-        let mut rows = Vec::new();
-        for part in parts {
-            let plan = planner::plan(*part, &req.filters, req.sort);
-            rows.extend(self.walk(&plan, req, after.as_deref(), want).await?);
-        }
+        let plans: Vec<Plan> = parts
+            .iter()
+            .map(|part| planner::plan(*part, &req.filters, req.sort))
+            .collect();
+        let walks = futures_util::future::try_join_all(
+            plans
+                .iter()
+                .map(|plan| self.walk(plan, req, after.as_deref(), Some(want))),
+        )
+        .await?;
+        let mut rows: Vec<Row> = walks.into_iter().flatten().collect();
         let desc = req.order == SortOrder::Desc;
         if let Some(after) = &after {
             rows.retain(|r| {
@@ -190,8 +191,9 @@ impl App {
 
         let last = page.last().map(|r| r.key.clone());
         if let (Some(key), None) = (&last, &req.cursor) {
-            self.pages
-                .remember(fp, req.offset + page.len() as u32, key.clone());
+            // The page holds at most 100 rows: the sum stays far below u32::MAX.
+            let reached = req.offset.saturating_add(page.len() as u32);
+            self.pages.remember(fp, reached, key.clone());
         }
         let next = last
             .filter(|_| more)
@@ -209,9 +211,9 @@ impl App {
         plan: &Plan,
         req: &ListRequest,
         after: Option<&str>,
-        want: usize,
+        want: Option<usize>,
     ) -> Result<Vec<Row>, AppError> {
-        let wanted = plan.ordered.then_some(want);
+        let wanted = want.filter(|_| plan.ordered);
         let forward = !plan.ordered || req.order == SortOrder::Asc;
         let mut start = after.and_then(|a| plan.start_after(a));
         let mut rows = Vec::new();
@@ -259,13 +261,7 @@ impl App {
                 } else {
                     // A filter or the order needs the record: read the candidates, keep order.
                     let ids: Vec<_> = entries.iter().map(|e| e.id).collect();
-                    let mut found: HashMap<CustomerId, CustomerItem> = self
-                        .store
-                        .get_customers(&ids)
-                        .await?
-                        .into_iter()
-                        .map(|c| (c.id, c))
-                        .collect();
+                    let mut found = self.customers_by_id(&ids).await?;
                     for id in ids {
                         if let Some(row) = found.remove(&id).map(|item| row_of(item, req.sort))
                             && row
@@ -285,6 +281,14 @@ impl App {
         }
     }
 
+    async fn customers_by_id(
+        &self,
+        ids: &[CustomerId],
+    ) -> Result<HashMap<CustomerId, CustomerItem>, AppError> {
+        let items = self.store.get_customers(ids).await?;
+        Ok(items.into_iter().map(|c| (c.id, c)).collect())
+    }
+
     /// Reads the records of page rows known so far only by their index entry.
     async fn fill(&self, page: &mut Vec<Row>) -> Result<(), AppError> {
         let missing: Vec<_> = page
@@ -295,13 +299,7 @@ impl App {
         if missing.is_empty() {
             return Ok(());
         }
-        let mut found: HashMap<CustomerId, CustomerItem> = self
-            .store
-            .get_customers(&missing)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
+        let mut found = self.customers_by_id(&missing).await?;
         for row in page.iter_mut().filter(|r| r.customer.is_none()) {
             row.customer = found.remove(&row.id).map(Customer::from);
         }
@@ -314,7 +312,7 @@ impl App {
         if !plan.residual {
             return Ok(self.store.count_customers(&plan.key, plan.reseller).await?);
         }
-        Ok(self.walk(&plan, req, None, usize::MAX).await?.len() as u64)
+        Ok(self.walk(&plan, req, None, None).await?.len() as u64)
     }
 }
 

@@ -31,6 +31,8 @@ pub struct App {
     cursors: cursor::CursorSeal,
     pages: cursor::PageCache,
     metrics_namespace: Option<String>,
+    /// Every ISP id, for admins' lists across ISPs; new ISPs are rare, so kept briefly.
+    isp_ids: Mutex<Option<(std::time::Instant, Vec<IspId>)>>,
 }
 
 const RESELLER_CACHE_MAX: usize = 50_000;
@@ -51,6 +53,7 @@ impl App {
             cursors: cursor::CursorSeal::new(secret.as_bytes()),
             pages: cursor::PageCache::new(settings.page_cache_ttl),
             metrics_namespace: settings.metrics_namespace.clone(),
+            isp_ids: Mutex::default(),
         })
     }
 
@@ -68,6 +71,20 @@ impl App {
         Timestamp::now()
             .to_zoned_datetime(self.time_zone.clone())
             .date()
+    }
+
+    /// Every ISP id, read at most once a minute per instance.
+    async fn isp_ids(&self) -> Result<Vec<IspId>, AppError> {
+        const FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+        let cached = self.isp_ids.lock().ok().and_then(|c| c.clone());
+        if let Some((_, ids)) = cached.filter(|(at, _)| at.elapsed() < FRESH) {
+            return Ok(ids);
+        }
+        let ids = self.store.isp_ids().await?;
+        if let Ok(mut cache) = self.isp_ids.lock() {
+            *cache = Some((std::time::Instant::now(), ids.clone()));
+        }
+        Ok(ids)
     }
 
     /// The ISP a reseller belongs to, or `None` if there is no such reseller.

@@ -97,10 +97,14 @@ enum ResellerCommand {
 #[derive(Subcommand)]
 enum CustomerCommand {
     /// Import customers with their existing ids from a JSON array of flat objects
-    /// (id, ispid, resellerid and the create fields); all are checked before any is written
+    /// (id, ispid, resellerid and the create fields); all are checked, and no id may be in
+    /// use, before any is written; new ids then continue after the highest imported one
     Import {
         #[arg(long)]
         file: PathBuf,
+        /// Leave the id counter alone (new customers skip imported ids as they meet them)
+        #[arg(long)]
+        keep_counter: bool,
     },
     /// Make new customer ids follow an existing range: the next id will be above N
     /// (the counter only ever goes up)
@@ -249,11 +253,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             eprintln!("reseller {id} of ISP {isp} created ({target})");
         }
         Command::Customer {
-            command: CustomerCommand::Import { file },
+            command: CustomerCommand::Import { file, keep_counter },
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
-            let ids = admin::import_customers(&store, &text).await?;
+            let ids = admin::import_customers(&store, &text, keep_counter).await?;
             eprintln!("imported {} customers ({target})", ids.len());
         }
         Command::Customer {

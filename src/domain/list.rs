@@ -10,6 +10,8 @@ use jiff::{Timestamp, ToSpan};
 
 pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 100;
+/// Deeper pages are reached with `cursor`: an offset is walked row by row, a cursor is not.
+pub const MAX_OFFSET: u32 = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortField {
@@ -37,7 +39,7 @@ pub struct Pattern {
 impl Pattern {
     pub fn new(value: &str, fold_case: bool) -> Self {
         let value = if fold_case {
-            value.to_lowercase()
+            fold(value)
         } else {
             value.to_owned()
         };
@@ -142,10 +144,7 @@ impl Filters {
             && self.ctype.is_none_or(|t| t.as_str() == c.ctype)
             && self.name.as_ref().is_none_or(|p| p.matches(&c.name))
             && self.mobile.as_ref().is_none_or(|m| m.as_str() == c.mobile)
-            && self
-                .email
-                .as_ref()
-                .is_none_or(|e| *e == c.email.to_lowercase())
+            && self.email.as_ref().is_none_or(|e| *e == fold(&c.email))
             && self
                 .zipcode
                 .as_ref()
@@ -249,9 +248,13 @@ impl ListRequest {
             serviceid: f.parse_opt("serviceid", |p, v| {
                 parse_u32_in(p, v, 1, u32::MAX).map(u64::from)
             })?,
-            username: f.optional("username").map(|v| Pattern::new(v, true)),
+            username: f
+                .parse_opt("username", exact_text)?
+                .map(|v| Pattern::new(&v, true)),
             ctype: f.parse_opt("type", CustomerType::parse)?,
-            name: f.optional("name").map(|v| Pattern::new(v, true)),
+            name: f
+                .parse_opt("name", exact_text)?
+                .map(|v| Pattern::new(&v, true)),
             mobile: f.parse_opt("mobile", Mobile::parse)?,
             email: f.parse_opt("email", exact_text)?.map(|e| fold(&e)),
             zipcode: f.parse_opt("zipcode", Zipcode::parse)?,
@@ -293,7 +296,11 @@ impl ListRequest {
                 .parse_opt("rows_limit", |p, v| parse_u32_in(p, v, 1, MAX_LIMIT))?
                 .unwrap_or(DEFAULT_LIMIT),
             offset: f
-                .parse_opt("rows_offset", |p, v| parse_u32_in(p, v, 0, u32::MAX))?
+                .parse_opt("rows_offset", |p, v| {
+                    parse_u32_in(p, v, 0, MAX_OFFSET).map_err(|e| {
+                        Invalid::new(p, format!("{} (page further with cursor)", e.rule))
+                    })
+                })?
                 .unwrap_or(0),
             show_count,
             cursor: f.parse_opt("cursor", |p, v| {
@@ -333,6 +340,10 @@ mod tests {
         assert!(p("abc").matches("ABC"));
         assert!(!p("abc").matches("abcd"));
         assert!(!p("ab%ba").matches("aba"), "parts may not overlap");
+        // Folding is per character, the same for patterns and stored keys (final sigma too).
+        assert!(p("ΝΙΚΟΣ").matches("Νίκοσ".replace('ί', "ι").as_str()));
+        assert!(p("ΑΣ%").matches("ΑΣΤΡΟ"));
+        assert_eq!(p("ΝΙΚΟΣ").prefix(), crate::domain::text::fold("ΝΙΚΟΣ"));
     }
 
     #[test]
@@ -348,6 +359,13 @@ mod tests {
         );
         assert!(parse(&[("rows_limit", "101")]).is_err());
         assert!(parse(&[("rows_offset", "-1")]).is_err());
+        assert_eq!(
+            parse(&[("rows_offset", "10001")]).unwrap_err().to_string(),
+            "rows_offset: must be a whole number from 0 to 10000 (page further with cursor)"
+        );
+        assert!(parse(&[("rows_offset", "10000")]).is_ok());
+        let long = "a".repeat(256);
+        assert_eq!(parse(&[("name", &long)]).unwrap_err().param, "name");
         assert!(parse(&[("sort_field", "city")]).is_err());
         assert!(parse(&[("sort_order", "up")]).is_err());
         assert!(parse(&[("show_count", "2")]).is_err());

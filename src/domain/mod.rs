@@ -1,4 +1,4 @@
-//! The customer domain: typed values parsed at the edge, scope rules and request plans.
+//! The customer domain: typed values parsed at the edge, scope rules and the list request.
 //! Knows nothing of HTTP or DynamoDB.
 
 pub mod credentials;

@@ -37,9 +37,10 @@ impl Scope {
     /// (e.g. an ISP user without an ISP), which the caller treats as a disabled user.
     pub fn of(role: Role, isp: Option<IspId>, reseller: Option<ResellerId>) -> Option<Self> {
         match (role, isp, reseller) {
-            (Role::Admin, _, _) => Some(Self::Platform),
-            (Role::Isp, Some(isp), _) => Some(Self::Isp(isp)),
+            (Role::Admin, None, None) => Some(Self::Platform),
+            (Role::Isp, Some(isp), None) => Some(Self::Isp(isp)),
             (Role::Reseller, Some(isp), Some(reseller)) => Some(Self::Reseller { isp, reseller }),
+            // An admin with an ISP, an ISP user with a reseller…: never widen, refuse.
             _ => None,
         }
     }
@@ -61,6 +62,19 @@ impl Scope {
         match *self {
             Self::Platform => None,
             Self::Isp(isp) | Self::Reseller { isp, .. } => Some(isp),
+        }
+    }
+
+    /// Checks a given `resellerid` parameter against the scope: a reseller user's own is
+    /// implied, another is out of scope; other callers' resellers are checked later, once
+    /// the reseller's ISP is known.
+    fn check_reseller(&self, given: Option<ResellerId>) -> Result<Option<ResellerId>, DomainError> {
+        match (*self, given) {
+            (Self::Reseller { reseller, .. }, Some(given)) if given != reseller => {
+                Err(DomainError::OutOfScope("resellerid"))
+            }
+            (Self::Reseller { reseller, .. }, _) => Ok(Some(reseller)),
+            (_, given) => Ok(given),
         }
     }
 
@@ -104,14 +118,9 @@ impl PlacementRequest {
         resellerid: Option<ResellerId>,
     ) -> Result<Self, DomainError> {
         let isp = scope.check_isp(ispid)?;
-        let reseller = match (scope, resellerid) {
-            (Scope::Reseller { reseller, .. }, Some(given)) if given != reseller => {
-                return Err(DomainError::OutOfScope("resellerid"));
-            }
-            (Scope::Reseller { reseller, .. }, _) => reseller,
-            (_, Some(given)) => given,
-            (_, None) => return Err(Invalid::required("resellerid").into()),
-        };
+        let reseller = scope
+            .check_reseller(resellerid)?
+            .ok_or(Invalid::required("resellerid"))?;
         if isp.is_none() {
             return Err(Invalid::required("ispid").into());
         }
@@ -182,13 +191,7 @@ impl Narrowing {
         resellerid: Option<ResellerId>,
     ) -> Result<Self, DomainError> {
         let isp = scope.check_isp(ispid)?;
-        let reseller = match (scope, resellerid) {
-            (Scope::Reseller { reseller, .. }, Some(given)) if given != reseller => {
-                return Err(DomainError::OutOfScope("resellerid"));
-            }
-            (Scope::Reseller { reseller, .. }, _) => Some(reseller),
-            (_, given) => given,
-        };
+        let reseller = scope.check_reseller(resellerid)?;
         Ok(Self {
             scope,
             isp,
@@ -233,6 +236,15 @@ mod tests {
             isp: ISP,
             reseller: RES,
         }
+    }
+
+    #[test]
+    fn inconsistent_user_records_get_no_scope() {
+        assert_eq!(Scope::of(Role::Admin, Some(ISP), None), None);
+        assert_eq!(Scope::of(Role::Isp, Some(ISP), Some(RES)), None);
+        assert_eq!(Scope::of(Role::Isp, None, None), None);
+        assert_eq!(Scope::of(Role::Reseller, Some(ISP), None), None);
+        assert_eq!(Scope::of(Role::Admin, None, None), Some(Scope::Platform));
     }
 
     #[test]
