@@ -8,7 +8,6 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -63,8 +62,8 @@ impl ApiError {
 /// The envelope of every answer: `{"result": <value>, "error": null}` on success,
 /// `{"result": null, "error": "<text>"}` on failure.
 #[derive(Debug, Serialize)]
-pub struct Envelope {
-    pub result: Value,
+pub struct Envelope<T> {
+    pub result: T,
     pub error: Option<String>,
     /// Only on an update with `reset_password=Y`: the new password, shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -76,7 +75,7 @@ pub struct Envelope {
 
 pub fn failure(status: StatusCode, message: String) -> Response {
     let body = Envelope {
-        result: Value::Null,
+        result: (),
         error: Some(message),
         portal_password: None,
         next: None,

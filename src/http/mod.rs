@@ -8,6 +8,6 @@ mod params;
 mod routes;
 
 pub use access_log::MetricsSink;
-pub use error::ApiError;
+pub use error::{ApiError, Envelope};
 pub use params::{MAX_BODY_BYTES, Params, RequestError};
 pub use routes::router;

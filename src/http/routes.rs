@@ -1,6 +1,7 @@
 use super::access_log;
 use super::error::{ApiError, Envelope};
 use super::params::{MAX_BODY_BYTES, Params, RequestError};
+use crate::app::AppError;
 use crate::app::{App, ListOutcome};
 use crate::domain::Fields;
 use crate::domain::scope::Caller;
@@ -11,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Router, middleware};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
@@ -27,20 +29,23 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// A successful answer.
-#[derive(Default)]
+/// A successful answer. The result is serialised once, straight from its type: a page of
+/// customers never goes through `serde_json::Value` (that conversion was 3/4 of its cost).
 struct Reply {
-    result: Value,
+    result: Box<RawValue>,
     portal_password: Option<String>,
     next: Option<String>,
 }
 
 impl Reply {
-    fn of(result: Value) -> Self {
-        Self {
+    fn of<T: Serialize + ?Sized>(result: &T) -> Result<Self, ApiError> {
+        let result = serde_json::value::to_raw_value(result)
+            .map_err(|e| ApiError::App(AppError::Internal(e.to_string())))?;
+        Ok(Self {
             result,
-            ..Self::default()
-        }
+            portal_password: None,
+            next: None,
+        })
     }
 }
 
@@ -101,7 +106,7 @@ where
 async fn create(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(app, req, |app, caller, params| async move {
         let id = app.create_customer(&caller, &params).await?;
-        Ok(Reply::of(json!(id)))
+        Reply::of(&id)
     })
     .await
 }
@@ -110,9 +115,8 @@ async fn update(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(app, req, |app, caller, params| async move {
         let password = app.update_customer(&caller, &params).await?;
         Ok(Reply {
-            result: json!("done"),
             portal_password: password,
-            next: None,
+            ..Reply::of("done")?
         })
     })
     .await
@@ -121,21 +125,20 @@ async fn update(State(app): State<Arc<App>>, req: Request) -> Response {
 async fn delete(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(app, req, |app, caller, params| async move {
         app.delete_customer(&caller, &params).await?;
-        Ok(Reply::of(json!("done")))
+        Reply::of("done")
     })
     .await
 }
 
 async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(app, req, |app, caller, params| async move {
-        Ok(match app.list_customers(&caller, &params).await? {
-            ListOutcome::Rows { rows, next } => Reply {
-                result: json!(rows),
+        match app.list_customers(&caller, &params).await? {
+            ListOutcome::Rows { rows, next } => Ok(Reply {
                 next,
-                ..Reply::default()
-            },
-            ListOutcome::Count(n) => Reply::of(json!(n)),
-        })
+                ..Reply::of(&rows)?
+            }),
+            ListOutcome::Count(n) => Reply::of(&n),
+        }
     })
     .await
 }
