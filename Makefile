@@ -1,6 +1,6 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
 # make test — lint the template and run every test against a fresh moto
-.PHONY: dev test lint fmt clippy check venv clean cost-report
+.PHONY: dev test lint fmt clippy check venv clean cost-report bench cold-start
 
 VENV := .venv
 PYTHON ?= python3
@@ -38,3 +38,14 @@ clean:
 # Read units of the list's request shapes over 20,000 customers (docs/data-model.md).
 cost-report: venv
 	infra/with-moto.sh 0 cargo run --quiet --example cost_report
+
+# Criterion benches of a request's in-process work, DynamoDB excluded (docs/performance.md).
+bench: venv
+	infra/with-moto.sh 0 cargo bench --bench request_path
+
+# Cold start of the release binary against a local Lambda Runtime API and moto, beside a
+# lambda_runtime hello-world (docs/performance.md). `COLD_STARTS=N make cold-start` for N starts
+# of each (default 30); `CUSTOMER_API_ENV="NAME=value …"` to try a setting on customer-api.
+cold-start: venv
+	cargo build --release --bin customer-api --example hello_lambda
+	infra/with-moto.sh 0 cargo run --release --example cold_start
