@@ -218,20 +218,8 @@ impl Store {
     }
 
     pub async fn get_customer(&self, id: CustomerId) -> Result<Option<CustomerItem>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.customers)
-            .key("id", n(id.get()))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await?;
-        capacity::record(Kind::Read, out.consumed_capacity());
-        capacity::computed_read(out.item.iter(), true);
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(Into::into)
+        self.get_by_key(&self.tables.customers, "id", id.get())
+            .await
     }
 
     /// Applies `patch` to a customer within `scope`; `false` if no such customer is in scope.
@@ -301,15 +289,14 @@ impl Store {
         q
     }
 
-    /// Reads up to `limit` items of an index in key order (descending if `!forward`),
-    /// starting after `start`.
-    pub async fn query_customers(
+    /// One Query page, with its cost accounted.
+    async fn query_page(
         &self,
         key: &IndexKey,
         forward: bool,
         limit: Option<i32>,
         start: Option<Item>,
-    ) -> Result<Page, StoreError> {
+    ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StoreError> {
         let out = self
             .query_builder(key)
             .scan_index_forward(forward)
@@ -319,6 +306,19 @@ impl Store {
             .await?;
         capacity::record(Kind::Read, out.consumed_capacity());
         capacity::computed_read(out.items(), false);
+        Ok(out)
+    }
+
+    /// Reads up to `limit` items of an index in key order (descending if `!forward`),
+    /// starting after `start`.
+    pub async fn query_customers(
+        &self,
+        key: &IndexKey,
+        forward: bool,
+        limit: Option<i32>,
+        start: Option<Item>,
+    ) -> Result<Page, StoreError> {
+        let out = self.query_page(key, forward, limit, start).await?;
         let items = out
             .items
             .unwrap_or_default()
@@ -341,15 +341,7 @@ impl Store {
         start: Option<Item>,
     ) -> Result<(Vec<IndexEntry>, Option<Item>), StoreError> {
         let (_, sk) = key.index.key_attrs();
-        let out = self
-            .query_builder(key)
-            .scan_index_forward(forward)
-            .set_limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        capacity::record(Kind::Read, out.consumed_capacity());
-        capacity::computed_read(out.items(), false);
+        let out = self.query_page(key, forward, limit, start).await?;
         let number = |item: &Item, attr: &str| match item.get(attr) {
             Some(AttributeValue::N(v)) => v.parse::<u64>().ok(),
             _ => None,

@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 impl Store {
-    async fn get_by_key<T: DeserializeOwned>(
+    /// Reads one item by its numeric key (eventually consistent), with its cost accounted.
+    pub(super) async fn get_by_key<T: DeserializeOwned>(
         &self,
         table: &str,
         key: &str,
