@@ -21,7 +21,7 @@ lint: venv
 
 # Tests get their own moto on a free port, and each test its own tables, so `make dev` can run alongside.
 test: lint
-	infra/with-moto.sh 0 cargo test --all-targets
+	infra/test.sh
 
 fmt:
 	cargo fmt --all
