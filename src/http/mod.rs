@@ -2,6 +2,7 @@
 //! The same router serves API Gateway (through lambda_http) and the local server.
 
 mod access_log;
+mod credentials;
 mod error;
 pub mod metrics;
 mod params;

@@ -1,9 +1,9 @@
 use super::access_log;
+use super::credentials::{Credentials, credentials};
 use super::error::{ApiError, Envelope};
 use super::params::{MAX_BODY_BYTES, Params, RequestError};
 use crate::app::AppError;
 use crate::app::{App, ListOutcome};
-use crate::domain::Fields;
 use crate::domain::scope::Caller;
 use axum::Json;
 use axum::extract::{Request, State};
@@ -49,7 +49,8 @@ impl Reply {
     }
 }
 
-async fn read_params(req: Request) -> Result<Params, ApiError> {
+/// The request's parameters and its credentials (body, headers or query string).
+async fn read_params(req: Request) -> Result<(Params, Credentials), ApiError> {
     let (parts, body) = req.into_parts();
     let declared = parts
         .headers
@@ -67,7 +68,9 @@ async fn read_params(req: Request) -> Result<Params, ApiError> {
             None => RequestError::Malformed("body: could not be read".into()),
         })?
         .to_bytes();
-    Ok(Params::from_body(&parts.headers, bytes).await?)
+    let params = Params::from_body(&parts.headers, bytes).await?;
+    let credentials = credentials(&parts.headers, parts.uri.query(), &params)?;
+    Ok((params, credentials))
 }
 
 /// Parses and authenticates, runs `op`, and wraps its outcome in the envelope. The caller's
@@ -79,9 +82,9 @@ where
 {
     let mut caller_id = None;
     let outcome = async {
-        let params = read_params(req).await?;
+        let (params, creds) = read_params(req).await?;
         let caller = app
-            .authenticate(params.get("userid"), params.get("api_key"))
+            .authenticate(creds.userid.as_deref(), creds.api_key.as_deref())
             .await?;
         caller_id = Some(caller.userid);
         op(app, caller, params).await

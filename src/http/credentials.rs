@@ -1,0 +1,132 @@
+//! Where a request's credentials come from: the body (as the reference sends them), the
+//! `X-Userid` / `X-Api-Key` headers, or the query string (a webhook URL is sometimes all a form
+//! tool lets one set). Given in more than one place, they must agree.
+
+use super::params::{Params, RequestError};
+use crate::domain::Fields;
+use axum::http::HeaderMap;
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub userid: Option<String>,
+    pub api_key: Option<String>,
+}
+
+/// The one value of a credential across its sources, or 400 when two sources disagree.
+fn agree<'a>(
+    name: &'static str,
+    values: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<String>, RequestError> {
+    let mut found: Option<&str> = None;
+    for value in values.into_iter().map(str::trim).filter(|v| !v.is_empty()) {
+        match found {
+            Some(seen) if seen != value => {
+                return Err(RequestError::Malformed(format!(
+                    "{name}: given in more than one place (body, header, query string) with different values"
+                )));
+            }
+            _ => found = Some(value),
+        }
+    }
+    Ok(found.map(str::to_owned))
+}
+
+pub fn credentials(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &Params,
+) -> Result<Credentials, RequestError> {
+    let query = Params::from_form(query.unwrap_or_default().as_bytes())?;
+    let header = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    let userid_headers = header("x-userid");
+    let key_headers = header("x-api-key");
+    Ok(Credentials {
+        userid: agree(
+            "userid",
+            body.get("userid")
+                .into_iter()
+                .chain(query.get("userid"))
+                .chain(userid_headers.iter().copied()),
+        )?,
+        api_key: agree(
+            "api_key",
+            body.get("api_key")
+                .into_iter()
+                .chain(query.get("api_key"))
+                .chain(key_headers.iter().copied()),
+        )?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn credentials_come_from_any_one_place() {
+        let body = Params::from_form(b"userid=5&api_key=k").unwrap();
+        let none = HeaderMap::new();
+        let c = credentials(&none, None, &body).unwrap();
+        assert_eq!(
+            (c.userid.as_deref(), c.api_key.as_deref()),
+            (Some("5"), Some("k"))
+        );
+        let empty = Params::default();
+        let c = credentials(
+            &headers(&[("x-userid", "5"), ("x-api-key", "k")]),
+            None,
+            &empty,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.userid.as_deref(), c.api_key.as_deref()),
+            (Some("5"), Some("k"))
+        );
+        let c = credentials(&none, Some("userid=5&api_key=k"), &empty).unwrap();
+        assert_eq!(
+            (c.userid.as_deref(), c.api_key.as_deref()),
+            (Some("5"), Some("k"))
+        );
+    }
+
+    #[test]
+    fn places_must_agree() {
+        let body = Params::from_form(b"userid=5").unwrap();
+        assert!(credentials(&headers(&[("x-userid", "5")]), Some("userid=5"), &body).is_ok());
+        let err = credentials(&headers(&[("x-userid", "6")]), None, &body).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("userid: given in more than one place"),
+            "{err}"
+        );
+        let err = credentials(
+            &headers(&[("x-api-key", "a"), ("x-api-key", "b")]),
+            None,
+            &Params::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("api_key:"));
+        assert!(
+            credentials(
+                &HeaderMap::new(),
+                Some("userid=1&userid=2"),
+                &Params::default()
+            )
+            .is_err()
+        );
+    }
+}
