@@ -56,7 +56,6 @@ impl App {
         f: &impl Fields,
     ) -> Result<Option<String>, AppError> {
         let update = CustomerUpdate::parse(f, self.today())?;
-        let not_found = || AppError::Domain(DomainError::NotFound("customerid"));
         let password = match update.reset_password {
             // argon2id is deliberately slow: keep it off the async workers.
             true => Some(
@@ -73,7 +72,7 @@ impl App {
             .update_customer(update.customerid, &caller.scope, &patch)
             .await?
         {
-            return Err(not_found());
+            return Err(DomainError::NotFound("customerid").into());
         }
         Ok(password.map(|p| p.clear))
     }

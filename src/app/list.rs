@@ -74,10 +74,7 @@ impl App {
             None => None,
         };
         let scope = narrowing.confirm(reseller_isp)?;
-        // Services arrive in a later issue: until then no customer has one to match.
-        let matches_nothing = scope == ListScope::Nothing
-            || req.filters.serviceid.is_some()
-            || req.filters.username.is_some();
+        let matches_nothing = scope == ListScope::Nothing || req.filters.matches_nothing();
 
         if let Some(id) = req.filters.customerid {
             // One record at most: nothing to read when the answer is already known.
@@ -121,17 +118,11 @@ impl App {
         scope: ListScope,
         req: &ListRequest,
     ) -> Result<Option<Customer>, AppError> {
-        let in_scope = |c: &CustomerItem| match scope {
-            ListScope::All => true,
-            ListScope::Isp(isp) => c.ispid == isp,
-            ListScope::Reseller { reseller, .. } => c.resellerid == reseller,
-            ListScope::Nothing => false,
-        };
         Ok(self
             .store
             .get_customer(id)
             .await?
-            .filter(in_scope)
+            .filter(|c| scope.permits(c.ispid, c.resellerid))
             .map(Customer::from)
             .filter(|c| req.filters.matches(c)))
     }

@@ -176,6 +176,18 @@ pub enum ListScope {
     Nothing,
 }
 
+impl ListScope {
+    /// Whether a customer of this ISP and reseller is in the list's scope.
+    pub fn permits(&self, isp: IspId, reseller: ResellerId) -> bool {
+        match *self {
+            Self::All => true,
+            Self::Isp(own) => own == isp,
+            Self::Reseller { reseller: own, .. } => own == reseller,
+            Self::Nothing => false,
+        }
+    }
+}
+
 /// The first step of narrowing a list; `resellerid` may need its ISP looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Narrowing {
@@ -301,6 +313,20 @@ mod tests {
             admin.confirm(Some(OTHER_ISP)),
             Err(DomainError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn list_scope_permits_its_customers_only() {
+        assert!(ListScope::All.permits(OTHER_ISP, RES));
+        assert!(ListScope::Isp(ISP).permits(ISP, ResellerId(99)));
+        assert!(!ListScope::Isp(ISP).permits(OTHER_ISP, RES));
+        let reseller = ListScope::Reseller {
+            isp: ISP,
+            reseller: RES,
+        };
+        assert!(reseller.permits(ISP, RES));
+        assert!(!reseller.permits(ISP, ResellerId(11)));
+        assert!(!ListScope::Nothing.permits(ISP, RES));
     }
 
     #[test]
