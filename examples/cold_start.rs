@@ -258,6 +258,7 @@ async fn seed(endpoint: &str, prefix: &str) -> Result<(), String> {
     let app = App::new(store, &settings).map_err(|e| seeding("app", e))?;
     let caller = Caller {
         userid: UserId(USERID),
+        role: Role::Isp,
         scope: Scope::Isp(IspId(1)),
     };
     for (n, name) in ["Asha Naik", "Ravi Kamat", "Some Name"].iter().enumerate() {

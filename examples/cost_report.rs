@@ -230,10 +230,12 @@ async fn main() {
 
     let isp_user = Caller {
         userid: UserId(5),
+        role: Role::Isp,
         scope: Scope::Isp(IspId(1)),
     };
     let reseller_user = Caller {
         userid: UserId(7),
+        role: Role::Reseller,
         scope: Scope::Reseller {
             isp: IspId(1),
             reseller: ResellerId(3),
@@ -471,6 +473,7 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
     let app = App::new(store.clone(), settings).unwrap();
     let isp_user = Caller {
         userid: UserId(5),
+        role: Role::Isp,
         scope: Scope::Isp(IspId(1)),
     };
     let item_bytes = {

@@ -12,6 +12,7 @@ cat >&2 <<MSG
     userid 5  ISP user of ISP 1   api_key 0f9895fb407c83e5ea128082098b47681aa75d6944576423c4
     userid 1  admin               api_key 1aa1dev0admin0key0000000000000000000000000000000001
     userid 7  reseller 1 of ISP 1 api_key 7cc7dev0reseller0key00000000000000000000000000000007
+    userid 10 form key, reseller 1 api_key f00fdev0form0key000000000000000000000000000000000010 (create only)
   Try: BASE_URL=http://$BIND_ADDR; curl -X POST \$BASE_URL/api/customer/list -d userid=5 -d api_key="0f9895fb407c83e5ea128082098b47681aa75d6944576423c4"
 
 MSG

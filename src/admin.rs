@@ -99,7 +99,7 @@ pub async fn create_user(store: &Store, new: NewUser) -> Result<ApiKey, AdminErr
         (Role::Isp, Some(_), Some(_)) => {
             return invalid("an ISP user belongs to a whole ISP: leave out --reseller");
         }
-        (Role::Reseller, isp, Some(reseller)) => {
+        (Role::Reseller | Role::Form, isp, Some(reseller)) => {
             let Some(record) = store.get_reseller(reseller).await? else {
                 return Err(AdminError::Missing(format!("reseller {reseller}")));
             };
@@ -112,6 +112,9 @@ pub async fn create_user(store: &Store, new: NewUser) -> Result<ApiKey, AdminErr
             (Some(record.ispid), Some(reseller))
         }
         (Role::Reseller, _, None) => return invalid("a reseller user needs --reseller"),
+        (Role::Form, _, None) => {
+            return invalid("a form key creates customers in one reseller: give --reseller");
+        }
     };
     let key = match new.api_key {
         Some(key) => key,

@@ -477,6 +477,7 @@ async fn stored_users_hold_only_a_digest_of_the_key() {
         RESELLER1_USER,
         RESELLER3_USER,
         DISABLED_USER,
+        FORM_USER,
     ]
     .iter()
     .map(|u| (*u, app.key(*u).to_owned()))

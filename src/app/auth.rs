@@ -3,7 +3,7 @@
 use super::{App, AppError};
 use crate::domain::credentials::{ApiKey, KeyDigest};
 use crate::domain::ids::UserId;
-use crate::domain::scope::{Caller, Scope};
+use crate::domain::scope::{Caller, Role, Scope};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -16,6 +16,7 @@ const CACHE_MAX: usize = 10_000;
 #[derive(Clone, Copy)]
 struct Entry {
     digest: KeyDigest,
+    role: Role,
     /// `None` when the user is disabled or its record is inconsistent.
     scope: Option<Scope>,
     read_at: Instant,
@@ -65,6 +66,7 @@ fn decide(user: UserId, entry: &Entry, presented: &KeyDigest) -> Option<Result<C
     Some(match entry.scope {
         Some(scope) => Ok(Caller {
             userid: user,
+            role: entry.role,
             scope,
         }),
         None => Err(AppError::Disabled),
@@ -106,6 +108,7 @@ impl App {
             .flatten();
         let entry = Entry {
             digest,
+            role: record.role,
             scope,
             read_at: Instant::now(),
         };

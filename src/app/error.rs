@@ -11,6 +11,9 @@ pub enum AppError {
     Unauthenticated(&'static str),
     #[error("userid: this user is disabled")]
     Disabled,
+    /// The caller's role does not allow the operation at all (a form key's reads).
+    #[error("{0}")]
+    NotAllowed(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]

@@ -119,6 +119,8 @@ enum RoleArg {
     Admin,
     Isp,
     Reseller,
+    /// A signup form's key: may only create customers, in its one reseller
+    Form,
 }
 
 #[derive(Subcommand)]
@@ -129,10 +131,10 @@ enum UserCommand {
         userid: UserId,
         #[arg(long, value_enum)]
         role: RoleArg,
-        /// The user's ISP (role isp; optional for reseller, where it must match)
+        /// The user's ISP (role isp; optional for reseller and form, where it must match)
         #[arg(long, value_parser = id::<IspId>)]
         isp: Option<IspId>,
-        /// The user's reseller (role reseller)
+        /// The user's reseller (roles reseller and form)
         #[arg(long, value_parser = id::<ResellerId>)]
         reseller: Option<ResellerId>,
         /// Keep this existing key (32-128 printable characters) instead of generating one
@@ -284,6 +286,7 @@ async fn user(store: &Store, command: UserCommand, target: &str) -> Result<(), C
                 RoleArg::Admin => Role::Admin,
                 RoleArg::Isp => Role::Isp,
                 RoleArg::Reseller => Role::Reseller,
+                RoleArg::Form => Role::Form,
             };
             let api_key = api_key
                 .map(|k| ApiKey::chosen(&k).map_err(|e| CliError::Usage(format!("--{e}"))))

@@ -13,6 +13,9 @@ pub enum Role {
     Admin,
     Isp,
     Reseller,
+    /// A signup form's key: creates customers in one reseller and can do nothing else, so
+    /// a key leaked from a form tool can neither read nor change anything.
+    Form,
 }
 
 impl Role {
@@ -21,8 +24,17 @@ impl Role {
             Self::Admin => "admin",
             Self::Isp => "isp",
             Self::Reseller => "reseller",
+            Self::Form => "form",
         }
     }
+}
+
+/// What a request does, for roles limited to some operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    CreateCustomer,
+    /// Every other route (reads, updates, deletes, services).
+    Other,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +51,9 @@ impl Scope {
         match (role, isp, reseller) {
             (Role::Admin, None, None) => Some(Self::Platform),
             (Role::Isp, Some(isp), None) => Some(Self::Isp(isp)),
-            (Role::Reseller, Some(isp), Some(reseller)) => Some(Self::Reseller { isp, reseller }),
+            (Role::Reseller | Role::Form, Some(isp), Some(reseller)) => {
+                Some(Self::Reseller { isp, reseller })
+            }
             // An admin with an ISP, an ISP user with a reseller…: never widen, refuse.
             _ => None,
         }
@@ -90,7 +104,15 @@ impl Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
     pub userid: UserId,
+    pub role: Role,
     pub scope: Scope,
+}
+
+impl Caller {
+    /// Whether the caller's role allows `op` at all (scope is checked on the data).
+    pub fn may(&self, op: Operation) -> bool {
+        self.role != Role::Form || op == Operation::CreateCustomer
+    }
 }
 
 /// Where a new customer goes, once the reseller's ISP is known.
@@ -257,6 +279,23 @@ mod tests {
         assert_eq!(Scope::of(Role::Isp, None, None), None);
         assert_eq!(Scope::of(Role::Reseller, Some(ISP), None), None);
         assert_eq!(Scope::of(Role::Admin, None, None), Some(Scope::Platform));
+        assert_eq!(Scope::of(Role::Form, Some(ISP), None), None);
+        assert_eq!(
+            Scope::of(Role::Form, Some(ISP), Some(RES)),
+            Some(reseller_scope())
+        );
+    }
+
+    #[test]
+    fn form_keys_may_only_create_customers() {
+        let caller = |role| Caller {
+            userid: UserId(1),
+            role,
+            scope: reseller_scope(),
+        };
+        assert!(caller(Role::Form).may(Operation::CreateCustomer));
+        assert!(!caller(Role::Form).may(Operation::Other));
+        assert!(caller(Role::Reseller).may(Operation::Other));
     }
 
     #[test]

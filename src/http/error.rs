@@ -29,7 +29,7 @@ impl ApiError {
                 AppError::Domain(DomainError::OutOfScope(_)) => StatusCode::FORBIDDEN,
                 AppError::Domain(DomainError::NotFound(_)) => StatusCode::NOT_FOUND,
                 AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-                AppError::Disabled => StatusCode::FORBIDDEN,
+                AppError::Disabled | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
                 AppError::Store(StoreError::Throttled(_)) => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -4,7 +4,7 @@ use super::error::{ApiError, Envelope};
 use super::params::{MAX_BODY_BYTES, Params, RequestError};
 use crate::app::AppError;
 use crate::app::{App, ListOutcome};
-use crate::domain::scope::Caller;
+use crate::domain::scope::{Caller, Operation};
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_LENGTH;
@@ -75,7 +75,7 @@ async fn read_params(req: Request) -> Result<(Params, Credentials), ApiError> {
 
 /// Parses and authenticates, runs `op`, and wraps its outcome in the envelope. The caller's
 /// id goes into the response extensions for the access log.
-async fn handle<F, Fut>(app: Arc<App>, req: Request, op: F) -> Response
+async fn handle<F, Fut>(app: Arc<App>, req: Request, operation: Operation, op: F) -> Response
 where
     F: FnOnce(Arc<App>, Caller, Params) -> Fut,
     Fut: Future<Output = Result<Reply, ApiError>>,
@@ -87,6 +87,11 @@ where
             .authenticate(creds.userid.as_deref(), creds.api_key.as_deref())
             .await?;
         caller_id = Some(caller.userid);
+        if !caller.may(operation) {
+            return Err(
+                AppError::NotAllowed("userid: a form key may only create customers").into(),
+            );
+        }
         op(app, caller, params).await
     }
     .await;
@@ -107,41 +112,61 @@ where
 }
 
 async fn create(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(app, req, |app, caller, params| async move {
-        let id = app.create_customer(&caller, &params).await?;
-        Reply::of(&id)
-    })
+    handle(
+        app,
+        req,
+        Operation::CreateCustomer,
+        |app, caller, params| async move {
+            let id = app.create_customer(&caller, &params).await?;
+            Reply::of(&id)
+        },
+    )
     .await
 }
 
 async fn update(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(app, req, |app, caller, params| async move {
-        let password = app.update_customer(&caller, &params).await?;
-        Ok(Reply {
-            portal_password: password,
-            ..Reply::of("done")?
-        })
-    })
+    handle(
+        app,
+        req,
+        Operation::Other,
+        |app, caller, params| async move {
+            let password = app.update_customer(&caller, &params).await?;
+            Ok(Reply {
+                portal_password: password,
+                ..Reply::of("done")?
+            })
+        },
+    )
     .await
 }
 
 async fn delete(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(app, req, |app, caller, params| async move {
-        app.delete_customer(&caller, &params).await?;
-        Reply::of("done")
-    })
+    handle(
+        app,
+        req,
+        Operation::Other,
+        |app, caller, params| async move {
+            app.delete_customer(&caller, &params).await?;
+            Reply::of("done")
+        },
+    )
     .await
 }
 
 async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(app, req, |app, caller, params| async move {
-        match app.list_customers(&caller, &params).await? {
-            ListOutcome::Rows { rows, next } => Ok(Reply {
-                next,
-                ..Reply::of(&rows)?
-            }),
-            ListOutcome::Count(n) => Reply::of(&n),
-        }
-    })
+    handle(
+        app,
+        req,
+        Operation::Other,
+        |app, caller, params| async move {
+            match app.list_customers(&caller, &params).await? {
+                ListOutcome::Rows { rows, next } => Ok(Reply {
+                    next,
+                    ..Reply::of(&rows)?
+                }),
+                ListOutcome::Count(n) => Reply::of(&n),
+            }
+        },
+    )
     .await
 }

@@ -9,6 +9,7 @@
 //! | 7    | reseller | reseller 1 of ISP 1          |
 //! | 8    | reseller | reseller 3 of ISP 2          |
 //! | 9    | isp      | ISP 1, disabled              |
+//! | 20   | form     | reseller 1 of ISP 1          |
 //!
 //! Resellers 1 and 2 belong to ISP 1, reseller 3 to ISP 2.
 #![allow(dead_code)]
@@ -36,6 +37,7 @@ pub const ISP2_USER: u64 = 6;
 pub const RESELLER1_USER: u64 = 7;
 pub const RESELLER3_USER: u64 = 8;
 pub const DISABLED_USER: u64 = 9;
+pub const FORM_USER: u64 = 20;
 
 pub struct TestApp {
     pub url: String,
@@ -150,6 +152,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         (RESELLER1_USER, Role::Reseller, None, Some(1)),
         (RESELLER3_USER, Role::Reseller, None, Some(3)),
         (DISABLED_USER, Role::Isp, Some(1), None),
+        (FORM_USER, Role::Form, None, Some(1)),
     ];
     for (userid, role, isp, reseller) in users {
         let api_key = (userid == ISP1_USER).then(|| ApiKey::chosen(SPEC_KEY).unwrap());
