@@ -37,10 +37,17 @@ async fn a_form_key_creates_customers_in_its_reseller_and_nothing_else() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{r:?}");
 
     let cid = id.to_string();
-    let denied: [(&str, Vec<(&str, &str)>); 3] = [
+    let denied: [(&str, Vec<(&str, &str)>); 7] = [
         ("list", vec![]),
         ("update", vec![("customerid", &cid), ("name", "Changed")]),
         ("delete", vec![("customerid", &cid)]),
+        ("service/list", vec![]),
+        (
+            "service/create",
+            vec![("customerid", &cid), ("username", "u1"), ("plan", "p")],
+        ),
+        ("service/update", vec![("serviceid", "1"), ("plan", "p")]),
+        ("service/delete", vec![("serviceid", "1")]),
     ];
     for (route, params) in denied {
         let r = app.call(FORM_USER, route, &params).await;
@@ -52,6 +59,7 @@ async fn a_form_key_creates_customers_in_its_reseller_and_nothing_else() {
         app.stored_attr(id, "name").await.as_deref(),
         Some("Some Name")
     );
+    assert_eq!(app.count_items(&app.store.tables.services).await, 0);
 }
 
 #[tokio::test]

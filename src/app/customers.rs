@@ -6,11 +6,12 @@ use crate::domain::customer::{CustomerFields, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::{Caller, PlacementRequest};
 use crate::domain::{DomainError, Fields};
-use crate::store::customers::CustomerPatch;
+use crate::store::customers::{CustomerDelete, Patch};
 use crate::store::records::CustomerItem;
 
-/// Allocated ids are never taken; the bound only guards against a broken counter.
-const ID_ATTEMPTS: usize = 3;
+/// Allocated ids are never taken and conflicts are short: the bound only guards against a
+/// broken counter or a stuck item.
+const ATTEMPTS: usize = 3;
 
 impl App {
     /// Creates a customer and returns its new id. Everything is checked before anything is
@@ -33,7 +34,7 @@ impl App {
         };
         let placement = request.confirm(reseller_isp)?;
         let now = self.now();
-        for _ in 0..ID_ATTEMPTS {
+        for _ in 0..ATTEMPTS {
             let id = self.store.next_customer_id().await?;
             let item = CustomerItem::new(id, placement, fields.clone(), now.clone());
             if self.store.insert_customer(&item).await? {
@@ -66,7 +67,7 @@ impl App {
             false => None,
         };
         let hash = password.as_ref().map(|p| p.hash.clone());
-        let patch = CustomerPatch::new(&update, &self.now(), hash);
+        let patch = Patch::customer(&update, &self.now(), hash);
         if !self
             .store
             .update_customer(update.customerid, &caller.scope, &patch)
@@ -77,14 +78,26 @@ impl App {
         Ok(password.map(|p| p.clear))
     }
 
-    /// Deletes a customer in the caller's scope.
+    /// Deletes a customer in the caller's scope, unless it still has services (409: delete
+    /// them first; the check and the delete are one conditional write).
     pub async fn delete_customer(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let id = f.parse_req("customerid", CustomerId::parse)?;
-        // Seam for services (a later issue): the delete becomes a transaction that also
-        // checks the customer has no services, answering 409 while it has.
-        if !self.store.delete_customer(id, &caller.scope).await? {
-            return Err(DomainError::NotFound("customerid").into());
+        for _ in 0..ATTEMPTS {
+            match self.store.delete_customer(id, &caller.scope).await? {
+                CustomerDelete::Deleted => return Ok(()),
+                CustomerDelete::NotFound => return Err(DomainError::NotFound("customerid").into()),
+                // Its last service went between the refused delete and the read: try again.
+                CustomerDelete::HasServices(0) => continue,
+                CustomerDelete::HasServices(n) => {
+                    return Err(DomainError::Conflict(format!(
+                        "customerid: the customer still has {n} service(s); delete them first"
+                    ))
+                    .into());
+                }
+            }
         }
-        Ok(())
+        Err(AppError::Internal(
+            "customer delete: its service count kept changing".into(),
+        ))
     }
 }

@@ -74,7 +74,23 @@ impl App {
             None => None,
         };
         let scope = narrowing.confirm(reseller_isp)?;
-        let matches_nothing = scope == ListScope::Nothing || req.filters.matches_nothing();
+        let matches_nothing = scope == ListScope::Nothing;
+
+        if let Some(ids) = self.services_filter(scope, &req.filters).await? {
+            // The customers of the matching services: few, read by id and sorted here.
+            let rows: Vec<Row> = self
+                .customers_by_id(&ids)
+                .await?
+                .into_values()
+                .filter(|c| scope.permits(c.ispid, c.resellerid))
+                .map(|c| row_of(c, req.sort))
+                .filter(|r| r.customer.as_ref().is_some_and(|c| req.filters.matches(c)))
+                .collect();
+            return match req.show_count {
+                true => Ok(ListOutcome::Count(rows.len() as u64)),
+                false => self.page(caller, &req, &[], Some(rows)).await,
+            };
+        }
 
         if let Some(id) = req.filters.customerid {
             // One record at most: nothing to read when the answer is already known.
@@ -109,7 +125,7 @@ impl App {
             let total = counts.into_iter().sum();
             return Ok(ListOutcome::Count(total));
         }
-        self.page(caller, &req, &parts).await
+        self.page(caller, &req, &parts, None).await
     }
 
     async fn one(
@@ -132,6 +148,7 @@ impl App {
         caller: &Caller,
         req: &ListRequest,
         parts: &[Part],
+        candidates: Option<Vec<Row>>,
     ) -> Result<ListOutcome, AppError> {
         let fp = query_fingerprint(caller, req);
         let (mut after, mut skip) = (None, req.offset);
@@ -152,13 +169,18 @@ impl App {
             .iter()
             .map(|part| planner::plan(*part, &req.filters, req.sort))
             .collect();
-        let walks = futures_util::future::try_join_all(
-            plans
-                .iter()
-                .map(|plan| self.walk(plan, req, after.as_deref(), Some(want))),
-        )
-        .await?;
-        let mut rows: Vec<Row> = walks.into_iter().flatten().collect();
+        let mut rows: Vec<Row> = match candidates {
+            Some(rows) => rows,
+            None => {
+                let walks = futures_util::future::try_join_all(
+                    plans
+                        .iter()
+                        .map(|plan| self.walk(plan, req, after.as_deref(), Some(want))),
+                )
+                .await?;
+                walks.into_iter().flatten().collect()
+            }
+        };
         let desc = req.order == SortOrder::Desc;
         if let Some(after) = &after {
             rows.retain(|r| {

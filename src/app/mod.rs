@@ -7,9 +7,12 @@ mod customers;
 mod error;
 pub mod list;
 pub mod planner;
+pub mod service_list;
+mod services;
 
 pub use error::AppError;
 pub use list::ListOutcome;
+pub use service_list::ServiceListOutcome;
 
 use crate::config::Settings;
 use crate::domain::credentials::{ApiKey, RandomError};

@@ -92,7 +92,8 @@ fn index_of(sort: SortField) -> CustomerIndex {
     }
 }
 
-/// Whether any filter other than `decided` (and `customerid`, handled before planning) is set.
+/// Whether any filter other than `decided` is set (`customerid`, `serviceid` and `username`
+/// are handled before planning: see `list.rs`).
 fn residual(f: &Filters, decided: Decided) -> bool {
     (f.mobile.is_some() && decided != Decided::Mobile)
         || (f.email.is_some() && decided != Decided::Email)
@@ -102,8 +103,6 @@ fn residual(f: &Filters, decided: Decided) -> bool {
         || f.ctype.is_some()
         || f.state.is_some()
         || f.city.is_some()
-        || f.serviceid.is_some()
-        || f.username.is_some()
 }
 
 /// Plans the rows of one part, in the order of `sort`.

@@ -38,4 +38,8 @@ pub enum DomainError {
     /// The record does not exist, or exists outside the caller's scope (indistinguishable).
     #[error("{0}: not found")]
     NotFound(&'static str),
+    /// The request clashes with stored state (a taken username, a customer that still has
+    /// services, an idempotency key used for another request). The text says which.
+    #[error("{0}")]
+    Conflict(String),
 }

@@ -47,6 +47,11 @@ numeric_id!(
     CustomerId
 );
 
+numeric_id!(
+    /// A service of a customer (e.g. an internet subscription); from its own counter.
+    ServiceId
+);
+
 fn parse_positive(param: &'static str, value: &str) -> Result<u64, Invalid> {
     let value = value.trim();
     let rule = || Invalid::new(param, "must be a positive whole number");

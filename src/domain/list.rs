@@ -1,7 +1,7 @@
 //! The list request: filters, sort and paging, parsed; and what "matches" means.
 
 use super::customer::{CustomerType, Mobile, Zipcode, parse_date};
-use super::ids::{CustomerId, IspId, ResellerId};
+use super::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use super::{Fields, Invalid};
 use crate::domain::customer::Customer;
 use crate::domain::text::fold;
@@ -120,7 +120,7 @@ pub fn rfc3339_seconds(ts: Timestamp) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filters {
     pub customerid: Option<CustomerId>,
-    pub serviceid: Option<u64>,
+    pub serviceid: Option<ServiceId>,
     pub username: Option<Pattern>,
     pub ctype: Option<CustomerType>,
     pub name: Option<Pattern>,
@@ -134,18 +134,9 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// `serviceid` and `username` match a customer's services; until customers have services
-    /// (a later issue), a request with either matches no customer, so nothing need be read.
-    pub fn matches_nothing(&self) -> bool {
-        self.serviceid.is_some() || self.username.is_some()
-    }
-
-    /// Whether a customer passes every filter (AND). `serviceid` and `username` match a
-    /// customer's services; until customers have services they match nothing.
+    /// Whether the customer's own fields pass. `serviceid`/`username` are decided by the
+    /// services the list reads first (`services_filter`).
     pub fn matches(&self, c: &Customer) -> bool {
-        if self.matches_nothing() {
-            return false;
-        }
         self.customerid.is_none_or(|id| id == c.id)
             && self.ctype.is_none_or(|t| t.as_str() == c.ctype)
             && self.name.as_ref().is_none_or(|p| p.matches(&c.name))
@@ -178,7 +169,12 @@ pub struct ListRequest {
     pub cursor: Option<String>,
 }
 
-fn parse_u32_in(param: &'static str, value: &str, min: u32, max: u32) -> Result<u32, Invalid> {
+pub(crate) fn parse_u32_in(
+    param: &'static str,
+    value: &str,
+    min: u32,
+    max: u32,
+) -> Result<u32, Invalid> {
     let rule = || Invalid::new(param, format!("must be a whole number from {min} to {max}"));
     let value = value.trim();
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
@@ -191,7 +187,11 @@ fn parse_u32_in(param: &'static str, value: &str, min: u32, max: u32) -> Result<
         .ok_or_else(rule)
 }
 
-fn one_of<T: Copy>(param: &'static str, value: &str, allowed: &[(&str, T)]) -> Result<T, Invalid> {
+pub(crate) fn one_of<T: Copy>(
+    param: &'static str,
+    value: &str,
+    allowed: &[(&str, T)],
+) -> Result<T, Invalid> {
     allowed
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(value.trim()))
@@ -202,7 +202,7 @@ fn one_of<T: Copy>(param: &'static str, value: &str, allowed: &[(&str, T)]) -> R
         })
 }
 
-fn exact_text(param: &'static str, value: &str) -> Result<String, Invalid> {
+pub(crate) fn exact_text(param: &'static str, value: &str) -> Result<String, Invalid> {
     if value.chars().count() > 255 {
         return Err(Invalid::new(param, "must be at most 255 characters"));
     }
@@ -251,9 +251,7 @@ impl ListRequest {
 
         let filters = Filters {
             customerid: f.parse_opt("customerid", CustomerId::parse)?,
-            serviceid: f.parse_opt("serviceid", |p, v| {
-                parse_u32_in(p, v, 1, u32::MAX).map(u64::from)
-            })?,
+            serviceid: f.parse_opt("serviceid", ServiceId::parse)?,
             username: f
                 .parse_opt("username", exact_text)?
                 .map(|v| Pattern::new(&v, true)),

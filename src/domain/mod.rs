@@ -8,6 +8,7 @@ pub mod fields;
 pub mod ids;
 pub mod list;
 pub mod scope;
+pub mod service;
 pub mod text;
 
 pub use error::{DomainError, Invalid};

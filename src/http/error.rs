@@ -15,7 +15,7 @@ pub enum ApiError {
     App(#[from] AppError),
     #[error(transparent)]
     Request(#[from] RequestError),
-    #[error("no such route: POST /api/customer/list, create, update or delete")]
+    #[error("no such route: POST /api/customer/* or /api/service/* (list, create, update, delete)")]
     NoRoute,
     #[error("method not allowed: use POST")]
     Method,
@@ -28,6 +28,7 @@ impl ApiError {
                 AppError::Domain(DomainError::Invalid(_)) => StatusCode::BAD_REQUEST,
                 AppError::Domain(DomainError::OutOfScope(_)) => StatusCode::FORBIDDEN,
                 AppError::Domain(DomainError::NotFound(_)) => StatusCode::NOT_FOUND,
+                AppError::Domain(DomainError::Conflict(_)) => StatusCode::CONFLICT,
                 AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
                 AppError::Disabled | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
                 AppError::Store(StoreError::Throttled(_)) => StatusCode::TOO_MANY_REQUESTS,

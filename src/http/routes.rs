@@ -3,6 +3,7 @@ use super::credentials::{Credentials, credentials};
 use super::error::{ApiError, Envelope};
 use super::params::{MAX_BODY_BYTES, Params, RequestError};
 use crate::app::AppError;
+use crate::app::ServiceListOutcome;
 use crate::app::{App, ListOutcome};
 use crate::domain::scope::{Caller, Operation};
 use axum::Json;
@@ -23,6 +24,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/customer/create", post(create))
         .route("/api/customer/update", post(update))
         .route("/api/customer/delete", post(delete))
+        .route("/api/service/list", post(service_list))
+        .route("/api/service/create", post(service_create))
+        .route("/api/service/update", post(service_update))
+        .route("/api/service/delete", post(service_delete))
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::Method })
         .layer(middleware::from_fn_with_state(sink, access_log::log))
@@ -165,6 +170,60 @@ async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
                     ..Reply::of(&rows)?
                 }),
                 ListOutcome::Count(n) => Reply::of(&n),
+            }
+        },
+    )
+    .await
+}
+
+async fn service_create(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        Operation::Other,
+        |app, caller, params| async move {
+            let id = app.create_service(&caller, &params).await?;
+            Reply::of(&id)
+        },
+    )
+    .await
+}
+
+async fn service_update(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        Operation::Other,
+        |app, caller, params| async move {
+            app.update_service(&caller, &params).await?;
+            Reply::of("done")
+        },
+    )
+    .await
+}
+
+async fn service_delete(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        Operation::Other,
+        |app, caller, params| async move {
+            app.delete_service(&caller, &params).await?;
+            Reply::of("done")
+        },
+    )
+    .await
+}
+
+async fn service_list(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        Operation::Other,
+        |app, caller, params| async move {
+            match app.list_services(&caller, &params).await? {
+                ServiceListOutcome::Rows(rows) => Reply::of(&rows),
+                ServiceListOutcome::Count(n) => Reply::of(&n),
             }
         },
     )

@@ -1,62 +1,34 @@
 //! Customer records: conditional writes that enforce scope, and index queries.
 
 use super::capacity::{self, Kind};
+use super::conditions::{Condition, Conditional};
 use super::keys::{self, CustomerIndex};
 use super::records::CustomerItem;
-use super::{Item, Store, StoreError, conditional_write, n, s};
+use super::{Item, Store, StoreError, conditional_write, n, s, send_conditional};
 use crate::domain::customer::{Change, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::Scope;
 use crate::domain::text::fold;
-use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
-use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
 
-/// The condition that makes a write touch only a customer the caller may see. A customer
-/// outside the scope fails it exactly as a missing one does, so the answer is the same (404).
-trait ScopeCondition: Sized {
-    fn within(self, scope: &Scope) -> Self;
-}
-
-macro_rules! scope_condition {
-    ($builder:ty) => {
-        impl ScopeCondition for $builder {
-            fn within(self, scope: &Scope) -> Self {
-                match *scope {
-                    Scope::Platform => self.condition_expression("attribute_exists(id)"),
-                    Scope::Isp(isp) => self
-                        .condition_expression("ispid = :scope_isp")
-                        .expression_attribute_values(":scope_isp", n(isp.get())),
-                    Scope::Reseller { isp, reseller } => self
-                        .condition_expression("ispid = :scope_isp AND resellerid = :scope_reseller")
-                        .expression_attribute_values(":scope_isp", n(isp.get()))
-                        .expression_attribute_values(":scope_reseller", n(reseller.get())),
-                }
-            }
-        }
-    };
-}
-scope_condition!(UpdateItemFluentBuilder);
-scope_condition!(DeleteItemFluentBuilder);
-
 /// An update expression with its placeholder names and values.
-type UpdateExpression = (
+pub(crate) type UpdateExpression = (
     String,
     Vec<(String, &'static str)>,
     Vec<(String, AttributeValue)>,
 );
 
-/// The attribute writes of an update, derived index keys included.
+/// The attribute writes of an update (customer or service), derived index keys included.
 #[derive(Debug, Default, PartialEq)]
-pub struct CustomerPatch {
-    set: Vec<(&'static str, AttributeValue)>,
-    remove: Vec<&'static str>,
+pub struct Patch {
+    pub(crate) set: Vec<(&'static str, AttributeValue)>,
+    pub(crate) remove: Vec<&'static str>,
 }
 
-impl CustomerPatch {
-    /// The writes of `update`; derived sort keys follow the fields they come from, and
-    /// `now` becomes `updated_at`.
-    pub fn new(update: &CustomerUpdate, now: &str, password_hash: Option<String>) -> Self {
+impl Patch {
+    /// The writes of a customer `update`; derived sort keys follow the fields they come
+    /// from, and `now` becomes `updated_at`.
+    pub fn customer(update: &CustomerUpdate, now: &str, password_hash: Option<String>) -> Self {
         let id = update.customerid;
         let mut p = Self::default();
         let opt = |p: &mut Self, attr: &'static str, v: Option<String>| match v {
@@ -101,7 +73,7 @@ impl CustomerPatch {
         p
     }
 
-    fn expression(&self) -> UpdateExpression {
+    pub(crate) fn expression(&self) -> UpdateExpression {
         let mut names = Vec::new();
         let mut values = Vec::new();
         let mut sets = Vec::new();
@@ -187,6 +159,16 @@ pub struct IndexEntry {
     pub sort_value: String,
 }
 
+/// What a customer delete did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerDelete {
+    Deleted,
+    /// No such customer in the caller's scope.
+    NotFound,
+    /// Refused: the customer still has this many services.
+    HasServices(u64),
+}
+
 /// One page of a query and where the next page starts.
 #[derive(Debug, Default)]
 pub struct Page {
@@ -222,12 +204,22 @@ impl Store {
             .await
     }
 
+    /// A strongly consistent read: sees a customer created a moment ago (a webhook that
+    /// creates a customer and then its service).
+    pub async fn get_customer_latest(
+        &self,
+        id: CustomerId,
+    ) -> Result<Option<CustomerItem>, StoreError> {
+        self.read_by_key(&self.tables.customers, "id", id.get(), true)
+            .await
+    }
+
     /// Applies `patch` to a customer within `scope`; `false` if no such customer is in scope.
     pub async fn update_customer(
         &self,
         id: CustomerId,
         scope: &Scope,
-        patch: &CustomerPatch,
+        patch: &Patch,
     ) -> Result<bool, StoreError> {
         let (expr, names, values) = patch.expression();
         let mut req = self
@@ -237,28 +229,43 @@ impl Store {
             .key("id", n(id.get()))
             .update_expression(expr)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .within(scope);
+            .condition(Condition::within(scope));
         for (placeholder, attr) in names {
             req = req.expression_attribute_names(placeholder, attr);
         }
         for (placeholder, value) in values {
             req = req.expression_attribute_values(placeholder, value);
         }
-        conditional_write(req.send().await)
+        send_conditional(|| req.clone().send()).await
     }
 
-    /// Deletes a customer within `scope`; `false` if no such customer is in scope.
-    pub async fn delete_customer(&self, id: CustomerId, scope: &Scope) -> Result<bool, StoreError> {
-        let res = self
+    /// Deletes a customer within `scope` that has no services. One conditional write; only
+    /// when it is refused is the record read, to tell "not found" from "has services".
+    pub async fn delete_customer(
+        &self,
+        id: CustomerId,
+        scope: &Scope,
+    ) -> Result<CustomerDelete, StoreError> {
+        let condition = Condition::within(scope).and(
+            "attribute_not_exists(service_count) OR service_count = :zero",
+            vec![(":zero", n(0))],
+        );
+        let req = self
             .client
             .delete_item()
             .table_name(&self.tables.customers)
             .key("id", n(id.get()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .within(scope)
-            .send()
-            .await;
-        conditional_write(res)
+            .condition(condition);
+        if send_conditional(|| req.clone().send()).await? {
+            return Ok(CustomerDelete::Deleted);
+        }
+        Ok(match self.get_customer_latest(id).await? {
+            Some(c) if scope.permits(c.ispid, c.resellerid) => {
+                CustomerDelete::HasServices(c.service_count.unwrap_or(0))
+            }
+            _ => CustomerDelete::NotFound,
+        })
     }
 
     fn query_builder(
@@ -470,7 +477,7 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         let update = CustomerUpdate::parse(&f, jiff::civil::Date::constant(2026, 11, 27)).unwrap();
-        let patch = CustomerPatch::new(&update, "2026-11-27T05:10:00Z", None);
+        let patch = Patch::customer(&update, "2026-11-27T05:10:00Z", None);
         let (expr, names, values) = patch.expression();
         let attrs: Vec<_> = names.iter().map(|(_, a)| *a).collect();
         assert!(

@@ -1,7 +1,7 @@
 //! Table names, index names and key formats: the one place that knows how records are keyed.
 //! `template.yaml` declares the same tables and indexes; `schema.rs` creates them from there.
 
-use crate::domain::ids::CustomerId;
+use crate::domain::ids::{CustomerId, IspId, ServiceId};
 
 /// The physical names of the tables. In AWS they come from the stack (`CUSTOMERS_TABLE`, ...);
 /// locally they are `<prefix><short name>`, e.g. `crm-dev-customers`.
@@ -12,15 +12,19 @@ pub struct Tables {
     pub isps: String,
     pub resellers: String,
     pub counters: String,
+    pub services: String,
+    pub claims: String,
 }
 
 /// Each table: its logical id in template.yaml, its short name, its environment variable.
-pub const TABLES: [(&str, &str, &str); 5] = [
+pub const TABLES: [(&str, &str, &str); 7] = [
     ("CustomersTable", "customers", "CUSTOMERS_TABLE"),
     ("UsersTable", "users", "USERS_TABLE"),
     ("IspsTable", "isps", "ISPS_TABLE"),
     ("ResellersTable", "resellers", "RESELLERS_TABLE"),
     ("CountersTable", "counters", "COUNTERS_TABLE"),
+    ("ServicesTable", "services", "SERVICES_TABLE"),
+    ("ClaimsTable", "claims", "CLAIMS_TABLE"),
 ];
 
 pub const DEV_PREFIX: &str = "crm-dev-";
@@ -46,6 +50,8 @@ impl Tables {
             isps: name(2),
             resellers: name(3),
             counters: name(4),
+            services: name(5),
+            claims: name(6),
         }
     }
 
@@ -57,6 +63,8 @@ impl Tables {
             &self.isps,
             &self.resellers,
             &self.counters,
+            &self.services,
+            &self.claims,
         ];
         TABLES
             .iter()
@@ -159,6 +167,62 @@ pub fn id_of_key(key: &str) -> Option<CustomerId> {
 
 /// Counter names in the counters table.
 pub const CUSTOMER_ID_COUNTER: &str = "customer_id";
+pub const SERVICE_ID_COUNTER: &str = "service_id";
+
+/// The secondary indexes of the services table (all project every attribute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceIndex {
+    /// `customerid` → `id`: a customer's services.
+    ByCustomer,
+    /// `ispid` → `id`: an ISP's services in id order.
+    ByIsp,
+    /// `resellerid` → `id`: a reseller's services in id order.
+    ByReseller,
+    /// `ispid` → `username_key`: username order, equality and prefixes (case folded).
+    ByUsername,
+}
+
+impl ServiceIndex {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ByCustomer => "by-customer",
+            Self::ByIsp => "by-isp",
+            Self::ByReseller => "by-reseller",
+            Self::ByUsername => "by-username",
+        }
+    }
+
+    pub fn key_attrs(self) -> (&'static str, &'static str) {
+        match self {
+            Self::ByCustomer => ("customerid", "id"),
+            Self::ByIsp => ("ispid", "id"),
+            Self::ByReseller => ("resellerid", "id"),
+            Self::ByUsername => ("ispid", "username_key"),
+        }
+    }
+
+    pub const ALL: [ServiceIndex; 4] = [
+        Self::ByCustomer,
+        Self::ByIsp,
+        Self::ByReseller,
+        Self::ByUsername,
+    ];
+}
+
+/// A service's username sort key: `<folded username>\x01<service id:016>`.
+pub fn username_key(folded: &str, id: ServiceId) -> String {
+    format!("{folded}{SEP}{:016}", id.get())
+}
+
+/// The keys of the claims table. Each kind has its own prefix, so kinds never collide.
+pub mod claim {
+    use super::*;
+
+    /// A username is unique within an ISP, ignoring case.
+    pub fn username(isp: IspId, folded: &str) -> String {
+        format!("username|{isp}|{folded}")
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -173,6 +237,7 @@ mod tests {
         assert_eq!(t.users, "stack-Users-1");
         assert_eq!(t.customers, "x-customers");
         assert_eq!(t.by_logical_id("CountersTable"), Some("x-counters"));
+        assert_eq!(t.by_logical_id("ClaimsTable"), Some("x-claims"));
         assert_eq!(t.by_logical_id("Nope"), None);
     }
 

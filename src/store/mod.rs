@@ -1,6 +1,8 @@
 //! DynamoDB access: table names, key formats, records and queries. Knows nothing of HTTP.
 
 pub mod capacity;
+pub mod claims;
+mod conditions;
 pub mod counters;
 pub mod customers;
 pub mod directory;
@@ -8,9 +10,12 @@ mod error;
 pub mod keys;
 pub mod records;
 pub mod schema;
+pub mod services;
+mod transact;
 
 pub use error::StoreError;
 pub use keys::Tables;
+pub use transact::TxOutcome;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -68,6 +73,44 @@ where
         Err(e) if error::code_of(&e) == Some("ConditionalCheckFailedException") => Ok(false),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Sends a conditional write, again after a short pause while DynamoDB answers
+/// `TransactionConflictException` (the item is part of a transaction in flight, e.g. a
+/// customer whose service count a service create is changing). Then as `conditional_write`.
+pub(crate) async fn send_conditional<O, E, R, Fut>(
+    send: impl Fn() -> Fut,
+) -> Result<bool, StoreError>
+where
+    Fut: Future<Output = Result<O, SdkError<E, R>>>,
+    O: WriteOutput,
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata
+        + std::fmt::Debug
+        + std::error::Error
+        + 'static,
+    R: std::fmt::Debug,
+{
+    const ATTEMPTS: u32 = 5;
+    for attempt in 1..ATTEMPTS {
+        let res = send().await;
+        if matches!(&res, Err(e) if error::code_of(e) == Some("TransactionConflictException")) {
+            capacity::record(capacity::Kind::Write, None);
+            tokio::time::sleep(backoff(attempt)).await;
+            continue;
+        }
+        return conditional_write(res);
+    }
+    conditional_write(send().await)
+}
+
+/// A pause before retry `attempt` (1, 2, ...): 10 ms doubling, with up to 10 ms of jitter so
+/// that colliding writers do not collide again.
+pub fn backoff(attempt: u32) -> std::time::Duration {
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() % 10_000_000);
+    std::time::Duration::from_millis(10 << attempt.min(6))
+        + std::time::Duration::from_nanos(u64::from(jitter))
 }
 
 /// The DynamoDB client and the names of the tables it works on. Built once per process.

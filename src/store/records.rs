@@ -3,8 +3,9 @@
 
 use super::keys;
 use crate::domain::customer::{Customer, CustomerFields};
-use crate::domain::ids::{CustomerId, IspId, ResellerId, UserId};
+use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId, UserId};
 use crate::domain::scope::{Placement, Role};
+use crate::domain::service::{Service, ServiceFields};
 use crate::domain::text::fold;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,10 @@ pub struct CustomerItem {
     /// argon2id PHC string of the customer-portal password, set by `reset_password=Y`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portal_password_hash: Option<String>,
+    /// How many services the customer has: kept by the service transactions, checked by
+    /// the customer delete (which is refused while it is above 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_count: Option<u64>,
 }
 
 impl CustomerItem {
@@ -73,6 +78,7 @@ impl CustomerItem {
             created_at: now.clone(),
             updated_at: now,
             portal_password_hash: None,
+            service_count: None,
         }
     }
 }
@@ -98,6 +104,86 @@ impl From<CustomerItem> for Customer {
             created_at: i.created_at,
             updated_at: i.updated_at,
         }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceItem {
+    pub id: ServiceId,
+    pub customerid: CustomerId,
+    /// The customer's ISP and reseller, copied: scope is checked on the service itself.
+    pub ispid: IspId,
+    pub resellerid: ResellerId,
+    pub username: String,
+    /// `<folded username>\x01<id>`: by-username sort key.
+    pub username_key: String,
+    pub plan: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl ServiceItem {
+    pub fn new(id: ServiceId, at: Placement, f: ServiceFields, now: String) -> Self {
+        Self {
+            id,
+            customerid: f.customerid,
+            ispid: at.isp,
+            resellerid: at.reseller,
+            username_key: keys::username_key(&f.username.folded(), id),
+            username: f.username.as_str().to_owned(),
+            plan: f.plan,
+            status: f.status.as_str().to_owned(),
+            notes: f.notes,
+            created_at: now.clone(),
+            updated_at: now,
+        }
+    }
+
+    pub fn placement(&self) -> Placement {
+        Placement {
+            isp: self.ispid,
+            reseller: self.resellerid,
+        }
+    }
+}
+
+impl From<ServiceItem> for Service {
+    fn from(i: ServiceItem) -> Self {
+        Self {
+            id: i.id,
+            customerid: i.customerid,
+            ispid: i.ispid,
+            resellerid: i.resellerid,
+            username: i.username,
+            plan: i.plan,
+            status: i.status,
+            notes: i.notes,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+/// A claim on a unique value (see `keys::claim`). `result` is the id of the record the
+/// claim protects; `fingerprint` the hash of the request that made it (idempotency keys);
+/// `expires_at` (epoch seconds) is the table's TTL attribute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimItem {
+    pub claim: String,
+    pub result: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl ClaimItem {
+    /// TTL deletion lags (up to days): an expired claim counts as absent.
+    pub fn is_live(&self, now: i64) -> bool {
+        self.expires_at.is_none_or(|at| at > now)
     }
 }
 
@@ -164,6 +250,7 @@ mod tests {
             created_key: "2026-11-27T05:10:00Z\u{1}0000000000001243".into(),
             updated_at: "2026-11-27T05:10:00Z".into(),
             portal_password_hash: None,
+            service_count: None,
         }
     }
 
@@ -190,6 +277,42 @@ mod tests {
         );
         let back: CustomerItem = serde_dynamo::from_item(item).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn service_and_claim_round_trip() {
+        let s = ServiceItem {
+            id: ServiceId(3),
+            customerid: CustomerId(1243),
+            ispid: IspId(1),
+            resellerid: ResellerId(2),
+            username: "John@ISP".into(),
+            username_key: "john@isp\u{1}0000000000000003".into(),
+            plan: "100M".into(),
+            status: "Active".into(),
+            notes: None,
+            created_at: "2026-11-27T05:10:00Z".into(),
+            updated_at: "2026-11-27T05:10:00Z".into(),
+        };
+        let item: Item = serde_dynamo::to_item(&s).unwrap();
+        for key in ["id", "customerid", "ispid", "resellerid"] {
+            assert!(matches!(item.get(key), Some(AttributeValue::N(_))), "{key}");
+        }
+        assert!(matches!(
+            item.get("username_key"),
+            Some(AttributeValue::S(_))
+        ));
+        assert_eq!(serde_dynamo::from_item::<_, ServiceItem>(item).unwrap(), s);
+        let c = ClaimItem {
+            claim: "idem|5|k".into(),
+            result: 9,
+            fingerprint: Some("ab".into()),
+            expires_at: Some(100),
+        };
+        let item: Item = serde_dynamo::to_item(&c).unwrap();
+        assert!(matches!(item.get("expires_at"), Some(AttributeValue::N(n)) if n == "100"));
+        assert_eq!(serde_dynamo::from_item::<_, ClaimItem>(item).unwrap(), c);
+        assert!(c.is_live(99) && !c.is_live(100));
     }
 
     #[test]

@@ -226,7 +226,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::keys::{CustomerIndex, TABLES};
+    use crate::store::keys::{CustomerIndex, ServiceIndex, TABLES};
 
     #[test]
     fn template_declares_every_table_and_index_the_code_uses() {
@@ -248,6 +248,24 @@ mod tests {
                 .iter()
                 .find(|i| i.index_name == index.name())
                 .unwrap_or_else(|| panic!("index {} missing", index.name()));
+            let (pk, sk) = index.key_attrs();
+            let names: Vec<_> = def
+                .key_schema
+                .iter()
+                .map(|k| k.attribute_name.as_str())
+                .collect();
+            assert_eq!(names, [pk, sk], "key of {}", index.name());
+        }
+        let services = defs
+            .iter()
+            .find(|d| d.logical_id == "ServicesTable")
+            .unwrap();
+        for index in ServiceIndex::ALL {
+            let def = services
+                .indexes
+                .iter()
+                .find(|i| i.index_name == index.name())
+                .unwrap_or_else(|| panic!("service index {} missing", index.name()));
             let (pk, sk) = index.key_attrs();
             let names: Vec<_> = def
                 .key_schema

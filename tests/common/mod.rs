@@ -220,7 +220,8 @@ impl TestApp {
         self.keys.insert(user, key.to_owned());
     }
 
-    /// POSTs a form to `/api/customer/<route>` as `user`.
+    /// POSTs a form to `/api/customer/<route>` (or `/api/<route>`, e.g. `service/list`)
+    /// as `user`.
     pub async fn call(&self, user: u64, route: &str, params: &[(&str, &str)]) -> Reply {
         let mut form: Vec<(String, String)> = vec![
             ("userid".into(), user.to_string()),
@@ -234,7 +235,8 @@ impl TestApp {
             .await
     }
 
-    /// POSTs a raw body to `/api/customer/<route>`.
+    /// POSTs a raw body to `/api/customer/<route>`, or to `/api/<route>` for a route with a
+    /// slash (`service/create`).
     pub async fn raw(
         &self,
         route: &str,
@@ -243,7 +245,10 @@ impl TestApp {
     ) -> Reply {
         let mut req = self
             .http
-            .post(format!("{}/api/customer/{route}", self.url))
+            .post(match route.contains('/') {
+                true => format!("{}/api/{route}", self.url),
+                false => format!("{}/api/customer/{route}", self.url),
+            })
             .body(body);
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
@@ -273,6 +278,41 @@ impl TestApp {
         }
         let params: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         self.call(user, "create", &params).await
+    }
+
+    /// Creates a service of `customer` as `user`; `extra` adds or replaces parameters.
+    pub async fn create_service(
+        &self,
+        user: u64,
+        customer: u64,
+        username: &str,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let customer = customer.to_string();
+        let mut params = vec![
+            ("customerid", customer.as_str()),
+            ("username", username),
+            ("plan", "Fiber 100M"),
+        ];
+        for (k, v) in extra {
+            params.retain(|(name, _)| name != k);
+            params.push((k, v));
+        }
+        self.call(user, "service/create", &params).await
+    }
+
+    /// How many items a table of this test holds (a test-only Scan).
+    pub async fn count_items(&self, table: &str) -> i32 {
+        self.store
+            .client
+            .scan()
+            .table_name(table)
+            .select(Select::Count)
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("scan")
+            .count
     }
 
     /// Every customer item in this test's table (a test-only Scan, to prove what was written).

@@ -1,0 +1,66 @@
+//! Claims on unique values (service usernames, idempotency keys, recent creates).
+
+use super::capacity::{self, Kind};
+use super::records::ClaimItem;
+use super::{Item, Store, StoreError, n, s};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnConsumedCapacity, TransactWriteItem};
+
+impl Store {
+    /// Reads a claim. `consistent` after a refused transaction, to see what won.
+    pub async fn get_claim(
+        &self,
+        key: &str,
+        consistent: bool,
+    ) -> Result<Option<ClaimItem>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.claims)
+            .key("claim", s(key))
+            .consistent_read(consistent)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await?;
+        capacity::record(Kind::Read, out.consumed_capacity());
+        capacity::computed_read(out.item.iter(), true);
+        out.item
+            .map(serde_dynamo::from_item)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// A transaction item writing `claim` unless a live claim holds the key (one whose TTL
+    /// has passed but that DynamoDB has not yet removed counts as free).
+    pub(crate) fn claim_put(
+        &self,
+        claim: &ClaimItem,
+        now: i64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let item: Item = serde_dynamo::to_item(claim)?;
+        let put = Put::builder()
+            .table_name(&self.tables.claims)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(claim) OR expires_at <= :now")
+            .expression_attribute_values(":now", n(u64::try_from(now).unwrap_or(0)))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A transaction item releasing a claim held for record `owner`.
+    pub(crate) fn claim_release(
+        &self,
+        key: &str,
+        owner: u64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.tables.claims)
+            .key("claim", s(key))
+            .condition_expression("#r = :owner")
+            .expression_attribute_names("#r", "result")
+            .expression_attribute_values(":owner", n(owner))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+}

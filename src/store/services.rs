@@ -1,0 +1,268 @@
+//! Service records: transactions that keep usernames unique and customers' service counts
+//! right, and index queries.
+
+use super::capacity::{self, Kind};
+use super::conditions::{Condition, Conditional};
+use super::customers::Patch;
+use super::keys::{self, ServiceIndex};
+use super::records::{ClaimItem, ServiceItem};
+use super::transact::TxOutcome;
+use super::{Item, Store, StoreError, n, s, send_conditional};
+use crate::domain::ids::{CustomerId, ResellerId, ServiceId};
+use crate::domain::scope::{Placement, Scope};
+use crate::domain::service::ServiceUpdate;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
+};
+
+/// A key condition on one index of the services table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceKey {
+    pub index: ServiceIndex,
+    pub partition: u64,
+    /// `begins_with` on the sort key (by-username only).
+    pub prefix: Option<String>,
+}
+
+/// Positions of the items of a service-create transaction.
+pub mod create_tx {
+    /// The customer's service count (its condition: the customer exists where expected).
+    pub const CUSTOMER: usize = 0;
+    pub const SERVICE: usize = 1;
+    pub const USERNAME: usize = 2;
+}
+
+fn build_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(e.to_string())
+}
+
+impl Store {
+    pub async fn next_service_id(&self) -> Result<ServiceId, StoreError> {
+        self.next_counter(keys::SERVICE_ID_COUNTER)
+            .await
+            .map(ServiceId)
+    }
+
+    /// `consistent` for the read before a write (it must see the latest username).
+    pub async fn get_service(
+        &self,
+        id: ServiceId,
+        consistent: bool,
+    ) -> Result<Option<ServiceItem>, StoreError> {
+        self.read_by_key(&self.tables.services, "id", id.get(), consistent)
+            .await
+    }
+
+    /// A transaction item changing a customer's service count by `delta`, on condition that
+    /// the customer still is where `at` says.
+    fn count_services(
+        &self,
+        customer: CustomerId,
+        at: Placement,
+        delta: i64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut condition = Condition::within(&Scope::Reseller {
+            isp: at.isp,
+            reseller: at.reseller,
+        });
+        if delta < 0 {
+            // Never below zero, whatever happened to the item.
+            condition = condition.and("service_count > :zero", vec![]);
+        }
+        let update = Update::builder()
+            .table_name(&self.tables.customers)
+            .key("id", n(customer.get()))
+            .update_expression("SET service_count = if_not_exists(service_count, :zero) + :delta")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
+            .condition(condition)
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Creates a service: the record, its username claim and the customer's count, all or
+    /// nothing (positions in `create_tx`).
+    pub async fn insert_service(
+        &self,
+        service: &ServiceItem,
+        username_claim: &ClaimItem,
+        now: i64,
+    ) -> Result<TxOutcome, StoreError> {
+        let item: Item = serde_dynamo::to_item(service)?;
+        let put = Put::builder()
+            .table_name(&self.tables.services)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(id)")
+            .build()
+            .map_err(build_err)?;
+        let items = vec![
+            self.count_services(service.customerid, service.placement(), 1)?,
+            TransactWriteItem::builder().put(put).build(),
+            self.claim_put(username_claim, now)?,
+        ];
+        self.transact(items).await
+    }
+
+    /// Updates a service read as `current`, within `scope`. A new username moves its claim
+    /// in the same transaction (position 0 the service, 1 the old claim, 2 the new one).
+    pub async fn update_service(
+        &self,
+        current: &ServiceItem,
+        scope: &Scope,
+        update: &ServiceUpdate,
+        now: &str,
+    ) -> Result<TxOutcome, StoreError> {
+        let mut patch = Patch::default();
+        let mut claims = None;
+        if let Some(u) = &update.username {
+            patch.set.push(("username", s(u.as_str())));
+            patch.set.push((
+                "username_key",
+                s(keys::username_key(&u.folded(), current.id)),
+            ));
+            let old = current.username.to_ascii_lowercase();
+            if old != u.folded() {
+                claims = Some((
+                    keys::claim::username(current.ispid, &old),
+                    ClaimItem {
+                        claim: keys::claim::username(current.ispid, &u.folded()),
+                        result: current.id.get(),
+                        fingerprint: None,
+                        expires_at: None,
+                    },
+                ));
+            }
+        }
+        if let Some(plan) = &update.plan {
+            patch.set.push(("plan", s(plan.as_str())));
+        }
+        if let Some(status) = update.status {
+            patch.set.push(("status", s(status.as_str())));
+        }
+        match &update.notes {
+            Some(Some(notes)) => patch.set.push(("notes", s(notes.as_str()))),
+            Some(None) => patch.remove.push("notes"),
+            None => {}
+        }
+        patch.set.push(("updated_at", s(now)));
+        let (expr, names, values) = patch.expression();
+        // The username read is still the stored one: its claim is the one released.
+        let condition = Condition::within(scope).and(
+            "username_key = :current_key",
+            vec![(":current_key", s(current.username_key.as_str()))],
+        );
+        let Some((old, new)) = claims else {
+            // No claim moves: one conditional write, no transaction (half the cost).
+            let mut req = self
+                .client
+                .update_item()
+                .table_name(&self.tables.services)
+                .key("id", n(current.id.get()))
+                .update_expression(expr)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .condition(condition);
+            for (placeholder, attr) in names {
+                req = req.expression_attribute_names(placeholder, attr);
+            }
+            for (placeholder, value) in values {
+                req = req.expression_attribute_values(placeholder, value);
+            }
+            return Ok(match send_conditional(|| req.clone().send()).await? {
+                true => TxOutcome::Written,
+                false => TxOutcome::Refused {
+                    failed: vec![0],
+                    conflict: false,
+                },
+            });
+        };
+        let mut b = Update::builder()
+            .table_name(&self.tables.services)
+            .key("id", n(current.id.get()))
+            .update_expression(expr)
+            .condition(condition);
+        for (placeholder, attr) in names {
+            b = b.expression_attribute_names(placeholder, attr);
+        }
+        for (placeholder, value) in values {
+            b = b.expression_attribute_values(placeholder, value);
+        }
+        let items = vec![
+            TransactWriteItem::builder()
+                .update(b.build().map_err(build_err)?)
+                .build(),
+            self.claim_release(&old, current.id.get())?,
+            // Username claims never expire, so no clock is needed for the condition.
+            self.claim_put(&new, 0)?,
+        ];
+        self.transact(items).await
+    }
+
+    /// Deletes a service read as `current`, within `scope`: the record, its username claim
+    /// and one off its customer's count, together.
+    pub async fn delete_service(
+        &self,
+        current: &ServiceItem,
+        scope: &Scope,
+    ) -> Result<TxOutcome, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.tables.services)
+            .key("id", n(current.id.get()))
+            .condition(Condition::within(scope))
+            .build()
+            .map_err(build_err)?;
+        let username = keys::claim::username(current.ispid, &current.username.to_ascii_lowercase());
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            self.claim_release(&username, current.id.get())?,
+            self.count_services(current.customerid, current.placement(), -1)?,
+        ];
+        self.transact(items).await
+    }
+
+    /// One page of an index, in key order (descending if `!forward`). `reseller` keeps
+    /// only that reseller's services (a filter: by-username is partitioned by ISP).
+    pub async fn query_services(
+        &self,
+        key: &ServiceKey,
+        reseller: Option<ResellerId>,
+        forward: bool,
+        limit: Option<i32>,
+        start: Option<Item>,
+    ) -> Result<(Vec<ServiceItem>, Option<Item>), StoreError> {
+        let (pk, sk) = key.index.key_attrs();
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.tables.services)
+            .index_name(key.index.name())
+            .expression_attribute_names("#pk", pk)
+            .expression_attribute_values(":pk", n(key.partition))
+            .scan_index_forward(forward)
+            .set_limit(limit)
+            .set_exclusive_start_key(start)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        q = match &key.prefix {
+            None => q.key_condition_expression("#pk = :pk"),
+            Some(prefix) => q
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":prefix", s(prefix.as_str())),
+        };
+        if let Some(r) = reseller {
+            q = q
+                .filter_expression("resellerid = :reseller")
+                .expression_attribute_values(":reseller", n(r.get()));
+        }
+        let out = q.send().await?;
+        capacity::record(Kind::Read, out.consumed_capacity());
+        capacity::computed_read(out.items(), false);
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(serde_dynamo::from_item)
+            .collect::<Result<Vec<ServiceItem>, _>>()?;
+        Ok((items, out.last_evaluated_key))
+    }
+}

@@ -1,0 +1,77 @@
+//! TransactWriteItems: several writes that happen together or not at all.
+
+use super::capacity::{self, Kind};
+use super::{Store, StoreError};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TransactWriteItem};
+
+/// How a transaction ended. A failed condition is a domain result, not an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxOutcome {
+    Written,
+    /// Cancelled: the positions of the items whose condition failed, and whether another
+    /// transaction on the same items was in flight (retry after reading what it wrote).
+    Refused {
+        failed: Vec<usize>,
+        conflict: bool,
+    },
+}
+
+impl TxOutcome {
+    pub fn failed(&self, position: usize) -> bool {
+        matches!(self, Self::Refused { failed, .. } if failed.contains(&position))
+    }
+}
+
+impl Store {
+    pub(crate) async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<TxOutcome, StoreError> {
+        let res = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        let err = match res {
+            Ok(out) => {
+                capacity::record(Kind::Write, out.consumed_capacity());
+                return Ok(TxOutcome::Written);
+            }
+            Err(e) => e,
+        };
+        if let SdkError::ServiceError(service) = &err
+            && let TransactWriteItemsError::TransactionCanceledException(cancel) = service.err()
+        {
+            capacity::record(Kind::Write, None);
+            let codes: Vec<&str> = cancel
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().unwrap_or("None"))
+                .collect();
+            let failed: Vec<usize> = codes
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c == "ConditionalCheckFailed")
+                .map(|(i, _)| i)
+                .collect();
+            let conflict = codes.contains(&"TransactionConflict");
+            if !failed.is_empty() || conflict {
+                return Ok(TxOutcome::Refused { failed, conflict });
+            }
+            if codes
+                .iter()
+                .any(|c| c.contains("Throttl") || c.contains("Exceeded"))
+            {
+                return Err(StoreError::Throttled(format!("transaction: {codes:?}")));
+            }
+            return Err(StoreError::Other(format!(
+                "transaction cancelled: {codes:?}"
+            )));
+        }
+        Err(err.into())
+    }
+}
