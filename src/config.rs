@@ -35,6 +35,11 @@ pub struct Settings {
     pub page_cache_ttl: Duration,
     /// CloudWatch namespace of the per-route EMF metric lines; `None`: no metric lines.
     pub metrics_namespace: Option<String>,
+    /// How long a create's idempotency key is remembered.
+    pub idempotency_ttl: Duration,
+    /// An identical create from the same caller within this window returns the first
+    /// result (0 switches the guard off).
+    pub duplicate_window: Duration,
 }
 
 /// Whether this process runs inside AWS Lambda.
@@ -73,6 +78,14 @@ impl Settings {
         };
         let auth_cache_ttl = seconds("AUTH_CACHE_SECONDS", 60)?;
         let page_cache_ttl = seconds("LIST_CACHE_SECONDS", 300)?;
+        let idempotency_ttl = seconds("IDEMPOTENCY_TTL_SECONDS", 86_400)?;
+        if idempotency_ttl.is_zero() {
+            return Err(ConfigError {
+                var: "IDEMPOTENCY_TTL_SECONDS",
+                rule: "must be at least 1".into(),
+            });
+        }
+        let duplicate_window = seconds("DUPLICATE_WINDOW_SECONDS", 120)?;
         // UTC (the default) needs no lookup: `TimeZone::get` walks the zoneinfo tree, ~0.65 ms
         // of a cold start.
         let time_zone = match get("TIME_ZONE")
@@ -101,6 +114,8 @@ impl Settings {
             bind,
             cursor_secret: get("CURSOR_SECRET").filter(|v| !v.trim().is_empty()),
             page_cache_ttl,
+            idempotency_ttl,
+            duplicate_window,
             metrics_namespace: match get("METRICS").as_deref().map(str::trim) {
                 Some("emf") => Some(()),
                 Some("off") => None,

@@ -34,7 +34,7 @@ async fn post(app: &TestApp, query: &str, headers: &[(&str, &str)], body: String
 
 #[tokio::test]
 async fn headers_or_query_string_authenticate_a_create() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
     let fields = create_fields();
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let key = app.key(ISP1_USER).to_owned();

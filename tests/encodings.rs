@@ -84,7 +84,7 @@ async fn view(app: &TestApp, id: u64) -> Value {
 
 #[tokio::test]
 async fn form_base64_event_plain_event_json_and_multipart_agree() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
     let form = form_body(&app);
 
     let plain = app

@@ -75,7 +75,14 @@ async fn a_form_key_works_from_the_query_string_with_a_json_body() {
         "email": "t@example.com", "zipcode": 403001, "state": "Goa", "city": "Panaji",
         "street": "1 Main Rd", "submitted_at": "2026-11-27T09:00:00Z"
     });
-    let resp = app.http.post(&url).json(&body).send().await.unwrap();
+    let resp = app
+        .http
+        .post(&url)
+        .header("Idempotency-Key", "tally-resp-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let reply: serde_json::Value = resp.json().await.unwrap();
     let id = reply["result"].as_u64().unwrap();
@@ -83,6 +90,18 @@ async fn a_form_key_works_from_the_query_string_with_a_json_body() {
         app.stored_attr(id, "mobile").await.as_deref(),
         Some("9876543210")
     );
+    // The form tool re-delivers the submission: the same customer, nothing new.
+    let resp = app
+        .http
+        .post(&url)
+        .header("Idempotency-Key", "tally-resp-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let again: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(again["result"].as_u64(), Some(id));
+    assert_eq!(app.customer_count().await, 1);
 }
 
 #[tokio::test]

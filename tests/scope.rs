@@ -198,7 +198,7 @@ async fn every_caller_sees_and_changes_only_the_customers_in_its_scope() {
 
 #[tokio::test]
 async fn in_scope_deletes_remove_exactly_the_one_record() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
     let mut bystanders = Vec::new();
     for corner in CORNERS {
         bystanders.push(customer_in(&app, corner, "bystander").await);

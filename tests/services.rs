@@ -107,11 +107,18 @@ async fn create_list_update_delete_round_trip() {
         .await
         .unwrap();
     assert_eq!(claim, None, "the username's claim went with the service");
-    // The freed username can be used again.
-    ok_id(
-        &app.create_service(ISP1_USER, customer, "asha.naik@ISP1", &[])
-            .await,
+    // The freed username can be used again, by the very same request too: the duplicate
+    // guard's claim points at a deleted service, so it is a new service.
+    let again = ok_id(
+        &app.create_service(
+            ISP1_USER,
+            customer,
+            "Asha.Naik@isp1",
+            &[("notes", "roof antenna")],
+        )
+        .await,
     );
+    assert_ne!(again, id);
     assert_eq!(app.count_items(&app.store.tables.services).await, 1);
 }
 
@@ -592,8 +599,16 @@ async fn the_create_transaction_itself_refuses_a_customer_that_is_gone() {
         fingerprint: None,
         expires_at: None,
     };
-    let outcome = app.store.insert_service(&item, &claim, 0).await.unwrap();
+    let outcome = app
+        .store
+        .insert_service(&item, &claim, &[], 0)
+        .await
+        .unwrap();
     assert!(outcome.failed(create_tx::CUSTOMER), "{outcome:?}");
     assert_eq!(app.count_items(&app.store.tables.services).await, 0);
-    assert_eq!(app.count_items(&app.store.tables.claims).await, 0);
+    assert_eq!(
+        app.count_items(&app.store.tables.claims).await,
+        1,
+        "only the customer create's guard claim"
+    );
 }

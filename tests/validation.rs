@@ -454,7 +454,7 @@ async fn list_refuses_bad_parameters() {
 
 #[tokio::test]
 async fn request_level_errors_answer_with_the_envelope_and_write_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
     let count = app.customer_count().await;
     let valid_form = create_form(&app, "");
     let members = create_json_members(&app);
@@ -628,7 +628,7 @@ async fn a_json_parameter_given_twice_is_refused_even_when_one_is_null() {
 
 #[tokio::test]
 async fn body_limit_is_64_kib_with_or_without_content_length() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
     let count = app.customer_count().await;
     let exact = |extra: usize| {
         let start = create_form(&app, "&pad=");

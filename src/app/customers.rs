@@ -8,15 +8,17 @@ use crate::domain::scope::{Caller, PlacementRequest};
 use crate::domain::{DomainError, Fields};
 use crate::store::customers::{CustomerDelete, Patch};
 use crate::store::records::CustomerItem;
+use crate::store::{TxOutcome, backoff};
 
 /// Allocated ids are never taken and conflicts are short: the bound only guards against a
 /// broken counter or a stuck item.
-const ATTEMPTS: usize = 3;
+const ATTEMPTS: u32 = 5;
 
 impl App {
     /// Creates a customer and returns its new id. Everything is checked before anything is
-    /// written; the only write besides the record is the id counter (an id may be skipped
-    /// if the record write then fails, never reused).
+    /// written. The id counter is the only write outside the record's transaction (an id may
+    /// be skipped, never reused). A retry the guard recognises (idempotency key, or the same
+    /// request within the duplicate window) returns the first id and writes nothing.
     pub async fn create_customer(
         &self,
         caller: &Caller,
@@ -28,25 +30,64 @@ impl App {
             f.parse_opt("resellerid", ResellerId::parse)?,
         )?;
         let fields = CustomerFields::parse_create(f, self.today())?;
+        let mut guard = self.guard(caller, "customer/create", f)?;
+        if let Some(g) = guard.as_mut()
+            && let Some(done) = self.peek(g).await?
+        {
+            if g.stands_alone()
+                || self
+                    .store
+                    .get_customer_latest(CustomerId(done))
+                    .await?
+                    .is_some()
+            {
+                return Ok(CustomerId(done));
+            }
+            g.take_over(done);
+        }
         let reseller_isp = match request.needs_lookup() {
             true => self.reseller_isp(request.reseller).await?,
             false => None,
         };
         let placement = request.confirm(reseller_isp)?;
         let now = self.now();
-        for _ in 0..ATTEMPTS {
-            let id = self.store.next_customer_id().await?;
+        // A refused transaction writes nothing: its id is kept for the next attempt.
+        let mut id = self.store.next_customer_id().await?;
+        for attempt in 1..=ATTEMPTS {
             let item = CustomerItem::new(id, placement, fields.clone(), now.clone());
-            if self.store.insert_customer(&item).await? {
-                return Ok(id);
+            let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
+            let outcome = self
+                .store
+                .insert_customer_claiming(&item, &claims, self.epoch())
+                .await?;
+            match (outcome, &guard) {
+                (TxOutcome::Written, _) => return Ok(id),
+                (o, _) if o.failed(0) => {
+                    tracing::error!(
+                        customer_id = id.get(),
+                        "allocated customer id already in use"
+                    );
+                    id = self.store.next_customer_id().await?;
+                }
+                // The guard's claim is taken: a duplicate won the race; answer with its id.
+                (o, Some(g)) if o.failed(1) => {
+                    if let Some(done) = self.settle(g).await? {
+                        return Ok(CustomerId(done));
+                    }
+                }
+                // A transaction on the same claim was in flight: see who won, else retry.
+                (_, g) => {
+                    if let Some(g) = g
+                        && let Some(done) = self.peek(g).await?
+                    {
+                        return Ok(CustomerId(done));
+                    }
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
             }
-            tracing::error!(
-                customer_id = id.get(),
-                "allocated customer id already in use"
-            );
         }
         Err(AppError::Internal(
-            "the customer id counter hands out ids in use".into(),
+            "customer create: the id counter or the claims keep refusing".into(),
         ))
     }
 

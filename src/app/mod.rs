@@ -7,6 +7,7 @@ mod customers;
 mod error;
 pub mod list;
 pub mod planner;
+mod replay;
 pub mod service_list;
 mod services;
 
@@ -36,6 +37,8 @@ pub struct App {
     metrics_namespace: Option<String>,
     /// Every ISP id, for admins' lists across ISPs; new ISPs are rare, so kept briefly.
     isp_ids: Mutex<Option<(std::time::Instant, Vec<IspId>)>>,
+    idempotency_ttl: std::time::Duration,
+    duplicate_window: std::time::Duration,
 }
 
 const RESELLER_CACHE_MAX: usize = 50_000;
@@ -57,6 +60,8 @@ impl App {
             pages: cursor::PageCache::new(settings.page_cache_ttl),
             metrics_namespace: settings.metrics_namespace.clone(),
             isp_ids: Mutex::default(),
+            idempotency_ttl: settings.idempotency_ttl,
+            duplicate_window: settings.duplicate_window,
         })
     }
 

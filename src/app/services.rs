@@ -27,6 +27,21 @@ impl App {
         f: &impl Fields,
     ) -> Result<ServiceId, AppError> {
         let fields = ServiceFields::parse_create(f)?;
+        let mut guard = self.guard(caller, "service/create", f)?;
+        if let Some(g) = guard.as_mut()
+            && let Some(done) = self.peek(g).await?
+        {
+            if g.stands_alone()
+                || self
+                    .store
+                    .get_service(ServiceId(done), true)
+                    .await?
+                    .is_some()
+            {
+                return Ok(ServiceId(done));
+            }
+            g.take_over(done);
+        }
         let placement = self.customer_placement(caller, fields.customerid).await?;
         let now = self.now();
         let username = claim::username(placement.isp, &fields.username.folded());
@@ -40,20 +55,41 @@ impl App {
                 fingerprint: None,
                 expires_at: None,
             };
-            let epoch = jiff::Timestamp::now().as_second();
-            match self.store.insert_service(&item, &username, epoch).await? {
-                TxOutcome::Written => return Ok(id),
-                o if o.failed(create_tx::CUSTOMER) => {
+            let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
+            let outcome = self
+                .store
+                .insert_service(&item, &username, &claims, self.epoch())
+                .await?;
+            let guard_failed = claims
+                .iter()
+                .enumerate()
+                .any(|(i, _)| outcome.failed(create_tx::CLAIMS + i));
+            match (outcome, &guard) {
+                (TxOutcome::Written, _) => return Ok(id),
+                (o, _) if o.failed(create_tx::CUSTOMER) => {
                     return Err(DomainError::NotFound("customerid").into());
                 }
-                o if o.failed(create_tx::USERNAME) => return Err(username_taken()),
-                o if o.failed(create_tx::SERVICE) => {
+                // A duplicate won the race (and took the username): answer with its id.
+                (_, Some(g)) if guard_failed => {
+                    if let Some(done) = self.settle(g).await? {
+                        return Ok(ServiceId(done));
+                    }
+                }
+                (o, _) if o.failed(create_tx::USERNAME) => return Err(username_taken()),
+                (o, _) if o.failed(create_tx::SERVICE) => {
                     tracing::error!(service_id = id.get(), "allocated service id already in use");
                     id = self.store.next_service_id().await?;
                 }
-                // A concurrent transaction on the same items (the customer's count, the
-                // username): try again shortly.
-                _ => tokio::time::sleep(backoff(attempt)).await,
+                // A concurrent transaction on the same items (the customer's count, a claim):
+                // see whether a duplicate won, else try again shortly.
+                (_, g) => {
+                    if let Some(g) = g
+                        && let Some(done) = self.peek(g).await?
+                    {
+                        return Ok(ServiceId(done));
+                    }
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
             }
         }
         Err(AppError::Internal(

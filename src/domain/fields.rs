@@ -5,6 +5,9 @@ use super::Invalid;
 pub trait Fields {
     fn get(&self, name: &str) -> Option<&str>;
 
+    /// Every parameter, in no particular order.
+    fn pairs(&self) -> Vec<(&str, &str)>;
+
     /// The value, trimmed; an empty value counts as absent (forms post empty optional fields).
     fn optional(&self, name: &str) -> Option<&str> {
         self.get(name).map(str::trim).filter(|v| !v.is_empty())
@@ -36,5 +39,9 @@ pub trait Fields {
 impl Fields for std::collections::HashMap<String, String> {
     fn get(&self, name: &str) -> Option<&str> {
         std::collections::HashMap::get(self, name).map(String::as_str)
+    }
+
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
     }
 }

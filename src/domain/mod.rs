@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod customer;
 pub mod error;
 pub mod fields;
+pub mod idempotency;
 pub mod ids;
 pub mod list;
 pub mod scope;

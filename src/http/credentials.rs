@@ -10,6 +10,9 @@ use axum::http::HeaderMap;
 pub struct Credentials {
     pub userid: Option<String>,
     pub api_key: Option<String>,
+    /// Not a credential, but sent the same ways: the `Idempotency-Key` header, or an
+    /// `idempotency_key` parameter for tools that cannot set headers.
+    pub idempotency_key: Option<String>,
 }
 
 /// The one value of a credential across its sources, or 400 when two sources disagree.
@@ -46,6 +49,7 @@ pub fn credentials(
     };
     let userid_headers = header("x-userid");
     let key_headers = header("x-api-key");
+    let idempotency_headers = header("idempotency-key");
     Ok(Credentials {
         userid: agree(
             "userid",
@@ -60,6 +64,13 @@ pub fn credentials(
                 .into_iter()
                 .chain(query.get("api_key"))
                 .chain(key_headers.iter().copied()),
+        )?,
+        idempotency_key: agree(
+            "idempotency_key",
+            body.get("idempotency_key")
+                .into_iter()
+                .chain(query.get("idempotency_key"))
+                .chain(idempotency_headers.iter().copied()),
         )?,
     })
 }

@@ -33,9 +33,22 @@ impl Fields for Params {
     fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
+
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.0
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
 }
 
 impl Params {
+    /// Sets a parameter that came from elsewhere than the body (a header), replacing the
+    /// body's value, which the caller has checked agrees.
+    pub fn set(&mut self, name: &str, value: String) {
+        self.0.insert(name.to_owned(), value);
+    }
+
     fn insert(&mut self, name: String, value: String) -> Result<(), RequestError> {
         if self.0.contains_key(&name) {
             return Err(RequestError::Duplicate(name));

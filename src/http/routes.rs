@@ -73,8 +73,11 @@ async fn read_params(req: Request) -> Result<(Params, Credentials), ApiError> {
             None => RequestError::Malformed("body: could not be read".into()),
         })?
         .to_bytes();
-    let params = Params::from_body(&parts.headers, bytes).await?;
+    let mut params = Params::from_body(&parts.headers, bytes).await?;
     let credentials = credentials(&parts.headers, parts.uri.query(), &params)?;
+    if let Some(key) = &credentials.idempotency_key {
+        params.set("idempotency_key", key.clone());
+    }
     Ok((params, credentials))
 }
 

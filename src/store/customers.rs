@@ -1,15 +1,19 @@
 //! Customer records: conditional writes that enforce scope, and index queries.
 
 use super::capacity::{self, Kind};
+use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
 use super::keys::{self, CustomerIndex};
 use super::records::CustomerItem;
+use super::transact::TxOutcome;
 use super::{Item, Store, StoreError, conditional_write, n, s, send_conditional};
 use crate::domain::customer::{Change, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::Scope;
 use crate::domain::text::fold;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnConsumedCapacity, Select, TransactWriteItem,
+};
 
 /// An update expression with its placeholder names and values.
 pub(crate) type UpdateExpression = (
@@ -177,6 +181,38 @@ pub struct Page {
 }
 
 impl Store {
+    /// Inserts a new customer together with `claims` (idempotency key, recent-create
+    /// fingerprint), all or nothing. Position 0 of a refusal is the customer (its id was
+    /// taken), 1.. the claims (taken by a live claim).
+    pub async fn insert_customer_claiming(
+        &self,
+        customer: &CustomerItem,
+        claims: &[NewClaim],
+        now: i64,
+    ) -> Result<TxOutcome, StoreError> {
+        if claims.is_empty() {
+            return Ok(match self.insert_customer(customer).await? {
+                true => TxOutcome::Written,
+                false => TxOutcome::Refused {
+                    failed: vec![0],
+                    conflict: false,
+                },
+            });
+        }
+        let item: Item = serde_dynamo::to_item(customer)?;
+        let put = Put::builder()
+            .table_name(&self.tables.customers)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(id)")
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        for claim in claims {
+            items.push(self.claim_put(claim, now)?);
+        }
+        self.transact(items).await
+    }
+
     /// Inserts a new customer; `false` if the id is taken (which an allocated id never is,
     /// but the condition makes that a checked fact, not an assumption).
     pub async fn insert_customer(&self, customer: &CustomerItem) -> Result<bool, StoreError> {

@@ -1,7 +1,7 @@
 //! Table names, index names and key formats: the one place that knows how records are keyed.
 //! `template.yaml` declares the same tables and indexes; `schema.rs` creates them from there.
 
-use crate::domain::ids::{CustomerId, IspId, ServiceId};
+use crate::domain::ids::{CustomerId, IspId, ServiceId, UserId};
 
 /// The physical names of the tables. In AWS they come from the stack (`CUSTOMERS_TABLE`, ...);
 /// locally they are `<prefix><short name>`, e.g. `crm-dev-customers`.
@@ -221,6 +221,16 @@ pub mod claim {
     /// A username is unique within an ISP, ignoring case.
     pub fn username(isp: IspId, folded: &str) -> String {
         format!("username|{isp}|{folded}")
+    }
+
+    /// An idempotency key is the caller's own: two callers may use the same key.
+    pub fn idempotency(user: UserId, key: &str) -> String {
+        format!("idem|{user}|{key}")
+    }
+
+    /// A recent create of a caller, by the fingerprint of its input.
+    pub fn recent(user: UserId, fingerprint: &str) -> String {
+        format!("recent|{user}|{fingerprint}")
     }
 }
 

@@ -2,6 +2,7 @@
 //! right, and index queries.
 
 use super::capacity::{self, Kind};
+use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
 use super::customers::Patch;
 use super::keys::{self, ServiceIndex};
@@ -30,6 +31,8 @@ pub mod create_tx {
     pub const CUSTOMER: usize = 0;
     pub const SERVICE: usize = 1;
     pub const USERNAME: usize = 2;
+    /// Further claims (idempotency key, recent create) follow.
+    pub const CLAIMS: usize = 3;
 }
 
 fn build_err(e: impl std::fmt::Display) -> StoreError {
@@ -81,12 +84,13 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Creates a service: the record, its username claim and the customer's count, all or
-    /// nothing (positions in `create_tx`).
+    /// Creates a service: the record, its username claim, the customer's count and any
+    /// further `claims`, all or nothing (positions in `create_tx`).
     pub async fn insert_service(
         &self,
         service: &ServiceItem,
         username_claim: &ClaimItem,
+        claims: &[NewClaim],
         now: i64,
     ) -> Result<TxOutcome, StoreError> {
         let item: Item = serde_dynamo::to_item(service)?;
@@ -96,11 +100,14 @@ impl Store {
             .condition_expression("attribute_not_exists(id)")
             .build()
             .map_err(build_err)?;
-        let items = vec![
+        let mut items = vec![
             self.count_services(service.customerid, service.placement(), 1)?,
             TransactWriteItem::builder().put(put).build(),
-            self.claim_put(username_claim, now)?,
+            self.claim_put(&username_claim.clone().into(), now)?,
         ];
+        for claim in claims {
+            items.push(self.claim_put(claim, now)?);
+        }
         self.transact(items).await
     }
 
@@ -193,7 +200,7 @@ impl Store {
                 .build(),
             self.claim_release(&old, current.id.get())?,
             // Username claims never expire, so no clock is needed for the condition.
-            self.claim_put(&new, 0)?,
+            self.claim_put(&new.into(), 0)?,
         ];
         self.transact(items).await
     }

@@ -39,6 +39,10 @@ pub const RESELLER3_USER: u64 = 8;
 pub const DISABLED_USER: u64 = 9;
 pub const FORM_USER: u64 = 20;
 
+/// For tests that post identical bodies on purpose and expect a customer each: without it,
+/// the duplicate-submission guard (on by default) answers them with the first customer.
+pub const NO_DUPLICATE_GUARD: (&str, &str) = ("DUPLICATE_WINDOW_SECONDS", "0");
+
 pub struct TestApp {
     pub url: String,
     pub http: reqwest::Client,
@@ -223,6 +227,17 @@ impl TestApp {
     /// POSTs a form to `/api/customer/<route>` (or `/api/<route>`, e.g. `service/list`)
     /// as `user`.
     pub async fn call(&self, user: u64, route: &str, params: &[(&str, &str)]) -> Reply {
+        self.call_with_headers(user, route, params, &[]).await
+    }
+
+    /// Like `call`, with extra request headers (e.g. `Idempotency-Key`).
+    pub async fn call_with_headers(
+        &self,
+        user: u64,
+        route: &str,
+        params: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut form: Vec<(String, String)> = vec![
             ("userid".into(), user.to_string()),
             ("api_key".into(), self.key(user).to_owned()),
@@ -231,8 +246,13 @@ impl TestApp {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
-        self.raw(route, Some("application/x-www-form-urlencoded"), body)
-            .await
+        self.send(
+            route,
+            Some("application/x-www-form-urlencoded"),
+            body,
+            headers,
+        )
+        .await
     }
 
     /// POSTs a raw body to `/api/customer/<route>`, or to `/api/<route>` for a route with a
@@ -243,6 +263,16 @@ impl TestApp {
         content_type: Option<&str>,
         body: impl Into<reqwest::Body>,
     ) -> Reply {
+        self.send(route, content_type, body, &[]).await
+    }
+
+    async fn send(
+        &self,
+        route: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut req = self
             .http
             .post(match route.contains('/') {
@@ -252,6 +282,9 @@ impl TestApp {
             .body(body);
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         let resp = req.send().await.expect("request");
         let status = resp.status();
@@ -313,6 +346,25 @@ impl TestApp {
             .await
             .expect("scan")
             .count
+    }
+
+    /// The current value of an id counter (`customer_id`, `service_id`).
+    pub async fn counter(&self, name: &str) -> u64 {
+        use aws_sdk_dynamodb::types::AttributeValue as AV;
+        let out = self
+            .store
+            .client
+            .get_item()
+            .table_name(&self.store.tables.counters)
+            .key("name", AV::S(name.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get");
+        match out.item.and_then(|mut i| i.remove("value")) {
+            Some(AV::N(n)) => n.parse().expect("number"),
+            _ => 0,
+        }
     }
 
     /// Every customer item in this test's table (a test-only Scan, to prove what was written).

@@ -1,0 +1,204 @@
+//! Creates that happen once: an `Idempotency-Key` (or `idempotency_key`) makes a retried
+//! create return the first result; without a key, an identical create from the same caller
+//! within `DUPLICATE_WINDOW_SECONDS` does the same (double clicks, re-sent webhooks).
+//!
+//! The claim (key or fingerprint → new id) is written in the same transaction as the
+//! record, so concurrent duplicates race on one conditional write: exactly one wins, and
+//! the others read its claim and answer with its id.
+
+use super::{App, AppError};
+use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::scope::Caller;
+use crate::domain::{DomainError, Fields};
+use crate::store::backoff;
+use crate::store::claims::NewClaim;
+use crate::store::keys::claim;
+use crate::store::records::ClaimItem;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// Parameters that are not part of what a create asks for.
+const NOT_INPUT: [&str; 3] = ["userid", "api_key", "idempotency_key"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// The client's key: the same key with another request is a conflict.
+    Key,
+    /// The fingerprint of the request itself.
+    Recent,
+}
+
+/// The claim a create will make, and how to read an existing one.
+#[derive(Debug, Clone)]
+pub(super) struct Guard {
+    kind: Kind,
+    key: String,
+    fingerprint: String,
+    expires_at: i64,
+    /// A duplicate-guard claim on a record since deleted: the new record takes it over.
+    replaces: Option<u64>,
+}
+
+/// A hash of the route and every input parameter (sorted, values trimmed). Extra fields a
+/// form tool adds are part of the request, so they are part of the hash.
+fn fingerprint(route: &str, f: &impl Fields) -> String {
+    let mut pairs: Vec<_> = f
+        .pairs()
+        .into_iter()
+        .filter(|(k, _)| !NOT_INPUT.contains(k))
+        .map(|(k, v)| (k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    pairs.sort_unstable();
+    let mut h = Sha256::new();
+    h.update(route.as_bytes());
+    for (k, v) in pairs {
+        h.update([0u8]);
+        h.update(k.as_bytes());
+        h.update([1u8]);
+        h.update(v.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+impl Guard {
+    /// Whether a found result stands even if its record has been deleted since: an
+    /// idempotency key's does; the duplicate guard's does not (the same body again after a
+    /// delete is a new record).
+    pub fn stands_alone(&self) -> bool {
+        self.kind == Kind::Key
+    }
+
+    /// Lets the new record take over a claim whose record (`stale`) is gone.
+    pub fn take_over(&mut self, stale: u64) {
+        self.replaces = Some(stale);
+    }
+
+    /// The claim to write with a record whose id is `result`.
+    pub fn claim(&self, result: u64) -> NewClaim {
+        NewClaim {
+            item: ClaimItem {
+                claim: self.key.clone(),
+                result,
+                fingerprint: Some(self.fingerprint.clone()),
+                expires_at: Some(self.expires_at),
+            },
+            replaces: self.replaces,
+        }
+    }
+}
+
+impl App {
+    /// The guard of a create on `route`, or `None` when there is no key and the duplicate
+    /// window is off.
+    pub(super) fn guard(
+        &self,
+        caller: &Caller,
+        route: &str,
+        f: &impl Fields,
+    ) -> Result<Option<Guard>, AppError> {
+        let key = f.parse_opt("idempotency_key", IdempotencyKey::parse)?;
+        let fingerprint = fingerprint(route, f);
+        let now = self.epoch();
+        Ok(match key {
+            Some(key) => Some(Guard {
+                kind: Kind::Key,
+                key: claim::idempotency(caller.userid, key.as_str()),
+                fingerprint,
+                expires_at: now + secs(self.idempotency_ttl),
+                replaces: None,
+            }),
+            None if !self.duplicate_window.is_zero() => Some(Guard {
+                kind: Kind::Recent,
+                key: claim::recent(caller.userid, &fingerprint),
+                fingerprint,
+                expires_at: now + secs(self.duplicate_window),
+                replaces: None,
+            }),
+            None => None,
+        })
+    }
+
+    /// One strongly consistent read of the guard's claim: the result of an earlier create this
+    /// guard matches, if any. Read before anything is allocated, so a retry writes nothing;
+    /// strongly consistent, so a retry that follows its first request closely finds it.
+    pub(super) async fn peek(&self, guard: &Guard) -> Result<Option<u64>, AppError> {
+        let found = self.store.get_claim(&guard.key, true).await?;
+        self.answer(guard, found)
+    }
+
+    /// After the guard's claim was refused: the winner's result. A concurrent winner may
+    /// not have committed yet, so a missing claim is read again a few times.
+    pub(super) async fn settle(&self, guard: &Guard) -> Result<Option<u64>, AppError> {
+        for attempt in 1..=5u32 {
+            if let Some(result) = self.peek(guard).await? {
+                return Ok(Some(result));
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+        }
+        Ok(None)
+    }
+
+    fn answer(&self, guard: &Guard, found: Option<ClaimItem>) -> Result<Option<u64>, AppError> {
+        let Some(found) = found.filter(|c| c.is_live(self.epoch())) else {
+            return Ok(None);
+        };
+        if Some(found.result) == guard.replaces {
+            return Ok(None);
+        }
+        if guard.kind == Kind::Key && found.fingerprint.as_deref() != Some(&guard.fingerprint) {
+            return Err(DomainError::Conflict(
+                "idempotency_key: already used for a different request".into(),
+            )
+            .into());
+        }
+        Ok(Some(found.result))
+    }
+
+    pub(super) fn epoch(&self) -> i64 {
+        jiff::Timestamp::now().as_second()
+    }
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn fields(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn fingerprint_ignores_credentials_key_order_and_padding() {
+        let a = fingerprint(
+            "customer/create",
+            &fields(&[("name", "Ann"), ("userid", "5"), ("api_key", "x")]),
+        );
+        let b = fingerprint(
+            "customer/create",
+            &fields(&[("name", " Ann "), ("idempotency_key", "k"), ("surname", "")]),
+        );
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            fingerprint("service/create", &fields(&[("name", "Ann")]))
+        );
+        assert_ne!(
+            a,
+            fingerprint("customer/create", &fields(&[("name", "Anna")]))
+        );
+        // Names and values cannot run into each other.
+        assert_ne!(
+            fingerprint("r", &fields(&[("ab", "c")])),
+            fingerprint("r", &fields(&[("a", "bc")]))
+        );
+    }
+}
