@@ -110,7 +110,8 @@ impl Params {
         Ok(params)
     }
 
-    /// A flat JSON object; values may be strings or numbers, `null` counts as absent.
+    /// A flat JSON object; values may be strings, numbers or booleans (`true`/`false`, as
+    /// form tools send a consent checkbox), `null` counts as absent.
     pub fn from_json(body: &[u8]) -> Result<Self, RequestError> {
         let mut de = serde_json::Deserializer::from_slice(body);
         let params = de.deserialize_map(FlatObject).map_err(|e| {
@@ -151,10 +152,11 @@ impl<'de> Visitor<'de> for FlatObject {
             let value = match map.next_value::<serde_json::Value>()? {
                 serde_json::Value::String(s) => Some(s),
                 serde_json::Value::Number(n) => Some(n.to_string()),
+                serde_json::Value::Bool(b) => Some(b.to_string()),
                 serde_json::Value::Null => None,
                 _ => {
                     return Err(A::Error::custom(format!(
-                        "{name}: must be a string or a number"
+                        "{name}: must be a string, a number or a boolean"
                     )));
                 }
             };
@@ -235,8 +237,10 @@ mod tests {
             Params::from_json(br#"{"a":{"b":1}}"#)
                 .unwrap_err()
                 .to_string(),
-            "a: must be a string or a number"
+            "a: must be a string, a number or a boolean"
         );
+        let p = Params::from_json(br#"{"consent":true,"n":null}"#).unwrap();
+        assert_eq!((p.get("consent"), p.get("n")), (Some("true"), None));
         assert_eq!(
             Params::from_json(b"[1]").unwrap_err().to_string(),
             "body: not a JSON object"
