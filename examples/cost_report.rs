@@ -433,6 +433,7 @@ fn kb(bytes: usize) -> f64 {
 
 const ALL_INDEXES: f64 = 2.0;
 const KEY_INDEXES: f64 = 5.0;
+const SERVICE_INDEXES: f64 = 4.0;
 
 /// On-demand prices of the issue: per million write and read request units, per million HTTP
 /// API requests, Lambda arm64 per GB-second and per million requests.
@@ -525,13 +526,60 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
         ("city", "Panaji"),
         ("street", "3rd street"),
     ]);
+    // Each run creates another customer (another name): identical creates would be answered
+    // by the duplicate guard, which has its own row.
+    let named = |n: usize, tag: &str| {
+        let mut f = create.clone();
+        f.insert("name".into(), format!("Cost {tag} {n}"));
+        f
+    };
     let mut created = Vec::new();
-    let (u, ms) = timed(RUNS, |_| app.create_customer(&isp_user, &create)).await;
-    for _ in 0..RUNS {
-        created.push(app.create_customer(&isp_user, &create).await.unwrap());
+    let (u, ms) = timed(RUNS, |n| {
+        let f = named(n, "guarded");
+        let app = &app;
+        async move { app.create_customer(&isp_user, &f).await }
+    })
+    .await;
+    for n in 0..RUNS {
+        let f = named(n, "kept");
+        created.push(app.create_customer(&isp_user, &f).await.unwrap());
     }
+    // A transaction writes each item twice; the claim item is well under 1 KB.
     ops.push(Op {
-        label: "create",
+        label: "create (duplicate guard on: the default)",
+        calls: u.calls,
+        // The claim is read strongly consistent, and finds nothing: 1 unit all the same.
+        read_units: 1.0,
+        write_units: 1.0 + 2.0 * kb(item_bytes) + 2.0 + kb(item_bytes) * ALL_INDEXES + KEY_INDEXES,
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |_| {
+        let f = named(0, "guarded");
+        let app = &app;
+        async move { app.create_customer(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "create answered from its claim (a re-sent webhook)",
+        calls: u.calls,
+        // The claim, then whether its customer still exists (both strongly consistent).
+        read_units: 2.0,
+        write_units: 0.0,
+        ms,
+    });
+    let unguarded = {
+        let mut s = settings.clone();
+        s.duplicate_window = std::time::Duration::ZERO;
+        App::new(store.clone(), &s).unwrap()
+    };
+    let (u, ms) = timed(RUNS, |n| {
+        let f = named(n, "unguarded");
+        let app = &unguarded;
+        async move { app.create_customer(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "create, no key, guard off",
         calls: u.calls,
         read_units: u.computed_read_units,
         write_units: 1.0 + kb(item_bytes) * (1.0 + ALL_INDEXES) + KEY_INDEXES,
@@ -580,6 +628,99 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
         calls: u.calls,
         read_units: 0.0,
         write_units: kb(item_bytes) * (1.0 + ALL_INDEXES) + KEY_INDEXES,
+        ms,
+    });
+
+    // Services of the customers kept above: the customer's service_count changes in the same
+    // transaction, which rewrites its two ALL indexes. Service items are ~250 bytes (1 KB).
+    let mut owners = Vec::new();
+    for n in 0..RUNS {
+        let f = named(n, "with services");
+        owners.push(app.create_customer(&isp_user, &f).await.unwrap());
+    }
+    let mut services = Vec::new();
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[
+            ("customerid", &owners[n].to_string()),
+            ("username", &format!("cost.user{n}")),
+            ("plan", "Fiber 100M"),
+        ]);
+        let app = &app;
+        async move { app.create_service(&isp_user, &f).await }
+    })
+    .await;
+    for (n, owner) in owners.iter().enumerate() {
+        let f = form(&[
+            ("customerid", &owner.to_string()),
+            ("username", &format!("cost.user{n}")),
+            ("plan", "Fiber 100M"),
+        ]);
+        // Answered by the guard with the id created above.
+        services.push(app.create_service(&isp_user, &f).await.unwrap());
+    }
+    ops.push(Op {
+        label: "service create (guard on)",
+        calls: u.calls,
+        // The claim and the customer, both strongly consistent.
+        read_units: 2.0,
+        write_units: 1.0
+            + 2.0 * kb(item_bytes)
+            + 2.0
+            + 2.0
+            + 2.0
+            + SERVICE_INDEXES
+            + kb(item_bytes) * ALL_INDEXES,
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[
+            ("serviceid", &services[n].to_string()),
+            ("status", "Active"),
+        ]);
+        let app = &app;
+        async move { app.update_service(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "service update (status)",
+        calls: u.calls,
+        read_units: 1.0,
+        write_units: 1.0 + SERVICE_INDEXES,
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[
+            ("serviceid", &services[n].to_string()),
+            ("username", &format!("renamed.user{n}")),
+        ]);
+        let app = &app;
+        async move { app.update_service(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "service update (username)",
+        calls: u.calls,
+        read_units: 1.0,
+        // The update (2), both claims (2 + 2); by-username's entry moves (delete + put), the
+        // three id-ordered entries are rewritten.
+        write_units: 2.0 + 2.0 + 2.0 + 2.0 + (SERVICE_INDEXES - 1.0),
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[("serviceid", &services[n].to_string())]);
+        let app = &app;
+        async move { app.delete_service(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "service delete",
+        calls: u.calls,
+        read_units: 1.0,
+        write_units: 2.0
+            + 2.0
+            + 2.0 * kb(item_bytes)
+            + SERVICE_INDEXES
+            + kb(item_bytes) * ALL_INDEXES,
         ms,
     });
 
