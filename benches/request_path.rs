@@ -156,7 +156,7 @@ async fn seed(endpoint: String) -> Warm {
     .into_iter()
     .collect();
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).expect("bench settings");
-    let client = config::dynamodb_client(Some(&endpoint)).await;
+    let client = config::dynamodb_client(Some(&endpoint), config::TlsRoots::default()).await;
     let store = Store::new(client, Tables::with_prefix(&prefix));
     store
         .create_tables(TEMPLATE)

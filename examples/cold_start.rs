@@ -230,7 +230,7 @@ async fn seed(endpoint: &str, prefix: &str) -> Result<(), String> {
     ]);
     let settings =
         Settings::from_lookup(|k| env.get(k).cloned(), false).map_err(|e| e.to_string())?;
-    let client = config::dynamodb_client(Some(endpoint)).await;
+    let client = config::dynamodb_client(Some(endpoint), config::TlsRoots::default()).await;
     let store = Store::new(client, Tables::with_prefix(prefix));
     store
         .create_tables(isp_crm::store::schema::TEMPLATE)
@@ -881,7 +881,8 @@ fn phases() -> ExitCode {
         mark(&mut marks);
         let settings = Settings::from_env().expect("settings");
         mark(&mut marks);
-        let client = config::dynamodb_client(settings.endpoint.as_deref()).await;
+        let client =
+            config::dynamodb_client(settings.endpoint.as_deref(), settings.tls_roots).await;
         mark(&mut marks);
         let store = Store::new(client.clone(), settings.tables.clone());
         let app = App::new(store, &settings).expect("app");

@@ -191,7 +191,7 @@ async fn main() {
     ]);
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
     let store = Store::new(
-        config::dynamodb_client(Some(&endpoint)).await,
+        config::dynamodb_client(Some(&endpoint), config::TlsRoots::default()).await,
         Tables::with_prefix(&prefix),
     );
     store

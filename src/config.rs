@@ -2,6 +2,7 @@
 
 use crate::store::Tables;
 use crate::store::keys::DEV_PREFIX;
+pub use crate::tls::TlsRoots;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 use jiff::tz::TimeZone;
@@ -40,6 +41,8 @@ pub struct Settings {
     /// An identical create from the same caller within this window returns the first
     /// result (0 switches the guard off).
     pub duplicate_window: Duration,
+    /// The root certificates the DynamoDB client trusts (`TLS_ROOTS`: aws or system).
+    pub tls_roots: TlsRoots,
 }
 
 /// Whether this process runs inside AWS Lambda.
@@ -86,6 +89,16 @@ impl Settings {
             });
         }
         let duplicate_window = seconds("DUPLICATE_WINDOW_SECONDS", 120)?;
+        let tls_roots = match get("TLS_ROOTS").as_deref().map(str::trim) {
+            None | Some("" | "aws") => TlsRoots::Aws,
+            Some("system") => TlsRoots::System,
+            Some(_) => {
+                return Err(ConfigError {
+                    var: "TLS_ROOTS",
+                    rule: "must be aws or system".into(),
+                });
+            }
+        };
         // UTC (the default) needs no lookup: `TimeZone::get` walks the zoneinfo tree, ~0.65 ms
         // of a cold start.
         let time_zone = match get("TIME_ZONE")
@@ -116,6 +129,7 @@ impl Settings {
             page_cache_ttl,
             idempotency_ttl,
             duplicate_window,
+            tls_roots,
             metrics_namespace: match get("METRICS").as_deref().map(str::trim) {
                 Some("emf") => Some(()),
                 Some("off") => None,
@@ -136,8 +150,15 @@ impl Settings {
 /// Builds the DynamoDB client once per process. Against a local endpoint, missing
 /// credentials and region default to moto's dummy ones, so nothing probes the instance
 /// metadata address.
-pub async fn dynamodb_client(endpoint: Option<&str>) -> Client {
+pub async fn dynamodb_client(endpoint: Option<&str>, roots: TlsRoots) -> Client {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if roots == TlsRoots::Aws {
+        match crate::tls::https_client_trusting(crate::tls::AWS_ROOTS) {
+            Ok(client) => loader = loader.http_client(client),
+            // Cannot happen with the tested compiled-in roots; the SDK's default is safe.
+            Err(e) => tracing::warn!(error = %e, "compiled-in roots refused; using the system's"),
+        }
+    }
     if let Some(url) = endpoint {
         if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
             loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

@@ -215,7 +215,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         },
         false,
     )?;
-    let client = config::dynamodb_client(settings.endpoint.as_deref()).await;
+    let client = config::dynamodb_client(settings.endpoint.as_deref(), settings.tls_roots).await;
     let store = Store::new(client, settings.tables.clone());
     let target = settings.endpoint.as_deref().unwrap_or("AWS");
 

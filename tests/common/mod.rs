@@ -129,7 +129,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     env.insert("DYNAMODB_ENDPOINT".into(), endpoint.clone());
     env.insert("TABLE_PREFIX".into(), prefix.clone());
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).expect("test settings");
-    let client = config::dynamodb_client(Some(&endpoint)).await;
+    let client = config::dynamodb_client(Some(&endpoint), config::TlsRoots::default()).await;
     let store = Store::new(client, Tables::with_prefix(&prefix));
     store.create_tables(TEMPLATE).await.expect("create tables");
 
