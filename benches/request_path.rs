@@ -28,6 +28,7 @@ use isp_crm::admin::{self, NewUser};
 use isp_crm::app::App;
 use isp_crm::app::cursor::{CursorSeal, fingerprint};
 use isp_crm::app::planner::{self, Part};
+use isp_crm::app::replay::fingerprint as request_fingerprint;
 use isp_crm::config::{self, Settings};
 use isp_crm::domain::Fields;
 use isp_crm::domain::credentials::ApiKey;
@@ -37,7 +38,7 @@ use isp_crm::domain::list::{Filters, ListRequest, SortField, rfc3339_seconds};
 use isp_crm::domain::scope::{Placement, PlacementRequest, Role, Scope};
 use isp_crm::http::Envelope;
 use isp_crm::http::Params;
-use isp_crm::store::records::CustomerItem;
+use isp_crm::store::records::{ClaimItem, CustomerItem};
 use isp_crm::store::schema::TEMPLATE;
 use isp_crm::store::{Store, Tables, keys};
 use jiff::Timestamp;
@@ -322,9 +323,10 @@ fn create_item(c: &mut Criterion) {
     group.finish();
 }
 
-/// What `routes::create` and `App::create_customer` do in process for one warm create:
-/// everything but `next_customer_id` and `insert_customer` (the two DynamoDB calls) and the
-/// reseller → ISP lookup, which a warm instance answers from its cache (here: ISP 1).
+/// What `routes::create` and `App::create_customer` do in process for one warm create with
+/// the duplicate guard on (the default): everything but the DynamoDB calls (the claim read,
+/// `next_customer_id`, the transaction) and the reseller → ISP lookup, which a warm instance
+/// answers from its cache (here: ISP 1).
 async fn create_in_process(warm: &Warm, headers: &HeaderMap, body: Bytes) -> Vec<u8> {
     let params = Params::from_body(headers, body).await.expect("body");
     let caller = warm
@@ -350,6 +352,18 @@ async fn create_in_process(warm: &Warm, headers: &HeaderMap, body: Bytes) -> Vec
     let item = CustomerItem::new(id, placement, fields.clone(), now.clone());
     let put: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).expect("item");
     black_box(put);
+    // The guard's fingerprint and claim item, written in the same transaction.
+    let claim = ClaimItem {
+        claim: keys::claim::recent(
+            caller.userid,
+            &request_fingerprint("customer/create", &params),
+        ),
+        result: id.get(),
+        fingerprint: None,
+        expires_at: Some(Timestamp::now().as_second() + 120),
+    };
+    let claim: HashMap<String, AttributeValue> = serde_dynamo::to_item(&claim).expect("claim");
+    black_box(claim);
     serde_json::to_vec(&Envelope {
         result: serde_json::value::to_raw_value(&id).expect("id"),
         error: None,

@@ -7,7 +7,7 @@ mod customers;
 mod error;
 pub mod list;
 pub mod planner;
-mod replay;
+pub mod replay;
 pub mod service_list;
 mod services;
 

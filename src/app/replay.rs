@@ -41,7 +41,7 @@ pub(super) struct Guard {
 
 /// A hash of the route and every input parameter (sorted, values trimmed). Extra fields a
 /// form tool adds are part of the request, so they are part of the hash.
-fn fingerprint(route: &str, f: &impl Fields) -> String {
+pub fn fingerprint(route: &str, f: &impl Fields) -> String {
     let mut pairs: Vec<_> = f
         .pairs()
         .into_iter()
