@@ -1,0 +1,202 @@
+//! The customer-api binary as Lambda runs it: `AWS_LAMBDA_RUNTIME_API` set, events from the
+//! Runtime API (a minimal one here, on loopback), the DynamoDB client configured from the
+//! environment alone, answers posted back. Two API Gateway (HTTP API, payload 2.0) events: a
+//! form create (base64 body, as API Gateway sends forms) and a JSON service create.
+
+mod common;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use common::*;
+use serde_json::{Value, json};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+struct Runtime {
+    events: Vec<String>,
+    next: AtomicUsize,
+    answers: mpsc::UnboundedSender<(String, Value)>,
+}
+
+async fn next(State(rt): State<Arc<Runtime>>) -> Response {
+    let i = rt.next.fetch_add(1, Ordering::SeqCst);
+    let Some(event) = rt.events.get(i) else {
+        // Nothing more: hold the poll, as Lambda does while an instance is frozen.
+        std::future::pending::<()>().await;
+        unreachable!()
+    };
+    let deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 30_000;
+    (
+        [
+            ("lambda-runtime-aws-request-id", format!("req-{i}")),
+            ("lambda-runtime-deadline-ms", deadline.to_string()),
+            (
+                "lambda-runtime-invoked-function-arn",
+                "arn:aws:lambda:us-east-1:123456789012:function:test".to_owned(),
+            ),
+            ("content-type", "application/json".to_owned()),
+        ],
+        event.clone(),
+    )
+        .into_response()
+}
+
+async fn answer(
+    State(rt): State<Arc<Runtime>>,
+    Path((id, kind)): Path<(String, String)>,
+    body: Bytes,
+) -> StatusCode {
+    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let _ = rt.answers.send((format!("{id}/{kind}"), value));
+    StatusCode::ACCEPTED
+}
+
+fn event(path: &str, content_type: &str, body: String, base64: bool) -> String {
+    let body = match base64 {
+        true => base64::engine::general_purpose::STANDARD.encode(body),
+        false => body,
+    };
+    json!({
+        "version": "2.0",
+        "routeKey": format!("POST {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {
+            "content-type": content_type,
+            "x-userid": ISP1_USER.to_string(),
+            "x-api-key": SPEC_KEY,
+            "host": "abc123.execute-api.us-east-1.amazonaws.com"
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1",
+                     "sourceIp": "203.0.113.7", "userAgent": "test"},
+            "requestId": "test",
+            "routeKey": format!("POST {path}"),
+            "stage": "$default",
+            "time": "27/Nov/2026:05:10:00 +0000",
+            "timeEpoch": 1795756200000u64
+        },
+        "body": body,
+        "isBase64Encoded": base64
+    })
+    .to_string()
+}
+
+/// The `result` of an answered event, after checking it is a 200 with the JSON envelope.
+fn result(answer: &Value) -> Value {
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let body = answer["body"].as_str().expect("a text body");
+    let body = match answer["isBase64Encoded"].as_bool() {
+        Some(true) => String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap(),
+        )
+        .unwrap(),
+        _ => body.to_owned(),
+    };
+    let envelope: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(envelope["error"], Value::Null, "{envelope}");
+    envelope["result"].clone()
+}
+
+#[tokio::test]
+async fn the_binary_serves_lambda_events_from_the_runtime_api() {
+    let app = spawn_app().await;
+    let form = "resellerid=1&type=Individual&name=Lambda+Form&mobile=12344444\
+                &email=l%40example.com&zipcode=12345&state=Goa&city=Panaji&street=1+Road";
+    // Events run one after the other: the second names customer 1, the first id of a fresh
+    // stack, which the first creates.
+    let events = vec![
+        event(
+            "/api/customer/create",
+            "application/x-www-form-urlencoded",
+            form.to_owned(),
+            true,
+        ),
+        event(
+            "/api/service/create",
+            "application/json",
+            json!({"customerid": 1, "username": "lambda.user", "plan": "50M"}).to_string(),
+            false,
+        ),
+    ];
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let rt = Arc::new(Runtime {
+        events,
+        next: AtomicUsize::new(0),
+        answers: tx,
+    });
+    let api = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route("/2018-06-01/runtime/invocation/{id}/{kind}", post(answer))
+        .with_state(rt);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let runtime_api = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, api).await });
+
+    let t = &app.store.tables;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_customer-api"))
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", &runtime_api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "test")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_SESSION_TOKEN", "test")
+        .env(
+            "DYNAMODB_ENDPOINT",
+            std::env::var("DYNAMODB_ENDPOINT").expect("make test sets it"),
+        )
+        .env("CUSTOMERS_TABLE", &t.customers)
+        .env("USERS_TABLE", &t.users)
+        .env("ISPS_TABLE", &t.isps)
+        .env("RESELLERS_TABLE", &t.resellers)
+        .env("COUNTERS_TABLE", &t.counters)
+        .env("SERVICES_TABLE", &t.services)
+        .env("CLAIMS_TABLE", &t.claims)
+        .env("CURSOR_SECRET", "test-secret")
+        .env("METRICS", "off")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start customer-api");
+
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let got = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await;
+        answers.push(
+            got.expect("an answer in time")
+                .expect("the runtime API is up"),
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert_eq!(answers[0].0, "req-0/response", "{answers:?}");
+    let customer = result(&answers[0].1);
+    assert_eq!(customer, 1, "the first id of a fresh stack");
+    assert_eq!(
+        app.stored_attr(1, "name").await.as_deref(),
+        Some("Lambda Form")
+    );
+    assert_eq!(answers[1].0, "req-1/response", "{answers:?}");
+    assert!(result(&answers[1].1).as_u64().is_some(), "{answers:?}");
+    assert_eq!(app.count_items(&app.store.tables.services).await, 1);
+}
