@@ -51,7 +51,7 @@ fn row_of(item: CustomerItem, sort: SortField) -> Row {
 
 /// How many entries to ask DynamoDB for when `wanted` more rows are needed: exactly that
 /// many when every entry is a row, more when a filter rejects some.
-fn page_size(wanted: Option<usize>, filtered: bool) -> Option<i32> {
+pub(super) fn page_size(wanted: Option<usize>, filtered: bool) -> Option<i32> {
     let wanted = wanted?;
     let n = if filtered {
         wanted.saturating_mul(2).clamp(20, 200)
@@ -74,7 +74,6 @@ impl App {
             None => None,
         };
         let scope = narrowing.confirm(reseller_isp)?;
-        let matches_nothing = scope == ListScope::Nothing;
 
         if let Some(ids) = self.services_filter(scope, &req.filters).await? {
             // The customers of the matching services: few, read by id and sorted here.
@@ -95,7 +94,7 @@ impl App {
         if let Some(id) = req.filters.customerid {
             // One record at most: nothing to read when the answer is already known.
             let beyond_first = !req.show_count && (req.offset > 0 || req.cursor.is_some());
-            let found = match matches_nothing || beyond_first {
+            let found = match scope == ListScope::Nothing || beyond_first {
                 true => None,
                 false => self.one(id, scope, &req).await?,
             };
@@ -107,13 +106,7 @@ impl App {
                 },
             });
         }
-        let parts = match scope {
-            ListScope::Nothing => Vec::new(),
-            _ if matches_nothing => Vec::new(),
-            ListScope::Isp(isp) => vec![Part::Isp(isp)],
-            ListScope::Reseller { isp, reseller } => vec![Part::Reseller { isp, reseller }],
-            ListScope::All => self.isp_ids().await?.into_iter().map(Part::Isp).collect(),
-        };
+        let parts = self.parts(scope).await?;
         if req.show_count {
             // An admin's parts (one per ISP) are read concurrently.
             let counts = futures_util::future::try_join_all(
@@ -126,6 +119,16 @@ impl App {
             return Ok(ListOutcome::Count(total));
         }
         self.page(caller, &req, &parts, None).await
+    }
+
+    /// The ISP partitions a list in `scope` reads: one, or (an admin's list) every ISP.
+    pub(super) async fn parts(&self, scope: ListScope) -> Result<Vec<Part>, AppError> {
+        Ok(match scope {
+            ListScope::Nothing => Vec::new(),
+            ListScope::Isp(isp) => vec![Part::Isp(isp)],
+            ListScope::Reseller { isp, reseller } => vec![Part::Reseller { isp, reseller }],
+            ListScope::All => self.isp_ids().await?.into_iter().map(Part::Isp).collect(),
+        })
     }
 
     async fn one(

@@ -33,13 +33,13 @@ pub enum Part {
 }
 
 impl Part {
-    fn isp(self) -> IspId {
+    pub fn isp(self) -> IspId {
         match self {
             Self::Isp(isp) | Self::Reseller { isp, .. } => isp,
         }
     }
 
-    fn reseller(self) -> Option<ResellerId> {
+    pub fn reseller(self) -> Option<ResellerId> {
         match self {
             Self::Isp(_) => None,
             Self::Reseller { reseller, .. } => Some(reseller),

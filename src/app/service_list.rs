@@ -13,8 +13,10 @@
 //! admin without `ispid` gets one walk per ISP, merged. Offsets are walked (at most
 //! `MAX_OFFSET` rows); a walk in the requested order stops once the page is full.
 
+use super::list::page_size;
+use super::planner::Part;
 use super::{App, AppError};
-use crate::domain::ids::{CustomerId, IspId, ResellerId};
+use crate::domain::ids::{CustomerId, ResellerId};
 use crate::domain::list::SortOrder;
 use crate::domain::list::{Filters, Pattern};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
@@ -80,7 +82,8 @@ fn username_prefix(pattern: &Pattern) -> Option<String> {
     }
 }
 
-fn plan(isp: IspId, reseller: Option<ResellerId>, req: &ServiceListRequest) -> Walk {
+fn plan(part: Part, req: &ServiceListRequest) -> Walk {
+    let (isp, reseller) = (part.isp(), part.reseller());
     let prefix = req.username.as_ref().and_then(username_prefix);
     if prefix.is_some() || req.sort == ServiceSort::Username {
         return Walk {
@@ -153,20 +156,10 @@ impl App {
             )
             .await?
         } else {
-            let parts: Vec<(IspId, Option<ResellerId>)> = match scope {
-                ListScope::Nothing => vec![],
-                ListScope::Isp(isp) => vec![(isp, None)],
-                ListScope::Reseller { isp, reseller } => vec![(isp, Some(reseller))],
-                ListScope::All => self
-                    .isp_ids()
-                    .await?
-                    .into_iter()
-                    .map(|i| (i, None))
-                    .collect(),
-            };
             let limit = (!req.show_count).then_some(want);
-            let walks = futures_util::future::try_join_all(parts.into_iter().map(|(isp, r)| {
-                let walk = plan(isp, r, &req);
+            let parts = self.parts(scope).await?;
+            let walks = futures_util::future::try_join_all(parts.into_iter().map(|part| {
+                let walk = plan(part, &req);
                 let keep = &keep;
                 let req = &req;
                 async move { self.walk_services(&walk, req, limit, keep).await }
@@ -204,9 +197,7 @@ impl App {
         let mut rows = Vec::new();
         let mut start = None;
         loop {
-            let page = want.map(|w| {
-                i32::try_from(w.saturating_sub(rows.len()).clamp(1, 1000)).unwrap_or(1000)
-            });
+            let page = page_size(want.map(|w| w.saturating_sub(rows.len())), false);
             let (items, next) = self
                 .store
                 .query_services(&walk.key, walk.reseller, forward, page, start)
@@ -248,18 +239,8 @@ impl App {
                     .map(|s| s.customerid),
             );
         } else if let Some(pattern) = &f.username {
-            let parts: Vec<(IspId, Option<ResellerId>)> = match scope {
-                ListScope::Nothing => vec![],
-                ListScope::Isp(isp) => vec![(isp, None)],
-                ListScope::Reseller { isp, reseller } => vec![(isp, Some(reseller))],
-                ListScope::All => self
-                    .isp_ids()
-                    .await?
-                    .into_iter()
-                    .map(|i| (i, None))
-                    .collect(),
-            };
-            for (isp, reseller) in parts {
+            for part in self.parts(scope).await? {
+                let (isp, reseller) = (part.isp(), part.reseller());
                 let key = ServiceKey {
                     index: ServiceIndex::ByUsername,
                     partition: isp.get(),
