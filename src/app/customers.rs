@@ -31,19 +31,15 @@ impl App {
         )?;
         let fields = CustomerFields::parse_create(f, self.today())?;
         let mut guard = self.guard(caller, "customer/create", f)?;
-        if let Some(g) = guard.as_mut()
-            && let Some(done) = self.peek(g).await?
-        {
-            if g.stands_alone()
-                || self
-                    .store
-                    .get_customer_latest(CustomerId(done))
-                    .await?
-                    .is_some()
-            {
-                return Ok(CustomerId(done));
-            }
-            g.take_over(done);
+        let exists = |id| async move {
+            Ok(self
+                .store
+                .get_customer_latest(CustomerId(id))
+                .await?
+                .is_some())
+        };
+        if let Some(done) = self.replay(&mut guard, exists).await? {
+            return Ok(CustomerId(done));
         }
         let reseller_isp = match request.needs_lookup() {
             true => self.reseller_isp(request.reseller).await?,

@@ -10,10 +10,10 @@ use super::{App, AppError};
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::scope::Caller;
 use crate::domain::{DomainError, Fields};
-use crate::store::backoff;
 use crate::store::claims::NewClaim;
 use crate::store::keys::claim;
 use crate::store::records::ClaimItem;
+use crate::store::{StoreError, backoff};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -65,12 +65,12 @@ impl Guard {
     /// Whether a found result stands even if its record has been deleted since: an
     /// idempotency key's does; the duplicate guard's does not (the same body again after a
     /// delete is a new record).
-    pub fn stands_alone(&self) -> bool {
+    fn stands_alone(&self) -> bool {
         self.kind == Kind::Key
     }
 
     /// Lets the new record take over a claim whose record (`stale`) is gone.
-    pub fn take_over(&mut self, stale: u64) {
+    fn take_over(&mut self, stale: u64) {
         self.replaces = Some(stale);
     }
 
@@ -117,6 +117,30 @@ impl App {
             }),
             None => None,
         })
+    }
+
+    /// The result of an earlier create the guard matches, if it still answers this one: an
+    /// idempotency key's always; the duplicate guard's only while its record `exists` (the
+    /// same body after a delete is a new record, which then takes the claim over).
+    pub(super) async fn replay<Fut>(
+        &self,
+        guard: &mut Option<Guard>,
+        exists: impl FnOnce(u64) -> Fut,
+    ) -> Result<Option<u64>, AppError>
+    where
+        Fut: Future<Output = Result<bool, StoreError>>,
+    {
+        let Some(g) = guard.as_mut() else {
+            return Ok(None);
+        };
+        let Some(done) = self.peek(g).await? else {
+            return Ok(None);
+        };
+        if g.stands_alone() || exists(done).await? {
+            return Ok(Some(done));
+        }
+        g.take_over(done);
+        Ok(None)
     }
 
     /// One strongly consistent read of the guard's claim: the result of an earlier create this

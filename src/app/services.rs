@@ -28,19 +28,10 @@ impl App {
     ) -> Result<ServiceId, AppError> {
         let fields = ServiceFields::parse_create(f)?;
         let mut guard = self.guard(caller, "service/create", f)?;
-        if let Some(g) = guard.as_mut()
-            && let Some(done) = self.peek(g).await?
-        {
-            if g.stands_alone()
-                || self
-                    .store
-                    .get_service(ServiceId(done), true)
-                    .await?
-                    .is_some()
-            {
-                return Ok(ServiceId(done));
-            }
-            g.take_over(done);
+        let exists =
+            |id| async move { Ok(self.store.get_service(ServiceId(id), true).await?.is_some()) };
+        if let Some(done) = self.replay(&mut guard, exists).await? {
+            return Ok(ServiceId(done));
         }
         let placement = self.customer_placement(caller, fields.customerid).await?;
         let now = self.now();
