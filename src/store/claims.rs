@@ -1,9 +1,8 @@
 //! Claims on unique values (service usernames, idempotency keys, recent creates).
 
-use super::capacity::{self, Kind};
 use super::records::ClaimItem;
 use super::{Item, Store, StoreError, n, s};
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnConsumedCapacity, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 /// A claim to write, and the id a live claim on the same key may still hold for it to be taken
 /// over: the duplicate guard's claim on a record that has since been deleted.
@@ -29,21 +28,8 @@ impl Store {
         key: &str,
         consistent: bool,
     ) -> Result<Option<ClaimItem>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.claims)
-            .key("claim", s(key))
-            .consistent_read(consistent)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await?;
-        capacity::record(Kind::Read, out.consumed_capacity());
-        capacity::computed_read(out.item.iter(), true);
-        out.item
-            .map(serde_dynamo::from_item)
-            .transpose()
-            .map_err(Into::into)
+        self.read_by_key(&self.tables.claims, "claim", s(key), consistent)
+            .await
     }
 
     /// A transaction item writing `claim` unless a live claim holds the key (one whose TTL

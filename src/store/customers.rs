@@ -4,6 +4,7 @@ use super::capacity::{self, Kind};
 use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
 use super::keys::{self, CustomerIndex};
+pub use super::query::SortCond;
 use super::records::CustomerItem;
 use super::transact::TxOutcome;
 use super::{Item, Store, StoreError, conditional_write, n, s, send_conditional};
@@ -96,15 +97,6 @@ impl Patch {
         }
         (expr, names, values)
     }
-}
-
-/// A condition on the sort key of an index.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum SortCond {
-    Any,
-    BeginsWith(String),
-    /// Inclusive bounds.
-    Between(String, String),
 }
 
 /// A key condition on one index of the customers table: one partition, part of its sort keys.
@@ -246,7 +238,7 @@ impl Store {
         &self,
         id: CustomerId,
     ) -> Result<Option<CustomerItem>, StoreError> {
-        self.read_by_key(&self.tables.customers, "id", id.get(), true)
+        self.read_by_key(&self.tables.customers, "id", n(id.get()), true)
             .await
     }
 
@@ -308,28 +300,13 @@ impl Store {
         &self,
         key: &IndexKey,
     ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
-        let (pk, sk) = key.index.key_attrs();
-        let mut q = self
-            .client
-            .query()
-            .table_name(&self.tables.customers)
-            .index_name(key.index.name())
-            .expression_attribute_names("#pk", pk)
-            .expression_attribute_values(":pk", key.partition.clone())
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        q = match &key.sort {
-            SortCond::Any => q.key_condition_expression("#pk = :pk"),
-            SortCond::BeginsWith(prefix) => q
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#sk", sk)
-                .expression_attribute_values(":prefix", s(prefix.as_str())),
-            SortCond::Between(lo, hi) => q
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
-                .expression_attribute_names("#sk", sk)
-                .expression_attribute_values(":lo", s(lo.as_str()))
-                .expression_attribute_values(":hi", s(hi.as_str())),
-        };
-        q
+        self.index_query(
+            &self.tables.customers,
+            key.index.name(),
+            key.index.key_attrs(),
+            key.partition.clone(),
+            &key.sort,
+        )
     }
 
     /// One Query page, with its cost accounted.

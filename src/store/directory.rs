@@ -17,23 +17,23 @@ impl Store {
         key: &str,
         value: u64,
     ) -> Result<Option<T>, StoreError> {
-        self.read_by_key(table, key, value, false).await
+        self.read_by_key(table, key, n(value), false).await
     }
 
-    /// Reads one item by its numeric key; `consistent` sees every write acknowledged
-    /// before it (1 read unit instead of 0.5).
+    /// Reads one item by its key; `consistent` sees every write acknowledged before it
+    /// (1 read unit instead of 0.5).
     pub(super) async fn read_by_key<T: DeserializeOwned>(
         &self,
         table: &str,
         key: &str,
-        value: u64,
+        value: AttributeValue,
         consistent: bool,
     ) -> Result<Option<T>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(table)
-            .key(key, n(value))
+            .key(key, value)
             .consistent_read(consistent)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()

@@ -8,6 +8,7 @@ pub mod customers;
 pub mod directory;
 mod error;
 pub mod keys;
+mod query;
 pub mod records;
 pub mod schema;
 pub mod services;

@@ -6,6 +6,7 @@ use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
 use super::customers::Patch;
 use super::keys::{self, ServiceIndex};
+use super::query::SortCond;
 use super::records::{ClaimItem, ServiceItem};
 use super::transact::TxOutcome;
 use super::{Item, Store, StoreError, n, s, send_conditional};
@@ -52,7 +53,7 @@ impl Store {
         id: ServiceId,
         consistent: bool,
     ) -> Result<Option<ServiceItem>, StoreError> {
-        self.read_by_key(&self.tables.services, "id", id.get(), consistent)
+        self.read_by_key(&self.tables.services, "id", n(id.get()), consistent)
             .await
     }
 
@@ -237,25 +238,21 @@ impl Store {
         limit: Option<i32>,
         start: Option<Item>,
     ) -> Result<(Vec<ServiceItem>, Option<Item>), StoreError> {
-        let (pk, sk) = key.index.key_attrs();
+        let sort = match &key.prefix {
+            None => SortCond::Any,
+            Some(prefix) => SortCond::BeginsWith(prefix.clone()),
+        };
         let mut q = self
-            .client
-            .query()
-            .table_name(&self.tables.services)
-            .index_name(key.index.name())
-            .expression_attribute_names("#pk", pk)
-            .expression_attribute_values(":pk", n(key.partition))
+            .index_query(
+                &self.tables.services,
+                key.index.name(),
+                key.index.key_attrs(),
+                n(key.partition),
+                &sort,
+            )
             .scan_index_forward(forward)
             .set_limit(limit)
-            .set_exclusive_start_key(start)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        q = match &key.prefix {
-            None => q.key_condition_expression("#pk = :pk"),
-            Some(prefix) => q
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#sk", sk)
-                .expression_attribute_values(":prefix", s(prefix.as_str())),
-        };
+            .set_exclusive_start_key(start);
         if let Some(r) = reseller {
             q = q
                 .filter_expression("resellerid = :reseller")
