@@ -238,41 +238,26 @@ mod tests {
                 "{logical_id} missing from template.yaml"
             );
         }
-        let customers = defs
+        let indexes = CustomerIndex::ALL
             .iter()
-            .find(|d| d.logical_id == "CustomersTable")
-            .unwrap();
-        for index in CustomerIndex::ALL {
-            let def = customers
-                .indexes
+            .map(|i| ("CustomersTable", i.name(), i.key_attrs()))
+            .chain(
+                ServiceIndex::ALL
+                    .iter()
+                    .map(|i| ("ServicesTable", i.name(), i.key_attrs())),
+            );
+        for (table, name, (pk, sk)) in indexes {
+            let def = defs
                 .iter()
-                .find(|i| i.index_name == index.name())
-                .unwrap_or_else(|| panic!("index {} missing", index.name()));
-            let (pk, sk) = index.key_attrs();
+                .find(|d| d.logical_id == table)
+                .and_then(|d| d.indexes.iter().find(|i| i.index_name == name))
+                .unwrap_or_else(|| panic!("index {name} missing from {table}"));
             let names: Vec<_> = def
                 .key_schema
                 .iter()
                 .map(|k| k.attribute_name.as_str())
                 .collect();
-            assert_eq!(names, [pk, sk], "key of {}", index.name());
-        }
-        let services = defs
-            .iter()
-            .find(|d| d.logical_id == "ServicesTable")
-            .unwrap();
-        for index in ServiceIndex::ALL {
-            let def = services
-                .indexes
-                .iter()
-                .find(|i| i.index_name == index.name())
-                .unwrap_or_else(|| panic!("service index {} missing", index.name()));
-            let (pk, sk) = index.key_attrs();
-            let names: Vec<_> = def
-                .key_schema
-                .iter()
-                .map(|k| k.attribute_name.as_str())
-                .collect();
-            assert_eq!(names, [pk, sk], "key of {}", index.name());
+            assert_eq!(names, [pk, sk], "key of {table} {name}");
         }
     }
 }
