@@ -191,14 +191,8 @@ fn secs(d: Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn fields(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::domain::fields::fields_of as fields;
 
     #[test]
     fn fingerprint_ignores_credentials_key_order_and_padding() {

@@ -327,18 +327,12 @@ impl fmt::Display for CustomerType {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn today() -> Date {
         Date::constant(2026, 11, 27)
     }
 
-    fn fields(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::domain::fields::fields_of as fields;
 
     #[test]
     fn mobile_drops_separators_and_counts_digits() {

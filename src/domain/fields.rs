@@ -45,3 +45,12 @@ impl Fields for std::collections::HashMap<String, String> {
         self.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
     }
 }
+
+/// Parameters from name/value pairs, for unit tests of what reads `Fields`.
+#[cfg(test)]
+pub(crate) fn fields_of(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}

@@ -321,14 +321,10 @@ impl ListRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::domain::fields::fields_of;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<ListRequest, Invalid> {
-        let f: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        ListRequest::parse(&f, &TimeZone::UTC)
+        ListRequest::parse(&fields_of(pairs), &TimeZone::UTC)
     }
 
     #[test]
@@ -377,13 +373,10 @@ mod tests {
 
     #[test]
     fn created_days_are_inclusive_in_the_deployment_zone() {
-        let f: HashMap<String, String> = [
+        let f = fields_of(&[
             ("created_from", "2026-11-27"),
             ("created_upto", "2026-11-27"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        ]);
         let tz = TimeZone::get("Asia/Kolkata").unwrap();
         let r = ListRequest::parse(&f, &tz)
             .unwrap()

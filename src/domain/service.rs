@@ -244,14 +244,8 @@ impl ServiceListRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn fields(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::domain::fields::fields_of as fields;
 
     #[test]
     fn usernames_are_pppoe_safe_and_fold_for_uniqueness() {

@@ -476,19 +476,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     #[test]
     fn patch_rewrites_derived_keys_and_removes_cleared_fields() {
-        let f: HashMap<String, String> = [
+        let f = crate::domain::fields::fields_of(&[
             ("customerid", "9"),
             ("mobile", "98765 43210"),
             ("surname", ""),
             ("name", "Zed"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+        ]);
         let update = CustomerUpdate::parse(&f, jiff::civil::Date::constant(2026, 11, 27)).unwrap();
         let patch = Patch::customer(&update, "2026-11-27T05:10:00Z", None);
         let (expr, names, values) = patch.expression();
