@@ -15,6 +15,15 @@ async fn new_customer(app: &TestApp, user: u64, reseller: &str, name: &str) -> u
     r.body["result"].as_u64().unwrap()
 }
 
+async fn rename(app: &TestApp, serviceid: &str, username: &str) -> Reply {
+    app.call(
+        ISP1_USER,
+        "service/update",
+        &[("serviceid", serviceid), ("username", username)],
+    )
+    .await
+}
+
 fn ok_id(r: &Reply) -> u64 {
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     r.body["result"]
@@ -139,31 +148,13 @@ async fn usernames_are_unique_within_an_isp_ignoring_case() {
     // Renaming onto a taken name is refused; a change of case of its own name is not.
     let second = ok_id(&app.create_service(ISP1_USER, b, "mary", &[]).await);
     let sid = second.to_string();
-    let r = app
-        .call(
-            ISP1_USER,
-            "service/update",
-            &[("serviceid", &sid), ("username", "john")],
-        )
-        .await;
+    let r = rename(&app, &sid, "john").await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{r:?}");
     let fid = first.to_string();
-    let r = app
-        .call(
-            ISP1_USER,
-            "service/update",
-            &[("serviceid", &fid), ("username", "JOHN")],
-        )
-        .await;
+    let r = rename(&app, &fid, "JOHN").await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     // A rename frees the old name.
-    let r = app
-        .call(
-            ISP1_USER,
-            "service/update",
-            &[("serviceid", &sid), ("username", "mary.k")],
-        )
-        .await;
+    let r = rename(&app, &sid, "mary.k").await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     ok_id(&app.create_service(ISP1_USER, a, "Mary", &[]).await);
     assert_eq!(app.count_items(&app.store.tables.services).await, 4);
