@@ -98,6 +98,9 @@ impl App {
         f: &impl Fields,
     ) -> Result<Option<Guard>, AppError> {
         let key = f.parse_opt("idempotency_key", IdempotencyKey::parse)?;
+        if key.is_none() && self.duplicate_window.is_zero() {
+            return Ok(None);
+        }
         let fingerprint = fingerprint(route, f);
         let now = self.epoch();
         Ok(match key {
@@ -108,14 +111,13 @@ impl App {
                 expires_at: now + secs(self.idempotency_ttl),
                 replaces: None,
             }),
-            None if !self.duplicate_window.is_zero() => Some(Guard {
+            None => Some(Guard {
                 kind: Kind::Recent,
                 key: claim::recent(caller.userid, &fingerprint),
                 fingerprint,
                 expires_at: now + secs(self.duplicate_window),
                 replaces: None,
             }),
-            None => None,
         })
     }
 
