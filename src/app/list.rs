@@ -10,7 +10,7 @@ use super::cursor::{Fingerprint, fingerprint};
 use super::planner::{self, Part, Plan};
 use super::{App, AppError};
 use crate::domain::customer::Customer;
-use crate::domain::ids::CustomerId;
+use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::{ListRequest, SortField, SortOrder};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
 use crate::domain::{Fields, Invalid};
@@ -68,12 +68,7 @@ impl App {
         f: &impl Fields,
     ) -> Result<ListOutcome, AppError> {
         let req = ListRequest::parse(f, &self.time_zone)?;
-        let narrowing = Narrowing::new(caller.scope, req.ispid, req.resellerid)?;
-        let reseller_isp = match narrowing.reseller.filter(|_| narrowing.needs_lookup()) {
-            Some(r) => self.reseller_isp(r).await?,
-            None => None,
-        };
-        let scope = narrowing.confirm(reseller_isp)?;
+        let scope = self.list_scope(caller, req.ispid, req.resellerid).await?;
 
         if let Some(ids) = self.services_filter(scope, &req.filters).await? {
             // The customers of the matching services: few, read by id and sorted here.
@@ -119,6 +114,22 @@ impl App {
             return Ok(ListOutcome::Count(total));
         }
         self.page(caller, &req, &parts, None).await
+    }
+
+    /// The caller's scope narrowed by a list's `ispid`/`resellerid` (the reseller's ISP is
+    /// read when the caller's scope does not already fix it).
+    pub(super) async fn list_scope(
+        &self,
+        caller: &Caller,
+        ispid: Option<IspId>,
+        resellerid: Option<ResellerId>,
+    ) -> Result<ListScope, AppError> {
+        let narrowing = Narrowing::new(caller.scope, ispid, resellerid)?;
+        let reseller_isp = match narrowing.reseller.filter(|_| narrowing.needs_lookup()) {
+            Some(r) => self.reseller_isp(r).await?,
+            None => None,
+        };
+        Ok(narrowing.confirm(reseller_isp)?)
     }
 
     /// The ISP partitions a list in `scope` reads: one, or (an admin's list) every ISP.

@@ -19,7 +19,7 @@ use super::{App, AppError};
 use crate::domain::ids::{CustomerId, ResellerId};
 use crate::domain::list::SortOrder;
 use crate::domain::list::{Filters, Pattern};
-use crate::domain::scope::{Caller, ListScope, Narrowing};
+use crate::domain::scope::{Caller, ListScope};
 use crate::domain::service::{Service, ServiceListRequest, ServiceSort};
 use crate::domain::{Fields, Invalid};
 use crate::store::keys::{self, ServiceIndex};
@@ -122,12 +122,7 @@ impl App {
         f: &impl Fields,
     ) -> Result<ServiceListOutcome, AppError> {
         let req = ServiceListRequest::parse(f)?;
-        let narrowing = Narrowing::new(caller.scope, req.ispid, req.resellerid)?;
-        let reseller_isp = match narrowing.reseller.filter(|_| narrowing.needs_lookup()) {
-            Some(r) => self.reseller_isp(r).await?,
-            None => None,
-        };
-        let scope = narrowing.confirm(reseller_isp)?;
+        let scope = self.list_scope(caller, req.ispid, req.resellerid).await?;
         let keep = |s: &Service| scope.permits(s.ispid, s.resellerid) && req.matches(s);
 
         let want = (req.offset + req.limit) as usize;
