@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: infra/with-moto.sh PORT COMMAND [ARGS...]
-# Starts moto (the DynamoDB API emulator) on 127.0.0.1:PORT (PORT=0: a free port), runs
-# COMMAND with DYNAMODB_ENDPOINT pointing at it, and stops moto when COMMAND ends.
+# Starts moto (the DynamoDB API emulator; one request at a time, see infra/moto_server.py) on
+# 127.0.0.1:PORT (PORT=0: a free port), runs COMMAND with DYNAMODB_ENDPOINT pointing at it,
+# and stops moto when COMMAND ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=$1; shift
@@ -14,7 +15,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   exit 1
 fi
 log=${MOTO_LOG:-/tmp/moto-$port.log}
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+"$venv/bin/python" infra/moto_server.py 127.0.0.1 "$port" >"$log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null; wait "$moto_pid" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 100); do
