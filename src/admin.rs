@@ -7,7 +7,7 @@ use crate::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use crate::domain::list::rfc3339_seconds;
 use crate::domain::scope::{Placement, Role};
 use crate::store::records::{CustomerItem, IspItem, ResellerItem, UserItem};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, TxOutcome};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
@@ -242,9 +242,11 @@ pub async fn import_customers(
     if let Some(taken) = store.get_customers(&ids).await?.first() {
         return Err(AdminError::Exists(format!("customer {}", taken.id)));
     }
+    let now = jiff::Timestamp::now().as_second();
     for item in &items {
         // Still conditional: a customer created meanwhile under the same id is not overwritten.
-        if !store.insert_customer(item).await? {
+        // The same transaction as the API's create, so the ISP's and reseller's counts follow.
+        if store.insert_customer_claiming(item, &[], now).await? != TxOutcome::Written {
             return Err(AdminError::Exists(format!(
                 "customer {} (created during the import)",
                 item.id
@@ -255,4 +257,75 @@ pub async fn import_customers(
         raise_customer_ids(store, max.get()).await?;
     }
     Ok(ids)
+}
+
+/// A maintained customer count beside the number of customers its index holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountCheck {
+    /// The count partition: `isp|N` or `reseller|N`.
+    pub scope: String,
+    pub kept: i64,
+    pub actual: u64,
+}
+
+impl CountCheck {
+    pub fn agrees(&self) -> bool {
+        u64::try_from(self.kept).is_ok_and(|k| k == self.actual)
+    }
+}
+
+/// Compares the maintained counts of `isp` (every ISP if `None`) and of its resellers with
+/// the customers their `by-created` indexes hold (a keys-only walk of each: ~100 bytes an
+/// entry). Read-only.
+pub async fn check_counts(
+    store: &Store,
+    isp: Option<IspId>,
+) -> Result<Vec<CountCheck>, AdminError> {
+    use crate::store::customers::{IndexKey, SortCond};
+    use crate::store::keys::{CustomerIndex, count};
+    let isps = match isp {
+        Some(isp) => vec![isp],
+        None => store.isp_ids().await?,
+    };
+    let mut checks = Vec::new();
+    for isp in isps {
+        let mut keys = vec![(
+            count::isp(isp),
+            IndexKey::in_isp(CustomerIndex::ByCreated, isp, SortCond::Any),
+        )];
+        for reseller in store.reseller_ids(isp).await? {
+            keys.push((
+                count::reseller(reseller),
+                IndexKey::in_reseller(CustomerIndex::ByCreated, reseller, SortCond::Any),
+            ));
+        }
+        for (scope, key) in keys {
+            let actual = store.count_customers(&key, None).await?.count;
+            let kept = store.read_count(&scope).await?.customers;
+            checks.push(CountCheck {
+                scope,
+                kept,
+                actual,
+            });
+        }
+    }
+    Ok(checks)
+}
+
+/// Sets every count that disagrees with its index to the index's number; returns the
+/// counts it changed. Creates and deletes made while it runs may be lost from a count that
+/// it rewrites: run it when the ISP is quiet, then `check_counts` again.
+pub async fn rebuild_counts(
+    store: &Store,
+    isp: Option<IspId>,
+) -> Result<Vec<CountCheck>, AdminError> {
+    let wrong: Vec<CountCheck> = check_counts(store, isp)
+        .await?
+        .into_iter()
+        .filter(|c| !c.agrees())
+        .collect();
+    for check in &wrong {
+        store.write_count(&check.scope, check.actual).await?;
+    }
+    Ok(wrong)
 }

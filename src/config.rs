@@ -34,6 +34,8 @@ pub struct Settings {
     pub cursor_secret: Option<String>,
     /// How long a warm instance remembers where list pages ended (0 disables it).
     pub page_cache_ttl: Duration,
+    /// What one list request may read from DynamoDB, in read units (`app::budget`).
+    pub read_budget_units: u32,
     /// CloudWatch namespace of the per-route EMF metric lines; `None`: no metric lines.
     pub metrics_namespace: Option<String>,
     /// How long a create's idempotency key is remembered.
@@ -89,6 +91,18 @@ impl Settings {
             });
         }
         let duplicate_window = seconds("DUPLICATE_WINDOW_SECONDS", 120)?;
+        let read_budget_units = match get("LIST_READ_BUDGET_UNITS") {
+            None => 256,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|u| (1..=100_000).contains(u))
+                .ok_or(ConfigError {
+                    var: "LIST_READ_BUDGET_UNITS",
+                    rule: "must be a whole number of read units from 1 to 100000".into(),
+                })?,
+        };
         let tls_roots = match get("TLS_ROOTS").as_deref().map(str::trim) {
             None | Some("" | "aws") => TlsRoots::Aws,
             Some("system") => TlsRoots::System,
@@ -127,6 +141,7 @@ impl Settings {
             bind,
             cursor_secret: get("CURSOR_SECRET").filter(|v| !v.trim().is_empty()),
             page_cache_ttl,
+            read_budget_units,
             idempotency_ttl,
             duplicate_window,
             tls_roots,

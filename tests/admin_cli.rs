@@ -182,3 +182,65 @@ fn help_is_everywhere() {
         );
     }
 }
+
+#[test]
+fn imports_keep_counts_and_counters_verify_and_rebuild_them() {
+    let p = prefix();
+    ok(&admin(&p, &["tables", "create"]));
+    ok(&admin(&p, &["isp", "create", "--id", "1", "--name", "ISP"]));
+    for r in ["4", "5"] {
+        ok(&admin(
+            &p,
+            &["reseller", "create", "--isp", "1", "--id", r, "--name", "R"],
+        ));
+    }
+    let rows: Vec<String> = (1..=5)
+        .map(|i| {
+            format!(
+                r#"{{"id": {}, "ispid": 1, "resellerid": {}, "type": "Individual", "name": "Imported {i}",
+                   "mobile": "98765{i:05}", "email": "i{i}@example.com", "zipcode": "403001",
+                   "state": "Goa", "city": "Panaji", "street": "1 Road"}}"#,
+                900 + i,
+                if i <= 3 { 4 } else { 5 }
+            )
+        })
+        .collect();
+    let file = std::env::temp_dir().join(format!("{p}import.json"));
+    std::fs::write(&file, format!("[{}]", rows.join(","))).unwrap();
+    ok(&admin(
+        &p,
+        &["customer", "import", "--file", file.to_str().unwrap()],
+    ));
+    let _ = std::fs::remove_file(&file);
+    // The import counted its customers: nothing to repair.
+    let out = admin(&p, &["counters", "verify"]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 counts checked, 0 differ"));
+
+    // A count that went wrong (written by hand here) is found, and rebuilt from the index.
+    let put = Command::new(".venv/bin/python")
+        .args(["-c", PUT_WRONG_COUNT, &endpoint(), &format!("{p}counts")])
+        .status();
+    assert!(
+        put.is_ok_and(|s| s.success()),
+        "could not write a wrong count (moto's venv: run with `make test`)"
+    );
+    let out = admin(&p, &["counters", "verify", "--isp", "1"]);
+    fails_with(&out, "counts differ");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "reseller|5: kept 42, index holds 2"
+    );
+    let out = admin(&p, &["counters", "rebuild"]);
+    assert_eq!(ok(&out), "reseller|5: 42 -> 2");
+    ok(&admin(&p, &["counters", "verify"]));
+}
+
+/// Puts 40 customers too many into shard 7 of reseller 5's count (boto3, from moto's venv).
+const PUT_WRONG_COUNT: &str = r#"
+import sys, boto3
+db = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1",
+                  aws_access_key_id="test", aws_secret_access_key="test")
+db.update_item(TableName=sys.argv[2], Key={"scope": {"S": "reseller|5"}, "shard": {"N": "7"}},
+               UpdateExpression="ADD customers :d", ExpressionAttributeValues={":d": {"N": "40"}})
+"#;

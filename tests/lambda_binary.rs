@@ -165,13 +165,14 @@ async fn the_binary_serves_lambda_events_from_the_runtime_api() {
             "DYNAMODB_ENDPOINT",
             std::env::var("DYNAMODB_ENDPOINT").expect("make test sets it"),
         )
-        .env("CUSTOMERS_TABLE", &t.customers)
-        .env("USERS_TABLE", &t.users)
-        .env("ISPS_TABLE", &t.isps)
-        .env("RESELLERS_TABLE", &t.resellers)
-        .env("COUNTERS_TABLE", &t.counters)
-        .env("SERVICES_TABLE", &t.services)
-        .env("CLAIMS_TABLE", &t.claims)
+        // Every table by its variable, as the template passes them.
+        .envs(
+            isp_crm::store::keys::TABLES
+                .iter()
+                .map(|(logical_id, _, var)| {
+                    (*var, t.by_logical_id(logical_id).expect("a declared table"))
+                }),
+        )
         .env("CURSOR_SECRET", "test-secret")
         .env("METRICS", "off")
         .stdout(Stdio::null())

@@ -124,7 +124,9 @@ impl App {
                 CustomerDelete::Deleted => return Ok(()),
                 CustomerDelete::NotFound => return Err(DomainError::NotFound("customerid").into()),
                 // Its last service went between the refused delete and the read: try again.
-                CustomerDelete::HasServices(0) => continue,
+                CustomerDelete::HasServices(0) | CustomerDelete::Busy => {
+                    tokio::time::sleep(crate::store::backoff(1)).await;
+                }
                 CustomerDelete::HasServices(n) => {
                     return Err(DomainError::Conflict(format!(
                         "customerid: the customer still has {n} service(s); delete them first"

@@ -4,8 +4,11 @@
 //! comparing strings. An ordered walk stops after the rows the page needs (plus one, to know
 //! whether there is a next page); an unordered one reads every match and sorts in memory.
 //! Keys-only indexes yield ids; only the rows of the page (or the candidates a remaining
-//! filter must see) are then read whole.
+//! filter must see) are then read whole. Every read counts against the request's read
+//! budget (`budget.rs`); a walk cut by it either refuses the request or, with `cursor`,
+//! ends a short page at its frontier.
 
+use super::budget::Budget;
 use super::cursor::{Fingerprint, fingerprint};
 use super::planner::{self, Part, Plan};
 use super::{App, AppError};
@@ -14,6 +17,7 @@ use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::{ListRequest, SortField, SortOrder};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
 use crate::domain::{Fields, Invalid};
+use crate::store::keys::count;
 use crate::store::records::CustomerItem;
 use std::collections::HashMap;
 
@@ -25,6 +29,13 @@ pub enum ListOutcome {
         next: Option<String>,
     },
     Count(u64),
+}
+
+/// What a walk found: its rows and, when the read budget cut it short, the order key of the
+/// last entry it examined (every row up to there is among `rows`).
+struct Walk {
+    rows: Vec<Row>,
+    frontier: Option<String>,
 }
 
 /// One row of a walk: its order key and, once read, the customer.
@@ -69,11 +80,12 @@ impl App {
     ) -> Result<ListOutcome, AppError> {
         let req = ListRequest::parse(f, &self.time_zone)?;
         let scope = self.list_scope(caller, req.ispid, req.resellerid).await?;
+        let budget = Budget::new(self.read_budget_units);
 
         if let Some(ids) = self.services_filter(scope, &req.filters).await? {
             // The customers of the matching services: few, read by id and sorted here.
             let rows: Vec<Row> = self
-                .customers_by_id(&ids)
+                .customers_by_id(&ids, &budget)
                 .await?
                 .into_values()
                 .filter(|c| scope.permits(c.ispid, c.resellerid))
@@ -82,7 +94,7 @@ impl App {
                 .collect();
             return match req.show_count {
                 true => Ok(ListOutcome::Count(rows.len() as u64)),
-                false => self.page(caller, &req, &[], Some(rows)).await,
+                false => self.page(caller, &req, &[], Some(rows), &budget).await,
             };
         }
 
@@ -105,15 +117,13 @@ impl App {
         if req.show_count {
             // An admin's parts (one per ISP) are read concurrently.
             let counts = futures_util::future::try_join_all(
-                parts
-                    .iter()
-                    .map(|part| self.count(planner::plan_count(*part, &req.filters), &req)),
+                parts.iter().map(|part| self.count(*part, &req, &budget)),
             )
             .await?;
             let total = counts.into_iter().sum();
             return Ok(ListOutcome::Count(total));
         }
-        self.page(caller, &req, &parts, None).await
+        self.page(caller, &req, &parts, None, &budget).await
     }
 
     /// The caller's scope narrowed by a list's `ispid`/`resellerid` (the reseller's ISP is
@@ -163,14 +173,19 @@ impl App {
         req: &ListRequest,
         parts: &[Part],
         candidates: Option<Vec<Row>>,
+        budget: &Budget,
     ) -> Result<ListOutcome, AppError> {
         let fp = query_fingerprint(caller, req);
+        // With a cursor (an empty one: the first page) pages may be short.
+        let short_ok = req.cursor.is_some();
         let (mut after, mut skip) = (None, req.offset);
         if let Some(token) = &req.cursor {
             if req.offset != 0 {
                 return Err(Invalid::new("rows_offset", "cannot be combined with cursor").into());
             }
-            after = Some(self.cursors.open(token, &fp)?);
+            if !token.is_empty() {
+                after = Some(self.cursors.open(token, &fp)?);
+            }
         } else if let Some((at, key)) = self.pages.nearest(&fp, req.offset) {
             after = Some(key);
             skip = req.offset - at;
@@ -178,33 +193,40 @@ impl App {
         let skip = skip as usize;
         let limit = req.limit as usize;
         let want = skip + limit + 1;
+        let desc = req.order == SortOrder::Desc;
 
-        let plans: Vec<Plan> = parts
-            .iter()
-            .map(|part| planner::plan(*part, &req.filters, req.sort))
-            .collect();
-        let mut rows: Vec<Row> = match candidates {
-            Some(rows) => rows,
+        let (mut rows, frontier) = match candidates {
+            Some(rows) => (rows, None),
             None => {
-                let walks = futures_util::future::try_join_all(
-                    plans
-                        .iter()
-                        .map(|plan| self.walk(plan, req, after.as_deref(), Some(want))),
-                )
+                let plans: Vec<Plan> = parts
+                    .iter()
+                    .map(|part| match short_ok {
+                        true => planner::plan_ordered(*part, &req.filters, req.sort),
+                        false => planner::plan(*part, &req.filters, req.sort),
+                    })
+                    .collect();
+                let walks = futures_util::future::try_join_all(plans.iter().map(|plan| {
+                    self.walk(plan, req, after.as_deref(), Some(want), budget, short_ok)
+                }))
                 .await?;
-                walks.into_iter().flatten().collect()
+                // Where the budget cut walks short, the nearest frontier bounds what is known.
+                let frontier = walks
+                    .iter()
+                    .filter_map(|w| w.frontier.clone())
+                    .reduce(|a, b| if desc { a.max(b) } else { a.min(b) });
+                (walks.into_iter().flat_map(|w| w.rows).collect(), frontier)
             }
         };
-        let desc = req.order == SortOrder::Desc;
-        if let Some(after) = &after {
-            rows.retain(|r| {
-                if desc {
-                    r.key.as_str() < after.as_str()
-                } else {
-                    r.key.as_str() > after.as_str()
-                }
-            });
-        }
+        rows.retain(|r| {
+            let k = r.key.as_str();
+            let past_after = after
+                .as_deref()
+                .is_none_or(|a| if desc { k < a } else { k > a });
+            let known = frontier
+                .as_deref()
+                .is_none_or(|f| if desc { k >= f } else { k <= f });
+            past_after && known
+        });
         rows.sort_unstable_by(|a, b| {
             if desc {
                 b.key.cmp(&a.key)
@@ -214,7 +236,7 @@ impl App {
         });
         let more = rows.len() > skip + limit;
         let mut page: Vec<Row> = rows.into_iter().skip(skip).take(limit).collect();
-        self.fill(&mut page).await?;
+        self.fill(&mut page, budget).await?;
 
         let last = page.last().map(|r| r.key.clone());
         if let (Some(key), None) = (&last, &req.cursor) {
@@ -222,9 +244,13 @@ impl App {
             let reached = req.offset.saturating_add(page.len() as u32);
             self.pages.remember(fp, reached, key.clone());
         }
-        let next = last
-            .filter(|_| more)
-            .map(|key| self.cursors.seal(&fp, &key));
+        // A full page continues after its last row; a page cut short by the budget after
+        // the frontier (the rows up to it are all on this page).
+        let resume = match more {
+            true => last,
+            false => frontier,
+        };
+        let next = resume.map(|key| self.cursors.seal(&fp, &key));
         Ok(ListOutcome::Rows {
             rows: page.into_iter().filter_map(|r| r.customer).collect(),
             next,
@@ -232,31 +258,44 @@ impl App {
     }
 
     /// Reads the rows of one plan: for an ordered plan, the first `want` after `after`;
-    /// otherwise every match.
+    /// otherwise every match. When the budget runs out first, an ordered walk that may stop
+    /// (`short_ok`) returns what it found and its frontier; any other is refused.
     async fn walk(
         &self,
         plan: &Plan,
         req: &ListRequest,
         after: Option<&str>,
         want: Option<usize>,
-    ) -> Result<Vec<Row>, AppError> {
+        budget: &Budget,
+        short_ok: bool,
+    ) -> Result<Walk, AppError> {
         let wanted = want.filter(|_| plan.ordered);
         let forward = !plan.ordered || req.order == SortOrder::Asc;
         let mut start = after.and_then(|a| plan.start_after(a));
         let mut rows = Vec::new();
+        // The order key of the last entry examined, matching or not.
+        let mut examined: Option<String> = None;
         loop {
             let remaining = wanted.map(|w| w.saturating_sub(rows.len()));
-            if remaining == Some(0) {
-                return Ok(rows);
-            }
-            let size = page_size(remaining, plan.residual || plan.reseller.is_some());
+            // No page may read much past the budget: DynamoDB's own pages go up to 1 MB.
+            let affordable = match plan.needs_records() && !plan.key.index.holds_items() {
+                true => budget.records_left(),
+                false => budget.entries_left(plan.key.index.entry_bytes()),
+            };
+            let size = Some(
+                page_size(remaining, plan.residual)
+                    .unwrap_or(i32::MAX)
+                    .min(i32::try_from(affordable).unwrap_or(i32::MAX)),
+            );
             if plan.key.index.holds_items() {
                 let page = self
                     .store
                     .query_customers(&plan.key, forward, size, start)
                     .await?;
+                budget.spend(page.units);
                 for item in page.items {
                     let row = row_of(item, req.sort);
+                    examined = Some(row.key.clone());
                     if row
                         .customer
                         .as_ref()
@@ -267,15 +306,16 @@ impl App {
                 }
                 start = page.next;
             } else {
-                let (entries, next) = self
+                let page = self
                     .store
                     .query_entries(&plan.key, forward, size, start)
                     .await?;
-                let entries: Vec<_> = entries
-                    .into_iter()
-                    .filter(|e| plan.reseller.is_none_or(|r| r == e.resellerid))
-                    .collect();
+                budget.spend(page.units);
+                let entries = page.entries;
                 let keyed: Vec<_> = entries.iter().map(|e| plan.entry_order_key(e)).collect();
+                if let Some(Some(key)) = keyed.last() {
+                    examined = Some(key.clone());
+                }
                 if !plan.residual && keyed.iter().all(Option::is_some) {
                     // The entry says all: the record is read only if the row makes the page.
                     for (entry, key) in entries.iter().zip(keyed) {
@@ -288,7 +328,7 @@ impl App {
                 } else {
                     // A filter or the order needs the record: read the candidates, keep order.
                     let ids: Vec<_> = entries.iter().map(|e| e.id).collect();
-                    let mut found = self.customers_by_id(&ids).await?;
+                    let mut found = self.customers_by_id(&ids, budget).await?;
                     for id in ids {
                         if let Some(row) = found.remove(&id).map(|item| row_of(item, req.sort))
                             && row
@@ -300,10 +340,23 @@ impl App {
                         }
                     }
                 }
-                start = next;
+                start = page.next;
             }
-            if start.is_none() {
-                return Ok(rows);
+            let enough = wanted.is_some_and(|w| rows.len() >= w);
+            if start.is_none() || enough {
+                return Ok(Walk {
+                    rows,
+                    frontier: None,
+                });
+            }
+            if budget.exhausted() {
+                return match (short_ok && plan.ordered, examined) {
+                    (true, Some(frontier)) => Ok(Walk {
+                        rows,
+                        frontier: Some(frontier),
+                    }),
+                    _ => Err(budget.refusal().into()),
+                };
             }
         }
     }
@@ -311,13 +364,15 @@ impl App {
     async fn customers_by_id(
         &self,
         ids: &[CustomerId],
+        budget: &Budget,
     ) -> Result<HashMap<CustomerId, CustomerItem>, AppError> {
-        let items = self.store.get_customers(ids).await?;
+        let (items, units) = self.store.get_customers_sized(ids).await?;
+        budget.spend(units);
         Ok(items.into_iter().map(|c| (c.id, c)).collect())
     }
 
     /// Reads the records of page rows known so far only by their index entry.
-    async fn fill(&self, page: &mut Vec<Row>) -> Result<(), AppError> {
+    async fn fill(&self, page: &mut Vec<Row>, budget: &Budget) -> Result<(), AppError> {
         let missing: Vec<_> = page
             .iter()
             .filter(|r| r.customer.is_none())
@@ -326,7 +381,7 @@ impl App {
         if missing.is_empty() {
             return Ok(());
         }
-        let mut found = self.customers_by_id(&missing).await?;
+        let mut found = self.customers_by_id(&missing, budget).await?;
         for row in page.iter_mut().filter(|r| r.customer.is_none()) {
             row.customer = found.remove(&row.id).map(Customer::from);
         }
@@ -335,11 +390,35 @@ impl App {
         Ok(())
     }
 
-    async fn count(&self, plan: Plan, req: &ListRequest) -> Result<u64, AppError> {
-        if !plan.residual {
-            return Ok(self.store.count_customers(&plan.key, plan.reseller).await?);
+    /// The number of matches in one part: an unfiltered scope from its maintained count (one
+    /// small Query); a filter the key condition decides by `Select=COUNT` over the matching
+    /// entries only; anything else by walking the candidates, within the budget.
+    async fn count(&self, part: Part, req: &ListRequest, budget: &Budget) -> Result<u64, AppError> {
+        let plan = planner::plan(part, &req.filters, SortField::Id);
+        if !plan.residual && plan.key.index.holds_items() {
+            let read = self.store.read_count(&count_scope(part)).await?;
+            budget.spend(read.units);
+            return Ok(u64::try_from(read.customers).unwrap_or(0));
         }
-        Ok(self.walk(&plan, req, None, None).await?.len() as u64)
+        if !plan.residual {
+            let max = budget.entries_left(plan.key.index.entry_bytes());
+            let walk = self.store.count_customers(&plan.key, Some(max)).await?;
+            budget.spend(walk.units);
+            return match walk.complete {
+                true => Ok(walk.count),
+                false => Err(budget.refusal().into()),
+            };
+        }
+        let walk = self.walk(&plan, req, None, None, budget, false).await?;
+        Ok(walk.rows.len() as u64)
+    }
+}
+
+/// The count partition of a part.
+fn count_scope(part: Part) -> String {
+    match part {
+        Part::Isp(isp) => count::isp(isp),
+        Part::Reseller { reseller, .. } => count::reseller(reseller),
     }
 }
 
@@ -363,5 +442,16 @@ mod tests {
         assert_eq!(page_size(None, false), None);
         assert_eq!(page_size(Some(usize::MAX), true), Some(200));
         assert_eq!(page_size(Some(usize::MAX), false), Some(1000));
+    }
+
+    #[test]
+    fn each_part_is_counted_in_its_own_partition() {
+        assert_eq!(count_scope(Part::Isp(IspId(3))), count::isp(IspId(3)));
+        let part = Part::Reseller {
+            isp: IspId(3),
+            reseller: ResellerId(9),
+        };
+        assert_eq!(count_scope(part), count::reseller(ResellerId(9)));
+        assert_ne!(count::isp(IspId(9)), count::reseller(ResellerId(9)));
     }
 }

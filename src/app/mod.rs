@@ -2,6 +2,7 @@
 //! domain, plans with the domain, and reads or writes through the store.
 
 mod auth;
+pub mod budget;
 pub mod cursor;
 mod customers;
 mod error;
@@ -34,6 +35,7 @@ pub struct App {
     time_zone: TimeZone,
     cursors: cursor::CursorSeal,
     pages: cursor::PageCache,
+    read_budget_units: u32,
     metrics_namespace: Option<String>,
     /// Every ISP id, for admins' lists across ISPs; new ISPs are rare, so kept briefly.
     isp_ids: Mutex<Option<(std::time::Instant, Vec<IspId>)>>,
@@ -58,6 +60,7 @@ impl App {
             time_zone: settings.time_zone.clone(),
             cursors: cursor::CursorSeal::new(secret.as_bytes()),
             pages: cursor::PageCache::new(settings.page_cache_ttl),
+            read_budget_units: settings.read_budget_units,
             metrics_namespace: settings.metrics_namespace.clone(),
             isp_ids: Mutex::default(),
             idempotency_ttl: settings.idempotency_ttl,

@@ -14,9 +14,15 @@
 //! | anything else, ISP scope                | `by-isp`      | the ISP                           |
 //!
 //! The first row that applies wins: equality reads the fewest items, then a name prefix,
-//! then a date range. All indexes but `by-reseller` are partitioned by ISP; in a reseller
-//! scope their entries carry `resellerid` and other resellers' entries are skipped. An admin
-//! without `ispid` gets one plan per ISP, merged. The table itself is never scanned.
+//! then a date range. In a reseller scope each keyed index is replaced by its reseller twin
+//! (`by-name` → `by-reseller-name`, ...; partition: the reseller), so a reseller's walk reads
+//! its own entries only. An admin without `ispid` gets one plan per ISP, merged. The table
+//! itself is never scanned.
+//!
+//! A request with `cursor` may get short pages, so it needs a walk in the requested order
+//! that can stop anywhere: when the plan above is unordered (a filter index read for another
+//! sort), `plan_ordered` walks the sort's own index instead and checks every filter on the
+//! record.
 
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::{Filters, SortField};
@@ -61,8 +67,6 @@ enum Decided {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub key: IndexKey,
-    /// Skip index entries of other resellers (keys-only indexes of an ISP, reseller scope).
-    pub reseller: Option<ResellerId>,
     /// The index yields rows in the requested sort order, so a page can stop early.
     pub ordered: bool,
     /// Filters remain that only the customer's full record can decide.
@@ -79,7 +83,29 @@ fn sort_field_of(index: CustomerIndex) -> Option<SortField> {
         CustomerIndex::ByName => Some(SortField::Name),
         CustomerIndex::ByMobile => Some(SortField::Mobile),
         CustomerIndex::ByEmail => Some(SortField::Email),
-        CustomerIndex::ByZipcode | CustomerIndex::ByCreated => None,
+        CustomerIndex::ByResellerName => Some(SortField::Name),
+        CustomerIndex::ByResellerMobile => Some(SortField::Mobile),
+        CustomerIndex::ByResellerEmail => Some(SortField::Email),
+        CustomerIndex::ByZipcode
+        | CustomerIndex::ByCreated
+        | CustomerIndex::ByResellerZipcode
+        | CustomerIndex::ByResellerCreated => None,
+    }
+}
+
+/// An index of the part: the ISP's, or its reseller twin.
+fn key_in(part: Part, index: CustomerIndex, sort: SortCond) -> IndexKey {
+    match part {
+        Part::Isp(isp) => IndexKey::in_isp(index, isp, sort),
+        Part::Reseller { reseller, .. } => IndexKey::in_reseller(index, reseller, sort),
+    }
+}
+
+/// The part's index in id order, which holds whole items.
+fn scope_key(part: Part) -> IndexKey {
+    match part {
+        Part::Isp(isp) => IndexKey::isp(isp),
+        Part::Reseller { reseller, .. } => IndexKey::reseller(reseller),
     }
 }
 
@@ -107,10 +133,9 @@ fn residual(f: &Filters, decided: Decided) -> bool {
 
 /// Plans the rows of one part, in the order of `sort`.
 pub fn plan(part: Part, f: &Filters, sort: SortField) -> Plan {
-    let isp = part.isp();
     let exact = |index, value: &str| {
         (
-            IndexKey::in_isp(index, isp, SortCond::BeginsWith(keys::exact_prefix(value))),
+            key_in(part, index, SortCond::BeginsWith(keys::exact_prefix(value))),
             true,
         )
     };
@@ -128,9 +153,9 @@ pub fn plan(part: Part, f: &Filters, sort: SortField) -> Plan {
             Decided::Zipcode,
         )
     } else if let Some(p) = name_prefix {
-        let key = IndexKey::in_isp(
+        let key = key_in(
+            part,
             CustomerIndex::ByName,
-            isp,
             SortCond::BeginsWith(p.prefix().to_owned()),
         );
         (
@@ -149,25 +174,18 @@ pub fn plan(part: Part, f: &Filters, sort: SortField) -> Plan {
             .upto
             .as_ref()
             .map_or_else(|| "9".into(), |u| format!("{u}\u{2}"));
-        let key = IndexKey::in_isp(CustomerIndex::ByCreated, isp, SortCond::Between(lo, hi));
+        let key = key_in(part, CustomerIndex::ByCreated, SortCond::Between(lo, hi));
         ((key, false), Decided::Created)
     } else if sort != SortField::Id && !residual(f, Decided::Nothing) {
         (
-            (IndexKey::in_isp(index_of(sort), isp, SortCond::Any), false),
+            (key_in(part, index_of(sort), SortCond::Any), false),
             Decided::Nothing,
         )
     } else {
-        let key = match part {
-            Part::Isp(isp) => IndexKey::isp(isp),
-            Part::Reseller { reseller, .. } => IndexKey::reseller(reseller),
-        };
-        ((key, false), Decided::Nothing)
+        ((scope_key(part), false), Decided::Nothing)
     };
     let index_sort = sort_field_of(key.index);
     Plan {
-        reseller: part
-            .reseller()
-            .filter(|_| key.index != CustomerIndex::ByReseller),
         ordered: index_sort == Some(sort) || (exact && sort == SortField::Id),
         residual: residual(f, decided),
         exact,
@@ -176,16 +194,25 @@ pub fn plan(part: Part, f: &Filters, sort: SortField) -> Plan {
     }
 }
 
-/// Plans a count: like a list in id order, except that an unfiltered ISP is counted on
-/// `by-created`, whose entries are small (~72 bytes, against ~440 for a whole item: see
-/// docs/data-model.md).
-pub fn plan_count(part: Part, f: &Filters) -> Plan {
-    let mut plan = plan(part, f, SortField::Id);
-    if let (Part::Isp(isp), CustomerIndex::ByIsp, false) = (part, plan.key.index, plan.residual) {
-        plan.key = IndexKey::in_isp(CustomerIndex::ByCreated, isp, SortCond::Any);
-        plan.ordered = false;
+/// Plans the rows of one part as a walk in the order of `sort` that may stop anywhere (a
+/// request with `cursor`): `plan`'s choice when it is ordered, else the sort's own index of
+/// the part, with every filter checked on the record.
+pub fn plan_ordered(part: Part, f: &Filters, sort: SortField) -> Plan {
+    let chosen = plan(part, f, sort);
+    if chosen.ordered {
+        return chosen;
     }
-    plan
+    let key = match sort {
+        SortField::Id => scope_key(part),
+        other => key_in(part, index_of(other), SortCond::Any),
+    };
+    Plan {
+        key,
+        ordered: true,
+        residual: residual(f, Decided::Nothing),
+        exact: false,
+        sort,
+    }
 }
 
 /// The order key of a row for a sort: `id` as 16 digits, otherwise the index sort key of the
@@ -215,6 +242,13 @@ impl Plan {
         } else {
             None
         }
+    }
+
+    /// Whether each candidate's record must be read: a filter remains, or the entry does
+    /// not carry the requested order.
+    pub fn needs_records(&self) -> bool {
+        self.residual
+            || (self.sort != SortField::Id && sort_field_of(self.key.index) != Some(self.sort))
     }
 
     /// Where an ordered walk resumes to continue after the row with order key `after`.
@@ -377,22 +411,66 @@ mod tests {
             (CustomerIndex::ByIsp, SortCond::Any)
         );
         let p = plan(RES, &Filters::default(), SortField::Id);
-        assert_eq!((p.key.index, p.reseller), (CustomerIndex::ByReseller, None));
-        let p = plan(RES, &name("ann"), SortField::Id);
+        assert_eq!(p.key.index, CustomerIndex::ByReseller);
+        // Every keyed index has a reseller twin: a reseller's walk never sees another's entries.
+        for (f, sort, twin) in [
+            (name("ann"), SortField::Id, CustomerIndex::ByResellerName),
+            (name("an%"), SortField::Name, CustomerIndex::ByResellerName),
+            (
+                Filters::default(),
+                SortField::Mobile,
+                CustomerIndex::ByResellerMobile,
+            ),
+            (
+                Filters::default(),
+                SortField::Email,
+                CustomerIndex::ByResellerEmail,
+            ),
+        ] {
+            let p = plan(RES, &f, sort);
+            assert_eq!(
+                (p.key.index, &p.key.partition),
+                (twin, &AttributeValue::N("7".into()))
+            );
+            assert!(p.ordered);
+        }
+        let zip = Filters {
+            zipcode: Zipcode::parse("zipcode", "12345").ok(),
+            ..Filters::default()
+        };
         assert_eq!(
-            (p.key.index, p.reseller),
-            (CustomerIndex::ByName, Some(ResellerId(7))),
-            "keys-only walks skip other resellers"
+            plan(RES, &zip, SortField::Id).key.index,
+            CustomerIndex::ByResellerZipcode
         );
     }
 
     #[test]
-    fn counts_use_the_smallest_entries() {
-        let p = plan_count(ISP, &Filters::default());
-        assert_eq!((p.key.index, p.residual), (CustomerIndex::ByCreated, false));
+    fn a_walk_that_may_stop_anywhere_follows_the_sort() {
+        let zip = Filters {
+            zipcode: Zipcode::parse("zipcode", "12345").ok(),
+            ..Filters::default()
+        };
+        // By zipcode, sorted by name: the zipcode index is not in name order.
+        assert!(!plan(ISP, &zip, SortField::Name).ordered);
+        let p = plan_ordered(ISP, &zip, SortField::Name);
         assert_eq!(
-            plan_count(RES, &Filters::default()).key.index,
-            CustomerIndex::ByReseller
+            (p.key.index, p.ordered, p.residual),
+            (CustomerIndex::ByName, true, true)
+        );
+        let p = plan_ordered(RES, &zip, SortField::Id);
+        assert_eq!(
+            (p.key.index, p.ordered, p.residual),
+            (CustomerIndex::ByResellerZipcode, true, false),
+            "an ordered plan is kept"
+        );
+        let city = Filters {
+            city: Some("x".into()),
+            ..Filters::default()
+        };
+        let p = plan_ordered(RES, &city, SortField::Email);
+        assert_eq!(
+            (p.key.index, p.ordered, p.residual),
+            (CustomerIndex::ByResellerEmail, true, true)
         );
     }
 

@@ -58,6 +58,27 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The customer counts of ISPs and resellers (show_count without filters)
+    Counters {
+        #[command(subcommand)]
+        command: CountersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CountersCommand {
+    /// Compare each count with the customers its index holds; exit status 1 if any differs
+    Verify {
+        /// Only this ISP and its resellers (default: every ISP)
+        #[arg(long, value_parser = id::<IspId>)]
+        isp: Option<IspId>,
+    },
+    /// Set every count that differs to the number its index holds (run while the ISP is quiet)
+    Rebuild {
+        /// Only this ISP and its resellers (default: every ISP)
+        #[arg(long, value_parser = id::<IspId>)]
+        isp: Option<IspId>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -269,6 +290,34 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             eprintln!("customer ids continue after {now} ({target})");
         }
         Command::User { command } => user(&store, command, target).await?,
+        Command::Counters {
+            command: CountersCommand::Verify { isp },
+        } => {
+            let checks = admin::check_counts(&store, isp).await?;
+            let wrong: Vec<_> = checks.iter().filter(|c| !c.agrees()).collect();
+            for c in &wrong {
+                println!("{}: kept {}, index holds {}", c.scope, c.kept, c.actual);
+            }
+            eprintln!(
+                "{} counts checked, {} differ ({target})",
+                checks.len(),
+                wrong.len()
+            );
+            if !wrong.is_empty() {
+                return Err(CliError::Usage(
+                    "counts differ: run `crm-admin counters rebuild` while the ISP is quiet".into(),
+                ));
+            }
+        }
+        Command::Counters {
+            command: CountersCommand::Rebuild { isp },
+        } => {
+            let fixed = admin::rebuild_counts(&store, isp).await?;
+            for c in &fixed {
+                println!("{}: {} -> {}", c.scope, c.kept, c.actual);
+            }
+            eprintln!("{} counts rebuilt ({target})", fixed.len());
+        }
     }
     Ok(())
 }

@@ -165,7 +165,8 @@ pub struct ListRequest {
     pub limit: u32,
     pub offset: u32,
     pub show_count: bool,
-    /// A `next` cursor from an earlier page of the same query.
+    /// A `next` cursor from an earlier page of the same query; empty for the first page.
+    /// Either way the request accepts short pages (see `app::budget`).
     pub cursor: Option<String>,
 }
 
@@ -307,13 +308,13 @@ impl ListRequest {
                 })?
                 .unwrap_or(0),
             show_count,
-            cursor: f.parse_opt("cursor", |p, v| {
-                if v.len() > 2048 {
-                    Err(Invalid::new(p, "is not a cursor this API issued"))
-                } else {
-                    Ok(v.to_owned())
+            // Present even when empty: `cursor=` asks for the first page, with short pages.
+            cursor: match f.get("cursor").map(str::trim) {
+                Some(v) if v.len() > 2048 => {
+                    return Err(Invalid::new("cursor", "is not a cursor this API issued"));
                 }
-            })?,
+                v => v.map(str::to_owned),
+            },
         })
     }
 }

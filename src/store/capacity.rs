@@ -22,7 +22,8 @@ pub struct Usage {
     /// Items or index entries returned by reads.
     pub items_read: u64,
     /// `Select=COUNT` queries: the index and how many entries each walked. Their cost
-    /// depends on entry sizes that the response does not carry.
+    /// depends on entry sizes that the response does not carry: `computed_read_units`
+    /// charges them at `CustomerIndex::entry_bytes` an entry.
     pub counted: Vec<(&'static str, u64)>,
 }
 
@@ -67,10 +68,11 @@ pub fn record<'a>(kind: Kind, consumed: impl IntoIterator<Item = &'a ConsumedCap
 
 /// Adds the computed cost of a read that returned `items` (read as one unit of account,
 /// like a Query page) or, with `per_item`, charged item by item (GetItem, BatchGetItem).
+/// Returns that cost.
 pub fn computed_read<'a>(
     items: impl IntoIterator<Item = &'a HashMap<String, AttributeValue>>,
     per_item: bool,
-) {
+) -> f64 {
     let sizes: Vec<usize> = items.into_iter().map(item_size).collect();
     let units = if per_item {
         sizes.iter().map(|s| read_units(*s)).sum::<f64>().max(0.5)
@@ -81,11 +83,19 @@ pub fn computed_read<'a>(
         u.computed_read_units += units;
         u.items_read += sizes.len() as u64;
     });
+    units
 }
 
-/// Records a `Select=COUNT` query page on `index` that walked `scanned` entries.
-pub fn counted(index: &'static str, scanned: u64) {
-    with_usage(|u| u.counted.push((index, scanned)));
+/// Records a `Select=COUNT` query page on `index` that walked `scanned` entries of about
+/// `entry_bytes` each: charged as a read of them, though it returns none. Returns that cost.
+pub fn counted(index: &'static str, scanned: u64, entry_bytes: u64) -> f64 {
+    let bytes = usize::try_from(scanned.saturating_mul(entry_bytes)).unwrap_or(usize::MAX);
+    let units = read_units(bytes);
+    with_usage(|u| {
+        u.counted.push((index, scanned));
+        u.computed_read_units += units;
+    });
+    units
 }
 
 /// Eventually consistent read units for `bytes` read: 0.5 per started 4 KB, at least 0.5.

@@ -3,18 +3,27 @@
 use super::capacity::{self, Kind};
 use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
+use super::counts::Counted;
 use super::keys::{self, CustomerIndex};
 pub use super::query::SortCond;
 use super::records::CustomerItem;
 use super::transact::TxOutcome;
-use super::{Item, Store, StoreError, conditional_write, n, s, send_conditional};
+use super::{Item, Store, StoreError, n, s, send_conditional};
 use crate::domain::customer::{Change, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::Scope;
 use crate::domain::text::fold;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnConsumedCapacity, Select, TransactWriteItem,
+    AttributeValue, Delete, Put, ReturnConsumedCapacity, Select, TransactWriteItem,
 };
+
+/// The counts a customer is part of.
+fn counted(c: &CustomerItem) -> Counted {
+    Counted {
+        isp: c.ispid,
+        reseller: c.resellerid,
+    }
+}
 
 /// An update expression with its placeholder names and values.
 pub(crate) type UpdateExpression = (
@@ -124,11 +133,20 @@ impl IndexKey {
         }
     }
 
-    /// A keys-only index of one ISP (all but `by-isp`/`by-reseller` are partitioned by ISP).
+    /// An index of one ISP.
     pub fn in_isp(index: CustomerIndex, isp: IspId, sort: SortCond) -> Self {
         Self {
             index,
             partition: n(isp.get()),
+            sort,
+        }
+    }
+
+    /// The reseller twin of an ISP's index (`by-name` → `by-reseller-name`), in one reseller.
+    pub fn in_reseller(index: CustomerIndex, reseller: ResellerId, sort: SortCond) -> Self {
+        Self {
+            index: index.for_reseller(),
+            partition: n(reseller.get()),
             sort,
         }
     }
@@ -147,12 +165,32 @@ impl IndexKey {
     }
 }
 
-/// An entry of a keys-only index: the customer's keys, its reseller and the sort-key value.
+/// An entry of a keys-only index: the customer's id and the sort-key value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexEntry {
     pub id: CustomerId,
-    pub resellerid: ResellerId,
     pub sort_value: String,
+}
+
+/// One page of a keys-only index and where the next page starts.
+#[derive(Debug, Default)]
+pub struct Entries {
+    pub entries: Vec<IndexEntry>,
+    pub next: Option<Item>,
+    /// Its read units by DynamoDB's rules (what the read budget counts).
+    pub units: f64,
+}
+
+/// A count of the entries under a key, and what it walked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CountWalk {
+    pub count: u64,
+    /// Entries walked (charged like reads of them).
+    pub walked: u64,
+    /// Read units, at `CustomerIndex::entry_bytes` an entry walked.
+    pub units: f64,
+    /// `false`: stopped at the entry limit with entries left.
+    pub complete: bool,
 }
 
 /// What a customer delete did.
@@ -163,6 +201,8 @@ pub enum CustomerDelete {
     NotFound,
     /// Refused: the customer still has this many services.
     HasServices(u64),
+    /// A transaction on the same customer was in flight: try again.
+    Busy,
 }
 
 /// One page of a query and where the next page starts.
@@ -170,27 +210,20 @@ pub enum CustomerDelete {
 pub struct Page {
     pub items: Vec<CustomerItem>,
     pub next: Option<Item>,
+    /// Its read units by DynamoDB's rules.
+    pub units: f64,
 }
 
 impl Store {
     /// Inserts a new customer together with `claims` (idempotency key, recent-create
-    /// fingerprint), all or nothing. Position 0 of a refusal is the customer (its id was
-    /// taken), 1.. the claims (taken by a live claim).
+    /// fingerprint) and its counts, all or nothing. Position 0 of a refusal is the customer
+    /// (its id was taken), 1.. the claims (taken by a live claim); the counts never refuse.
     pub async fn insert_customer_claiming(
         &self,
         customer: &CustomerItem,
         claims: &[NewClaim],
         now: i64,
     ) -> Result<TxOutcome, StoreError> {
-        if claims.is_empty() {
-            return Ok(match self.insert_customer(customer).await? {
-                true => TxOutcome::Written,
-                false => TxOutcome::Refused {
-                    failed: vec![0],
-                    conflict: false,
-                },
-            });
-        }
         let item: Item = serde_dynamo::to_item(customer)?;
         let put = Put::builder()
             .table_name(&self.tables.customers)
@@ -202,23 +235,8 @@ impl Store {
         for claim in claims {
             items.push(self.claim_put(claim, now)?);
         }
+        items.extend(self.count_updates(customer.id, counted(customer), 1)?);
         self.transact(items).await
-    }
-
-    /// Inserts a new customer; `false` if the id is taken (which an allocated id never is,
-    /// but the condition makes that a checked fact, not an assumption).
-    pub async fn insert_customer(&self, customer: &CustomerItem) -> Result<bool, StoreError> {
-        let item: Item = serde_dynamo::to_item(customer)?;
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.tables.customers)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(id)")
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
-        conditional_write(res)
     }
 
     pub async fn next_customer_id(&self) -> Result<CustomerId, StoreError> {
@@ -267,33 +285,47 @@ impl Store {
         send_conditional(|| req.clone().send()).await
     }
 
-    /// Deletes a customer within `scope` that has no services. One conditional write; only
-    /// when it is refused is the record read, to tell "not found" from "has services".
+    /// Deletes a customer within `scope` that has no services, and its counts, in one
+    /// transaction. The record is read first (strongly consistent) for the counts it is part
+    /// of; when the delete's condition refuses, it is read again to tell "not found" from
+    /// "has services".
     pub async fn delete_customer(
         &self,
         id: CustomerId,
         scope: &Scope,
     ) -> Result<CustomerDelete, StoreError> {
+        let Some(found) = self
+            .get_customer_latest(id)
+            .await?
+            .filter(|c| scope.permits(c.ispid, c.resellerid))
+        else {
+            return Ok(CustomerDelete::NotFound);
+        };
         let condition = Condition::within(scope).and(
             "attribute_not_exists(service_count) OR service_count = :zero",
             vec![(":zero", n(0))],
         );
-        let req = self
-            .client
-            .delete_item()
+        let delete = Delete::builder()
             .table_name(&self.tables.customers)
             .key("id", n(id.get()))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .condition(condition);
-        if send_conditional(|| req.clone().send()).await? {
-            return Ok(CustomerDelete::Deleted);
-        }
-        Ok(match self.get_customer_latest(id).await? {
-            Some(c) if scope.permits(c.ispid, c.resellerid) => {
-                CustomerDelete::HasServices(c.service_count.unwrap_or(0))
+            .condition(condition)
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+        items.extend(self.count_updates(id, counted(&found), -1)?);
+        match self.transact(items).await? {
+            TxOutcome::Written => Ok(CustomerDelete::Deleted),
+            TxOutcome::Refused { failed, .. } if failed.contains(&0) => {
+                Ok(match self.get_customer_latest(id).await? {
+                    Some(c) if scope.permits(c.ispid, c.resellerid) => {
+                        CustomerDelete::HasServices(c.service_count.unwrap_or(0))
+                    }
+                    _ => CustomerDelete::NotFound,
+                })
             }
-            _ => CustomerDelete::NotFound,
-        })
+            // Another transaction on the customer (a service create) was in flight.
+            TxOutcome::Refused { .. } => Ok(CustomerDelete::Busy),
+        }
     }
 
     fn query_builder(
@@ -325,7 +357,6 @@ impl Store {
             .send()
             .await?;
         capacity::record(Kind::Read, out.consumed_capacity());
-        capacity::computed_read(out.items(), false);
         Ok(out)
     }
 
@@ -339,6 +370,7 @@ impl Store {
         start: Option<Item>,
     ) -> Result<Page, StoreError> {
         let out = self.query_page(key, forward, limit, start).await?;
+        let units = capacity::computed_read(out.items(), false);
         let items = out
             .items
             .unwrap_or_default()
@@ -348,6 +380,7 @@ impl Store {
         Ok(Page {
             items,
             next: out.last_evaluated_key,
+            units,
         })
     }
 
@@ -359,10 +392,11 @@ impl Store {
         forward: bool,
         limit: Option<i32>,
         start: Option<Item>,
-    ) -> Result<(Vec<IndexEntry>, Option<Item>), StoreError> {
+    ) -> Result<Entries, StoreError> {
         let (_, sk) = key.index.key_attrs();
         let out = self.query_page(key, forward, limit, start).await?;
-        let number = |item: &Item, attr: &str| match item.get(attr) {
+        let units = capacity::computed_read(out.items(), false);
+        let id = |item: &Item| match item.get("id") {
             Some(AttributeValue::N(v)) => v.parse::<u64>().ok(),
             _ => None,
         };
@@ -372,10 +406,9 @@ impl Store {
                 Some(AttributeValue::S(v)) => Some(v.clone()),
                 _ => None,
             };
-            match (number(item, "id"), number(item, "resellerid"), sort_value) {
-                (Some(id), Some(reseller), Some(sort_value)) => entries.push(IndexEntry {
+            match (id(item), sort_value) {
+                (Some(id), Some(sort_value)) => entries.push(IndexEntry {
                     id: CustomerId(id),
-                    resellerid: ResellerId(reseller),
                     sort_value,
                 }),
                 _ => {
@@ -386,11 +419,24 @@ impl Store {
                 }
             }
         }
-        Ok((entries, out.last_evaluated_key))
+        Ok(Entries {
+            entries,
+            units,
+            next: out.last_evaluated_key,
+        })
     }
 
     /// Reads whole customers by id (BatchGetItem, 100 at a time), in no particular order.
     pub async fn get_customers(&self, ids: &[CustomerId]) -> Result<Vec<CustomerItem>, StoreError> {
+        Ok(self.get_customers_sized(ids).await?.0)
+    }
+
+    /// As `get_customers`, with the read units it cost.
+    pub async fn get_customers_sized(
+        &self,
+        ids: &[CustomerId],
+    ) -> Result<(Vec<CustomerItem>, f64), StoreError> {
+        let mut units = 0.0;
         let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(100) {
             let mut keys: Vec<Item> = chunk
@@ -415,7 +461,7 @@ impl Store {
                     .responses
                     .and_then(|mut r| r.remove(&self.tables.customers))
                     .unwrap_or_default();
-                capacity::computed_read(&items, true);
+                units += capacity::computed_read(&items, true);
                 for item in items {
                     found.push(serde_dynamo::from_item(item)?);
                 }
@@ -435,39 +481,45 @@ impl Store {
                 tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
             }
         }
-        Ok(found)
+        Ok((found, units))
     }
 
     /// Counts the entries under a key with `Select=COUNT` (no items are returned; the read
-    /// units are those of the entries walked). `reseller` narrows a keys-only index of an ISP
-    /// to one reseller with a filter.
+    /// units are those of the entries walked), walking at most `max_entries`.
     pub async fn count_customers(
         &self,
         key: &IndexKey,
-        reseller: Option<ResellerId>,
-    ) -> Result<u64, StoreError> {
-        let mut total = 0u64;
+        max_entries: Option<u64>,
+    ) -> Result<CountWalk, StoreError> {
+        let mut walk = CountWalk {
+            count: 0,
+            walked: 0,
+            units: 0.0,
+            complete: true,
+        };
         let mut start = None;
         loop {
-            let mut q = self
+            let limit = max_entries
+                .map(|m| i32::try_from(m.saturating_sub(walk.walked).max(1)).unwrap_or(i32::MAX));
+            let out = self
                 .query_builder(key)
                 .select(Select::Count)
-                .set_exclusive_start_key(start);
-            if let Some(r) = reseller {
-                q = q
-                    .filter_expression("resellerid = :reseller")
-                    .expression_attribute_values(":reseller", n(r.get()));
-            }
-            let out = q.send().await?;
+                .set_limit(limit)
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
             capacity::record(Kind::Read, out.consumed_capacity());
-            capacity::counted(
-                key.index.name(),
-                u64::try_from(out.scanned_count).unwrap_or(0),
-            );
-            total += u64::try_from(out.count).unwrap_or(0);
+            let scanned = u64::try_from(out.scanned_count).unwrap_or(0);
+            walk.units += capacity::counted(key.index.name(), scanned, key.index.entry_bytes());
+            walk.count += u64::try_from(out.count).unwrap_or(0);
+            walk.walked += scanned;
             start = out.last_evaluated_key;
             if start.is_none() {
-                return Ok(total);
+                return Ok(walk);
+            }
+            if max_entries.is_some_and(|m| walk.walked >= m) {
+                walk.complete = false;
+                return Ok(walk);
             }
         }
     }

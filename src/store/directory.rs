@@ -154,4 +154,32 @@ impl Store {
         ids.sort();
         Ok(ids)
     }
+
+    /// The resellers of an ISP: a Scan of the resellers table (one small item each), for
+    /// `crm-admin` only; the API never scans it.
+    pub async fn reseller_ids(&self, isp: IspId) -> Result<Vec<ResellerId>, StoreError> {
+        let mut ids = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.tables.resellers)
+                .filter_expression("ispid = :isp")
+                .expression_attribute_values(":isp", n(isp.get()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            for item in out.items() {
+                let record: ResellerItem = serde_dynamo::from_item(item.clone())?;
+                ids.push(record.resellerid);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
 }

@@ -1,7 +1,7 @@
 //! Table names, index names and key formats: the one place that knows how records are keyed.
 //! `template.yaml` declares the same tables and indexes; `schema.rs` creates them from there.
 
-use crate::domain::ids::{CustomerId, IspId, ServiceId, UserId};
+use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId, UserId};
 
 /// The physical names of the tables. In AWS they come from the stack (`CUSTOMERS_TABLE`, ...);
 /// locally they are `<prefix><short name>`, e.g. `crm-dev-customers`.
@@ -14,10 +14,11 @@ pub struct Tables {
     pub counters: String,
     pub services: String,
     pub claims: String,
+    pub counts: String,
 }
 
 /// Each table: its logical id in template.yaml, its short name, its environment variable.
-pub const TABLES: [(&str, &str, &str); 7] = [
+pub const TABLES: [(&str, &str, &str); 8] = [
     ("CustomersTable", "customers", "CUSTOMERS_TABLE"),
     ("UsersTable", "users", "USERS_TABLE"),
     ("IspsTable", "isps", "ISPS_TABLE"),
@@ -25,6 +26,7 @@ pub const TABLES: [(&str, &str, &str); 7] = [
     ("CountersTable", "counters", "COUNTERS_TABLE"),
     ("ServicesTable", "services", "SERVICES_TABLE"),
     ("ClaimsTable", "claims", "CLAIMS_TABLE"),
+    ("CountsTable", "counts", "COUNTS_TABLE"),
 ];
 
 pub const DEV_PREFIX: &str = "crm-dev-";
@@ -52,6 +54,7 @@ impl Tables {
             counters: name(4),
             services: name(5),
             claims: name(6),
+            counts: name(7),
         }
     }
 
@@ -65,6 +68,7 @@ impl Tables {
             &self.counters,
             &self.services,
             &self.claims,
+            &self.counts,
         ];
         TABLES
             .iter()
@@ -77,9 +81,10 @@ impl Tables {
 /// the list planner (`app/planner.rs`); their keys are built here.
 ///
 /// `by-isp` and `by-reseller` project every attribute: a page is one Query, no second read.
-/// The others are keys-only (plus `resellerid`, for reseller scopes): updates that do not
-/// change their key never write them, offsets walk ~60-byte entries, and only the rows of
-/// the page are then read from the table.
+/// The others are keys-only: updates that do not change their key never write them, offsets
+/// walk ~60-byte entries, and only the rows of the page are then read from the table. Each
+/// keyed index of an ISP has a twin partitioned by reseller, so that a reseller's walk reads
+/// its own entries only, whatever its share of the ISP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CustomerIndex {
     /// `ispid` → `id`: an ISP's customers in id order.
@@ -96,6 +101,12 @@ pub enum CustomerIndex {
     ByZipcode,
     /// `ispid` → `created_key`: creation-time ranges.
     ByCreated,
+    /// `resellerid` → `name_key`, and so on: the reseller twins of the five above.
+    ByResellerName,
+    ByResellerMobile,
+    ByResellerEmail,
+    ByResellerZipcode,
+    ByResellerCreated,
 }
 
 impl CustomerIndex {
@@ -108,28 +119,74 @@ impl CustomerIndex {
             Self::ByEmail => "by-email",
             Self::ByZipcode => "by-zipcode",
             Self::ByCreated => "by-created",
+            Self::ByResellerName => "by-reseller-name",
+            Self::ByResellerMobile => "by-reseller-mobile",
+            Self::ByResellerEmail => "by-reseller-email",
+            Self::ByResellerZipcode => "by-reseller-zipcode",
+            Self::ByResellerCreated => "by-reseller-created",
         }
     }
 
     /// The (partition, sort) key attributes of the index.
     pub fn key_attrs(self) -> (&'static str, &'static str) {
+        let partition = match self.is_reseller() {
+            true => "resellerid",
+            false => "ispid",
+        };
+        let sort = match self {
+            Self::ByIsp | Self::ByReseller => "id",
+            Self::ByName | Self::ByResellerName => "name_key",
+            Self::ByMobile | Self::ByResellerMobile => "mobile_key",
+            Self::ByEmail | Self::ByResellerEmail => "email_key",
+            Self::ByZipcode | Self::ByResellerZipcode => "zipcode_key",
+            Self::ByCreated | Self::ByResellerCreated => "created_key",
+        };
+        (partition, sort)
+    }
+
+    /// Whether the index is partitioned by reseller (else by ISP).
+    pub fn is_reseller(self) -> bool {
+        matches!(
+            self,
+            Self::ByReseller
+                | Self::ByResellerName
+                | Self::ByResellerMobile
+                | Self::ByResellerEmail
+                | Self::ByResellerZipcode
+                | Self::ByResellerCreated
+        )
+    }
+
+    /// The index with the same sort key, partitioned by reseller.
+    pub fn for_reseller(self) -> Self {
         match self {
-            Self::ByIsp => ("ispid", "id"),
-            Self::ByReseller => ("resellerid", "id"),
-            Self::ByName => ("ispid", "name_key"),
-            Self::ByMobile => ("ispid", "mobile_key"),
-            Self::ByEmail => ("ispid", "email_key"),
-            Self::ByZipcode => ("ispid", "zipcode_key"),
-            Self::ByCreated => ("ispid", "created_key"),
+            Self::ByIsp => Self::ByReseller,
+            Self::ByName => Self::ByResellerName,
+            Self::ByMobile => Self::ByResellerMobile,
+            Self::ByEmail => Self::ByResellerEmail,
+            Self::ByZipcode => Self::ByResellerZipcode,
+            Self::ByCreated => Self::ByResellerCreated,
+            twin => twin,
         }
     }
 
-    /// Whether the index holds whole items (else keys and `resellerid` only).
+    /// Whether the index holds whole items (else keys only).
     pub fn holds_items(self) -> bool {
         matches!(self, Self::ByIsp | Self::ByReseller)
     }
 
-    pub const ALL: [CustomerIndex; 7] = [
+    /// What one entry weighs, as DynamoDB charges a read: a whole item (~440 bytes in the
+    /// standard data set, up to ~5 KB with long notes) or keys (~60-80 bytes). Used to bound
+    /// `Select=COUNT` walks, whose answers carry no sizes: generous, so the read budget is
+    /// reached early rather than late.
+    pub fn entry_bytes(self) -> u64 {
+        match self.holds_items() {
+            true => 600,
+            false => 100,
+        }
+    }
+
+    pub const ALL: [CustomerIndex; 12] = [
         Self::ByIsp,
         Self::ByReseller,
         Self::ByName,
@@ -137,6 +194,11 @@ impl CustomerIndex {
         Self::ByEmail,
         Self::ByZipcode,
         Self::ByCreated,
+        Self::ByResellerName,
+        Self::ByResellerMobile,
+        Self::ByResellerEmail,
+        Self::ByResellerZipcode,
+        Self::ByResellerCreated,
     ];
 }
 
@@ -168,6 +230,30 @@ pub fn id_of_key(key: &str) -> Option<CustomerId> {
 /// Counter names in the counters table.
 pub const CUSTOMER_ID_COUNTER: &str = "customer_id";
 pub const SERVICE_ID_COUNTER: &str = "service_id";
+
+/// The customer counts of the counts table: one partition per ISP and per reseller, split
+/// into `COUNT_SHARDS` items so that concurrent creates in one ISP rarely touch the same item
+/// (two transactions on one item conflict). A customer is counted in shard `id % COUNT_SHARDS`,
+/// on create and on delete alike; a count is one Query of the partition (~8 small items).
+pub mod count {
+    use super::*;
+
+    pub const SHARDS: u64 = 8;
+    /// The attribute that holds a shard's number of customers.
+    pub const CUSTOMERS: &str = "customers";
+
+    pub fn isp(isp: IspId) -> String {
+        format!("isp|{isp}")
+    }
+
+    pub fn reseller(reseller: ResellerId) -> String {
+        format!("reseller|{reseller}")
+    }
+
+    pub fn shard(id: CustomerId) -> u64 {
+        id.get() % SHARDS
+    }
+}
 
 /// The secondary indexes of the services table (all project every attribute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,6 +4,7 @@ pub mod capacity;
 pub mod claims;
 mod conditions;
 pub mod counters;
+pub mod counts;
 pub mod customers;
 pub mod directory;
 mod error;

@@ -48,6 +48,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub store: Store,
     pub router: axum::Router,
+    /// The app behind the router, for tests that measure a use case's DynamoDB reads.
+    pub app: Arc<App>,
     keys: HashMap<u64, String>,
 }
 
@@ -179,7 +181,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         .unwrap();
 
     let app = Arc::new(App::new(store.clone(), &settings).expect("app"));
-    let router = isp_crm::http::router(app);
+    let router = isp_crm::http::router(app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let served = router.clone();
@@ -193,6 +195,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         http,
         store,
         router,
+        app,
         keys,
     }
 }

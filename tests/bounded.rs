@@ -1,0 +1,377 @@
+//! Bounded work: what a list reads follows its page, not the size of the ISP or the
+//! reseller's share of it. Data sets are written straight into the table (moto copies whole
+//! tables per transaction) and the counts rebuilt after, as `crm-admin counters rebuild`
+//! does; the reads of each request are counted by DynamoDB's rules (`store::capacity`).
+
+mod common;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use common::*;
+use isp_crm::admin;
+use isp_crm::app::ListOutcome;
+use isp_crm::domain::customer::CustomerFields;
+use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
+use isp_crm::domain::scope::{Caller, Placement, Role, Scope};
+use isp_crm::store::capacity::{self, Usage};
+use isp_crm::store::records::CustomerItem;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+
+const NAMES: [&str; 6] = [
+    "Anita Rao",
+    "Anil Naik",
+    "Zara Pai",
+    "Rahul Rao",
+    "Maya Kamat",
+    "Tara Gomes",
+];
+const CITIES: [&str; 3] = ["Panaji", "Vasco", "Margao"];
+/// Extra resellers of ISP 1 (1 and 2 come from `spawn_app`).
+const SMALL_RESELLERS: std::ops::RangeInclusive<u64> = 100..=119;
+
+/// A customer's reseller in the skewed world: reseller 1 holds ~30 %, reseller 2 ~1 %, the
+/// rest is spread over twenty small resellers; ISP 2 (reseller 3) gets a few too.
+fn reseller_of(rng: &mut StdRng) -> (u64, u64) {
+    match rng.random_range(0..1000) {
+        0..300 => (1, 1),
+        300..310 => (1, 2),
+        310..340 => (2, 3),
+        _ => (1, rng.random_range(SMALL_RESELLERS)),
+    }
+}
+
+/// Writes `n` customers (ids from 10,000 on) and rebuilds the counts; returns them.
+async fn load(app: &TestApp, n: u64, seed: u64) -> Vec<CustomerItem> {
+    for r in SMALL_RESELLERS {
+        admin::create_reseller(&app.store, IspId(1), ResellerId(r), "Small")
+            .await
+            .unwrap();
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let today = jiff::civil::date(2026, 11, 27);
+    let mut items = Vec::new();
+    for i in 0..n {
+        let (isp, reseller) = reseller_of(&mut rng);
+        let mut f = HashMap::new();
+        f.insert("type".to_string(), "Individual".to_string());
+        f.insert(
+            "name".into(),
+            NAMES[rng.random_range(0..NAMES.len())].into(),
+        );
+        f.insert(
+            "mobile".into(),
+            format!("98{:08}", rng.random_range(0..100_000_000u64)),
+        );
+        f.insert("email".into(), format!("c{i}@example.com"));
+        f.insert(
+            "zipcode".into(),
+            format!("4030{:02}", rng.random_range(0..10)),
+        );
+        f.insert("state".into(), "Goa".into());
+        f.insert(
+            "city".into(),
+            CITIES[rng.random_range(0..CITIES.len())].into(),
+        );
+        f.insert("street".into(), "1 Main Road".into());
+        let fields = CustomerFields::parse_create(&f, today).unwrap();
+        let created = format!("2026-{:02}-{:02}T10:00:00Z", 1 + i % 10, 1 + i % 28);
+        let placement = Placement {
+            isp: IspId(isp),
+            reseller: ResellerId(reseller),
+        };
+        items.push(CustomerItem::new(
+            CustomerId(10_000 + i),
+            placement,
+            fields,
+            created,
+        ));
+    }
+    for chunk in items.chunks(25) {
+        let mut pending: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|c| {
+                let item: HashMap<String, AttributeValue> = serde_dynamo::to_item(c).unwrap();
+                let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        while !pending.is_empty() {
+            let out = app
+                .store
+                .client
+                .batch_write_item()
+                .request_items(&app.store.tables.customers, pending)
+                .send()
+                .await
+                .unwrap();
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&app.store.tables.customers))
+                .unwrap_or_default();
+        }
+    }
+    admin::rebuild_counts(&app.store, None).await.unwrap();
+    items
+}
+
+fn caller(scope: Scope) -> Caller {
+    Caller {
+        userid: UserId(ADMIN),
+        role: match scope {
+            Scope::Platform => Role::Admin,
+            Scope::Isp(_) => Role::Isp,
+            Scope::Reseller { .. } => Role::Reseller,
+        },
+        scope,
+    }
+}
+
+const ISP1: Scope = Scope::Isp(IspId(1));
+const BIG_RESELLER: Scope = Scope::Reseller {
+    isp: IspId(1),
+    reseller: ResellerId(1),
+};
+const TINY_RESELLER: Scope = Scope::Reseller {
+    isp: IspId(1),
+    reseller: ResellerId(2),
+};
+
+/// Runs one list as `scope` and returns what it answered and what it read.
+async fn list(app: &TestApp, scope: Scope, params: &[(&str, &str)]) -> (ListOutcome, Usage) {
+    let f: HashMap<String, String> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let (out, usage) = capacity::measure(app.app.list_customers(&caller(scope), &f)).await;
+    (out.unwrap_or_else(|e| panic!("{params:?}: {e}")), usage)
+}
+
+fn rows(out: &ListOutcome) -> usize {
+    match out {
+        ListOutcome::Rows { rows, .. } => rows.len(),
+        ListOutcome::Count(_) => 1,
+    }
+}
+
+/// The request shapes an index serves in order, for a world whose data holds `sample`.
+fn ordered_shapes(sample: &CustomerItem) -> Vec<Vec<(&'static str, String)>> {
+    let mut shapes: Vec<Vec<(&'static str, String)>> = ["id", "name", "mobile", "email"]
+        .into_iter()
+        .map(|sort| vec![("sort_field", sort.to_string())])
+        .collect();
+    shapes.push(vec![("mobile", sample.mobile.clone())]);
+    shapes.push(vec![("email", sample.email.clone())]);
+    shapes.push(vec![("name", "Anita Rao".into())]);
+    shapes.push(vec![("zipcode", "403003".into())]);
+    shapes.push(vec![("name", "an%".into()), ("sort_field", "name".into())]);
+    shapes.push(vec![("customerid", sample.id.get().to_string())]);
+    shapes.push(vec![("show_count", "1".into())]);
+    shapes
+}
+
+#[tokio::test]
+async fn pages_an_index_serves_in_order_cost_the_same_at_any_size_and_share() {
+    let small = spawn_app().await;
+    let big = spawn_app().await;
+    let small_items = load(&small, 300, 1).await;
+    let big_items = load(&big, 1500, 1).await;
+    let admin_isp1 = [("ispid", "1")];
+    for scope in [Scope::Platform, ISP1, BIG_RESELLER, TINY_RESELLER] {
+        // A customer of the scope, present in both worlds (same seed: the same first rows).
+        let sample = small_items
+            .iter()
+            .find(|c| scope.permits(c.ispid, c.resellerid) && c.ispid == IspId(1))
+            .expect("a customer in every scope");
+        assert!(big_items.iter().any(|c| c.id == sample.id));
+        for shape in ordered_shapes(sample) {
+            let mut params: Vec<(&str, &str)> =
+                shape.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            if scope == Scope::Platform {
+                params.extend(admin_isp1);
+            }
+            let (small_out, small_use) = list(&small, scope, &params).await;
+            let (big_out, big_use) = list(&big, scope, &params).await;
+            for (size, usage) in [(300, &small_use), (1500, &big_use)] {
+                assert!(
+                    usage.calls <= 4 && usage.computed_read_units <= 6.0,
+                    "{scope:?} {params:?} at {size}: {} calls, {} units",
+                    usage.calls,
+                    usage.computed_read_units
+                );
+            }
+            // Flat: a page of the same size costs the same whatever the ISP's size.
+            if rows(&small_out) == rows(&big_out) {
+                assert!(
+                    big_use.calls <= small_use.calls + 1
+                        && big_use.computed_read_units <= small_use.computed_read_units + 0.5,
+                    "{scope:?} {params:?}: {small_use:?} at 300, {big_use:?} at 1500"
+                );
+            }
+        }
+    }
+    // Paging forward by cursor costs one page at any depth.
+    let mut cursor = String::new();
+    for page in 0..6 {
+        let params = [("sort_field", "name"), ("cursor", cursor.as_str())];
+        let (out, usage) = list(&big, TINY_RESELLER, &params).await;
+        let (out2, usage2) = list(&big, BIG_RESELLER, &[("sort_field", "email")]).await;
+        assert!(
+            usage.calls <= 2 && usage.computed_read_units <= 6.0,
+            "page {page}: {usage:?}"
+        );
+        assert!(usage2.calls <= 2 && rows(&out2) == 10, "{usage2:?}");
+        match out {
+            ListOutcome::Rows { next: Some(n), .. } => cursor = n,
+            _ => break,
+        }
+    }
+}
+
+#[tokio::test]
+async fn counts_follow_their_scope_not_the_isp() {
+    let app = spawn_app().await;
+    let items = load(&app, 600, 2).await;
+    let expect = |f: &dyn Fn(&CustomerItem) -> bool| items.iter().filter(|c| f(c)).count() as u64;
+    for (scope, want) in [
+        (ISP1, expect(&|c| c.ispid == IspId(1))),
+        (BIG_RESELLER, expect(&|c| c.resellerid == ResellerId(1))),
+        (TINY_RESELLER, expect(&|c| c.resellerid == ResellerId(2))),
+    ] {
+        let (out, usage) = list(&app, scope, &[("show_count", "1")]).await;
+        assert_eq!(out, ListOutcome::Count(want), "{scope:?}");
+        assert!(
+            usage.calls == 1 && usage.computed_read_units <= 1.0,
+            "{usage:?}"
+        );
+        // A filter's count walks the matching entries only.
+        let (out, usage) = list(&app, scope, &[("zipcode", "403004"), ("show_count", "1")]).await;
+        let matching = expect(&|c| scope.permits(c.ispid, c.resellerid) && c.zipcode == "403004");
+        assert_eq!(out, ListOutcome::Count(matching));
+        assert_eq!(
+            usage.counted.iter().map(|(_, n)| n).sum::<u64>(),
+            matching,
+            "{scope:?}: walked other entries"
+        );
+    }
+    let (out, _) = list(&app, Scope::Platform, &[("show_count", "1")]).await;
+    assert_eq!(out, ListOutcome::Count(items.len() as u64));
+}
+
+#[tokio::test]
+async fn over_budget_is_refused_and_a_cursor_gets_short_pages_that_miss_nothing() {
+    let app = spawn_app_with(&[("LIST_READ_BUDGET_UNITS", "3")]).await;
+    let items = load(&app, 400, 3).await;
+    // City has no index; sorted by name it walks by-name and reads each candidate.
+    let params = [("city", "Vasco"), ("sort_field", "name")];
+    let reply = app.call(ISP1_USER, "list", &params).await;
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert!(reply.error().contains("cursor"), "{reply:?}");
+    let reply = app
+        .call(ISP1_USER, "list", &[("city", "Vasco"), ("show_count", "1")])
+        .await;
+    assert_eq!(
+        reply.status, 400,
+        "a count over budget is refused too: {reply:?}"
+    );
+
+    let mut want: Vec<&CustomerItem> = items
+        .iter()
+        .filter(|c| c.ispid == IspId(1) && c.city == "Vasco")
+        .collect();
+    want.sort_by(|a, b| a.name_key.cmp(&b.name_key));
+    let want: Vec<u64> = want.iter().map(|c| c.id.get()).collect();
+    let (mut got, mut cursor, mut short) = (Vec::new(), String::new(), 0);
+    for _ in 0..500 {
+        let mut p = params.to_vec();
+        p.push(("cursor", cursor.as_str()));
+        let reply = app.call(ISP1_USER, "list", &p).await;
+        let ids = reply.ids();
+        short += usize::from(ids.len() < 10 && reply.body.get("next").is_some());
+        got.extend(ids);
+        match reply.body.get("next").and_then(|n| n.as_str()) {
+            Some(n) => cursor = n.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(got, want, "cursor pages return every match once, in order");
+    assert!(short > 0, "the budget cut some pages short");
+}
+
+#[tokio::test]
+async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
+    let creates = (0..12).map(|i| {
+        let (user, reseller) = match i % 2 {
+            0 => (ISP1_USER, "1"),
+            _ => (ISP1_USER, "2"),
+        };
+        let name = format!("Count {i}");
+        let app = &app;
+        async move {
+            app.create(user, &[("resellerid", reseller), ("name", &name)])
+                .await
+                .id()
+        }
+    });
+    let ids = futures_util::future::join_all(creates).await;
+    let deletes = ids.iter().take(4).map(|id| {
+        let id = id.to_string();
+        let app = &app;
+        async move { app.call(ISP1_USER, "delete", &[("customerid", &id)]).await }
+    });
+    for reply in futures_util::future::join_all(deletes).await {
+        reply.result();
+    }
+    // Refused writes change no count: a delete of a customer with a service, a delete out of
+    // scope, and a create whose idempotency key was used for another request.
+    app.create_service(ISP1_USER, ids[5], "count.svc", &[])
+        .await
+        .id();
+    let id5 = ids[5].to_string();
+    assert_eq!(
+        app.call(ISP1_USER, "delete", &[("customerid", &id5)])
+            .await
+            .status,
+        409
+    );
+    assert_eq!(
+        app.call(ISP2_USER, "delete", &[("customerid", &id5)])
+            .await
+            .status,
+        404
+    );
+    let key = [("Idempotency-Key", "count-key")];
+    let fields: Vec<(&str, String)> = customer_fields();
+    let mut params: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    params.push(("resellerid", "1"));
+    app.call_with_headers(ISP1_USER, "create", &params, &key)
+        .await
+        .id();
+    params.retain(|(k, _)| *k != "street");
+    params.push(("street", "another street"));
+    let reply = app
+        .call_with_headers(ISP1_USER, "create", &params, &key)
+        .await;
+    assert_eq!(reply.status, 409, "{reply:?}");
+
+    let count = |user, extra: &'static [(&'static str, &'static str)]| {
+        let app = &app;
+        async move {
+            let mut p = vec![("show_count", "1")];
+            p.extend_from_slice(extra);
+            app.call(user, "list", &p).await.result().as_u64().unwrap()
+        }
+    };
+    // 12 created, 4 deleted, 1 created with the key.
+    assert_eq!(count(ISP1_USER, &[]).await, 9);
+    assert_eq!(count(ISP1_USER, &[("resellerid", "1")]).await, 5);
+    assert_eq!(count(RESELLER1_USER, &[]).await, 5);
+    assert_eq!(count(ISP1_USER, &[("resellerid", "2")]).await, 4);
+    assert_eq!(count(ISP2_USER, &[]).await, 0);
+    let checks = admin::check_counts(&app.store, None).await.unwrap();
+    assert!(checks.iter().all(|c| c.agrees()), "{checks:?}");
+    assert!(
+        checks.len() >= 5,
+        "every ISP and reseller is checked: {checks:?}"
+    );
+}
