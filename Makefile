@@ -1,6 +1,6 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
 # make test — lint the template and run every test against a fresh moto
-.PHONY: dev test lint fmt clippy check venv clean cost-report bench cold-start
+.PHONY: dev test lint fmt clippy check venv clean cost-report scale-report bench cold-start
 
 VENV := .venv
 PYTHON ?= python3
@@ -38,6 +38,13 @@ clean:
 # Read units of the list's request shapes over 20,000 customers (docs/data-model.md).
 cost-report: venv
 	infra/with-moto.sh 0 cargo run --quiet --example cost_report
+
+# Calls, entries and read units of each list shape and scope at 2,000 and 20,000 customers
+# (120 resellers), and the binary's peak memory (docs/data-model.md). ~15 min: moto walks the
+# whole table for every index Query.
+scale-report: venv
+	cargo build --release --bin customer-api
+	infra/with-moto.sh 0 cargo run --release --example scale_report
 
 # Criterion benches of a request's in-process work, DynamoDB excluded (docs/performance.md).
 bench: venv

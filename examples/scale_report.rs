@@ -1,0 +1,389 @@
+//! Scale report: what each list shape reads at 2,000 and at 20,000 customers, in one ISP of
+//! 120 resellers (reseller 1 holds ~30 %, reseller 2 ~1 %, the rest ~0.6 % each), per scope
+//! (admin naming `ispid`, ISP user, the ~1 % reseller, the ~30 % reseller). `make scale-report`
+//! runs it in a fresh moto and prints Markdown (docs/data-model.md has the results).
+//!
+//! Units are computed by DynamoDB's rules from what each call returned (`store::capacity`),
+//! eventually consistent; authentication is not included (cached on a warm instance).
+//! Then the peak memory of the real binary (`CUSTOMER_API_BIN`, default the release build)
+//! serving the costliest shapes over HTTP at 20,000 customers.
+
+#[path = "data/customers.rs"]
+mod data;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use isp_crm::admin::{self, NewUser};
+use isp_crm::app::{App, ListOutcome};
+use isp_crm::config::{self, Settings};
+use isp_crm::domain::customer::CustomerFields;
+use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
+use isp_crm::domain::scope::{Caller, Placement, Role, Scope};
+use isp_crm::store::capacity::{self, Usage};
+use isp_crm::store::records::CustomerItem;
+use isp_crm::store::{Store, Tables};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+
+const SIZES: [u64; 2] = [2_000, 20_000];
+const RESELLERS: u64 = 120;
+const BIG: u64 = 1;
+const TINY: u64 = 2;
+
+fn reseller_of(rng: &mut StdRng) -> u64 {
+    match rng.random_range(0..1000) {
+        0..300 => BIG,
+        300..310 => TINY,
+        _ => rng.random_range(3..=RESELLERS),
+    }
+}
+
+struct World {
+    store: Store,
+    settings: Settings,
+    /// A customer of each scope, for the equality shapes: (mobile, email, id).
+    samples: HashMap<&'static str, (String, String, u64)>,
+    isp_key: String,
+}
+
+async fn world(endpoint: &str, size: u64) -> World {
+    let prefix = format!("scale{}-{size}-", std::process::id());
+    let env: HashMap<&str, String> = HashMap::from([
+        ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
+        ("TABLE_PREFIX", prefix.clone()),
+    ]);
+    let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
+    let store = Store::new(
+        config::dynamodb_client(Some(endpoint), config::TlsRoots::default()).await,
+        Tables::with_prefix(&prefix),
+    );
+    store
+        .create_tables(isp_crm::store::schema::TEMPLATE)
+        .await
+        .unwrap();
+    admin::create_isp(&store, IspId(1), "ISP").await.unwrap();
+    for r in 1..=RESELLERS {
+        admin::create_reseller(&store, IspId(1), ResellerId(r), "Reseller")
+            .await
+            .unwrap();
+    }
+    let isp_key = admin::create_user(
+        &store,
+        NewUser {
+            userid: UserId(5),
+            role: Role::Isp,
+            isp: Some(IspId(1)),
+            reseller: None,
+            api_key: None,
+        },
+    )
+    .await
+    .unwrap()
+    .expose()
+    .to_owned();
+    eprintln!("loading {size} customers…");
+    let mut rng = StdRng::seed_from_u64(size);
+    let today = jiff::civil::date(2026, 11, 27);
+    let start: jiff::Timestamp = "2025-11-27T00:00:00Z".parse().unwrap();
+    let mut batch = Vec::new();
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut samples = HashMap::new();
+    for n in 1..=size {
+        let reseller = reseller_of(&mut rng);
+        let f = CustomerFields::parse_create(&data::fields(&mut rng), today).unwrap();
+        let at = start
+            .checked_add(jiff::SignedDuration::from_secs(
+                (n * 365 * 86_400 / size) as i64,
+            ))
+            .unwrap();
+        let placement = Placement {
+            isp: IspId(1),
+            reseller: ResellerId(reseller),
+        };
+        let item = CustomerItem::new(
+            CustomerId(n),
+            placement,
+            f,
+            isp_crm::domain::list::rfc3339_seconds(at),
+        );
+        let sample = (item.mobile.clone(), item.email.clone(), n);
+        samples.entry("isp").or_insert_with(|| sample.clone());
+        if reseller == BIG {
+            samples.entry("big").or_insert(sample);
+        } else if reseller == TINY {
+            samples.entry("tiny").or_insert(sample);
+        }
+        *counts
+            .entry(isp_crm::store::keys::count::isp(IspId(1)))
+            .or_default() += 1;
+        *counts
+            .entry(isp_crm::store::keys::count::reseller(ResellerId(reseller)))
+            .or_default() += 1;
+        let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();
+        batch.push(av);
+        if batch.len() == 25 || n == size {
+            data::write_items(&store, std::mem::take(&mut batch)).await;
+        }
+    }
+    // Written without transactions: the counts are written from what was loaded (a
+    // `counters rebuild` would walk 121 partitions, each a whole-table walk in moto).
+    for (scope, n) in counts {
+        store.write_count(&scope, n).await.unwrap();
+    }
+    admin::raise_customer_ids(&store, size).await.unwrap();
+    World {
+        store,
+        settings,
+        samples,
+        isp_key,
+    }
+}
+
+/// What a request read, or that it was refused.
+enum Measured {
+    Read { rows: usize, usage: Usage },
+    Refused(String),
+}
+
+async fn measure(app: &App, scope: Scope, params: &[(&str, &str)]) -> (Measured, Option<String>) {
+    let caller = Caller {
+        userid: UserId(5),
+        role: match scope {
+            Scope::Platform => Role::Admin,
+            Scope::Isp(_) => Role::Isp,
+            Scope::Reseller { .. } => Role::Reseller,
+        },
+        scope,
+    };
+    let f: HashMap<String, String> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let (out, usage) = capacity::measure(app.list_customers(&caller, &f)).await;
+    match out {
+        Ok(ListOutcome::Rows { rows, next }) => (
+            Measured::Read {
+                rows: rows.len(),
+                usage,
+            },
+            next,
+        ),
+        Ok(ListOutcome::Count(n)) => (
+            Measured::Read {
+                rows: n as usize,
+                usage,
+            },
+            None,
+        ),
+        Err(e) => (Measured::Refused(e.to_string()), None),
+    }
+}
+
+fn cell(m: &Measured) -> String {
+    match m {
+        Measured::Read { rows, usage } => {
+            let walked: u64 = usage.items_read + usage.counted.iter().map(|(_, n)| n).sum::<u64>();
+            format!(
+                "{} / {} / {:.1} ({rows} rows)",
+                usage.calls, walked, usage.computed_read_units
+            )
+        }
+        Measured::Refused(e) if e.contains("read units") => "400: over the read budget".into(),
+        Measured::Refused(e) => format!("error: {e}"),
+    }
+}
+
+const SCOPES: [(&str, &str); 4] = [
+    ("admin, `ispid=1`", "isp"),
+    ("ISP user", "isp"),
+    ("~1 % reseller", "tiny"),
+    ("~30 % reseller", "big"),
+];
+
+fn scope_of(label: &str) -> Scope {
+    match label {
+        "admin, `ispid=1`" => Scope::Platform,
+        "ISP user" => Scope::Isp(IspId(1)),
+        "~1 % reseller" => Scope::Reseller {
+            isp: IspId(1),
+            reseller: ResellerId(TINY),
+        },
+        _ => Scope::Reseller {
+            isp: IspId(1),
+            reseller: ResellerId(BIG),
+        },
+    }
+}
+
+/// The request shapes; `{mobile}`, `{email}` and `{id}` take a customer of the scope.
+const SHAPES: [(&str, &[(&str, &str)]); 18] = [
+    ("page by id", &[]),
+    ("sorted by name", &[("sort_field", "name")]),
+    ("sorted by mobile", &[("sort_field", "mobile")]),
+    ("sorted by email", &[("sort_field", "email")]),
+    ("mobile =", &[("mobile", "{mobile}")]),
+    ("email =", &[("email", "{email}")]),
+    ("exact name", &[("name", "Anita Rao")]),
+    ("zipcode", &[("zipcode", "403007")]),
+    ("customerid", &[("customerid", "{id}")]),
+    (
+        "name prefix `Ana%`, by name",
+        &[("name", "Ana%"), ("sort_field", "name")],
+    ),
+    (
+        "cursor page 2, by name",
+        &[("sort_field", "name"), ("cursor", "{next}")],
+    ),
+    ("`show_count=1`", &[("show_count", "1")]),
+    (
+        "`show_count=1`, `name=Ana%`",
+        &[("show_count", "1"), ("name", "Ana%")],
+    ),
+    (
+        "`rows_offset=90`, by name",
+        &[("rows_offset", "90"), ("sort_field", "name")],
+    ),
+    (
+        "created range (one week)",
+        &[
+            ("created_from", "2026-03-01"),
+            ("created_upto", "2026-03-07"),
+        ],
+    ),
+    (
+        "`city=Vasco`, `show_count=1`",
+        &[("city", "Vasco"), ("show_count", "1")],
+    ),
+    (
+        "`name=%Rao%`, by mobile",
+        &[("name", "%Rao%"), ("sort_field", "mobile")],
+    ),
+    (
+        "`city=Vasco`, by name, `cursor=`",
+        &[("city", "Vasco"), ("sort_field", "name"), ("cursor", "")],
+    ),
+];
+
+#[tokio::main]
+async fn main() {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+        .expect("DYNAMODB_ENDPOINT (make scale-report starts moto)");
+    let mut results: HashMap<(usize, usize, usize), Measured> = HashMap::new();
+    let mut last = None;
+    for (si, size) in SIZES.into_iter().enumerate() {
+        let w = world(&endpoint, size).await;
+        let app = App::new(w.store.clone(), &w.settings).unwrap();
+        for (ci, (label, sample)) in SCOPES.iter().enumerate() {
+            let scope = scope_of(label);
+            let (mobile, email, id) = &w.samples[sample];
+            let id = id.to_string();
+            // The `next` of the first name-sorted page, for the cursor shape.
+            let (_, next) = measure(&app, scope, &[("sort_field", "name"), ("ispid", "1")]).await;
+            let next = next.unwrap_or_default();
+            for (hi, (_, shape)) in SHAPES.iter().enumerate() {
+                let mut params: Vec<(&str, &str)> = shape
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match *v {
+                            "{mobile}" => mobile.as_str(),
+                            "{email}" => email.as_str(),
+                            "{id}" => id.as_str(),
+                            "{next}" => next.as_str(),
+                            v => v,
+                        };
+                        (*k, v)
+                    })
+                    .collect();
+                // Every scope names ispid=1: the admin needs it; for the others it is their own.
+                params.push(("ispid", "1"));
+                // A fresh instance: no page positions remembered.
+                let cold = App::new(w.store.clone(), &w.settings).unwrap();
+                let (m, _) = measure(&cold, scope, &params).await;
+                eprintln!("{size} {label} {}: {}", SHAPES[hi].0, cell(&m));
+                results.insert((si, ci, hi), m);
+            }
+        }
+        last = Some(w);
+    }
+
+    println!("Each cell: DynamoDB calls / items and entries read / read units (rows).");
+    println!();
+    for (ci, (label, _)) in SCOPES.iter().enumerate() {
+        println!("**{label}**");
+        println!();
+        println!("| request | 2,000 customers | 20,000 customers |");
+        println!("|---|---|---|");
+        for (hi, (shape, _)) in SHAPES.iter().enumerate() {
+            println!(
+                "| {shape} | {} | {} |",
+                cell(&results[&(0, ci, hi)]),
+                cell(&results[&(1, ci, hi)])
+            );
+        }
+        println!();
+    }
+    if let Some(w) = last {
+        peak_memory(&endpoint, &w).await;
+    }
+}
+
+/// Peak resident memory (VmHWM) of the real binary after serving the costliest shapes.
+async fn peak_memory(endpoint: &str, w: &World) {
+    let bin =
+        std::env::var("CUSTOMER_API_BIN").unwrap_or_else(|_| "target/release/customer-api".into());
+    let prefix = w
+        .store
+        .tables
+        .customers
+        .trim_end_matches("customers")
+        .to_owned();
+    let Ok(mut child) = std::process::Command::new(&bin)
+        .env("DYNAMODB_ENDPOINT", endpoint)
+        .env("TABLE_PREFIX", &prefix)
+        .env("BIND_ADDR", "127.0.0.1:3917")
+        .env("RUST_LOG", "warn")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+    else {
+        println!("Peak memory: {bin} not found (`make scale-report` builds it).");
+        return;
+    };
+    let http = reqwest::Client::new();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let worst: [&[(&str, &str)]; 5] = [
+        &[("city", "Vasco"), ("sort_field", "name"), ("cursor", "")],
+        &[("name", "%Rao%"), ("sort_field", "mobile")],
+        &[("city", "Vasco"), ("show_count", "1")],
+        &[("rows_limit", "100"), ("sort_field", "email")],
+        &[("rows_limit", "100"), ("rows_offset", "9900")],
+    ];
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        for shape in worst {
+            let mut form = vec![("userid", "5"), ("api_key", w.isp_key.as_str())];
+            form.extend_from_slice(shape);
+            let status = http
+                .post("http://127.0.0.1:3917/api/customer/list")
+                .form(&form)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            answers.push(status);
+        }
+    }
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("VmHWM: unknown");
+    let _ = child.kill();
+    let _ = child.wait();
+    println!(
+        "Peak memory of `{bin}` after 15 of the costliest requests at 20,000 customers \
+         (answers {answers:?}): {}",
+        hwm.trim_start_matches("VmHWM:").trim()
+    );
+}
