@@ -51,6 +51,8 @@ async fn world(endpoint: &str, size: u64) -> World {
     let env: HashMap<&str, String> = HashMap::from([
         ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
         ("TABLE_PREFIX", prefix.clone()),
+        // Every request runs on a fresh instance: they must share the cursor key.
+        ("CURSOR_SECRET", "scale-report".to_owned()),
     ]);
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
     let store = Store::new(

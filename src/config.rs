@@ -45,6 +45,55 @@ pub struct Settings {
     pub duplicate_window: Duration,
     /// The root certificates the DynamoDB client trusts (`TLS_ROOTS`: aws or system).
     pub tls_roots: TlsRoots,
+    /// Timeouts and retries of the DynamoDB client.
+    pub dynamodb: ClientTuning,
+    /// Past this, a request is answered 503 with `Retry-After` (`REQUEST_DEADLINE_MS`):
+    /// below the function's `Timeout`, so a client never gets API Gateway's bare 500.
+    pub request_deadline: Duration,
+}
+
+/// Timeouts and retries of the DynamoDB client, chosen rather than inherited from the SDK's
+/// behaviour version (which sets no operation timeout). The defaults fit a 10 s function:
+/// a connection in 1 s; an attempt in 2 s (AWS advises at least 1 s for transactions); an
+/// operation, its retries and their backoff (50 ms doubling, jittered, at most 1 s) included,
+/// in 5 s; at most 3 attempts per operation and 2 retries per request in all, SDK's and the
+/// app's own loops' together (`store::retries`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientTuning {
+    pub connect_timeout: Duration,
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
+    pub max_attempts: u32,
+    pub request_retries: u32,
+}
+
+impl Default for ClientTuning {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_millis(1_000),
+            attempt_timeout: Duration::from_millis(2_000),
+            operation_timeout: Duration::from_millis(5_000),
+            max_attempts: 3,
+            request_retries: 2,
+        }
+    }
+}
+
+impl ClientTuning {
+    fn timeouts(&self) -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
+        aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout)
+            .operation_attempt_timeout(self.attempt_timeout)
+            .operation_timeout(self.operation_timeout)
+            .build()
+    }
+
+    fn retries(&self) -> aws_sdk_dynamodb::config::retry::RetryConfig {
+        aws_sdk_dynamodb::config::retry::RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(Duration::from_millis(50))
+            .with_max_backoff(Duration::from_secs(1))
+    }
 }
 
 /// Whether this process runs inside AWS Lambda.
@@ -126,6 +175,40 @@ impl Settings {
                 rule: format!("unknown time zone {name:?}: {e}"),
             })?,
         };
+        let millis = |var: &'static str, default: u64| match get(var) {
+            None => Ok(Duration::from_millis(default)),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (1..=900_000).contains(ms))
+                .map(Duration::from_millis)
+                .ok_or(ConfigError {
+                    var,
+                    rule: "must be a whole number of milliseconds from 1 to 900000".into(),
+                }),
+        };
+        let count = |var: &'static str, default: u32, max: u32| match get(var) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or(ConfigError {
+                    var,
+                    rule: format!("must be a whole number from 0 to {max}"),
+                }),
+        };
+        let defaults = ClientTuning::default();
+        let dynamodb = ClientTuning {
+            connect_timeout: millis("DYNAMODB_CONNECT_TIMEOUT_MS", 1_000)?,
+            attempt_timeout: millis("DYNAMODB_ATTEMPT_TIMEOUT_MS", 2_000)?,
+            operation_timeout: millis("DYNAMODB_OPERATION_TIMEOUT_MS", 5_000)?,
+            max_attempts: count("DYNAMODB_MAX_ATTEMPTS", defaults.max_attempts, 10)?.max(1),
+            request_retries: count("DYNAMODB_REQUEST_RETRIES", defaults.request_retries, 20)?,
+        };
+        let request_deadline = millis("REQUEST_DEADLINE_MS", 8_000)?;
         let bind = get("BIND_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
@@ -145,6 +228,8 @@ impl Settings {
             idempotency_ttl,
             duplicate_window,
             tls_roots,
+            dynamodb,
+            request_deadline,
             metrics_namespace: match get("METRICS").as_deref().map(str::trim) {
                 Some("emf") => Some(()),
                 Some("off") => None,
@@ -166,8 +251,18 @@ impl Settings {
 /// credentials and region default to moto's dummy ones, so nothing probes the instance
 /// metadata address.
 pub async fn dynamodb_client(endpoint: Option<&str>, roots: TlsRoots) -> Client {
+    dynamodb_client_tuned(endpoint, roots, &ClientTuning::default()).await
+}
+
+/// The DynamoDB client with chosen timeouts and retries, and the per-request retry budget.
+pub async fn dynamodb_client_tuned(
+    endpoint: Option<&str>,
+    roots: TlsRoots,
+    tuning: &ClientTuning,
+) -> Client {
     if under_lambda()
-        && let Some(config) = lambda_config(std::env::var("AWS_REGION").ok(), endpoint, roots)
+        && let Some(config) =
+            lambda_config(std::env::var("AWS_REGION").ok(), endpoint, roots, tuning)
     {
         return Client::from_conf(config);
     }
@@ -192,7 +287,13 @@ pub async fn dynamodb_client(endpoint: Option<&str>, roots: TlsRoots) -> Client 
         }
         loader = loader.endpoint_url(url);
     }
-    Client::new(&loader.load().await)
+    let shared = loader.load().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&shared)
+        .timeout_config(tuning.timeouts())
+        .retry_config(tuning.retries())
+        .interceptor(crate::store::retries::RetryBudget)
+        .build();
+    Client::from_conf(config)
 }
 
 /// Under Lambda, the region and the function's credentials are environment variables
@@ -205,10 +306,14 @@ pub fn lambda_config(
     region: Option<String>,
     endpoint: Option<&str>,
     roots: TlsRoots,
+    tuning: &ClientTuning,
 ) -> Option<aws_sdk_dynamodb::Config> {
     let region = region.filter(|r| !r.trim().is_empty())?;
     let mut builder = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .timeout_config(tuning.timeouts())
+        .retry_config(tuning.retries())
+        .interceptor(crate::store::retries::RetryBudget)
         .region(aws_sdk_dynamodb::config::Region::new(region))
         .credentials_provider(
             aws_config::environment::EnvironmentVariableCredentialsProvider::new(),

@@ -17,7 +17,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let client = config::dynamodb_client(settings.endpoint.as_deref(), settings.tls_roots).await;
+    let client = config::dynamodb_client_tuned(
+        settings.endpoint.as_deref(),
+        settings.tls_roots,
+        &settings.dynamodb,
+    )
+    .await;
     let store = Store::new(client, settings.tables.clone());
     if settings.cursor_secret.is_none() && config::under_lambda() {
         tracing::warn!(

@@ -9,8 +9,13 @@ use isp_crm::config::{self, TlsRoots};
 async fn a_client_from_the_lambda_environment_reaches_dynamodb() {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("make test sets DYNAMODB_ENDPOINT");
     for roots in [TlsRoots::Aws, TlsRoots::System] {
-        let conf = config::lambda_config(Some("us-east-1".into()), Some(&endpoint), roots)
-            .expect("a region is given");
+        let conf = config::lambda_config(
+            Some("us-east-1".into()),
+            Some(&endpoint),
+            roots,
+            &Default::default(),
+        )
+        .expect("a region is given");
         assert_eq!(conf.region().map(|r| r.as_ref()), Some("us-east-1"));
         // Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (infra/with-moto.sh).
         Client::from_conf(conf)
@@ -29,6 +34,8 @@ async fn a_client_from_the_lambda_environment_reaches_dynamodb() {
 
 #[test]
 fn without_a_region_the_provider_chains_decide() {
-    assert!(config::lambda_config(None, None, TlsRoots::Aws).is_none());
-    assert!(config::lambda_config(Some(" ".into()), None, TlsRoots::Aws).is_none());
+    assert!(config::lambda_config(None, None, TlsRoots::Aws, &Default::default()).is_none());
+    assert!(
+        config::lambda_config(Some(" ".into()), None, TlsRoots::Aws, &Default::default()).is_none()
+    );
 }

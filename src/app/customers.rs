@@ -8,7 +8,7 @@ use crate::domain::scope::{Caller, PlacementRequest};
 use crate::domain::{DomainError, Fields};
 use crate::store::customers::{CustomerDelete, Patch};
 use crate::store::records::CustomerItem;
-use crate::store::{TxOutcome, backoff};
+use crate::store::{StoreError, TxOutcome};
 
 /// Allocated ids are never taken and conflicts are short: the bound only guards against a
 /// broken counter or a stuck item.
@@ -50,6 +50,9 @@ impl App {
         // A refused transaction writes nothing: its id is kept for the next attempt.
         let mut id = self.store.next_customer_id().await?;
         for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                self.again(attempt, 1, "customer create").await?;
+            }
             let item = CustomerItem::new(id, placement, fields.clone(), now.clone());
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
             let outcome = self
@@ -73,18 +76,19 @@ impl App {
                 }
                 // A transaction on the same claim was in flight: see who won, else retry.
                 (_, g) => {
-                    if let Some(g) = g
-                        && let Some(done) = self.peek(g).await?
-                    {
-                        return Ok(CustomerId(done));
+                    if let Some(g) = g {
+                        self.again(attempt, 1, "customer create").await?;
+                        if let Some(done) = self.peek(g).await? {
+                            return Ok(CustomerId(done));
+                        }
                     }
-                    tokio::time::sleep(backoff(attempt)).await;
                 }
             }
         }
-        Err(AppError::Internal(
-            "customer create: the id counter or the claims keep refusing".into(),
-        ))
+        Err(
+            StoreError::Busy("customer create: kept conflicting with concurrent writes".into())
+                .into(),
+        )
     }
 
     /// Applies an update; returns the new portal password when one was reset.
@@ -119,14 +123,17 @@ impl App {
     /// them first; the check and the delete are one conditional write).
     pub async fn delete_customer(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let id = f.parse_req("customerid", CustomerId::parse)?;
-        for _ in 0..ATTEMPTS {
+        for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                // A read and a transaction again.
+                self.again(attempt, 2, "customer delete").await?;
+            }
             match self.store.delete_customer(id, &caller.scope).await? {
                 CustomerDelete::Deleted => return Ok(()),
                 CustomerDelete::NotFound => return Err(DomainError::NotFound("customerid").into()),
-                // Its last service went between the refused delete and the read: try again.
-                CustomerDelete::HasServices(0) | CustomerDelete::Busy => {
-                    tokio::time::sleep(crate::store::backoff(1)).await;
-                }
+                // Its last service went between the refused delete and the read, or a
+                // transaction on the customer was in flight: try again.
+                CustomerDelete::HasServices(0) | CustomerDelete::Busy => {}
                 CustomerDelete::HasServices(n) => {
                     return Err(DomainError::Conflict(format!(
                         "customerid: the customer still has {n} service(s); delete them first"
@@ -135,8 +142,9 @@ impl App {
                 }
             }
         }
-        Err(AppError::Internal(
-            "customer delete: its service count kept changing".into(),
-        ))
+        Err(
+            StoreError::Busy("customer delete: kept conflicting with concurrent writes".into())
+                .into(),
+        )
     }
 }

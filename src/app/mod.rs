@@ -19,7 +19,8 @@ pub use service_list::ServiceListOutcome;
 use crate::config::Settings;
 use crate::domain::credentials::{ApiKey, RandomError};
 use crate::domain::ids::{IspId, ResellerId};
-use crate::store::Store;
+use crate::store::retries;
+use crate::store::{Store, StoreError, backoff};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -36,6 +37,8 @@ pub struct App {
     cursors: cursor::CursorSeal,
     pages: cursor::PageCache,
     read_budget_units: u32,
+    request_deadline: std::time::Duration,
+    request_retries: u32,
     metrics_namespace: Option<String>,
     /// Every ISP id, for admins' lists across ISPs; new ISPs are rare, so kept briefly.
     isp_ids: Mutex<Option<(std::time::Instant, Vec<IspId>)>>,
@@ -61,11 +64,23 @@ impl App {
             cursors: cursor::CursorSeal::new(secret.as_bytes()),
             pages: cursor::PageCache::new(settings.page_cache_ttl),
             read_budget_units: settings.read_budget_units,
+            request_deadline: settings.request_deadline,
+            request_retries: settings.dynamodb.request_retries,
             metrics_namespace: settings.metrics_namespace.clone(),
             isp_ids: Mutex::default(),
             idempotency_ttl: settings.idempotency_ttl,
             duplicate_window: settings.duplicate_window,
         })
+    }
+
+    /// How long a request may run before it is answered 503 (`REQUEST_DEADLINE_MS`).
+    pub fn request_deadline(&self) -> std::time::Duration {
+        self.request_deadline
+    }
+
+    /// Retries one request may spend, the SDK's and the app's loops' together.
+    pub fn request_retries(&self) -> u32 {
+        self.request_retries
     }
 
     /// The CloudWatch namespace of per-route metric lines, if they are on.
@@ -82,6 +97,22 @@ impl App {
         Timestamp::now()
             .to_zoned_datetime(self.time_zone.clone())
             .date()
+    }
+
+    /// Before a use case repeats `calls` DynamoDB calls because other writers were in the
+    /// way (a transaction conflict, a changed record, a claim not yet readable): a short
+    /// pause and as many retries from the request's budget (`store::retries`), so the app's
+    /// loops and the SDK's retries never multiply. Spent: 503 "storage busy".
+    async fn again(&self, attempt: u32, calls: u32, what: &str) -> Result<(), AppError> {
+        for _ in 0..calls {
+            if !retries::take() {
+                return Err(
+                    StoreError::Busy(format!("{what}: the request's retries are spent")).into(),
+                );
+            }
+        }
+        tokio::time::sleep(backoff(attempt)).await;
+        Ok(())
     }
 
     /// Every ISP id, read at most once a minute per instance.

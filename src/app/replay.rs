@@ -13,7 +13,7 @@ use crate::domain::{DomainError, Fields};
 use crate::store::claims::NewClaim;
 use crate::store::keys::claim;
 use crate::store::records::ClaimItem;
-use crate::store::{StoreError, backoff};
+use crate::store::{StoreError, backoff, retries};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -159,6 +159,9 @@ impl App {
         for attempt in 1..=5u32 {
             if let Some(result) = self.peek(guard).await? {
                 return Ok(Some(result));
+            }
+            if attempt == 5 || !retries::take() {
+                break;
             }
             tokio::time::sleep(backoff(attempt)).await;
         }

@@ -9,7 +9,7 @@ use crate::domain::{DomainError, Fields};
 use crate::store::keys::claim;
 use crate::store::records::{ClaimItem, ServiceItem};
 use crate::store::services::create_tx;
-use crate::store::{TxOutcome, backoff};
+use crate::store::{StoreError, TxOutcome};
 
 /// Conflicts with concurrent transactions are short; the bound only guards against a stuck item.
 const ATTEMPTS: u32 = 5;
@@ -39,6 +39,9 @@ impl App {
         // A refused transaction writes nothing: its id is kept for the next attempt.
         let mut id = self.store.next_service_id().await?;
         for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                self.again(attempt, 1, "service create").await?;
+            }
             let item = ServiceItem::new(id, placement, fields.clone(), now.clone());
             let username = ClaimItem {
                 claim: username.clone(),
@@ -74,18 +77,19 @@ impl App {
                 // A concurrent transaction on the same items (the customer's count, a claim):
                 // see whether a duplicate won, else try again shortly.
                 (_, g) => {
-                    if let Some(g) = g
-                        && let Some(done) = self.peek(g).await?
-                    {
-                        return Ok(ServiceId(done));
+                    if let Some(g) = g {
+                        self.again(attempt, 1, "service create").await?;
+                        if let Some(done) = self.peek(g).await? {
+                            return Ok(ServiceId(done));
+                        }
                     }
-                    tokio::time::sleep(backoff(attempt)).await;
                 }
             }
         }
-        Err(AppError::Internal(
-            "service create: kept conflicting with concurrent writes".into(),
-        ))
+        Err(
+            StoreError::Busy("service create: kept conflicting with concurrent writes".into())
+                .into(),
+        )
     }
 
     /// Where a customer in the caller's scope is (404 for one outside it).
@@ -121,6 +125,10 @@ impl App {
     pub async fn update_service(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let update = ServiceUpdate::parse(f)?;
         for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                // A read and a write again.
+                self.again(attempt, 2, "service update").await?;
+            }
             let current = self.service_in_scope(caller, update.serviceid).await?;
             let outcome = self
                 .store
@@ -132,25 +140,29 @@ impl App {
                 o if o.failed(2) => return Err(username_taken()),
                 // The service changed (or went) since it was read, or a transaction on it was
                 // in flight: read it again.
-                _ => tokio::time::sleep(backoff(attempt)).await,
+                _ => {}
             }
         }
-        Err(AppError::Internal(
-            "service update: kept conflicting with concurrent writes".into(),
-        ))
+        Err(
+            StoreError::Busy("service update: kept conflicting with concurrent writes".into())
+                .into(),
+        )
     }
 
     pub async fn delete_service(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let id = f.parse_req("serviceid", ServiceId::parse)?;
         for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                self.again(attempt, 2, "service delete").await?;
+            }
             let current = self.service_in_scope(caller, id).await?;
             if self.store.delete_service(&current, &caller.scope).await? == TxOutcome::Written {
                 return Ok(());
             }
-            tokio::time::sleep(backoff(attempt)).await;
         }
-        Err(AppError::Internal(
-            "service delete: kept conflicting with concurrent writes".into(),
-        ))
+        Err(
+            StoreError::Busy("service delete: kept conflicting with concurrent writes".into())
+                .into(),
+        )
     }
 }

@@ -236,7 +236,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         },
         false,
     )?;
-    let client = config::dynamodb_client(settings.endpoint.as_deref(), settings.tls_roots).await;
+    let client = config::dynamodb_client_tuned(
+        settings.endpoint.as_deref(),
+        settings.tls_roots,
+        &settings.dynamodb,
+    )
+    .await;
     let store = Store::new(client, settings.tables.clone());
     let target = settings.endpoint.as_deref().unwrap_or("AWS");
 

@@ -19,6 +19,12 @@ pub enum ApiError {
     NoRoute,
     #[error("method not allowed: use POST")]
     Method,
+    /// The request ran past `REQUEST_DEADLINE_MS`.
+    #[error("deadline: the request took too long; retry shortly")]
+    Deadline,
+    /// The handler panicked (a bug): logged with the request id, answered as an envelope.
+    #[error("internal error")]
+    Panic,
 }
 
 impl ApiError {
@@ -32,7 +38,9 @@ impl ApiError {
                 AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
                 AppError::Disabled | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
                 AppError::Store(StoreError::Throttled(_)) => StatusCode::TOO_MANY_REQUESTS,
-                AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Store(StoreError::Unavailable(_) | StoreError::Busy(_)) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Self::Request(e) => match e {
@@ -42,6 +50,8 @@ impl ApiError {
             },
             Self::NoRoute => StatusCode::NOT_FOUND,
             Self::Method => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Deadline => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Panic => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -54,6 +64,7 @@ impl ApiError {
             Self::App(AppError::Store(StoreError::Unavailable(_))) => {
                 "storage unavailable: retry shortly".into()
             }
+            Self::App(AppError::Store(StoreError::Busy(_))) => "storage busy: retry shortly".into(),
             Self::App(AppError::Store(_) | AppError::Internal(_)) => "internal error".into(),
             other => other.to_string(),
         }
@@ -74,6 +85,9 @@ pub struct Envelope<T> {
     pub next: Option<String>,
 }
 
+/// Seconds a client should wait before retrying a 429 or 503.
+pub const RETRY_AFTER_SECONDS: &str = "1";
+
 pub fn failure(status: StatusCode, message: String) -> Response {
     let body = Envelope {
         result: (),
@@ -81,7 +95,14 @@ pub fn failure(status: StatusCode, message: String) -> Response {
         portal_password: None,
         next: None,
     };
-    (status, Json(body)).into_response()
+    let mut response = (status, Json(body)).into_response();
+    if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+    response
 }
 
 impl IntoResponse for ApiError {
@@ -111,5 +132,27 @@ mod tests {
             (e.status(), e.public_message().as_str()),
             (StatusCode::BAD_REQUEST, "mobile: must be 6 to 15 digits")
         );
+    }
+
+    #[test]
+    fn busy_storage_and_deadlines_say_when_to_retry() {
+        for (e, status) in [
+            (
+                ApiError::App(AppError::Store(StoreError::Busy("conflicts".into()))),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                ApiError::App(AppError::Store(StoreError::Throttled("x".into()))),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            (ApiError::Deadline, StatusCode::SERVICE_UNAVAILABLE),
+        ] {
+            assert_eq!(e.status(), status);
+            let response = e.into_response();
+            assert_eq!(response.headers()["retry-after"], RETRY_AFTER_SECONDS);
+        }
+        let response = ApiError::Panic.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().get("retry-after").is_none());
     }
 }

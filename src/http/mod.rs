@@ -4,6 +4,7 @@
 mod access_log;
 mod credentials;
 mod error;
+mod guard;
 pub mod metrics;
 mod params;
 mod routes;

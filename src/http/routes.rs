@@ -1,7 +1,7 @@
-use super::access_log;
 use super::credentials::{Credentials, credentials};
 use super::error::{ApiError, Envelope};
 use super::params::{MAX_BODY_BYTES, Params, RequestError};
+use super::{access_log, guard};
 use crate::app::AppError;
 use crate::app::ServiceListOutcome;
 use crate::app::{App, ListOutcome};
@@ -30,6 +30,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/service/delete", post(service_delete))
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::Method })
+        .layer(middleware::from_fn_with_state(app.clone(), guard::guard))
         .layer(middleware::from_fn_with_state(sink, access_log::log))
         .with_state(app)
 }

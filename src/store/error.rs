@@ -1,3 +1,4 @@
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use std::fmt::Debug;
 
@@ -7,9 +8,14 @@ pub enum StoreError {
     /// DynamoDB throttled the request (on-demand limits, or a hot partition).
     #[error("storage throttled: {0}")]
     Throttled(String),
-    /// DynamoDB could not be reached or did not answer in time.
+    /// DynamoDB could not be reached, did not answer in time, or failed (a 5xx that
+    /// outlived the retries, with or without an error code or a JSON body).
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// Other writers kept the items busy (transaction conflicts, a transaction still in
+    /// progress) until the request's retries were spent.
+    #[error("storage busy: {0}")]
+    Busy(String),
     /// A record did not have the shape this code writes.
     #[error("corrupt record: {0}")]
     Corrupt(String),
@@ -28,13 +34,18 @@ where
     }
 }
 
-impl<E, R> From<SdkError<E, R>> for StoreError
+impl<E> From<SdkError<E, HttpResponse>> for StoreError
 where
     E: ProvideErrorMetadata + Debug + std::error::Error + 'static,
-    R: Debug,
 {
-    fn from(err: SdkError<E, R>) -> Self {
+    fn from(err: SdkError<E, HttpResponse>) -> Self {
         let detail = || format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err));
+        if super::retries::is_budget_spent(&err) {
+            return Self::Busy(detail());
+        }
+        let server_error = err
+            .raw_response()
+            .is_some_and(|r| r.status().is_server_error());
         match &err {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Self::Unavailable(detail()),
             SdkError::ServiceError(_) => match code_of(&err) {
@@ -44,9 +55,15 @@ where
                     | "RequestLimitExceeded"
                     | "LimitExceededException",
                 ) => Self::Throttled(detail()),
+                Some("TransactionInProgressException" | "TransactionConflictException") => {
+                    Self::Busy(detail())
+                }
                 Some("InternalServerError" | "ServiceUnavailable") => Self::Unavailable(detail()),
+                _ if server_error => Self::Unavailable(detail()),
                 _ => Self::Other(detail()),
             },
+            // An answer the SDK could not read (an HTML 500 from a proxy or an emulator).
+            SdkError::ResponseError(_) if server_error => Self::Unavailable(detail()),
             _ => Self::Other(detail()),
         }
     }

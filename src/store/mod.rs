@@ -11,6 +11,7 @@ mod error;
 pub mod keys;
 mod query;
 pub mod records;
+pub mod retries;
 pub mod schema;
 pub mod services;
 mod transact;
@@ -20,6 +21,7 @@ pub use keys::Tables;
 pub use transact::TxOutcome;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity};
 use std::collections::HashMap;
@@ -58,14 +60,15 @@ write_output!(
 /// The outcome of a conditional write: `true` if written, `false` if its condition failed.
 /// A failed condition (a missing or out-of-scope record, a taken key) is a domain result,
 /// never an error.
-pub(crate) fn conditional_write<O, E, R>(res: Result<O, SdkError<E, R>>) -> Result<bool, StoreError>
+pub(crate) fn conditional_write<O, E>(
+    res: Result<O, SdkError<E, HttpResponse>>,
+) -> Result<bool, StoreError>
 where
     O: WriteOutput,
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata
         + std::fmt::Debug
         + std::error::Error
         + 'static,
-    R: std::fmt::Debug,
 {
     match res {
         Ok(out) => {
@@ -80,22 +83,22 @@ where
 /// Sends a conditional write, again after a short pause while DynamoDB answers
 /// `TransactionConflictException` (the item is part of a transaction in flight, e.g. a
 /// customer whose service count a service create is changing). Then as `conditional_write`.
-pub(crate) async fn send_conditional<O, E, R, Fut>(
-    send: impl Fn() -> Fut,
-) -> Result<bool, StoreError>
+pub(crate) async fn send_conditional<O, E, Fut>(send: impl Fn() -> Fut) -> Result<bool, StoreError>
 where
-    Fut: Future<Output = Result<O, SdkError<E, R>>>,
+    Fut: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
     O: WriteOutput,
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata
         + std::fmt::Debug
         + std::error::Error
         + 'static,
-    R: std::fmt::Debug,
 {
     const ATTEMPTS: u32 = 5;
     for attempt in 1..ATTEMPTS {
         let res = send().await;
-        if matches!(&res, Err(e) if error::code_of(e) == Some("TransactionConflictException")) {
+        // Each repeat takes a retry of the request's budget; spent, the conflict is 503.
+        if matches!(&res, Err(e) if error::code_of(e) == Some("TransactionConflictException"))
+            && retries::take()
+        {
             capacity::record(capacity::Kind::Write, None);
             tokio::time::sleep(backoff(attempt)).await;
             continue;

@@ -122,6 +122,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like `spawn_app`, with extra settings (e.g. `AUTH_CACHE_SECONDS`).
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
+    spawn_app_via(None, vars).await
+}
+
+/// Like `spawn_app_with`, the app reaching DynamoDB through `proxy` (a fault injector)
+/// while the harness seeds and inspects the tables directly.
+pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestApp {
     let endpoint = endpoint();
     let prefix = unique_prefix();
     let mut env: HashMap<String, String> = vars
@@ -131,7 +137,12 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     env.insert("DYNAMODB_ENDPOINT".into(), endpoint.clone());
     env.insert("TABLE_PREFIX".into(), prefix.clone());
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).expect("test settings");
-    let client = config::dynamodb_client(Some(&endpoint), config::TlsRoots::default()).await;
+    let client = config::dynamodb_client_tuned(
+        Some(&endpoint),
+        config::TlsRoots::default(),
+        &settings.dynamodb,
+    )
+    .await;
     let store = Store::new(client, Tables::with_prefix(&prefix));
     store.create_tables(TEMPLATE).await.expect("create tables");
 
@@ -180,7 +191,19 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         .await
         .unwrap();
 
-    let app = Arc::new(App::new(store.clone(), &settings).expect("app"));
+    let app_store = match proxy {
+        None => store.clone(),
+        Some(url) => Store::new(
+            config::dynamodb_client_tuned(
+                Some(url),
+                config::TlsRoots::default(),
+                &settings.dynamodb,
+            )
+            .await,
+            store.tables.clone(),
+        ),
+    };
+    let app = Arc::new(App::new(app_store, &settings).expect("app"));
     let router = isp_crm::http::router(app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
