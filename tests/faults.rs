@@ -169,6 +169,19 @@ async fn proxy(faults: Vec<(Fault, f64)>, seed: u64, slow: Duration) -> (Arc<Pro
     (proxy, url)
 }
 
+/// A customer create in reseller 1 named `name`.
+fn create_fields(name: &str) -> Vec<(&'static str, String)> {
+    let mut fields = customer_fields();
+    fields.retain(|(k, _)| *k != "name");
+    fields.push(("name", name.to_owned()));
+    fields.push(("resellerid", "1".to_owned()));
+    fields
+}
+
+fn as_params<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 /// Short timeouts, so that slow replies time out quickly.
 const FAST: [(&str, &str); 4] = [
     ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "300"),
@@ -280,13 +293,8 @@ async fn retried_deliveries_under_faults_make_one_record_each_and_leave_the_data
     let mut customers = Vec::new();
     for i in 0..12 {
         let name = format!("Fault Customer {i}");
-        let mut params = vec![("resellerid", "1"), ("name", name.as_str())];
-        let fields = customer_fields();
-        for (k, v) in &fields {
-            if *k != "name" {
-                params.push((k, v.as_str()));
-            }
-        }
+        let fields = create_fields(&name);
+        let params = as_params(&fields);
         if let Some(id) = deliver(&app, "create", &params, &format!("cust-{i}"), 8).await {
             customers.push((name.clone(), id));
         }
@@ -365,37 +373,12 @@ async fn total_throttling_or_conflicts_end_in_a_few_calls_with_retry_after() {
         let app = spawn_app_via(Some(&url), &FAST[..3]).await;
         // A warm instance: the caller's key and reseller 1's ISP are cached (a cold one adds
         // their two reads to the count).
-        post(
-            &app,
-            ISP1_USER,
-            "create",
-            &[
-                ("resellerid", "1"),
-                ("name", "Warm Up"),
-                ("type", "Individual"),
-                ("mobile", "12344444"),
-                ("email", "a@b.com"),
-                ("zipcode", "12345"),
-                ("state", "Goa"),
-                ("city", "Panaji"),
-                ("street", "1 Road"),
-            ],
-            None,
-        )
-        .await;
+        let warm = create_fields("Warm Up");
+        post(&app, ISP1_USER, "create", &as_params(&warm), None).await;
         *proxy.faults.lock().unwrap() = vec![(fault, 1.0)];
         let before = proxy.calls.load(Ordering::SeqCst);
-        let params = [
-            ("resellerid", "1"),
-            ("name", "Always Busy"),
-            ("type", "Individual"),
-            ("mobile", "12344444"),
-            ("email", "a@b.com"),
-            ("zipcode", "12345"),
-            ("state", "Goa"),
-            ("city", "Panaji"),
-            ("street", "1 Road"),
-        ];
+        let busy = create_fields("Always Busy");
+        let params = as_params(&busy);
         let (status, body) = post(&app, ISP1_USER, "create", &params, Some("busy-key")).await;
         let calls = proxy.calls.load(Ordering::SeqCst) - before;
         eprintln!("{fault:?}: {status} after {calls} DynamoDB calls");

@@ -124,33 +124,21 @@ impl Store {
     /// Every ISP id. The ISP table holds one small item per ISP, so this scan reads a few
     /// units; the customers table is never scanned.
     pub async fn isp_ids(&self) -> Result<Vec<IspId>, StoreError> {
-        let mut ids = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(&self.tables.isps)
-                .projection_expression("ispid")
-                .set_exclusive_start_key(start)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await?;
-            capacity::record(Kind::Read, out.consumed_capacity());
-            capacity::computed_read(out.items(), false);
-            for item in out.items() {
-                #[derive(serde::Deserialize)]
-                struct Id {
-                    ispid: IspId,
-                }
-                let id: Id = serde_dynamo::from_item(item.clone())?;
-                ids.push(id.ispid);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
+        #[derive(serde::Deserialize)]
+        struct Id {
+            ispid: IspId,
         }
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.tables.isps)
+            .projection_expression("ispid");
+        let mut ids: Vec<IspId> = self
+            .scan_all::<Id>(scan)
+            .await?
+            .into_iter()
+            .map(|i| i.ispid)
+            .collect();
         ids.sort();
         Ok(ids)
     }
@@ -158,28 +146,45 @@ impl Store {
     /// The resellers of an ISP: a Scan of the resellers table (one small item each), for
     /// `crm-admin` only; the API never scans it.
     pub async fn reseller_ids(&self, isp: IspId) -> Result<Vec<ResellerId>, StoreError> {
-        let mut ids = Vec::new();
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.tables.resellers)
+            .filter_expression("ispid = :isp")
+            .expression_attribute_values(":isp", n(isp.get()));
+        let mut ids: Vec<ResellerId> = self
+            .scan_all::<ResellerItem>(scan)
+            .await?
+            .into_iter()
+            .map(|r| r.resellerid)
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Every item a Scan of a small table yields, page after page, its cost accounted.
+    async fn scan_all<T: DeserializeOwned>(
+        &self,
+        scan: aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut found = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(&self.tables.resellers)
-                .filter_expression("ispid = :isp")
-                .expression_attribute_values(":isp", n(isp.get()))
+            let out = scan
+                .clone()
                 .set_exclusive_start_key(start)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await?;
+            capacity::record(Kind::Read, out.consumed_capacity());
+            capacity::computed_read(out.items(), false);
             for item in out.items() {
-                let record: ResellerItem = serde_dynamo::from_item(item.clone())?;
-                ids.push(record.resellerid);
+                found.push(serde_dynamo::from_item(item.clone())?);
             }
             start = out.last_evaluated_key;
             if start.is_none() {
-                break;
+                return Ok(found);
             }
         }
-        ids.sort();
-        Ok(ids)
     }
 }
