@@ -116,10 +116,19 @@ async fn main() {
     let env: HashMap<&str, String> = HashMap::from([
         ("DYNAMODB_ENDPOINT", endpoint.clone()),
         ("TABLE_PREFIX", prefix.clone()),
+        // moto answers an index Query by walking the whole table (seconds at 20,000 items):
+        // the timeouts chosen for DynamoDB would cut it short.
+        ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "120000".to_owned()),
+        ("DYNAMODB_OPERATION_TIMEOUT_MS", "300000".to_owned()),
     ]);
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
     let store = Store::new(
-        config::dynamodb_client(Some(&endpoint), config::TlsRoots::default()).await,
+        config::dynamodb_client_tuned(
+            Some(&endpoint),
+            config::TlsRoots::default(),
+            &settings.dynamodb,
+        )
+        .await,
         Tables::with_prefix(&prefix),
     );
     store

@@ -51,12 +51,21 @@ async fn world(endpoint: &str, size: u64) -> World {
     let env: HashMap<&str, String> = HashMap::from([
         ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
         ("TABLE_PREFIX", prefix.clone()),
+        // moto answers an index Query by walking the whole table (seconds at 20,000 items):
+        // the timeouts chosen for DynamoDB would cut it short.
+        ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "120000".to_owned()),
+        ("DYNAMODB_OPERATION_TIMEOUT_MS", "300000".to_owned()),
         // Every request runs on a fresh instance: they must share the cursor key.
         ("CURSOR_SECRET", "scale-report".to_owned()),
     ]);
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
     let store = Store::new(
-        config::dynamodb_client(Some(endpoint), config::TlsRoots::default()).await,
+        config::dynamodb_client_tuned(
+            Some(endpoint),
+            config::TlsRoots::default(),
+            &settings.dynamodb,
+        )
+        .await,
         Tables::with_prefix(&prefix),
     );
     store

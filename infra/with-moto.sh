@@ -26,5 +26,10 @@ done
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
 export AWS_REGION=${AWS_REGION:-us-east-1} AWS_EC2_METADATA_DISABLED=true
+# moto serves one request at a time and walks whole tables for index queries: give the
+# binaries run against it (make dev, the binary tests) time that DynamoDB would not need.
+export DYNAMODB_ATTEMPT_TIMEOUT_MS=${DYNAMODB_ATTEMPT_TIMEOUT_MS:-30000}
+export DYNAMODB_OPERATION_TIMEOUT_MS=${DYNAMODB_OPERATION_TIMEOUT_MS:-60000}
+export REQUEST_DEADLINE_MS=${REQUEST_DEADLINE_MS:-120000}
 echo "with-moto: DynamoDB API (moto) on $DYNAMODB_ENDPOINT" >&2
 "$@"

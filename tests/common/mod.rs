@@ -136,6 +136,15 @@ pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestAp
         .collect();
     env.insert("DYNAMODB_ENDPOINT".into(), endpoint.clone());
     env.insert("TABLE_PREFIX".into(), prefix.clone());
+    // One moto serves every test, one request at a time: a request may queue behind many.
+    // Generous timeouts unless a test sets its own (tests/faults.rs).
+    for (var, ms) in [
+        ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "30000"),
+        ("DYNAMODB_OPERATION_TIMEOUT_MS", "60000"),
+        ("REQUEST_DEADLINE_MS", "120000"),
+    ] {
+        env.entry(var.into()).or_insert_with(|| ms.into());
+    }
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).expect("test settings");
     let client = config::dynamodb_client_tuned(
         Some(&endpoint),
