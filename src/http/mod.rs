@@ -2,6 +2,7 @@
 //! The same router serves API Gateway (through lambda_http) and the local server.
 
 mod access_log;
+pub mod contract;
 mod credentials;
 mod error;
 mod guard;

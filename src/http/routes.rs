@@ -1,3 +1,4 @@
+use super::contract::{self, Declared, Route};
 use super::credentials::{Credentials, credentials};
 use super::error::{ApiError, Envelope};
 use super::params::{MAX_BODY_BYTES, Params, RequestError};
@@ -20,14 +21,14 @@ use std::sync::Arc;
 pub fn router(app: Arc<App>) -> Router {
     let sink = access_log::MetricsSink(app.metrics_namespace().map(Arc::from));
     Router::new()
-        .route("/api/customer/list", post(list))
-        .route("/api/customer/create", post(create))
-        .route("/api/customer/update", post(update))
-        .route("/api/customer/delete", post(delete))
-        .route("/api/service/list", post(service_list))
-        .route("/api/service/create", post(service_create))
-        .route("/api/service/update", post(service_update))
-        .route("/api/service/delete", post(service_delete))
+        .route(contract::CUSTOMER_LIST.path, post(list))
+        .route(contract::CUSTOMER_CREATE.path, post(create))
+        .route(contract::CUSTOMER_UPDATE.path, post(update))
+        .route(contract::CUSTOMER_DELETE.path, post(delete))
+        .route(contract::SERVICE_LIST.path, post(service_list))
+        .route(contract::SERVICE_CREATE.path, post(service_create))
+        .route(contract::SERVICE_UPDATE.path, post(service_update))
+        .route(contract::SERVICE_DELETE.path, post(service_delete))
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::Method })
         .layer(middleware::from_fn_with_state(app.clone(), guard::guard))
@@ -84,9 +85,15 @@ async fn read_params(req: Request) -> Result<(Params, Credentials), ApiError> {
 
 /// Parses and authenticates, runs `op`, and wraps its outcome in the envelope. The caller's
 /// id goes into the response extensions for the access log.
-async fn handle<F, Fut>(app: Arc<App>, req: Request, operation: Operation, op: F) -> Response
+async fn handle<F, Fut>(
+    app: Arc<App>,
+    req: Request,
+    route: &'static Route,
+    operation: Operation,
+    op: F,
+) -> Response
 where
-    F: FnOnce(Arc<App>, Caller, Params) -> Fut,
+    F: FnOnce(Arc<App>, Caller, Declared) -> Fut,
     Fut: Future<Output = Result<Reply, ApiError>>,
 {
     let mut caller_id = None;
@@ -101,7 +108,7 @@ where
                 AppError::NotAllowed("userid: a form key may only create customers").into(),
             );
         }
-        op(app, caller, params).await
+        op(app, caller, Declared::new(params, route)).await
     }
     .await;
     let mut response = match outcome {
@@ -124,6 +131,7 @@ async fn create(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
         req,
+        &contract::CUSTOMER_CREATE,
         Operation::CreateCustomer,
         |app, caller, params| async move {
             let id = app.create_customer(&caller, &params).await?;
@@ -137,6 +145,7 @@ async fn update(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
         req,
+        &contract::CUSTOMER_UPDATE,
         Operation::Other,
         |app, caller, params| async move {
             let password = app.update_customer(&caller, &params).await?;
@@ -153,6 +162,7 @@ async fn delete(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
         req,
+        &contract::CUSTOMER_DELETE,
         Operation::Other,
         |app, caller, params| async move {
             app.delete_customer(&caller, &params).await?;
@@ -166,6 +176,7 @@ async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
         req,
+        &contract::CUSTOMER_LIST,
         Operation::Other,
         |app, caller, params| async move {
             match app.list_customers(&caller, &params).await? {
@@ -184,6 +195,7 @@ async fn service_create(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
         req,
+        &contract::SERVICE_CREATE,
         Operation::Other,
         |app, caller, params| async move {
             let id = app.create_service(&caller, &params).await?;
@@ -197,6 +209,7 @@ async fn service_update(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
         req,
+        &contract::SERVICE_UPDATE,
         Operation::Other,
         |app, caller, params| async move {
             app.update_service(&caller, &params).await?;
@@ -210,6 +223,7 @@ async fn service_delete(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
         req,
+        &contract::SERVICE_DELETE,
         Operation::Other,
         |app, caller, params| async move {
             app.delete_service(&caller, &params).await?;
@@ -223,6 +237,7 @@ async fn service_list(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
         req,
+        &contract::SERVICE_LIST,
         Operation::Other,
         |app, caller, params| async move {
             match app.list_services(&caller, &params).await? {

@@ -1,0 +1,161 @@
+//! The parameters each route reads, declared once. The handlers read a request's parameters
+//! through this table (an undeclared name reads as absent, and trips a debug assertion in
+//! tests), and `tests/contract.rs` compares it with docs/openapi.yaml, both ways.
+
+use super::params::Params;
+use crate::domain::Fields;
+
+/// A route and the body parameters its use case reads (besides the credentials).
+#[derive(Debug)]
+pub struct Route {
+    pub path: &'static str,
+    pub params: &'static [&'static str],
+}
+
+/// Read on every route, from the body, the headers or the query string (`credentials.rs`).
+pub const CREDENTIALS: [&str; 2] = ["userid", "api_key"];
+
+pub const CUSTOMER_LIST: Route = Route {
+    path: "/api/customer/list",
+    params: &[
+        "ispid",
+        "resellerid",
+        "customerid",
+        "serviceid",
+        "username",
+        "type",
+        "name",
+        "mobile",
+        "email",
+        "zipcode",
+        "state",
+        "city",
+        "created_from",
+        "created_upto",
+        "sort_field",
+        "sort_order",
+        "rows_limit",
+        "rows_offset",
+        "show_count",
+        "cursor",
+    ],
+};
+pub const CUSTOMER_CREATE: Route = Route {
+    path: "/api/customer/create",
+    params: &[
+        "idempotency_key",
+        "ispid",
+        "resellerid",
+        "type",
+        "name",
+        "surname",
+        "dob",
+        "mobile",
+        "email",
+        "uniqueid",
+        "zipcode",
+        "state",
+        "city",
+        "street",
+        "notes",
+    ],
+};
+pub const CUSTOMER_UPDATE: Route = Route {
+    path: "/api/customer/update",
+    params: &[
+        "customerid",
+        "type",
+        "name",
+        "surname",
+        "dob",
+        "mobile",
+        "email",
+        "uniqueid",
+        "zipcode",
+        "state",
+        "city",
+        "street",
+        "notes",
+        "reset_password",
+    ],
+};
+pub const CUSTOMER_DELETE: Route = Route {
+    path: "/api/customer/delete",
+    params: &["customerid"],
+};
+pub const SERVICE_LIST: Route = Route {
+    path: "/api/service/list",
+    params: &[
+        "ispid",
+        "resellerid",
+        "customerid",
+        "serviceid",
+        "username",
+        "status",
+        "sort_field",
+        "sort_order",
+        "rows_limit",
+        "rows_offset",
+        "show_count",
+    ],
+};
+pub const SERVICE_CREATE: Route = Route {
+    path: "/api/service/create",
+    params: &[
+        "idempotency_key",
+        "customerid",
+        "username",
+        "plan",
+        "status",
+        "notes",
+    ],
+};
+pub const SERVICE_UPDATE: Route = Route {
+    path: "/api/service/update",
+    params: &["serviceid", "username", "plan", "status", "notes"],
+};
+pub const SERVICE_DELETE: Route = Route {
+    path: "/api/service/delete",
+    params: &["serviceid"],
+};
+
+pub const ROUTES: [&Route; 8] = [
+    &CUSTOMER_LIST,
+    &CUSTOMER_CREATE,
+    &CUSTOMER_UPDATE,
+    &CUSTOMER_DELETE,
+    &SERVICE_LIST,
+    &SERVICE_CREATE,
+    &SERVICE_UPDATE,
+    &SERVICE_DELETE,
+];
+
+/// A request's parameters as its route declares them.
+#[derive(Debug)]
+pub struct Declared {
+    params: Params,
+    route: &'static Route,
+}
+
+impl Declared {
+    pub fn new(params: Params, route: &'static Route) -> Self {
+        Self { params, route }
+    }
+}
+
+impl Fields for Declared {
+    fn get(&self, name: &str) -> Option<&str> {
+        let declared = self.route.params.contains(&name);
+        debug_assert!(
+            declared,
+            "{} reads {name}, which its table does not declare",
+            self.route.path
+        );
+        declared.then(|| self.params.get(name)).flatten()
+    }
+
+    /// Every parameter, declared or not: a create's fingerprint covers what the sender sent.
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.params.pairs()
+    }
+}
