@@ -1,6 +1,8 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
 # make test — lint the template and run every test against a fresh moto
+# make package — sam validate --lint + sam build (cargo-lambda); ARCH=x86_64 where no aarch64 std is installed
 .PHONY: dev test lint fmt clippy check venv clean cost-report scale-report bench cold-start
+.PHONY: package package-venv
 
 VENV := .venv
 PYTHON ?= python3
@@ -56,3 +58,52 @@ bench: venv
 cold-start: venv
 	cargo build --release --bin customer-api --example hello_lambda
 	infra/with-moto.sh 0 cargo run --release --example cold_start
+
+# The deployment package as `sam deploy` uploads it: `sam validate --lint`, then `sam build`
+# (BuildMethod rust-cargolambda: cargo-lambda cross-compiles the release `bootstrap` with Zig),
+# then the size of .aws-sam/build/CustomerApiFunction/bootstrap. The SAM CLI and cargo-lambda
+# live in a venv of their own (.venv-package, infra/requirements-package.txt): aws-sam-cli pins
+# boto3/botocore and cfn-lint versions that would fight moto's in .venv. Needs no AWS account,
+# credentials or Docker. ARCH (arm64 or x86_64, default arm64) sets the stack parameter
+# Architecture, which decides cargo-lambda's target (--arm64: aarch64-unknown-linux-gnu);
+# building arm64 needs that target's standard library (rustup target add
+# aarch64-unknown-linux-gnu). Deploy with the same Architecture as the build. --no-cached
+# overrides samconfig.toml's `cached = true`: SAM's cache hashes every file under CodeUri (.),
+# i.e. target/ and both venvs (~1 min), never hits (target/ changes with every build), and fails
+# (FileNotFoundError) when a cargo build running beside it removes a file; cargo-lambda's own
+# cargo build is incremental anyway.
+PACKAGE_VENV := .venv-package
+ARCH ?= arm64
+PACKAGE_BINARY := .aws-sam/build/CustomerApiFunction/bootstrap
+PACKAGE_ENV := PATH="$(CURDIR)/$(PACKAGE_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0
+
+package-venv: $(PACKAGE_VENV)/.installed
+$(PACKAGE_VENV)/.installed: infra/requirements-package.txt
+	$(PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-package.txt
+	touch $@
+
+package: package-venv
+	@case "$(ARCH)" in \
+	  arm64) target=aarch64-unknown-linux-gnu ;; \
+	  x86_64) target=x86_64-unknown-linux-gnu ;; \
+	  *) echo "make package: ARCH must be arm64 or x86_64, not '$(ARCH)'" >&2; exit 2 ;; \
+	esac; \
+	if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx "$$target"; then \
+	  echo "make package: no Rust standard library for $$target on this machine, so no $(ARCH) build." >&2; \
+	  echo "  Install it (rustup target add $$target) or build for the other architecture:" >&2; \
+	  echo "  make package ARCH=$$( [ $(ARCH) = arm64 ] && echo x86_64 || echo arm64 )" >&2; \
+	  exit 1; \
+	fi
+	$(PACKAGE_ENV) sam validate --lint
+	$(PACKAGE_ENV) sam build --no-cached --parameter-overrides Architecture=$(ARCH)
+	@case "$(ARCH)" in arm64) want=b7 ;; x86_64) want=3e ;; esac; \
+	machine=$$(od -An -tx1 -j18 -N1 $(PACKAGE_BINARY) | tr -d ' '); \
+	if [ "$$machine" != "$$want" ]; then \
+	  echo "make package: $(PACKAGE_BINARY) is not a $(ARCH) executable (ELF machine 0x$$machine)" >&2; exit 1; \
+	fi; \
+	bytes=$$(wc -c < $(PACKAGE_BINARY)); \
+	echo "$(PACKAGE_BINARY) ($(ARCH)): $$bytes bytes ($$(awk "BEGIN { printf \"%.1f\", $$bytes / 1048576 }") MiB)"; \
+	if [ "$(ARCH)" != arm64 ]; then \
+	  echo "Deploy this build with --parameter-overrides Architecture=$(ARCH); the arm64 size must be measured where aarch64-unknown-linux-gnu is installed."; \
+	fi

@@ -1,5 +1,6 @@
 //! The customer API: under AWS Lambda (`AWS_LAMBDA_RUNTIME_API` set) through lambda_http,
 //! elsewhere as a plain HTTP server. Clients and settings are built once, before the first request.
+//! `customer-api --version` prints the name and version and exits.
 
 use isp_crm::app::App;
 use isp_crm::config::{self, Settings};
@@ -7,8 +8,21 @@ use isp_crm::store::Store;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+fn main() -> ExitCode {
+    // `customer-api --version` (or -V): the name and the crate version, printed before any
+    // configuration is read, runtime started or connection made. Lambda passes no arguments.
+    if std::env::args_os()
+        .skip(1)
+        .any(|a| a == "--version" || a == "-V")
+    {
+        println!("{} {}", env!("CARGO_BIN_NAME"), env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    run()
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn run() -> ExitCode {
     isp_crm::telemetry::init();
     let settings = match Settings::from_env() {
         Ok(s) => s,

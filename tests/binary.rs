@@ -90,3 +90,36 @@ async fn local_server_logs_requests_and_emits_emf_metrics() {
     assert_eq!(emf["Route"], "customer/list");
     assert_eq!(emf["DynamoDBCalls"], log["ddb_calls"]);
 }
+
+/// `--version` (and `-V`) print the binary's name and the crate version and exit 0, before any
+/// configuration: no settings, no DynamoDB, not even AWS_LAMBDA_RUNTIME_API matters.
+#[test]
+fn both_binaries_print_their_version() {
+    for (name, exe) in [
+        ("customer-api", env!("CARGO_BIN_EXE_customer-api")),
+        ("crm-admin", env!("CARGO_BIN_EXE_crm-admin")),
+    ] {
+        for flag in ["--version", "-V"] {
+            let out = Command::new(exe)
+                .arg(flag)
+                .env_clear()
+                // Under Lambda customer-api would wait for events; --version must not.
+                .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+                .stdin(Stdio::null())
+                .output()
+                .expect("run the binary");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{name} {flag}: {out:?}");
+            assert_eq!(
+                stdout.trim(),
+                format!("{name} {}", env!("CARGO_PKG_VERSION")),
+                "{name} {flag}"
+            );
+            assert!(stdout.contains(env!("CARGO_PKG_VERSION")));
+            assert!(
+                out.stderr.is_empty(),
+                "{name} {flag}: nothing logged: {out:?}"
+            );
+        }
+    }
+}

@@ -1,7 +1,9 @@
 //! The customer-api binary as Lambda runs it: `AWS_LAMBDA_RUNTIME_API` set, events from the
 //! Runtime API (a minimal one here, on loopback), the DynamoDB client configured from the
 //! environment alone, answers posted back. Two API Gateway (HTTP API, payload 2.0) events: a
-//! form create (base64 body, as API Gateway sends forms) and a JSON service create.
+//! form create (base64 body, as API Gateway sends forms) and a JSON service create. And the
+//! events of a Lambda function URL (template parameter FunctionUrl): the same payload 2.0,
+//! with routeKey `$default`, a `*.lambda-url.<region>.on.aws` domain and no stage in the path.
 
 mod common;
 
@@ -97,45 +99,66 @@ fn event(path: &str, content_type: &str, body: String, base64: bool) -> String {
     .to_string()
 }
 
-/// The `result` of an answered event, after checking it is a 200 with the JSON envelope.
-fn result(answer: &Value) -> Value {
-    assert_eq!(answer["statusCode"], 200, "{answer}");
-    let body = answer["body"].as_str().expect("a text body");
-    let body = match answer["isBase64Encoded"].as_bool() {
-        Some(true) => String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(body)
-                .unwrap(),
-        )
-        .unwrap(),
-        _ => body.to_owned(),
+/// A function URL's event (Lambda's "request payload", the HTTP API 2.0 shape): routeKey
+/// `$default`, the URL's own domain, no API Gateway fields, an anonymous caller account.
+/// `stage` is what Lambda sends today (`Some("$default")`, a placeholder) or `None` to leave
+/// the field out; neither may put a stage in the path.
+fn function_url_event(
+    path: &str,
+    headers: &[(&str, &str)],
+    body: String,
+    base64: bool,
+    stage: Option<&str>,
+) -> String {
+    let domain = "abcdefg.lambda-url.us-east-1.on.aws";
+    let body = match base64 {
+        true => base64::engine::general_purpose::STANDARD.encode(body),
+        false => body,
     };
-    let envelope: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(envelope["error"], Value::Null, "{envelope}");
-    envelope["result"].clone()
+    let mut all_headers = json!({
+        "host": domain,
+        "x-forwarded-proto": "https",
+        "x-forwarded-port": "443",
+        "x-forwarded-for": "203.0.113.7",
+        "x-amzn-trace-id": "Root=1-62ecd163-5f302e550dcde3b12402207d",
+        "user-agent": "test"
+    });
+    for (name, value) in headers {
+        all_headers[*name] = json!(value);
+    }
+    let mut context = json!({
+        "accountId": "anonymous",
+        "apiId": "abcdefg",
+        "domainName": domain,
+        "domainPrefix": "abcdefg",
+        "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1",
+                 "sourceIp": "203.0.113.7", "userAgent": "test"},
+        "requestId": "0a3b4c5d-1111-2222-3333-444455556666",
+        "routeKey": "$default",
+        "time": "27/Nov/2026:05:10:00 +0000",
+        "timeEpoch": 1795756200000u64
+    });
+    if let Some(stage) = stage {
+        context["stage"] = json!(stage);
+    }
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": all_headers,
+        "requestContext": context,
+        "body": body,
+        "isBase64Encoded": base64
+    })
+    .to_string()
 }
 
-#[tokio::test]
-async fn the_binary_serves_lambda_events_from_the_runtime_api() {
-    let app = spawn_app().await;
-    let form = "resellerid=1&type=Individual&name=Lambda+Form&mobile=12344444\
-                &email=l%40example.com&zipcode=12345&state=Goa&city=Panaji&street=1+Road";
-    // Events run one after the other: the second names customer 1, the first id of a fresh
-    // stack, which the first creates.
-    let events = vec![
-        event(
-            "/api/customer/create",
-            "application/x-www-form-urlencoded",
-            form.to_owned(),
-            true,
-        ),
-        event(
-            "/api/service/create",
-            "application/json",
-            json!({"customerid": 1, "username": "lambda.user", "plan": "50M"}).to_string(),
-            false,
-        ),
-    ];
+/// Runs the customer-api binary as Lambda does, against `app`'s tables, with `events` queued on
+/// a loopback Runtime API; returns the posted answers (`req-N/response` or `req-N/error` and
+/// the body), one per event, in order.
+async fn run_under_lambda(app: &TestApp, events: Vec<String>) -> Vec<(String, Value)> {
+    let count = events.len();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let rt = Arc::new(Runtime {
         events,
@@ -180,7 +203,7 @@ async fn the_binary_serves_lambda_events_from_the_runtime_api() {
         .expect("start customer-api");
 
     let mut answers = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..count {
         let got = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await;
         answers.push(
             got.expect("an answer in time")
@@ -189,6 +212,54 @@ async fn the_binary_serves_lambda_events_from_the_runtime_api() {
     }
     let _ = child.kill();
     let _ = child.wait();
+    answers
+}
+
+/// The JSON envelope of an answered event (its body, base64 or not).
+fn envelope(answer: &Value) -> Value {
+    let body = answer["body"].as_str().expect("a text body");
+    let body = match answer["isBase64Encoded"].as_bool() {
+        Some(true) => String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .unwrap(),
+        )
+        .unwrap(),
+        _ => body.to_owned(),
+    };
+    serde_json::from_str(&body).unwrap()
+}
+
+/// The `result` of an answered event, after checking it is a 200 with the JSON envelope.
+fn result(answer: &Value) -> Value {
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let envelope = envelope(answer);
+    assert_eq!(envelope["error"], Value::Null, "{envelope}");
+    envelope["result"].clone()
+}
+
+#[tokio::test]
+async fn the_binary_serves_lambda_events_from_the_runtime_api() {
+    let app = spawn_app().await;
+    let form = "resellerid=1&type=Individual&name=Lambda+Form&mobile=12344444\
+                &email=l%40example.com&zipcode=12345&state=Goa&city=Panaji&street=1+Road";
+    // Events run one after the other: the second names customer 1, the first id of a fresh
+    // stack, which the first creates.
+    let events = vec![
+        event(
+            "/api/customer/create",
+            "application/x-www-form-urlencoded",
+            form.to_owned(),
+            true,
+        ),
+        event(
+            "/api/service/create",
+            "application/json",
+            json!({"customerid": 1, "username": "lambda.user", "plan": "50M"}).to_string(),
+            false,
+        ),
+    ];
+    let answers = run_under_lambda(&app, events).await;
 
     assert_eq!(answers[0].0, "req-0/response", "{answers:?}");
     let customer = result(&answers[0].1);
@@ -200,4 +271,63 @@ async fn the_binary_serves_lambda_events_from_the_runtime_api() {
     assert_eq!(answers[1].0, "req-1/response", "{answers:?}");
     assert!(result(&answers[1].1).as_u64().is_some(), "{answers:?}");
     assert_eq!(app.count_items(&app.store.tables.services).await, 1);
+}
+
+#[tokio::test]
+async fn the_binary_serves_function_url_events() {
+    let app = spawn_app().await;
+    let auth = format!("userid={ISP1_USER}&api_key={SPEC_KEY}");
+    let form = format!(
+        "{auth}&resellerid=1&type=Individual&name=Url+Form&mobile=12344444\
+         &email=u%40example.com&zipcode=12345&state=Goa&city=Panaji&street=1+Road"
+    );
+    let user = ISP1_USER.to_string();
+    let json_auth = [
+        ("content-type", "application/json"),
+        ("x-userid", user.as_str()),
+        ("x-api-key", SPEC_KEY),
+    ];
+    let events = vec![
+        // A form create with the credentials in the body, base64 as Lambda delivers forms.
+        function_url_event(
+            "/api/customer/create",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            form,
+            true,
+            Some("$default"),
+        ),
+        // The list, as the function URL sends it today (stage "$default")...
+        function_url_event(
+            "/api/customer/list",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            auth.clone(),
+            true,
+            Some("$default"),
+        ),
+        // ...and with no stage field at all; credentials in headers, a JSON body.
+        function_url_event(
+            "/api/customer/list",
+            &json_auth,
+            json!({"show_count": 1}).to_string(),
+            false,
+            None,
+        ),
+        // Unknown routes get the JSON envelope too (no API Gateway route in front).
+        function_url_event("/api/nope", &json_auth, "{}".to_owned(), false, None),
+    ];
+    let answers = run_under_lambda(&app, events).await;
+
+    for (i, (id, _)) in answers.iter().enumerate() {
+        assert_eq!(id, &format!("req-{i}/response"), "{answers:?}");
+    }
+    assert_eq!(result(&answers[0].1), 1, "the first id of a fresh stack");
+    let page = result(&answers[1].1);
+    let page = page.as_array().expect("a list page");
+    assert_eq!(page.len(), 1, "{page:?}");
+    assert_eq!(page[0]["id"], 1, "{page:?}");
+    assert_eq!(page[0]["name"], "Url Form", "{page:?}");
+    assert_eq!(result(&answers[2].1), 1, "show_count");
+    assert_eq!(answers[3].1["statusCode"], 404, "{answers:?}");
+    let not_found = envelope(&answers[3].1);
+    assert!(not_found["error"].is_string(), "{not_found}");
 }
