@@ -47,9 +47,37 @@ async fn headers_or_query_string_authenticate_a_create() {
     )
     .await;
     assert_eq!(by_header.status, StatusCode::OK, "{by_header:?}");
-    let query = format!("?{}", form(&[("userid", "5"), ("api_key", &key)]));
-    let by_query = post(&app, &query, &[], form(&pairs)).await;
+    // A form key may come in the query string (tools that only let you set a URL)...
+    let form_key = app.key(FORM_USER).to_owned();
+    let form_fields = customer_fields();
+    let form_pairs: Vec<(&str, &str)> = form_fields
+        .iter()
+        .map(|(k, v)| (*k, if *k == "name" { "By Query" } else { v.as_str() }))
+        .collect();
+    let query = format!("?{}", form(&[("userid", "20"), ("api_key", &form_key)]));
+    let by_query = post(&app, &query, &[], form(&form_pairs)).await;
     assert_eq!(by_query.status, StatusCode::OK, "{by_query:?}");
+    // ...any other key is refused there once it is known to be right (400, nothing done,
+    // rotate it), and a wrong one is 401 as anywhere.
+    let query = format!("?{}", form(&[("userid", "5"), ("api_key", &key)]));
+    let isp_by_query = post(&app, &query, &[], form(&pairs)).await;
+    assert_eq!(
+        isp_by_query.status,
+        StatusCode::BAD_REQUEST,
+        "{isp_by_query:?}"
+    );
+    assert!(isp_by_query.error().contains("rotate"), "{isp_by_query:?}");
+    let query = format!(
+        "?{}",
+        form(&[
+            ("userid", "5"),
+            ("api_key", "a-wrong-key-of-enough-length-000000")
+        ])
+    );
+    assert_eq!(
+        post(&app, &query, &[], form(&pairs)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     // The same value in two places is fine.
     let mut with_body = pairs.clone();
     with_body.push(("userid", "5"));

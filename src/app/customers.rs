@@ -1,5 +1,6 @@
 //! Create, update and delete.
 
+use super::replay::Created;
 use super::{App, AppError};
 use crate::domain::credentials::PortalPassword;
 use crate::domain::customer::{CustomerFields, CustomerUpdate};
@@ -23,7 +24,7 @@ impl App {
         &self,
         caller: &Caller,
         f: &impl Fields,
-    ) -> Result<CustomerId, AppError> {
+    ) -> Result<Created<CustomerId>, AppError> {
         let request = PlacementRequest::new(
             caller.scope,
             f.parse_opt("ispid", IspId::parse)?,
@@ -39,7 +40,7 @@ impl App {
                 .is_some())
         };
         if let Some(done) = self.replay(&mut guard, exists).await? {
-            return Ok(CustomerId(done));
+            return Ok(Created::replayed(CustomerId(done)));
         }
         let reseller_isp = match request.needs_lookup() {
             true => self.reseller_isp(request.reseller).await?,
@@ -60,7 +61,7 @@ impl App {
                 .insert_customer_claiming(&item, &claims, self.epoch())
                 .await?;
             match (outcome, &guard) {
-                (TxOutcome::Written, _) => return Ok(id),
+                (TxOutcome::Written, _) => return Ok(Created::new(id)),
                 (o, _) if o.failed(0) => {
                     tracing::error!(
                         customer_id = id.get(),
@@ -71,7 +72,7 @@ impl App {
                 // The guard's claim is taken: a duplicate won the race; answer with its id.
                 (o, Some(g)) if o.failed(1) => {
                     if let Some(done) = self.settle(g).await? {
-                        return Ok(CustomerId(done));
+                        return Ok(Created::replayed(CustomerId(done)));
                     }
                 }
                 // A transaction on the same claim was in flight: see who won, else retry.
@@ -79,7 +80,7 @@ impl App {
                     if let Some(g) = g {
                         self.again(attempt, 1, "customer create").await?;
                         if let Some(done) = self.peek(g).await? {
-                            return Ok(CustomerId(done));
+                            return Ok(Created::replayed(CustomerId(done)));
                         }
                     }
                 }

@@ -39,8 +39,30 @@ pub(super) struct Guard {
     replaces: Option<u64>,
 }
 
+/// What a create answered: the record's id, and whether it was answered from a claim (a
+/// retry or a duplicate: nothing was written) rather than created now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Created<T> {
+    pub id: T,
+    pub replayed: bool,
+}
+
+impl<T> Created<T> {
+    pub fn new(id: T) -> Self {
+        Self {
+            id,
+            replayed: false,
+        }
+    }
+
+    pub fn replayed(id: T) -> Self {
+        Self { id, replayed: true }
+    }
+}
+
 /// A hash of the route and every input parameter (sorted, values trimmed). Extra fields a
-/// form tool adds are part of the request, so they are part of the hash.
+/// form tool adds are part of the request, so they are part of the hash. Each name and value
+/// is preceded by its length, so no two different requests share a hash.
 pub fn fingerprint(route: &str, f: &impl Fields) -> String {
     let mut pairs: Vec<_> = f
         .pairs()
@@ -51,12 +73,14 @@ pub fn fingerprint(route: &str, f: &impl Fields) -> String {
         .collect();
     pairs.sort_unstable();
     let mut h = Sha256::new();
-    h.update(route.as_bytes());
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(route.as_bytes());
     for (k, v) in pairs {
-        h.update([0u8]);
-        h.update(k.as_bytes());
-        h.update([1u8]);
-        h.update(v.as_bytes());
+        field(k.as_bytes());
+        field(v.as_bytes());
     }
     hex::encode(h.finalize())
 }
@@ -218,10 +242,14 @@ mod tests {
             a,
             fingerprint("customer/create", &fields(&[("name", "Anna")]))
         );
-        // Names and values cannot run into each other.
+        // Names and values cannot run into each other, whatever bytes they hold.
         assert_ne!(
             fingerprint("r", &fields(&[("ab", "c")])),
             fingerprint("r", &fields(&[("a", "bc")]))
+        );
+        assert_ne!(
+            fingerprint("r", &fields(&[("a", "b\u{0}c"), ("d", "e")])),
+            fingerprint("r", &fields(&[("a", "b"), ("c\u{1}d", "e")]))
         );
     }
 }

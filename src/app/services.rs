@@ -1,6 +1,7 @@
 //! Services of customers: create, update, delete. A service lives where its customer does
 //! (same ISP and reseller), so the customer's scope decides who may touch it.
 
+use super::replay::Created;
 use super::{App, AppError};
 use crate::domain::ids::{CustomerId, ServiceId};
 use crate::domain::scope::{Caller, Placement};
@@ -25,13 +26,13 @@ impl App {
         &self,
         caller: &Caller,
         f: &impl Fields,
-    ) -> Result<ServiceId, AppError> {
+    ) -> Result<Created<ServiceId>, AppError> {
         let fields = ServiceFields::parse_create(f)?;
         let mut guard = self.guard(caller, "service/create", f)?;
         let exists =
             |id| async move { Ok(self.store.get_service(ServiceId(id), true).await?.is_some()) };
         if let Some(done) = self.replay(&mut guard, exists).await? {
-            return Ok(ServiceId(done));
+            return Ok(Created::replayed(ServiceId(done)));
         }
         let placement = self.customer_placement(caller, fields.customerid).await?;
         let now = self.now();
@@ -59,14 +60,14 @@ impl App {
                 .enumerate()
                 .any(|(i, _)| outcome.failed(create_tx::CLAIMS + i));
             match (outcome, &guard) {
-                (TxOutcome::Written, _) => return Ok(id),
+                (TxOutcome::Written, _) => return Ok(Created::new(id)),
                 (o, _) if o.failed(create_tx::CUSTOMER) => {
                     return Err(DomainError::NotFound("customerid").into());
                 }
                 // A duplicate won the race (and took the username): answer with its id.
                 (_, Some(g)) if guard_failed => {
                     if let Some(done) = self.settle(g).await? {
-                        return Ok(ServiceId(done));
+                        return Ok(Created::replayed(ServiceId(done)));
                     }
                 }
                 (o, _) if o.failed(create_tx::USERNAME) => return Err(username_taken()),
@@ -80,7 +81,7 @@ impl App {
                     if let Some(g) = g {
                         self.again(attempt, 1, "service create").await?;
                         if let Some(done) = self.peek(g).await? {
-                            return Ok(ServiceId(done));
+                            return Ok(Created::replayed(ServiceId(done)));
                         }
                     }
                 }

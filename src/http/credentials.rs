@@ -13,6 +13,8 @@ pub struct Credentials {
     /// Not a credential, but sent the same ways: the `Idempotency-Key` header, or an
     /// `idempotency_key` parameter for tools that cannot set headers.
     pub idempotency_key: Option<String>,
+    /// The api_key came (also) in the query string.
+    pub api_key_in_query: bool,
 }
 
 /// The one value of a credential across its sources, or 400 when two sources disagree.
@@ -72,6 +74,7 @@ pub fn credentials(
                 .chain(query.get("idempotency_key"))
                 .chain(idempotency_headers.iter().copied()),
         )?,
+        api_key_in_query: query.get("api_key").is_some_and(|k| !k.trim().is_empty()),
     })
 }
 

@@ -6,9 +6,10 @@ use super::{access_log, guard};
 use crate::app::AppError;
 use crate::app::ServiceListOutcome;
 use crate::app::{App, ListOutcome};
-use crate::domain::scope::{Caller, Operation};
+use crate::domain::scope::{Caller, Operation, Role};
 use axum::Json;
 use axum::extract::{Request, State};
+use axum::http::HeaderValue;
 use axum::http::header::CONTENT_LENGTH;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -17,6 +18,10 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::sync::Arc;
+
+/// On a create answered from a claim (a retry with the same `Idempotency-Key`, or a duplicate
+/// the guard recognised): nothing was written, the id is the first request's.
+pub const REPLAYED: &str = "idempotent-replayed";
 
 pub fn router(app: Arc<App>) -> Router {
     let sink = access_log::MetricsSink(app.metrics_namespace().map(Arc::from));
@@ -42,6 +47,8 @@ struct Reply {
     result: Box<RawValue>,
     portal_password: Option<String>,
     next: Option<String>,
+    /// Answered from an idempotency or duplicate claim: `Idempotent-Replayed: true`.
+    replayed: bool,
 }
 
 impl Reply {
@@ -52,6 +59,7 @@ impl Reply {
             result,
             portal_password: None,
             next: None,
+            replayed: false,
         })
     }
 }
@@ -103,6 +111,17 @@ where
             .authenticate(creds.userid.as_deref(), creds.api_key.as_deref())
             .await?;
         caller_id = Some(caller.userid);
+        // URLs are logged by proxies, servers and form tools: a key in the query string is
+        // for a form key only (public by nature). Refused only once the key is known good,
+        // so the refusal tells its owner to rotate it.
+        if creds.api_key_in_query && caller.role != Role::Form {
+            return Err(RequestError::Malformed(
+                "api_key: only a form key may be sent in the query string; send this key in \
+                 the body or the X-Userid/X-Api-Key headers, and rotate it (URLs are logged)"
+                    .into(),
+            )
+            .into());
+        }
         if !caller.may(operation) {
             return Err(
                 AppError::NotAllowed("userid: a form key may only create customers").into(),
@@ -112,13 +131,21 @@ where
     }
     .await;
     let mut response = match outcome {
-        Ok(reply) => Json(Envelope {
-            result: reply.result,
-            error: None,
-            portal_password: reply.portal_password,
-            next: reply.next,
-        })
-        .into_response(),
+        Ok(reply) => {
+            let mut response = Json(Envelope {
+                result: reply.result,
+                error: None,
+                portal_password: reply.portal_password,
+                next: reply.next,
+            })
+            .into_response();
+            if reply.replayed {
+                response
+                    .headers_mut()
+                    .insert(REPLAYED, HeaderValue::from_static("true"));
+            }
+            response
+        }
         Err(e) => e.into_response(),
     };
     if let Some(id) = caller_id {
@@ -134,8 +161,11 @@ async fn create(State(app): State<Arc<App>>, req: Request) -> Response {
         &contract::CUSTOMER_CREATE,
         Operation::CreateCustomer,
         |app, caller, params| async move {
-            let id = app.create_customer(&caller, &params).await?;
-            Reply::of(&id)
+            let created = app.create_customer(&caller, &params).await?;
+            Ok(Reply {
+                replayed: created.replayed,
+                ..Reply::of(&created.id)?
+            })
         },
     )
     .await
@@ -198,8 +228,11 @@ async fn service_create(State(app): State<Arc<App>>, req: Request) -> Response {
         &contract::SERVICE_CREATE,
         Operation::Other,
         |app, caller, params| async move {
-            let id = app.create_service(&caller, &params).await?;
-            Reply::of(&id)
+            let created = app.create_service(&caller, &params).await?;
+            Ok(Reply {
+                replayed: created.replayed,
+                ..Reply::of(&created.id)?
+            })
         },
     )
     .await
