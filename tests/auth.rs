@@ -374,7 +374,7 @@ async fn without_a_cache_rotation_and_disabling_take_effect_at_once() {
 }
 
 #[tokio::test]
-async fn with_the_default_cache_a_rotated_key_works_at_once() {
+async fn with_the_default_cache_a_rotated_key_works_within_a_second() {
     let app = spawn_app().await;
     let user = ISP1_USER.to_string();
     // Warm the cache with the old key.
@@ -383,6 +383,8 @@ async fn with_the_default_cache_a_rotated_key_works_at_once() {
         .await
         .unwrap();
     let new = new.expose();
+    // A cached user's record is read again for another key at most once a second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let reply = call_as(&app, Some(&user), Some(new), "list", &[]).await;
     reply.ids();
     let count = app.customer_count().await;
@@ -397,6 +399,7 @@ async fn with_the_default_cache_a_rotated_key_works_at_once() {
     reply.id();
     assert_eq!(app.customer_count().await, count + 1);
     // A key that was never valid is still refused while the user is cached.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let reply = call_as(&app, Some(&user), Some(app.key(ISP2_USER)), "list", &[]).await;
     refused(
         "wrong key with a warm cache",
@@ -541,4 +544,39 @@ async fn stored_users_hold_only_a_digest_of_the_key() {
             "user {userid}: key_sha256 is the SHA-256 of its key"
         );
     }
+}
+
+#[tokio::test]
+async fn a_flood_of_wrong_keys_costs_no_reads_and_locks_nobody_out() {
+    use isp_crm::store::capacity;
+    let app = spawn_app().await;
+    let right = app.key(ISP1_USER).to_owned();
+    let auth = |user: &'static str, key: String| {
+        let app = app.app.clone();
+        async move {
+            capacity::measure(async move { app.authenticate(Some(user), Some(&key)).await.is_ok() })
+                .await
+        }
+    };
+    // The right key reads the user once, then is cached.
+    let (ok, usage) = auth("5", right.clone()).await;
+    assert!(ok && usage.calls == 1);
+    // Wrong keys for a cached user: no read at all, however many.
+    for n in 0..50 {
+        let (ok, usage) = auth("5", format!("wrong-key-{n:040}")).await;
+        assert!(
+            !ok && usage.calls == 0,
+            "wrong key {n}: {} reads",
+            usage.calls
+        );
+    }
+    let (ok, usage) = auth("5", right.clone()).await;
+    assert!(
+        ok && usage.calls == 0,
+        "the right key still works, from the cache"
+    );
+    // An unknown user: one read, then the refused pair is remembered.
+    let (ok, first) = auth("4242", "wrong-key-of-some-length-000000000000".into()).await;
+    let (ok2, again) = auth("4242", "wrong-key-of-some-length-000000000000".into()).await;
+    assert!(!ok && !ok2 && first.calls == 1 && again.calls == 0);
 }

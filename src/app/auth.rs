@@ -1,4 +1,10 @@
 //! Authentication by `userid` + `api_key`, with a short per-instance cache.
+//!
+//! A flood of wrong keys must not become a flood of reads, nor lock out the real user: a
+//! cached user's digest tells a wrong key without a read (the record is read again at most
+//! once per `REREAD`, so a freshly rotated key works within a second), and a refused
+//! (userid, key digest) pair is remembered for the cache time, bounded in memory. The
+//! right key is never in that list, so it keeps working.
 
 use super::{App, AppError};
 use crate::domain::credentials::{ApiKey, KeyDigest};
@@ -11,6 +17,10 @@ use std::time::{Duration, Instant};
 const BAD_CREDENTIALS: &str = "userid/api_key: unknown user or wrong api_key";
 const MISSING_CREDENTIALS: &str = "userid and api_key are required";
 const CACHE_MAX: usize = 10_000;
+/// Refused (userid, key) pairs remembered per instance, at most.
+const REFUSED_MAX: usize = 10_000;
+/// A cached user's record is read again for a key that does not match it at most this often.
+const REREAD: Duration = Duration::from_secs(1);
 
 /// What a warm instance remembers of a user it read: enough to decide without a read.
 #[derive(Clone, Copy)]
@@ -25,6 +35,7 @@ struct Entry {
 pub(super) struct AuthCache {
     ttl: Duration,
     entries: Mutex<HashMap<UserId, Entry>>,
+    refused: Mutex<HashMap<(UserId, KeyDigest), Instant>>,
 }
 
 impl AuthCache {
@@ -32,6 +43,30 @@ impl AuthCache {
         Self {
             ttl,
             entries: Mutex::default(),
+            refused: Mutex::default(),
+        }
+    }
+
+    fn refused_recently(&self, user: UserId, key: &KeyDigest) -> bool {
+        self.refused
+            .lock()
+            .ok()
+            .and_then(|r| r.get(&(user, *key)).copied())
+            .is_some_and(|at| at.elapsed() < self.ttl)
+    }
+
+    fn refuse(&self, user: UserId, key: KeyDigest) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut refused) = self.refused.lock() {
+            if refused.len() >= REFUSED_MAX {
+                refused.retain(|_, at| at.elapsed() < self.ttl);
+                if refused.len() >= REFUSED_MAX {
+                    refused.clear();
+                }
+            }
+            refused.insert((user, key), Instant::now());
         }
     }
 
@@ -90,14 +125,20 @@ impl App {
         let user = UserId::parse("userid", userid)?;
         let presented = ApiKey::presented("api_key", api_key)?.digest();
 
-        if let Some(decision) = self
-            .auth
-            .fresh(user)
-            .and_then(|e| decide(user, &e, &presented))
-        {
-            return decision;
+        if let Some(cached) = self.auth.fresh(user) {
+            if let Some(decision) = decide(user, &cached, &presented) {
+                return decision;
+            }
+            // Not the cached key: a wrong one, or one rotated since the read.
+            if cached.read_at.elapsed() < REREAD {
+                return Err(AppError::Unauthenticated(BAD_CREDENTIALS));
+            }
+        }
+        if self.auth.refused_recently(user, &presented) {
+            return Err(AppError::Unauthenticated(BAD_CREDENTIALS));
         }
         let Some(record) = self.store.get_user(user).await? else {
+            self.auth.refuse(user, presented);
             return Err(AppError::Unauthenticated(BAD_CREDENTIALS));
         };
         let digest = KeyDigest::from_hex(&record.key_sha256)
@@ -113,6 +154,9 @@ impl App {
             read_at: Instant::now(),
         };
         self.auth.remember(user, entry);
-        decide(user, &entry, &presented).unwrap_or(Err(AppError::Unauthenticated(BAD_CREDENTIALS)))
+        decide(user, &entry, &presented).unwrap_or_else(|| {
+            self.auth.refuse(user, presented);
+            Err(AppError::Unauthenticated(BAD_CREDENTIALS))
+        })
     }
 }

@@ -69,7 +69,7 @@ impl ApiKey {
 
 /// The SHA-256 of an API key: what is stored, and what a presented key is compared with.
 /// A fast hash is enough here: keys carry 200 random bits, so there is nothing to brute-force.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyDigest(pub [u8; 32]);
 
 impl KeyDigest {
