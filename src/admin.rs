@@ -6,8 +6,9 @@ use crate::domain::customer::CustomerFields;
 use crate::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use crate::domain::list::rfc3339_seconds;
 use crate::domain::scope::{Placement, Role};
+use crate::store::customers::CustomerInsert;
 use crate::store::records::{CustomerItem, IspItem, ResellerItem, UserItem};
-use crate::store::{Store, StoreError, TxOutcome};
+use crate::store::{Store, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
@@ -246,7 +247,7 @@ pub async fn import_customers(
     for item in &items {
         // Still conditional: a customer created meanwhile under the same id is not overwritten.
         // The same transaction as the API's create, so the ISP's and reseller's counts follow.
-        if store.insert_customer_claiming(item, &[], now).await? != TxOutcome::Written {
+        if store.insert_customer_claiming(item, &[], &[], now).await? != CustomerInsert::Written {
             return Err(AdminError::Exists(format!(
                 "customer {} (created during the import)",
                 item.id

@@ -36,6 +36,12 @@ pub struct Settings {
     pub page_cache_ttl: Duration,
     /// What one list request may read from DynamoDB, in read units (`app::budget`).
     pub read_budget_units: u32,
+    /// A form key's creates per window in all (`FORM_KEY_CREATES`), and from one source
+    /// address (`FORM_SOURCE_CREATES`); 0 turns a limit off (`app::limits`).
+    pub form_key_creates: u32,
+    pub form_source_creates: u32,
+    /// The window of those limits (`FORM_LIMIT_WINDOW_SECONDS`).
+    pub form_limit_window: Duration,
     /// CloudWatch namespace of the per-route EMF metric lines; `None`: no metric lines.
     pub metrics_namespace: Option<String>,
     /// How long a create's idempotency key is remembered.
@@ -209,6 +215,15 @@ impl Settings {
             request_retries: count("DYNAMODB_REQUEST_RETRIES", defaults.request_retries, 20)?,
         };
         let request_deadline = millis("REQUEST_DEADLINE_MS", 8_000)?;
+        let form_key_creates = count("FORM_KEY_CREATES", 200, 1_000_000)?;
+        let form_source_creates = count("FORM_SOURCE_CREATES", 20, 1_000_000)?;
+        let form_limit_window = seconds("FORM_LIMIT_WINDOW_SECONDS", 3_600)?;
+        if form_limit_window.is_zero() {
+            return Err(ConfigError {
+                var: "FORM_LIMIT_WINDOW_SECONDS",
+                rule: "must be at least 1".into(),
+            });
+        }
         let bind = get("BIND_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
@@ -225,6 +240,9 @@ impl Settings {
             cursor_secret: get("CURSOR_SECRET").filter(|v| !v.trim().is_empty()),
             page_cache_ttl,
             read_budget_units,
+            form_key_creates,
+            form_source_creates,
+            form_limit_window,
             idempotency_ttl,
             duplicate_window,
             tls_roots,

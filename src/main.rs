@@ -73,7 +73,9 @@ async fn serve(router: axum::Router, settings: &Settings) -> Result<(), lambda_h
         dynamodb = settings.endpoint.as_deref().unwrap_or("aws"),
         "listening"
     );
-    axum::serve(listener, router)
+    // The peer address: form keys' per-source limits (app::limits).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -121,3 +121,98 @@ async fn crm_admin_binds_a_form_key_to_one_reseller() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_form_key_is_limited_per_source_and_in_all_and_replays_are_free() {
+    let app = spawn_app_with(&[
+        ("FORM_KEY_CREATES", "4"),
+        ("FORM_SOURCE_CREATES", "2"),
+        NO_DUPLICATE_GUARD,
+    ])
+    .await;
+    let create = |name: &'static str, key: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let mut fields = customer_fields();
+            fields.retain(|(k, _)| *k != "name");
+            fields.push(("name", name.to_owned()));
+            let params: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let headers: Vec<(&str, &str)> =
+                key.map(|k| ("Idempotency-Key", k)).into_iter().collect();
+            let url = format!("{}/api/customer/create", app.url);
+            let mut form: Vec<(String, String)> = vec![
+                ("userid".into(), FORM_USER.to_string()),
+                ("api_key".into(), app.key(FORM_USER).to_owned()),
+            ];
+            form.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            let mut req = app.http.post(url).form(&form);
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            let resp = req.send().await.unwrap();
+            let retry = resp
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let status = resp.status();
+            let body: serde_json::Value = resp.json().await.unwrap();
+            (status, retry, body)
+        }
+    };
+    // Two creates from this address (127.0.0.1), then 429 for the rest of the window.
+    assert_eq!(create("First", Some("k1")).await.0, StatusCode::OK);
+    assert_eq!(create("Second", None).await.0, StatusCode::OK);
+    let (status, retry, body) = create("Third", None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let retry: u64 = retry.expect("Retry-After").parse().unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("from this address"),
+        "{body}"
+    );
+    // A replay is answered from its claim and counts nothing.
+    let (status, _, body) = create("First", Some("k1")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Other sources share the key's own limit (4 in all): 2 more, then 429.
+    let caller = app
+        .app
+        .authenticate(Some("20"), Some(app.key(FORM_USER)))
+        .await
+        .unwrap();
+    let from = |n: u8, name: &str| {
+        let mut f: std::collections::HashMap<String, String> = customer_fields()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        f.insert("name".into(), name.to_owned());
+        (f, std::net::IpAddr::from([198, 51, 100, n]))
+    };
+    for (n, name) in [(1, "Elsewhere One"), (2, "Elsewhere Two")] {
+        let (f, ip) = from(n, name);
+        app.app
+            .create_customer_from(&caller, &f, Some(ip))
+            .await
+            .unwrap();
+    }
+    let (f, ip) = from(3, "Elsewhere Three");
+    let err = app
+        .app
+        .create_customer_from(&caller, &f, Some(ip))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("creates in all"), "{err}");
+    // Other roles have no such limit.
+    for n in 0..5 {
+        let name = format!("Isp {n}");
+        assert_eq!(
+            app.create(ISP1_USER, &[("resellerid", "1"), ("name", &name)])
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(app.customer_count().await, 4 + 5);
+}

@@ -7,9 +7,11 @@ use crate::domain::customer::{CustomerFields, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::{Caller, PlacementRequest};
 use crate::domain::{DomainError, Fields};
+use crate::store::StoreError;
+use crate::store::customers::CustomerInsert;
 use crate::store::customers::{CustomerDelete, Patch};
 use crate::store::records::CustomerItem;
-use crate::store::{StoreError, TxOutcome};
+use std::net::IpAddr;
 
 /// Allocated ids are never taken and conflicts are short: the bound only guards against a
 /// broken counter or a stuck item.
@@ -24,6 +26,17 @@ impl App {
         &self,
         caller: &Caller,
         f: &impl Fields,
+    ) -> Result<Created<CustomerId>, AppError> {
+        self.create_customer_from(caller, f, None).await
+    }
+
+    /// `create_customer` from a known source address: a form key's creates count against
+    /// its limits, per key and per source (`FORM_LIMIT_*`); replays count nothing.
+    pub async fn create_customer_from(
+        &self,
+        caller: &Caller,
+        f: &impl Fields,
+        source: Option<IpAddr>,
     ) -> Result<Created<CustomerId>, AppError> {
         let request = PlacementRequest::new(
             caller.scope,
@@ -48,6 +61,7 @@ impl App {
         };
         let placement = request.confirm(reseller_isp)?;
         let now = self.now();
+        let limits = self.form_limits.windows(caller, source, self.epoch());
         // A refused transaction writes nothing: its id is kept for the next attempt.
         let mut id = self.store.next_customer_id().await?;
         for attempt in 1..=ATTEMPTS {
@@ -58,11 +72,11 @@ impl App {
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
             let outcome = self
                 .store
-                .insert_customer_claiming(&item, &claims, self.epoch())
+                .insert_customer_claiming(&item, &claims, &limits, self.epoch())
                 .await?;
             match (outcome, &guard) {
-                (TxOutcome::Written, _) => return Ok(Created::new(id)),
-                (o, _) if o.failed(0) => {
+                (CustomerInsert::Written, _) => return Ok(Created::new(id)),
+                (CustomerInsert::IdTaken, _) => {
                     tracing::error!(
                         customer_id = id.get(),
                         "allocated customer id already in use"
@@ -70,10 +84,13 @@ impl App {
                     id = self.store.next_customer_id().await?;
                 }
                 // The guard's claim is taken: a duplicate won the race; answer with its id.
-                (o, Some(g)) if o.failed(1) => {
+                (CustomerInsert::ClaimTaken, Some(g)) => {
                     if let Some(done) = self.settle(g).await? {
                         return Ok(Created::replayed(CustomerId(done)));
                     }
+                }
+                (CustomerInsert::LimitReached(i), _) => {
+                    return Err(self.form_limits.refusal(limits.get(i), self.epoch()));
                 }
                 // A transaction on the same claim was in flight: see who won, else retry.
                 (_, g) => {

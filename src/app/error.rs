@@ -14,6 +14,9 @@ pub enum AppError {
     /// The caller's role does not allow the operation at all (a form key's reads).
     #[error("{0}")]
     NotAllowed(&'static str),
+    /// A limit on the caller's creates is reached (form keys): 429 with `Retry-After`.
+    #[error("{message}")]
+    RateLimited { retry_after: u64, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod cursor;
 mod customers;
 mod error;
+pub mod limits;
 pub mod list;
 pub mod planner;
 pub mod replay;
@@ -37,6 +38,7 @@ pub struct App {
     cursors: cursor::CursorSeal,
     pages: cursor::PageCache,
     read_budget_units: u32,
+    form_limits: limits::FormLimits,
     request_deadline: std::time::Duration,
     request_retries: u32,
     metrics_namespace: Option<String>,
@@ -64,6 +66,7 @@ impl App {
             cursors: cursor::CursorSeal::new(secret.as_bytes()),
             pages: cursor::PageCache::new(settings.page_cache_ttl),
             read_budget_units: settings.read_budget_units,
+            form_limits: limits::FormLimits::new(settings),
             request_deadline: settings.request_deadline,
             request_retries: settings.dynamodb.request_retries,
             metrics_namespace: settings.metrics_namespace.clone(),

@@ -130,16 +130,27 @@ pub const ROUTES: [&Route; 8] = [
     &SERVICE_DELETE,
 ];
 
-/// A request's parameters as its route declares them.
+/// A request's parameters as its route declares them, and where the request came from.
 #[derive(Debug)]
 pub struct Declared {
     params: Params,
     route: &'static Route,
+    source: Option<std::net::IpAddr>,
 }
 
 impl Declared {
-    pub fn new(params: Params, route: &'static Route) -> Self {
-        Self { params, route }
+    pub fn new(params: Params, route: &'static Route, source: Option<std::net::IpAddr>) -> Self {
+        Self {
+            params,
+            route,
+            source,
+        }
+    }
+
+    /// The client's address: API Gateway's `sourceIp` (or the function URL's) under Lambda,
+    /// the peer address of the local server.
+    pub fn source(&self) -> Option<std::net::IpAddr> {
+        self.source
     }
 }
 

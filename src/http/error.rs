@@ -37,6 +37,7 @@ impl ApiError {
                 AppError::Domain(DomainError::Conflict(_)) => StatusCode::CONFLICT,
                 AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
                 AppError::Disabled | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
+                AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Store(StoreError::Throttled(_)) => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Store(StoreError::Unavailable(_) | StoreError::Busy(_)) => {
                     StatusCode::SERVICE_UNAVAILABLE
@@ -111,7 +112,16 @@ impl IntoResponse for ApiError {
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
             tracing::error!(error = %self, "request failed");
         }
-        failure(status, self.public_message())
+        let mut response = failure(status, self.public_message());
+        // A limit knows when its window ends: say so rather than the generic second.
+        if let Self::App(AppError::RateLimited { retry_after, .. }) = &self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 

@@ -8,7 +8,7 @@ use crate::app::ServiceListOutcome;
 use crate::app::{App, ListOutcome};
 use crate::domain::scope::{Caller, Operation, Role};
 use axum::Json;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_LENGTH;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +17,7 @@ use axum::{Router, middleware};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// On a create answered from a claim (a retry with the same `Idempotency-Key`, or a duplicate
@@ -91,6 +92,22 @@ async fn read_params(req: Request) -> Result<(Params, Credentials), ApiError> {
     Ok((params, credentials))
 }
 
+/// The client's address, where the transport tells it.
+fn source_of(req: &Request) -> Option<IpAddr> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    let from_gateway = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.as_deref(),
+        _ => None,
+    };
+    from_gateway.and_then(|ip| ip.parse().ok()).or_else(|| {
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+    })
+}
+
 /// Parses and authenticates, runs `op`, and wraps its outcome in the envelope. The caller's
 /// id goes into the response extensions for the access log.
 async fn handle<F, Fut>(
@@ -105,6 +122,7 @@ where
     Fut: Future<Output = Result<Reply, ApiError>>,
 {
     let mut caller_id = None;
+    let source = source_of(&req);
     let outcome = async {
         let (params, creds) = read_params(req).await?;
         let caller = app
@@ -127,7 +145,7 @@ where
                 AppError::NotAllowed("userid: a form key may only create customers").into(),
             );
         }
-        op(app, caller, Declared::new(params, route)).await
+        op(app, caller, Declared::new(params, route, source)).await
     }
     .await;
     let mut response = match outcome {
@@ -161,7 +179,9 @@ async fn create(State(app): State<Arc<App>>, req: Request) -> Response {
         &contract::CUSTOMER_CREATE,
         Operation::CreateCustomer,
         |app, caller, params| async move {
-            let created = app.create_customer(&caller, &params).await?;
+            let created = app
+                .create_customer_from(&caller, &params, params.source())
+                .await?;
             Ok(Reply {
                 replayed: created.replayed,
                 ..Reply::of(&created.id)?

@@ -5,6 +5,7 @@ use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
 use super::counts::Counted;
 use super::keys::{self, CustomerIndex};
+use super::limits::WindowCount;
 pub use super::query::SortCond;
 use super::records::CustomerItem;
 use super::transact::TxOutcome;
@@ -193,6 +194,20 @@ pub struct CountWalk {
     pub complete: bool,
 }
 
+/// What a customer insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerInsert {
+    Written,
+    /// The id is in use (an allocated id never is; checked, not assumed).
+    IdTaken,
+    /// A claim (idempotency key, recent create) is held by another record.
+    ClaimTaken,
+    /// The limit at this index of the insert's `limits` is full.
+    LimitReached(usize),
+    /// Another transaction on the same items was in flight.
+    Conflict,
+}
+
 /// What a customer delete did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CustomerDelete {
@@ -216,14 +231,14 @@ pub struct Page {
 
 impl Store {
     /// Inserts a new customer together with `claims` (idempotency key, recent-create
-    /// fingerprint) and its counts, all or nothing. Position 0 of a refusal is the customer
-    /// (its id was taken), 1.. the claims (taken by a live claim); the counts never refuse.
+    /// fingerprint), the `limits` it counts against and its counts, all or nothing.
     pub async fn insert_customer_claiming(
         &self,
         customer: &CustomerItem,
         claims: &[NewClaim],
+        limits: &[WindowCount],
         now: i64,
-    ) -> Result<TxOutcome, StoreError> {
+    ) -> Result<CustomerInsert, StoreError> {
         let item: Item = serde_dynamo::to_item(customer)?;
         let put = Put::builder()
             .table_name(&self.tables.customers)
@@ -235,8 +250,24 @@ impl Store {
         for claim in claims {
             items.push(self.claim_put(claim, now)?);
         }
+        for limit in limits {
+            items.push(self.window_take(limit)?);
+        }
         items.extend(self.count_updates(customer.id, counted(customer), 1)?);
-        self.transact(items).await
+        // Positions: 0 the customer, then the claims, then the limits (the counts never refuse).
+        let first_limit = 1 + claims.len();
+        Ok(match self.transact(items).await? {
+            TxOutcome::Written => CustomerInsert::Written,
+            o if o.failed(0) => CustomerInsert::IdTaken,
+            o if (1..first_limit).any(|i| o.failed(i)) => CustomerInsert::ClaimTaken,
+            o if (0..limits.len()).any(|i| o.failed(first_limit + i)) => {
+                let full = (0..limits.len())
+                    .find(|i| o.failed(first_limit + i))
+                    .unwrap_or_default();
+                CustomerInsert::LimitReached(full)
+            }
+            _ => CustomerInsert::Conflict,
+        })
     }
 
     pub async fn next_customer_id(&self) -> Result<CustomerId, StoreError> {

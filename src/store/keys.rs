@@ -318,6 +318,16 @@ pub mod claim {
     pub fn recent(user: UserId, fingerprint: &str) -> String {
         format!("recent|{user}|{fingerprint}")
     }
+
+    /// A form key's creates in the window starting at `window` (epoch seconds).
+    pub fn rate_key(user: UserId, window: i64) -> String {
+        format!("rate|key|{user}|{window}")
+    }
+
+    /// A form key's creates from one source address in the window starting at `window`.
+    pub fn rate_source(user: UserId, source: std::net::IpAddr, window: i64) -> String {
+        format!("rate|ip|{user}|{source}|{window}")
+    }
 }
 
 #[cfg(test)]

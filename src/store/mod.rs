@@ -9,6 +9,7 @@ pub mod customers;
 pub mod directory;
 mod error;
 pub mod keys;
+pub mod limits;
 mod query;
 pub mod records;
 pub mod retries;

@@ -217,7 +217,10 @@ pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestAp
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let served = router.clone();
-    tokio::spawn(async move { axum::serve(listener, served).await });
+    tokio::spawn(async move {
+        let service = served.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service).await
+    });
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

@@ -1,0 +1,126 @@
+//! Limits on a form key's creates. A form key sits in public web pages, so anyone may use it:
+//! its creates are counted per key and per (key, source address) in fixed windows, exactly
+//! across Lambda instances (`store::limits`: a counter item in the create's transaction). The
+//! per-source limit keeps one spammer from using up a form's quota and locking out real
+//! signups. Replays (answered from an idempotency or duplicate claim) count nothing.
+
+use super::AppError;
+use crate::config::Settings;
+use crate::domain::scope::{Caller, Role};
+use crate::store::keys::claim;
+use crate::store::limits::WindowCount;
+use std::net::IpAddr;
+
+pub struct FormLimits {
+    per_key: u32,
+    per_source: u32,
+    window: i64,
+}
+
+impl FormLimits {
+    pub fn new(settings: &Settings) -> Self {
+        Self {
+            per_key: settings.form_key_creates,
+            per_source: settings.form_source_creates,
+            window: i64::try_from(settings.form_limit_window.as_secs())
+                .unwrap_or(i64::MAX)
+                .max(1),
+        }
+    }
+
+    /// The counters a create by `caller` from `source` takes at `now` (epoch seconds): none
+    /// unless it is a form key; a limit of 0 is off; without a known source, only the key's.
+    pub fn windows(&self, caller: &Caller, source: Option<IpAddr>, now: i64) -> Vec<WindowCount> {
+        if caller.role != Role::Form {
+            return Vec::new();
+        }
+        let start = now - now.rem_euclid(self.window);
+        let expires_at = start + self.window;
+        let mut windows = Vec::new();
+        if self.per_key > 0 {
+            windows.push(WindowCount {
+                key: claim::rate_key(caller.userid, start),
+                max: self.per_key,
+                expires_at,
+            });
+        }
+        if let (true, Some(source)) = (self.per_source > 0, source) {
+            windows.push(WindowCount {
+                key: claim::rate_source(caller.userid, source, start),
+                max: self.per_source,
+                expires_at,
+            });
+        }
+        windows
+    }
+
+    /// 429, with the seconds until the full window ends.
+    pub fn refusal(&self, full: Option<&WindowCount>, now: i64) -> AppError {
+        let (what, max, end) = match full {
+            Some(w) if w.key.starts_with("rate|ip|") => ("from this address", w.max, w.expires_at),
+            Some(w) => ("in all", w.max, w.expires_at),
+            None => ("in all", self.per_key, now + self.window),
+        };
+        let retry_after = u64::try_from(end - now).unwrap_or(1).max(1);
+        AppError::RateLimited {
+            retry_after,
+            message: format!(
+                "userid: this form key has made its {max} creates {what} for this window of \
+                 {} s; retry after {retry_after} s",
+                self.window
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{IspId, ResellerId, UserId};
+    use crate::domain::scope::Scope;
+
+    fn limits() -> FormLimits {
+        FormLimits {
+            per_key: 5,
+            per_source: 2,
+            window: 3600,
+        }
+    }
+
+    fn caller(role: Role) -> Caller {
+        Caller {
+            userid: UserId(20),
+            role,
+            scope: Scope::Reseller {
+                isp: IspId(1),
+                reseller: ResellerId(1),
+            },
+        }
+    }
+
+    #[test]
+    fn form_keys_count_per_key_and_per_source_in_fixed_windows() {
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let w = limits().windows(&caller(Role::Form), Some(ip), 7_205);
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].key, "rate|key|20|7200");
+        assert_eq!(w[1].key, "rate|ip|20|203.0.113.7|7200");
+        assert_eq!((w[0].max, w[1].max, w[0].expires_at), (5, 2, 10_800));
+        assert!(
+            limits()
+                .windows(&caller(Role::Reseller), Some(ip), 7_205)
+                .is_empty()
+        );
+        assert_eq!(limits().windows(&caller(Role::Form), None, 7_205).len(), 1);
+        match limits().refusal(Some(&w[1]), 7_205) {
+            AppError::RateLimited {
+                retry_after,
+                message,
+            } => {
+                assert_eq!(retry_after, 3_595);
+                assert!(message.contains("from this address"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
