@@ -32,6 +32,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// Key of the HMAC that seals list cursors; `None`: a random key per process.
     pub cursor_secret: Option<String>,
+    /// The secret before a rotation (`CURSOR_SECRET_PREVIOUS`): its cursors still open.
+    pub cursor_secret_previous: Option<String>,
     /// How long a warm instance remembers where list pages ended (0 disables it).
     pub page_cache_ttl: Duration,
     /// What one list request may read from DynamoDB, in read units (`app::budget`).
@@ -42,6 +44,9 @@ pub struct Settings {
     pub form_source_creates: u32,
     /// The window of those limits (`FORM_LIMIT_WINDOW_SECONDS`).
     pub form_limit_window: Duration,
+    /// Requests per second per userid on one instance, burst twice that
+    /// (`USER_REQUESTS_PER_SECOND`; 0: off; `app::limits::UserBuckets`).
+    pub user_requests_per_second: u32,
     /// CloudWatch namespace of the per-route EMF metric lines; `None`: no metric lines.
     pub metrics_namespace: Option<String>,
     /// How long a create's idempotency key is remembered.
@@ -218,6 +223,7 @@ impl Settings {
         let form_key_creates = count("FORM_KEY_CREATES", 200, 1_000_000)?;
         let form_source_creates = count("FORM_SOURCE_CREATES", 20, 1_000_000)?;
         let form_limit_window = seconds("FORM_LIMIT_WINDOW_SECONDS", 3_600)?;
+        let user_requests_per_second = count("USER_REQUESTS_PER_SECOND", 20, 100_000)?;
         if form_limit_window.is_zero() {
             return Err(ConfigError {
                 var: "FORM_LIMIT_WINDOW_SECONDS",
@@ -238,11 +244,13 @@ impl Settings {
             time_zone,
             bind,
             cursor_secret: get("CURSOR_SECRET").filter(|v| !v.trim().is_empty()),
+            cursor_secret_previous: get("CURSOR_SECRET_PREVIOUS").filter(|v| !v.trim().is_empty()),
             page_cache_ttl,
             read_budget_units,
             form_key_creates,
             form_source_creates,
             form_limit_window,
+            user_requests_per_second,
             idempotency_ttl,
             duplicate_window,
             tls_roots,

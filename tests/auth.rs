@@ -580,3 +580,23 @@ async fn a_flood_of_wrong_keys_costs_no_reads_and_locks_nobody_out() {
     let (ok2, again) = auth("4242", "wrong-key-of-some-length-000000000000".into()).await;
     assert!(!ok && !ok2 && first.calls == 1 && again.calls == 0);
 }
+
+#[tokio::test]
+async fn a_user_flooding_one_instance_gets_429_and_others_do_not() {
+    let app = spawn_app_with(&[("USER_REQUESTS_PER_SECOND", "1")]).await;
+    // A burst of two, then the bucket is empty for a second.
+    app.call(ISP1_USER, "list", &[]).await.ids();
+    app.call(ISP1_USER, "list", &[]).await.ids();
+    let resp = app
+        .http
+        .post(format!("{}/api/customer/list", app.url))
+        .form(&[("userid", "5"), ("api_key", app.key(ISP1_USER))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    app.call(ISP2_USER, "list", &[]).await.ids();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.call(ISP1_USER, "list", &[]).await.ids();
+}

@@ -29,26 +29,27 @@ const MAC_LEN: usize = 16;
 
 pub struct CursorSeal {
     key: Vec<u8>,
+    /// The secret before the last rotation (`CURSOR_SECRET_PREVIOUS`): cursors it sealed are
+    /// still opened, so a rotation breaks no paging in progress. Nothing is sealed with it.
+    previous: Option<Vec<u8>>,
 }
 
 impl CursorSeal {
     pub fn new(secret: &[u8]) -> Self {
         Self {
             key: secret.to_vec(),
+            previous: None,
         }
     }
 
+    /// Also opens cursors sealed with `previous`.
+    pub fn with_previous(mut self, previous: Option<&[u8]>) -> Self {
+        self.previous = previous.map(<[u8]>::to_vec);
+        self
+    }
+
     fn mac(&self, payload: &[u8]) -> [u8; MAC_LEN] {
-        // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key) {
-            Ok(mac) => mac,
-            Err(_) => return [0; MAC_LEN],
-        };
-        mac.update(payload);
-        let full = mac.finalize().into_bytes();
-        let mut out = [0u8; MAC_LEN];
-        out.copy_from_slice(&full[..MAC_LEN]);
-        out
+        mac_with(&self.key, payload)
     }
 
     pub fn seal(&self, fp: &Fingerprint, after: &str) -> String {
@@ -69,7 +70,8 @@ impl CursorSeal {
             return Err(invalid());
         }
         let (payload, mac) = bytes.split_at(bytes.len() - MAC_LEN);
-        if !bool::from(self.mac(payload).ct_eq(mac)) {
+        let sealed_by = |key: &[u8]| bool::from(mac_with(key, payload).ct_eq(mac));
+        if !sealed_by(&self.key) && !self.previous.as_deref().is_some_and(sealed_by) {
             return Err(invalid());
         }
         let (their_fp, after) = payload.split_at(fp.len());
@@ -81,6 +83,19 @@ impl CursorSeal {
         }
         String::from_utf8(after.to_vec()).map_err(|_| invalid())
     }
+}
+
+fn mac_with(key: &[u8], payload: &[u8]) -> [u8; MAC_LEN] {
+    // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => return [0; MAC_LEN],
+    };
+    mac.update(payload);
+    let full = mac.finalize().into_bytes();
+    let mut out = [0u8; MAC_LEN];
+    out.copy_from_slice(&full[..MAC_LEN]);
+    out
 }
 
 /// When a query was first seen, and the order key before each offset reached.
@@ -170,6 +185,19 @@ mod tests {
         assert!(seal.open(&URL_SAFE_NO_PAD.encode(&bytes), &fp).is_err());
         assert!(seal.open("not-a-cursor", &fp).is_err());
         assert!(CursorSeal::new(b"other secret").open(&token, &fp).is_err());
+    }
+
+    #[test]
+    fn after_a_rotation_cursors_of_the_previous_secret_still_open() {
+        let fp = fingerprint("user 5, sorted by name");
+        let old = CursorSeal::new(b"old secret").seal(&fp, "ann\u{1}0000000000000042");
+        let rotated = CursorSeal::new(b"new secret").with_previous(Some(b"old secret"));
+        assert_eq!(rotated.open(&old, &fp).unwrap(), "ann\u{1}0000000000000042");
+        // New cursors are sealed with the new secret only.
+        let new = rotated.seal(&fp, "bob\u{1}0000000000000007");
+        assert!(CursorSeal::new(b"old secret").open(&new, &fp).is_err());
+        // Once the previous secret is dropped, its cursors are refused.
+        assert!(CursorSeal::new(b"new secret").open(&old, &fp).is_err());
     }
 
     #[test]

@@ -124,3 +124,73 @@ mod tests {
         }
     }
 }
+
+/// A first line against one caller flooding the API: a token bucket per `userid`, in this
+/// instance's memory (`USER_REQUESTS_PER_SECOND`, burst twice that; 0: off). What it does not
+/// catch: a burst spread over many instances (each has its own buckets), and callers that
+/// fail authentication (they are refused before it, and cost no read when repeated: see
+/// `auth.rs`). API Gateway's route throttling stays the shared outer limit, and a form key's
+/// creates have exact limits of their own (`FormLimits`).
+pub struct UserBuckets {
+    limiter: Option<governor::DefaultKeyedRateLimiter<crate::domain::ids::UserId>>,
+}
+
+impl UserBuckets {
+    pub fn new(per_second: u32) -> Self {
+        let limiter = std::num::NonZeroU32::new(per_second).map(|rate| {
+            let burst = rate.saturating_mul(std::num::NonZeroU32::MIN.saturating_add(1));
+            governor::RateLimiter::keyed(governor::Quota::per_second(rate).allow_burst(burst))
+        });
+        Self { limiter }
+    }
+
+    /// Admits one request of `caller`, or 429 with the seconds until its bucket has a token.
+    pub fn admit(&self, caller: &Caller) -> Result<(), AppError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        if limiter.len() > 100_000 {
+            // Buckets of callers gone quiet are full again: forgetting them changes nothing.
+            limiter.retain_recent();
+        }
+        limiter.check_key(&caller.userid).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            let retry_after = wait.as_secs().max(1);
+            AppError::RateLimited {
+                retry_after,
+                message: format!(
+                    "userid: too many requests from this user on this server; retry after {retry_after} s"
+                ),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod bucket_tests {
+    use super::*;
+    use crate::domain::ids::{IspId, UserId};
+    use crate::domain::scope::Scope;
+
+    #[test]
+    fn a_caller_gets_its_burst_then_429_and_others_are_untouched() {
+        let buckets = UserBuckets::new(2);
+        let caller = |id| Caller {
+            userid: UserId(id),
+            role: Role::Isp,
+            scope: Scope::Isp(IspId(1)),
+        };
+        for _ in 0..4 {
+            buckets.admit(&caller(5)).unwrap();
+        }
+        assert!(matches!(
+            buckets.admit(&caller(5)),
+            Err(AppError::RateLimited { retry_after: 1, .. })
+        ));
+        buckets.admit(&caller(6)).unwrap();
+        let off = UserBuckets::new(0);
+        for _ in 0..100 {
+            off.admit(&caller(5)).unwrap();
+        }
+    }
+}

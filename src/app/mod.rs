@@ -39,6 +39,7 @@ pub struct App {
     pages: cursor::PageCache,
     read_budget_units: u32,
     form_limits: limits::FormLimits,
+    users: limits::UserBuckets,
     request_deadline: std::time::Duration,
     request_retries: u32,
     metrics_namespace: Option<String>,
@@ -63,10 +64,16 @@ impl App {
             auth: auth::AuthCache::new(settings.auth_cache_ttl),
             reseller_isp: Mutex::default(),
             time_zone: settings.time_zone.clone(),
-            cursors: cursor::CursorSeal::new(secret.as_bytes()),
+            cursors: cursor::CursorSeal::new(secret.as_bytes()).with_previous(
+                settings
+                    .cursor_secret_previous
+                    .as_deref()
+                    .map(str::as_bytes),
+            ),
             pages: cursor::PageCache::new(settings.page_cache_ttl),
             read_budget_units: settings.read_budget_units,
             form_limits: limits::FormLimits::new(settings),
+            users: limits::UserBuckets::new(settings.user_requests_per_second),
             request_deadline: settings.request_deadline,
             request_retries: settings.dynamodb.request_retries,
             metrics_namespace: settings.metrics_namespace.clone(),
@@ -74,6 +81,11 @@ impl App {
             idempotency_ttl: settings.idempotency_ttl,
             duplicate_window: settings.duplicate_window,
         })
+    }
+
+    /// Admits one more request of an authenticated caller on this instance, or 429.
+    pub fn admit(&self, caller: &crate::domain::scope::Caller) -> Result<(), AppError> {
+        self.users.admit(caller)
     }
 
     /// How long a request may run before it is answered 503 (`REQUEST_DEADLINE_MS`).

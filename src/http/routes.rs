@@ -129,6 +129,7 @@ where
             .authenticate(creds.userid.as_deref(), creds.api_key.as_deref())
             .await?;
         caller_id = Some(caller.userid);
+        app.admit(&caller)?;
         // URLs are logged by proxies, servers and form tools: a key in the query string is
         // for a form key only (public by nature). Refused only once the key is known good,
         // so the refusal tells its owner to rotate it.

@@ -142,6 +142,9 @@ pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestAp
         ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "30000"),
         ("DYNAMODB_OPERATION_TIMEOUT_MS", "60000"),
         ("REQUEST_DEADLINE_MS", "120000"),
+        // Tests send hundreds of requests a second as one user: no per-instance bucket
+        // unless a test sets one (tests/auth.rs).
+        ("USER_REQUESTS_PER_SECOND", "0"),
     ] {
         env.entry(var.into()).or_insert_with(|| ms.into());
     }
