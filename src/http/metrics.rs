@@ -2,19 +2,25 @@
 //! stdout, which CloudWatch Logs turns into metrics (namespace `METRICS_NAMESPACE`, dimension
 //! `Route`) with no agent, no API call and no extra service. On by default under Lambda.
 
+use super::contract;
 use crate::store::capacity::Usage;
 use serde_json::json;
 use std::io::Write;
 
-/// The route a path names, as a low-cardinality metric dimension.
+/// The label of a path that names no route (unknown paths, probes, typos): one label for all
+/// of them keeps the dimension's cardinality at nine whatever clients send.
+pub const OTHER: &str = "other";
+
+/// The route a path names, as a low-cardinality metric dimension: the path of one of the
+/// routes (`contract::ROUTES`) without its `/api/` prefix (`customer/list`, `service/create`,
+/// ...), else `other`. Matched exactly, as the router matches them.
 pub fn route_of(path: &str) -> &'static str {
-    match path {
-        "/api/customer/list" => "customer/list",
-        "/api/customer/create" => "customer/create",
-        "/api/customer/update" => "customer/update",
-        "/api/customer/delete" => "customer/delete",
-        _ => "other",
-    }
+    contract::ROUTES
+        .iter()
+        .map(|route| -> &'static str { route.path })
+        .find(|known| *known == path)
+        .and_then(|known| known.strip_prefix("/api/"))
+        .unwrap_or(OTHER)
 }
 
 /// The EMF document of one request.
@@ -87,6 +93,44 @@ mod tests {
         }
         assert_eq!(doc["Route"], "customer/list");
         assert_eq!(doc["ReadUnits"], 1.5);
-        assert_eq!(route_of("/api/customer/list/extra"), "other");
+    }
+
+    #[test]
+    fn every_route_has_its_own_label_and_unknown_paths_are_other() {
+        let expected = [
+            ("/api/customer/list", "customer/list"),
+            ("/api/customer/create", "customer/create"),
+            ("/api/customer/update", "customer/update"),
+            ("/api/customer/delete", "customer/delete"),
+            ("/api/service/list", "service/list"),
+            ("/api/service/create", "service/create"),
+            ("/api/service/update", "service/update"),
+            ("/api/service/delete", "service/delete"),
+        ];
+        for (path, label) in expected {
+            assert_eq!(route_of(path), label, "{path}");
+        }
+        // Every route the router serves is labelled, each differently.
+        let labels: std::collections::HashSet<_> =
+            contract::ROUTES.iter().map(|r| route_of(r.path)).collect();
+        assert_eq!(labels.len(), contract::ROUTES.len());
+        assert!(!labels.contains(OTHER));
+        for unknown in [
+            "/",
+            "",
+            "/api",
+            "/api/",
+            "/api/customer",
+            "/api/customer/list/extra",
+            "/api/customer/list/",
+            "/API/customer/list",
+            "/api/customer/lists",
+            "/api/service/remove",
+            "/api/services/list",
+            "customer/list",
+            "/prefix/api/customer/list",
+        ] {
+            assert_eq!(route_of(unknown), OTHER, "{unknown:?}");
+        }
     }
 }

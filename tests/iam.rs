@@ -1,0 +1,1095 @@
+//! The function's DynamoDB permissions in template.yaml are exactly what its code sends, both
+//! ways: every (action, table or index) the code needs is granted, and every grant is needed.
+//!
+//! The code's side is not written down here: it is recorded. A proxy between the app and moto
+//! sees every DynamoDB request the function makes while the test exercises every route and
+//! every path that reads or writes (creates with and without a guard, replays, refusals,
+//! renames, each list shape, ...), and turns each request into what IAM authorises it as:
+//! an operation is its own action on its table (`Query` and `Scan` on an index: the index),
+//! a `TransactWriteItems` is each of its items (`Put` → `dynamodb:PutItem`, `Update` →
+//! `UpdateItem`, `Delete` → `DeleteItem`, `ConditionCheck` → `ConditionCheckItem`; IAM has
+//! no TransactWriteItems action), a batch is its action on every table it names. So a change
+//! of the code (a new item in a transaction, a new index query) changes what this test
+//! expects, and the template must follow.
+//!
+//! The template's side is the function's `Policies` statements: `!GetAtt X.Arn` is table X,
+//! `!Sub "${X.Arn}/index/*"` every index of X; logical ids map to the test tables through
+//! `Tables::by_logical_id`. Only the function counts: the harness seeds its tables directly,
+//! not through the proxy, as crm-admin (an operator tool with its own credentials) does.
+
+mod common;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use common::*;
+use isp_crm::store::keys::TABLES;
+use isp_crm::store::schema::TEMPLATE;
+use serde_json::Value;
+use serde_yaml_ng::Value as Yaml;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// What a request is authorised on: a table, or one index of it (logical ids of template.yaml).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Table(String),
+    Index(String, String),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Table(t) => write!(f, "{t}"),
+            Self::Index(t, i) => write!(f, "{t}/index/{i}"),
+        }
+    }
+}
+
+/// One permission: an action on a target.
+type Need = (String, Target);
+
+/// A request as it went by: the step of the exercise that made it, its operation, its body.
+struct Seen {
+    step: String,
+    operation: String,
+    body: Value,
+}
+
+struct Recorder {
+    moto: String,
+    http: reqwest::Client,
+    step: Mutex<String>,
+    /// Every step started, in order.
+    steps: Mutex<Vec<String>>,
+    seen: Mutex<Vec<Seen>>,
+}
+
+impl Recorder {
+    fn step(&self, name: &str) {
+        *self.step.lock().unwrap() = name.to_owned();
+        self.steps.lock().unwrap().push(name.to_owned());
+    }
+}
+
+async fn record(State(rec): State<Arc<Recorder>>, headers: HeaderMap, body: Bytes) -> Response {
+    let operation = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit('.').next())
+        .unwrap_or_default()
+        .to_owned();
+    let parsed = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    rec.seen.lock().unwrap().push(Seen {
+        step: rec.step.lock().unwrap().clone(),
+        operation,
+        body: parsed,
+    });
+    let mut req = rec.http.post(&rec.moto).body(body);
+    for (name, value) in &headers {
+        if name != "host" && name != "content-length" {
+            req = req.header(name, value);
+        }
+    }
+    match req.send().await {
+        Ok(resp) => {
+            let status = resp.status();
+            let ct = resp.headers().get("content-type").cloned();
+            let bytes = resp.bytes().await.unwrap_or_default();
+            let mut out = (status, bytes).into_response();
+            if let Some(ct) = ct {
+                out.headers_mut().insert("content-type", ct);
+            }
+            out
+        }
+        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
+    }
+}
+
+/// Starts the recording proxy in front of the tests' moto; returns it and its URL.
+async fn recorder() -> (Arc<Recorder>, String) {
+    let rec = Arc::new(Recorder {
+        moto: std::env::var("DYNAMODB_ENDPOINT").expect("make test sets it"),
+        http: reqwest::Client::new(),
+        step: Mutex::new("start".into()),
+        steps: Mutex::default(),
+        seen: Mutex::default(),
+    });
+    let router = axum::Router::new()
+        .fallback(axum::routing::post(record))
+        .with_state(rec.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (rec, url)
+}
+
+fn str_at<'a>(v: &'a Value, key: &str, what: &str) -> &'a str {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: no {key} in {v}"))
+}
+
+/// What IAM authorises one request as: (action, physical table, index).
+fn authorised_as(operation: &str, body: &Value) -> Vec<(String, String, Option<String>)> {
+    let action = |a: &str| format!("dynamodb:{a}");
+    match operation {
+        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" => {
+            vec![(
+                action(operation),
+                str_at(body, "TableName", operation).to_owned(),
+                None,
+            )]
+        }
+        "Query" | "Scan" => vec![(
+            action(operation),
+            str_at(body, "TableName", operation).to_owned(),
+            body["IndexName"].as_str().map(str::to_owned),
+        )],
+        "BatchGetItem" | "BatchWriteItem" => body["RequestItems"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{operation} without RequestItems: {body}"))
+            .keys()
+            .map(|table| (action(operation), table.clone(), None))
+            .collect(),
+        "TransactWriteItems" | "TransactGetItems" => body["TransactItems"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{operation} without TransactItems: {body}"))
+            .iter()
+            .map(|item| {
+                let (kind, inner) = item
+                    .as_object()
+                    .and_then(|o| o.iter().next())
+                    .unwrap_or_else(|| panic!("empty transaction item in {body}"));
+                let as_action = match kind.as_str() {
+                    "Put" => "PutItem",
+                    "Update" => "UpdateItem",
+                    "Delete" => "DeleteItem",
+                    "ConditionCheck" => "ConditionCheckItem",
+                    "Get" => "GetItem",
+                    other => panic!("transaction item {other}: teach tests/iam.rs its action"),
+                };
+                (
+                    action(as_action),
+                    str_at(inner, "TableName", kind).to_owned(),
+                    None,
+                )
+            })
+            .collect(),
+        other => panic!(
+            "the function sent {other} ({body}): teach tests/iam.rs what IAM authorises it as"
+        ),
+    }
+}
+
+/// A resource a grant names: a table, or indexes of a table (`*` or one name).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Pattern {
+    Table(String),
+    Index(String, String),
+}
+
+impl Pattern {
+    fn covers(&self, target: &Target) -> bool {
+        match (self, target) {
+            (Self::Table(a), Target::Table(b)) => a == b,
+            (Self::Index(a, p), Target::Index(b, name)) => a == b && (p == "*" || p == name),
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Table(t) => write!(f, "{t}"),
+            Self::Index(t, i) => write!(f, "{t}/index/{i}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Grant {
+    sid: String,
+    action: String,
+    resource: Pattern,
+}
+
+/// `!Tag value` or `{"Fn::Tag": value}`: the tag and its value.
+fn intrinsic(v: &Yaml) -> Option<(String, &Yaml)> {
+    match v {
+        Yaml::Tagged(t) => Some((
+            t.tag.to_string().trim_start_matches('!').to_owned(),
+            &t.value,
+        )),
+        Yaml::Mapping(m) if m.len() == 1 => {
+            let (k, v) = m.iter().next()?;
+            Some((k.as_str()?.strip_prefix("Fn::")?.to_owned(), v))
+        }
+        _ => None,
+    }
+}
+
+/// The table a `!GetAtt X.Arn` names.
+fn get_att_arn(v: &Yaml) -> Option<String> {
+    let parts: Vec<String> = match v {
+        Yaml::String(s) => s.split('.').map(str::to_owned).collect(),
+        Yaml::Sequence(seq) => seq
+            .iter()
+            .map(|p| p.as_str().map(str::to_owned))
+            .collect::<Option<_>>()?,
+        _ => return None,
+    };
+    match parts.as_slice() {
+        [table, arn] if arn == "Arn" => Some(table.clone()),
+        _ => None,
+    }
+}
+
+fn resource_pattern(v: &Yaml) -> Pattern {
+    let pattern = || -> Option<Pattern> {
+        let (tag, value) = intrinsic(v)?;
+        match tag.as_str() {
+            "GetAtt" => get_att_arn(value).map(Pattern::Table),
+            "Sub" => {
+                let rest = value.as_str()?.strip_prefix("${")?;
+                let (reference, suffix) = rest.split_once('}')?;
+                let table = reference.strip_suffix(".Arn")?;
+                let index = suffix.strip_prefix("/index/")?;
+                Some(Pattern::Index(table.to_owned(), index.to_owned()))
+            }
+            _ => None,
+        }
+    };
+    pattern().unwrap_or_else(|| {
+        panic!(
+            "tests/iam.rs understands `!GetAtt <Table>.Arn` and \
+             `!Sub \"${{<Table>.Arn}}/index/<name or *>\"`, not {v:?}"
+        )
+    })
+}
+
+fn one_or_many(v: &Yaml) -> Vec<&Yaml> {
+    match v {
+        Yaml::Sequence(seq) => seq.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// The DynamoDB grants of the function's policy statements.
+fn function_grants(template: &str) -> Vec<Grant> {
+    let doc: Yaml = serde_yaml_ng::from_str(template).expect("template.yaml is YAML");
+    let policies = &doc["Resources"]["CustomerApiFunction"]["Properties"]["Policies"];
+    let policies = policies
+        .as_sequence()
+        .expect("CustomerApiFunction has a Policies list");
+    let mut grants = Vec::new();
+    for policy in policies {
+        let statements = policy["Statement"].as_sequence().unwrap_or_else(|| {
+            panic!(
+                "tests/iam.rs reads inline `- Statement: [...]` policies only (SAM policy templates \
+                 and managed policies grant more than the code needs): {policy:?}"
+            )
+        });
+        for (i, st) in statements.iter().enumerate() {
+            let sid = st["Sid"]
+                .as_str()
+                .map_or_else(|| format!("statement {i}"), str::to_owned);
+            let actions: Vec<&str> = one_or_many(&st["Action"])
+                .into_iter()
+                .map(|a| a.as_str().expect("actions are strings"))
+                .filter(|a| a.starts_with("dynamodb:"))
+                .collect();
+            if actions.is_empty() {
+                continue;
+            }
+            assert_eq!(
+                st["Effect"].as_str(),
+                Some("Allow"),
+                "{sid}: only Allow statements are understood"
+            );
+            assert!(
+                st.get("Condition").is_none() && st.get("NotResource").is_none(),
+                "{sid}: conditions and NotResource are not understood by tests/iam.rs"
+            );
+            for action in &actions {
+                assert!(
+                    !action.contains('*'),
+                    "{sid}: grant exact DynamoDB actions, not {action}"
+                );
+                for resource in one_or_many(&st["Resource"]) {
+                    grants.push(Grant {
+                        sid: sid.clone(),
+                        action: (*action).to_owned(),
+                        resource: resource_pattern(resource),
+                    });
+                }
+            }
+        }
+    }
+    grants
+}
+
+/// The operations each DynamoDB alarm of the template watches: (metric, table) → operations.
+/// DynamoDB publishes ThrottledRequests and SystemErrors per table and operation only, so an
+/// alarm of a table names each operation it sums.
+fn dynamodb_alarm_operations(template: &str) -> BTreeMap<(String, String), BTreeSet<String>> {
+    let doc: Yaml = serde_yaml_ng::from_str(template).expect("template.yaml is YAML");
+    let mut watched: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let resources = doc["Resources"].as_mapping().expect("Resources");
+    for (id, resource) in resources {
+        if resource["Type"].as_str() != Some("AWS::CloudWatch::Alarm") {
+            continue;
+        }
+        let props = &resource["Properties"];
+        let mut metrics: Vec<&Yaml> = vec![props];
+        if let Some(queries) = props["Metrics"].as_sequence() {
+            metrics.extend(queries.iter().map(|q| &q["MetricStat"]["Metric"]));
+        }
+        for m in metrics {
+            if m["Namespace"].as_str() != Some("AWS/DynamoDB") {
+                continue;
+            }
+            let metric = m["MetricName"].as_str().expect("MetricName").to_owned();
+            let mut table = None;
+            let mut operation = None;
+            for d in one_or_many(&m["Dimensions"]) {
+                match d["Name"].as_str() {
+                    Some("TableName") => {
+                        table = match intrinsic(&d["Value"]) {
+                            Some((tag, v)) if tag == "Ref" => v.as_str().map(str::to_owned),
+                            _ => None,
+                        }
+                    }
+                    Some("Operation") => operation = d["Value"].as_str().map(str::to_owned),
+                    _ => {}
+                }
+            }
+            let (Some(table), Some(operation)) = (table, operation) else {
+                panic!("{id:?}: a DynamoDB metric needs TableName (!Ref) and Operation")
+            };
+            watched
+                .entry((metric, table))
+                .or_default()
+                .insert(operation);
+        }
+    }
+    watched
+}
+
+#[test]
+fn the_policy_reader_understands_the_templates_statements() {
+    let grants = function_grants(TEMPLATE);
+    assert!(!grants.is_empty(), "the function has DynamoDB grants");
+    let declared: BTreeSet<&str> = TABLES.iter().map(|(id, _, _)| *id).collect();
+    for g in &grants {
+        let (Pattern::Table(t) | Pattern::Index(t, _)) = &g.resource;
+        assert!(
+            declared.contains(t.as_str()),
+            "{}: {t} is not a table the code knows",
+            g.sid
+        );
+    }
+    // The reader sees tags and their long forms alike.
+    let long = "Resources:\n  CustomerApiFunction:\n    Properties:\n      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: dynamodb:Query\n              Resource:\n                - Fn::GetAtt: [CountsTable, Arn]\n                - Fn::Sub: \"${ServicesTable.Arn}/index/by-isp\"\n";
+    let g = function_grants(long);
+    assert_eq!(g.len(), 2);
+    assert_eq!(g[0].resource, Pattern::Table("CountsTable".into()));
+    assert!(
+        g[1].resource
+            .covers(&Target::Index("ServicesTable".into(), "by-isp".into()))
+    );
+    assert!(
+        !g[1]
+            .resource
+            .covers(&Target::Index("ServicesTable".into(), "by-customer".into()))
+    );
+}
+
+#[test]
+fn requests_map_to_the_actions_iam_checks() {
+    let tx: Value = serde_json::json!({"TransactItems": [
+        {"Put": {"TableName": "c"}}, {"Update": {"TableName": "n"}},
+        {"Delete": {"TableName": "c"}}, {"ConditionCheck": {"TableName": "k"}}
+    ]});
+    let got: Vec<_> = authorised_as("TransactWriteItems", &tx)
+        .into_iter()
+        .map(|(a, t, _)| format!("{a} {t}"))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "dynamodb:PutItem c",
+            "dynamodb:UpdateItem n",
+            "dynamodb:DeleteItem c",
+            "dynamodb:ConditionCheckItem k"
+        ]
+    );
+    let q = serde_json::json!({"TableName": "c", "IndexName": "by-name"});
+    assert_eq!(
+        authorised_as("Query", &q),
+        [("dynamodb:Query".into(), "c".into(), Some("by-name".into()))]
+    );
+    let batch = serde_json::json!({"RequestItems": {"a": {}, "b": {}}});
+    assert_eq!(authorised_as("BatchGetItem", &batch).len(), 2);
+}
+
+/// The answer's status, or a panic naming the step.
+fn expect(step: &str, r: &Reply, status: u16) {
+    assert_eq!(r.status.as_u16(), status, "{step}: {r:?}");
+}
+
+/// Runs `call` as step `name` and checks its status.
+macro_rules! step {
+    ($rec:expr, $name:expr, $status:expr, $call:expr) => {{
+        let name: &str = $name;
+        $rec.step(name);
+        let reply = $call.await;
+        expect(name, &reply, $status);
+        reply
+    }};
+}
+
+fn next_of(r: &Reply) -> String {
+    r.body["next"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no next in {r:?}"))
+        .to_owned()
+}
+
+/// Every route, and every path through it that reads or writes something else.
+async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
+    let key = [("Idempotency-Key", "iam-key-1")];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut fields = customer_fields();
+        for (k, v) in extra {
+            fields.retain(|(name, _)| name != k);
+            fields.push((k, (*v).to_owned()));
+        }
+        fields
+    };
+
+    // Customer creates.
+    let c1 = step!(
+        rec,
+        "customer/create (duplicate guard on)",
+        200,
+        app.create(ISP1_USER, &[("resellerid", "1"), ("name", "Iam One")])
+    )
+    .id();
+    let again = step!(
+        rec,
+        "customer/create again (answered from the guard's claim)",
+        200,
+        app.create(ISP1_USER, &[("resellerid", "1"), ("name", "Iam One")])
+    )
+    .id();
+    assert_eq!(again, c1);
+    let keyed = with(&[("resellerid", "1"), ("name", "Iam Keyed")]);
+    let keyed: Vec<(&str, &str)> = keyed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let c2 = step!(
+        rec,
+        "customer/create with Idempotency-Key",
+        200,
+        app.call_with_headers(ISP1_USER, "create", &keyed, &key)
+    )
+    .id();
+    step!(
+        rec,
+        "customer/create retried with its Idempotency-Key",
+        200,
+        app.call_with_headers(ISP1_USER, "create", &keyed, &key)
+    );
+    let other = with(&[("resellerid", "1"), ("name", "Iam Other")]);
+    let other: Vec<(&str, &str)> = other.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    step!(
+        rec,
+        "customer/create, Idempotency-Key of another request (409)",
+        409,
+        app.call_with_headers(ISP1_USER, "create", &other, &key)
+    );
+    let g1 = step!(
+        rec,
+        "customer/create, no key, duplicate guard off (DUPLICATE_WINDOW_SECONDS=0)",
+        200,
+        unguarded.create(ISP1_USER, &[("resellerid", "1"), ("name", "Iam Unguarded")])
+    )
+    .id();
+    step!(
+        rec,
+        "customer/create by an admin (ispid + resellerid)",
+        200,
+        app.create(
+            ADMIN,
+            &[("ispid", "1"), ("resellerid", "2"), ("name", "Iam Admin")]
+        )
+    );
+    step!(
+        rec,
+        "customer/create by a reseller user",
+        200,
+        app.create(RESELLER1_USER, &[("name", "Iam Reseller")])
+    );
+    step!(
+        rec,
+        "customer/create by a reseller user in ISP 2",
+        200,
+        app.create(RESELLER3_USER, &[("name", "Iam Other Isp")])
+    );
+    step!(
+        rec,
+        "customer/create by a form key (its creates are counted)",
+        200,
+        app.create(FORM_USER, &[("name", "Iam Form")])
+    );
+    step!(
+        rec,
+        "customer/create by a form key with Idempotency-Key",
+        200,
+        app.call_with_headers(
+            FORM_USER,
+            "create",
+            &with(&[("name", "Iam Form Keyed")])
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+            &[("Idempotency-Key", "iam-form-1")]
+        )
+    );
+    step!(
+        rec,
+        "customer/create in another ISP's reseller (403)",
+        403,
+        app.create(ISP1_USER, &[("resellerid", "3"), ("name", "Iam Nowhere")])
+    );
+    step!(
+        rec,
+        "wrong api_key (401)",
+        401,
+        app.raw(
+            "list",
+            Some("application/x-www-form-urlencoded"),
+            "userid=9999&api_key=0f9895fb407c83e5ea128082098b47681aa75d6944576423c4"
+        )
+    );
+
+    // Customer updates.
+    let s1 = c1.to_string();
+    let s2 = c2.to_string();
+    step!(
+        rec,
+        "customer/update (street)",
+        200,
+        app.call(
+            ISP1_USER,
+            "update",
+            &[("customerid", &s1), ("street", "4th street")]
+        )
+    );
+    step!(
+        rec,
+        "customer/update of index keys (name, mobile, email, zipcode)",
+        200,
+        app.call(
+            ISP1_USER,
+            "update",
+            &[
+                ("customerid", &s1),
+                ("name", "Iam Renamed"),
+                ("mobile", "98765 43210"),
+                ("email", "iam@example.com"),
+                ("zipcode", "403001"),
+                ("surname", ""),
+            ]
+        )
+    );
+    step!(
+        rec,
+        "customer/update reset_password=Y",
+        200,
+        app.call(
+            ISP1_USER,
+            "update",
+            &[("customerid", &s1), ("reset_password", "Y")]
+        )
+    );
+    step!(
+        rec,
+        "customer/update out of scope (404)",
+        404,
+        app.call(
+            ISP2_USER,
+            "update",
+            &[("customerid", &s1), ("street", "x street")]
+        )
+    );
+
+    // Services.
+    let sv1 = step!(
+        rec,
+        "service/create (duplicate guard on)",
+        200,
+        app.create_service(ISP1_USER, c1, "iam.one", &[])
+    )
+    .id();
+    step!(
+        rec,
+        "service/create again (answered from the guard's claim)",
+        200,
+        app.create_service(ISP1_USER, c1, "iam.one", &[])
+    );
+    let (cid2, svc_key) = (c2.to_string(), [("Idempotency-Key", "iam-svc-1")]);
+    let svc_params = [
+        ("customerid", cid2.as_str()),
+        ("username", "iam.two"),
+        ("plan", "Fiber 100M"),
+    ];
+    let sv2 = step!(
+        rec,
+        "service/create with Idempotency-Key",
+        200,
+        app.call_with_headers(ISP1_USER, "service/create", &svc_params, &svc_key)
+    )
+    .id();
+    step!(
+        rec,
+        "service/create retried with its Idempotency-Key",
+        200,
+        app.call_with_headers(ISP1_USER, "service/create", &svc_params, &svc_key)
+    );
+    step!(
+        rec,
+        "service/create, username taken (409)",
+        409,
+        app.create_service(ISP1_USER, c2, "IAM.One", &[("plan", "Other")])
+    );
+    step!(
+        rec,
+        "service/create, customer out of scope (404)",
+        404,
+        app.create_service(ISP2_USER, c1, "iam.nope", &[])
+    );
+    step!(
+        rec,
+        "service/create, no key, duplicate guard off",
+        200,
+        unguarded.create_service(ISP1_USER, g1, "iam.unguarded", &[])
+    );
+    let (sid1, sid2) = (sv1.to_string(), sv2.to_string());
+    step!(
+        rec,
+        "service/update of plan and status",
+        200,
+        app.call(
+            ISP1_USER,
+            "service/update",
+            &[
+                ("serviceid", &sid1),
+                ("plan", "Fiber 1G"),
+                ("status", "Active")
+            ]
+        )
+    );
+    step!(
+        rec,
+        "service/update of the username's letter case",
+        200,
+        app.call(
+            ISP1_USER,
+            "service/update",
+            &[("serviceid", &sid1), ("username", "IAM.one")]
+        )
+    );
+    step!(
+        rec,
+        "service/update to another username (the claim moves)",
+        200,
+        app.call(
+            ISP1_USER,
+            "service/update",
+            &[("serviceid", &sid1), ("username", "iam.renamed")]
+        )
+    );
+    step!(
+        rec,
+        "service/update to a username in use (409)",
+        409,
+        app.call(
+            ISP1_USER,
+            "service/update",
+            &[("serviceid", &sid1), ("username", "iam.two")]
+        )
+    );
+    step!(
+        rec,
+        "service/update out of scope (404)",
+        404,
+        app.call(
+            ISP2_USER,
+            "service/update",
+            &[("serviceid", &sid1), ("plan", "x")]
+        )
+    );
+
+    // Service lists.
+    for (name, user, params) in [
+        ("service/list, ISP scope", ISP1_USER, vec![]),
+        ("service/list, reseller scope", RESELLER1_USER, vec![]),
+        (
+            "service/list, ISP narrowed to a reseller",
+            ISP1_USER,
+            vec![("resellerid", "1")],
+        ),
+        (
+            "service/list by customerid",
+            ISP1_USER,
+            vec![("customerid", s2.as_str())],
+        ),
+        (
+            "service/list by serviceid",
+            ISP1_USER,
+            vec![("serviceid", sid2.as_str())],
+        ),
+        (
+            "service/list, username prefix",
+            ISP1_USER,
+            vec![("username", "iam%")],
+        ),
+        (
+            "service/list, sorted by username, reseller scope",
+            RESELLER1_USER,
+            vec![("sort_field", "username")],
+        ),
+        (
+            "service/list, status",
+            ISP1_USER,
+            vec![("status", "active")],
+        ),
+        (
+            "service/list, show_count",
+            ISP1_USER,
+            vec![("show_count", "1")],
+        ),
+        ("service/list, admin across ISPs", ADMIN, vec![]),
+        (
+            "service/list, admin show_count",
+            ADMIN,
+            vec![("show_count", "1")],
+        ),
+    ] {
+        step!(rec, name, 200, app.call(user, "service/list", &params));
+    }
+
+    // Customer lists.
+    for (name, user, params) in [
+        ("customer/list, ISP page by id", ISP1_USER, vec![]),
+        ("customer/list, reseller page by id", RESELLER1_USER, vec![]),
+        (
+            "customer/list, ISP narrowed to a reseller",
+            ISP1_USER,
+            vec![("resellerid", "1")],
+        ),
+        (
+            "customer/list by customerid",
+            ISP1_USER,
+            vec![("customerid", s2.as_str())],
+        ),
+        (
+            "customer/list, sorted by name",
+            ISP1_USER,
+            vec![("sort_field", "name")],
+        ),
+        (
+            "customer/list, reseller sorted by email, descending",
+            RESELLER1_USER,
+            vec![("sort_field", "email"), ("sort_order", "desc")],
+        ),
+        (
+            "customer/list, mobile",
+            ISP1_USER,
+            vec![("mobile", "+919876543210")],
+        ),
+        (
+            "customer/list, email",
+            RESELLER1_USER,
+            vec![("email", "abc@email.com")],
+        ),
+        (
+            "customer/list, name prefix",
+            ISP1_USER,
+            vec![("name", "Iam%")],
+        ),
+        (
+            "customer/list, zipcode",
+            RESELLER1_USER,
+            vec![("zipcode", "12345")],
+        ),
+        (
+            "customer/list, created range",
+            ISP1_USER,
+            vec![("created_from", "2020-01-01"), ("sort_field", "mobile")],
+        ),
+        (
+            "customer/list, city (no index)",
+            ISP1_USER,
+            vec![("city", "Panaji")],
+        ),
+        (
+            "customer/list, rows_offset",
+            ISP1_USER,
+            vec![("rows_offset", "1"), ("rows_limit", "1")],
+        ),
+        (
+            "customer/list, show_count (ISP)",
+            ISP1_USER,
+            vec![("show_count", "1")],
+        ),
+        (
+            "customer/list, show_count (reseller)",
+            RESELLER1_USER,
+            vec![("show_count", "1")],
+        ),
+        (
+            "customer/list, show_count with a filter an index decides",
+            ISP1_USER,
+            vec![("show_count", "1"), ("name", "Iam%")],
+        ),
+        (
+            "customer/list, show_count with a filter no index decides",
+            ISP1_USER,
+            vec![("show_count", "1"), ("city", "Panaji")],
+        ),
+        ("customer/list, admin across ISPs", ADMIN, vec![]),
+        (
+            "customer/list, admin show_count across ISPs",
+            ADMIN,
+            vec![("show_count", "1")],
+        ),
+        (
+            "customer/list, admin in one ISP",
+            ADMIN,
+            vec![("ispid", "1")],
+        ),
+        (
+            "customer/list by username",
+            ISP1_USER,
+            vec![("username", "IAM.Two")],
+        ),
+        (
+            "customer/list by username prefix",
+            RESELLER1_USER,
+            vec![("username", "iam%")],
+        ),
+        (
+            "customer/list by serviceid",
+            ISP1_USER,
+            vec![("serviceid", sid2.as_str())],
+        ),
+        (
+            "customer/list by username, show_count",
+            ISP1_USER,
+            vec![("username", "iam%"), ("show_count", "1")],
+        ),
+    ] {
+        step!(rec, name, 200, app.call(user, "list", &params));
+    }
+    let first = step!(
+        rec,
+        "customer/list, first cursor page",
+        200,
+        app.call(
+            ISP1_USER,
+            "list",
+            &[("cursor", ""), ("rows_limit", "1"), ("sort_field", "name")]
+        )
+    );
+    let next = next_of(&first);
+    step!(
+        rec,
+        "customer/list, next cursor page",
+        200,
+        app.call(
+            ISP1_USER,
+            "list",
+            &[
+                ("cursor", &next),
+                ("rows_limit", "1"),
+                ("sort_field", "name")
+            ]
+        )
+    );
+
+    // Deletes.
+    step!(
+        rec,
+        "customer/delete refused: it still has services (409)",
+        409,
+        app.call(ISP1_USER, "delete", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "service/delete",
+        200,
+        app.call(ISP1_USER, "service/delete", &[("serviceid", &sid1)])
+    );
+    step!(
+        rec,
+        "service/delete out of scope (404)",
+        404,
+        app.call(ISP2_USER, "service/delete", &[("serviceid", &sid2)])
+    );
+    step!(
+        rec,
+        "service/delete, the other",
+        200,
+        app.call(ISP1_USER, "service/delete", &[("serviceid", &sid2)])
+    );
+    step!(
+        rec,
+        "customer/delete",
+        200,
+        app.call(ISP1_USER, "delete", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/delete, gone (404)",
+        404,
+        app.call(ISP1_USER, "delete", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/delete out of scope (404)",
+        404,
+        app.call(ISP2_USER, "delete", &[("customerid", &s2)])
+    );
+    let renewed = step!(
+        rec,
+        "customer/create, the same body after a delete (takes the guard's claim over)",
+        200,
+        app.create(ISP1_USER, &[("resellerid", "1"), ("name", "Iam One")])
+    )
+    .id();
+    assert_ne!(renewed, c1);
+}
+
+#[tokio::test]
+async fn the_policy_grants_exactly_the_dynamodb_requests_the_function_sends() {
+    let (rec, proxy) = recorder().await;
+    let app = spawn_app_via(Some(&proxy), &[]).await;
+    let unguarded = spawn_app_via(Some(&proxy), &[NO_DUPLICATE_GUARD]).await;
+    // Physical names of both apps' tables → logical ids.
+    let mut logical: HashMap<String, &str> = HashMap::new();
+    for (id, _, _) in TABLES {
+        for a in [&app, &unguarded] {
+            logical.insert(a.store.tables.by_logical_id(id).unwrap().to_owned(), id);
+        }
+    }
+
+    exercise(&rec, &app, &unguarded).await;
+
+    let seen = std::mem::take(&mut *rec.seen.lock().unwrap());
+    let steps = std::mem::take(&mut *rec.steps.lock().unwrap());
+    let mut steps_seen: BTreeSet<&str> = BTreeSet::new();
+    // Each permission, with the steps that needed it in the order they ran.
+    let mut used: BTreeMap<Need, Vec<String>> = BTreeMap::new();
+    // The operations sent to each table, as DynamoDB's metrics name them.
+    let mut operations: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for s in &seen {
+        steps_seen.insert(s.step.as_str());
+        for (action, table, index) in authorised_as(&s.operation, &s.body) {
+            let id = logical
+                .get(&table)
+                .unwrap_or_else(|| panic!("{}: a table of no test app: {table}", s.step));
+            let target = match index {
+                None => Target::Table((*id).to_owned()),
+                Some(index) => Target::Index((*id).to_owned(), index),
+            };
+            operations
+                .entry((*id).to_owned())
+                .or_default()
+                .insert(s.operation.clone());
+            let by = used.entry((action, target)).or_default();
+            if !by.contains(&s.step) {
+                by.push(s.step.clone());
+            }
+        }
+    }
+    assert!(
+        !steps_seen.contains("start"),
+        "requests before the first step"
+    );
+    // Every step reached DynamoDB through the proxy: none was answered from a cache or a
+    // shortcut by mistake, so none of the paths above went unrecorded.
+    let silent: Vec<&String> = steps
+        .iter()
+        .filter(|s| !steps_seen.contains(s.as_str()))
+        .collect();
+    assert!(silent.is_empty(), "steps that sent no request: {silent:?}");
+
+    let grants = function_grants(TEMPLATE);
+    let mut report = String::from("What the function sends, and the steps that sent it:\n");
+    for ((action, target), steps) in &used {
+        let first: Vec<_> = steps.iter().take(2).map(String::as_str).collect();
+        report.push_str(&format!(
+            "  {action:<30} {:<42} {:>2} step(s), e.g. {}\n",
+            target.to_string(),
+            steps.len(),
+            first.join("; ")
+        ));
+    }
+    eprintln!("{report}");
+
+    let missing: Vec<String> = used
+        .iter()
+        .filter(|((action, target), _)| {
+            !grants
+                .iter()
+                .any(|g| &g.action == action && g.resource.covers(target))
+        })
+        .map(|((action, target), steps)| {
+            format!("  {action} on {target}, sent by: {}", steps.join("; "))
+        })
+        .collect();
+    let unused: Vec<String> = grants
+        .iter()
+        .filter(|g| {
+            !used
+                .keys()
+                .any(|(action, target)| &g.action == action && g.resource.covers(target))
+        })
+        .map(|g| format!("  {} on {} (statement {})", g.action, g.resource, g.sid))
+        .collect();
+    assert!(
+        missing.is_empty() && unused.is_empty(),
+        "template.yaml's function policy and the code disagree.\n\
+         Sent by the code but not granted (AccessDenied on AWS):\n{}\n\
+         Granted but never sent (remove them: least privilege):\n{}\n\n{report}",
+        missing.join("\n"),
+        unused.join("\n"),
+    );
+
+    // The DynamoDB alarms watch every operation the function sends to every table.
+    let watched = dynamodb_alarm_operations(TEMPLATE);
+    let mut unwatched = Vec::new();
+    for (table, _, _) in TABLES {
+        let sent = operations.get(table).cloned().unwrap_or_default();
+        for metric in ["ThrottledRequests", "SystemErrors"] {
+            let alarmed = watched
+                .get(&(metric.to_owned(), table.to_owned()))
+                .cloned()
+                .unwrap_or_default();
+            if alarmed.is_empty() {
+                unwatched.push(format!("  {metric} of {table}: no alarm"));
+            }
+            for op in sent.difference(&alarmed) {
+                unwatched.push(format!("  {metric} of {table}: {op} is not summed"));
+            }
+        }
+    }
+    assert!(
+        unwatched.is_empty(),
+        "template.yaml's DynamoDB alarms miss what the function sends:\n{}\nsent: {operations:?}",
+        unwatched.join("\n")
+    );
+}
