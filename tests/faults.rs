@@ -60,25 +60,7 @@ fn amz_error(status: StatusCode, kind: &str, extra: Value) -> Response {
 }
 
 async fn forward(proxy: &Proxy, headers: &HeaderMap, body: Bytes) -> Response {
-    let mut req = proxy.http.post(&proxy.moto).body(body);
-    for (name, value) in headers {
-        if name != "host" && name != "content-length" {
-            req = req.header(name, value);
-        }
-    }
-    match req.send().await {
-        Ok(resp) => {
-            let status = resp.status();
-            let ct = resp.headers().get("content-type").cloned();
-            let bytes = resp.bytes().await.unwrap_or_default();
-            let mut out = (status, bytes).into_response();
-            if let Some(ct) = ct {
-                out.headers_mut().insert("content-type", ct);
-            }
-            out
-        }
-        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
-    }
+    forward_to_moto(&proxy.http, &proxy.moto, headers, body).await
 }
 
 async fn handle(State(proxy): State<Arc<Proxy>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -163,10 +145,7 @@ async fn proxy(faults: Vec<(Fault, f64)>, seed: u64, slow: Duration) -> (Arc<Pro
     let router = axum::Router::new()
         .fallback(axum::routing::post(handle))
         .with_state(proxy.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (proxy, url)
+    (proxy, serve_on_loopback(router).await)
 }
 
 /// A customer create in reseller 1 named `name`.

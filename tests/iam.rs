@@ -21,8 +21,8 @@ mod common;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use common::*;
 use isp_crm::store::keys::TABLES;
 use isp_crm::store::schema::TEMPLATE;
@@ -86,25 +86,7 @@ async fn record(State(rec): State<Arc<Recorder>>, headers: HeaderMap, body: Byte
         operation,
         body: parsed,
     });
-    let mut req = rec.http.post(&rec.moto).body(body);
-    for (name, value) in &headers {
-        if name != "host" && name != "content-length" {
-            req = req.header(name, value);
-        }
-    }
-    match req.send().await {
-        Ok(resp) => {
-            let status = resp.status();
-            let ct = resp.headers().get("content-type").cloned();
-            let bytes = resp.bytes().await.unwrap_or_default();
-            let mut out = (status, bytes).into_response();
-            if let Some(ct) = ct {
-                out.headers_mut().insert("content-type", ct);
-            }
-            out
-        }
-        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
-    }
+    forward_to_moto(&rec.http, &rec.moto, &headers, body).await
 }
 
 /// Starts the recording proxy in front of the tests' moto; returns it and its URL.
@@ -119,10 +101,7 @@ async fn recorder() -> (Arc<Recorder>, String) {
     let router = axum::Router::new()
         .fallback(axum::routing::post(record))
         .with_state(rec.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (rec, url)
+    (rec, serve_on_loopback(router).await)
 }
 
 fn str_at<'a>(v: &'a Value, key: &str, what: &str) -> &'a str {
