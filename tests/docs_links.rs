@@ -49,7 +49,12 @@ fn relative_links_stay_inside_the_repository_and_resolve() {
         for target in link_targets(&text).into_iter().filter(|t| !is_external(t)) {
             checked += 1;
             let path = target.split('#').next().unwrap_or("");
-            let resolved = dir.join(path).canonicalize();
+            // `/x` is relative to the repository's root (as GitHub reads it), `x` to the file.
+            let resolved = match path.strip_prefix('/') {
+                Some(from_root) => root.join(from_root),
+                None => dir.join(path),
+            }
+            .canonicalize();
             match resolved {
                 Ok(p) if p.starts_with(&root) => {}
                 Ok(p) => bad.push(format!(
