@@ -342,29 +342,36 @@ async fn retried_deliveries_under_faults_make_one_record_each_and_leave_the_data
 
 #[tokio::test]
 async fn total_throttling_or_conflicts_end_in_a_few_calls_with_retry_after() {
-    for (fault, want) in [
+    let cases = [
         (Fault::Throttle, 429),
         (Fault::Conflict, 503),
         (Fault::InProgress, 503),
         (Fault::Html500, 503),
-    ] {
+    ];
+    for ((fault, want), warm) in cases.into_iter().flat_map(|c| [(c, true), (c, false)]) {
         let (proxy, url) = proxy(vec![], 1, Duration::ZERO).await;
-        let app = spawn_app_via(Some(&url), &FAST[..3]).await;
-        // A warm instance: the caller's key and reseller 1's ISP are cached (a cold one adds
-        // their two reads to the count).
-        let warm = create_fields("Warm Up");
-        post(&app, ISP1_USER, "create", &as_params(&warm), None).await;
+        // Warm: the caller's key and reseller 1's ISP are cached. Cold: the request reads
+        // both first (no auth cache, a fresh instance).
+        let app = match warm {
+            true => spawn_app_via(Some(&url), &FAST[..3]).await,
+            false => spawn_app_via(Some(&url), &FAST).await,
+        };
+        if warm {
+            let warm_up = create_fields("Warm Up");
+            post(&app, ISP1_USER, "create", &as_params(&warm_up), None).await;
+        }
         *proxy.faults.lock().unwrap() = vec![(fault, 1.0)];
         let before = proxy.calls.load(Ordering::SeqCst);
         let busy = create_fields("Always Busy");
         let params = as_params(&busy);
         let (status, body) = post(&app, ISP1_USER, "create", &params, Some("busy-key")).await;
         let calls = proxy.calls.load(Ordering::SeqCst) - before;
-        eprintln!("{fault:?}: {status} after {calls} DynamoDB calls");
-        assert_eq!(status, want, "{fault:?}: {body}");
+        let instance = if warm { "warm" } else { "cold" };
+        eprintln!("{fault:?}, {instance}: {status} after {calls} DynamoDB calls");
+        assert_eq!(status, want, "{fault:?}, {instance}: {body}");
         assert!(
             calls <= 6,
-            "{fault:?}: {calls} DynamoDB calls for one request"
+            "{fault:?}, {instance}: {calls} DynamoDB calls for one request"
         );
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! The HTTP layer opens a scope per request (`DYNAMODB_REQUEST_RETRIES`, default 2). Every
 //! repeat takes one retry from it: an SDK attempt after the first (the `RetryBudget`
-//! interceptor refuses it when none is left) and each repeat of an app loop (`take`).
+//! interceptor refuses it when none is left) and each repeat of an app loop (`take`). No
+//! retry at all once the request has made `MAX_CALLS_TO_RETRY` calls.
 //! Outside a scope (crm-admin, reports) nothing is limited but the loops' own bounds.
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
@@ -14,25 +15,47 @@ use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use std::cell::Cell;
 
+/// A retry is also refused once the request has made this many DynamoDB calls: under
+/// faults, a request ends within it whatever its first calls were (a cold instance reads
+/// the caller's key and a reseller before a create's own calls).
+pub const MAX_CALLS_TO_RETRY: u32 = 6;
+
+struct Budget {
+    left: Cell<u32>,
+    calls: Cell<u32>,
+}
+
 tokio::task_local! {
-    static LEFT: Cell<u32>;
+    static BUDGET: Budget;
 }
 
 /// Runs `fut` with `retries` retries to spend.
 pub async fn scope<F: Future>(retries: u32, fut: F) -> F::Output {
-    LEFT.scope(Cell::new(retries), fut).await
+    let budget = Budget {
+        left: Cell::new(retries),
+        calls: Cell::new(0),
+    };
+    BUDGET.scope(budget, fut).await
 }
 
-/// Takes one retry from the request's budget; `false` when none is left.
+/// Takes one retry from the request's budget; `false` when none is left, or when the request
+/// has made `MAX_CALLS_TO_RETRY` calls already.
 pub fn take() -> bool {
-    LEFT.try_with(|left| match left.get() {
-        0 => false,
-        n => {
-            left.set(n - 1);
-            true
-        }
-    })
-    .unwrap_or(true)
+    BUDGET
+        .try_with(|b| match b.left.get() {
+            0 => false,
+            _ if b.calls.get() >= MAX_CALLS_TO_RETRY => false,
+            n => {
+                b.left.set(n - 1);
+                true
+            }
+        })
+        .unwrap_or(true)
+}
+
+/// Counts one DynamoDB attempt of the request.
+fn attempted() {
+    let _ = BUDGET.try_with(|b| b.calls.set(b.calls.get().saturating_add(1)));
 }
 
 /// The error an SDK attempt fails with when the request's retries are spent.
@@ -71,6 +94,7 @@ impl Intercept for RetryBudget {
         if attempt > 1 && !take() {
             return Err(Box::new(RetryBudgetSpent));
         }
+        attempted();
         Ok(())
     }
 }
@@ -84,6 +108,15 @@ mod tests {
         assert!(take(), "outside a scope nothing is limited");
         let taken = scope(2, async { [take(), take(), take()] }).await;
         assert_eq!(taken, [true, true, false]);
+        // Past the call cap, no retry is left, however many the budget still holds.
+        let late = scope(5, async {
+            for _ in 0..MAX_CALLS_TO_RETRY {
+                attempted();
+            }
+            take()
+        })
+        .await;
+        assert!(!late);
     }
 
     #[test]
