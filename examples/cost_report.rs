@@ -12,14 +12,14 @@ use data::fields;
 use aws_sdk_dynamodb::types::AttributeValue;
 use isp_crm::admin::{self, NewUser};
 use isp_crm::app::App;
-use isp_crm::config::{self, Settings};
+use isp_crm::config::Settings;
 use isp_crm::domain::customer::CustomerFields;
 use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use isp_crm::domain::scope::{Caller, Placement, Role, Scope};
+use isp_crm::store::Store;
 use isp_crm::store::capacity::{self, Usage, item_size, read_units};
 use isp_crm::store::keys::CustomerIndex;
 use isp_crm::store::records::CustomerItem;
-use isp_crm::store::{Store, Tables};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
@@ -113,28 +113,7 @@ async fn main() {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT")
         .expect("DYNAMODB_ENDPOINT (make cost-report starts moto)");
     let prefix = format!("cost{}-", std::process::id());
-    let env: HashMap<&str, String> = HashMap::from([
-        ("DYNAMODB_ENDPOINT", endpoint.clone()),
-        ("TABLE_PREFIX", prefix.clone()),
-        // moto answers an index Query by walking the whole table (seconds at 20,000 items):
-        // the timeouts chosen for DynamoDB would cut it short.
-        ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "120000".to_owned()),
-        ("DYNAMODB_OPERATION_TIMEOUT_MS", "300000".to_owned()),
-    ]);
-    let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
-    let store = Store::new(
-        config::dynamodb_client_tuned(
-            Some(&endpoint),
-            config::TlsRoots::default(),
-            &settings.dynamodb,
-        )
-        .await,
-        Tables::with_prefix(&prefix),
-    );
-    store
-        .create_tables(isp_crm::store::schema::TEMPLATE)
-        .await
-        .unwrap();
+    let (settings, store) = data::fresh_tables(&endpoint, &prefix, &[]).await;
     for isp in [1, 2] {
         admin::create_isp(&store, IspId(isp), "ISP").await.unwrap();
     }

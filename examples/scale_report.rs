@@ -14,13 +14,13 @@ mod data;
 use aws_sdk_dynamodb::types::AttributeValue;
 use isp_crm::admin::{self, NewUser};
 use isp_crm::app::{App, ListOutcome};
-use isp_crm::config::{self, Settings};
+use isp_crm::config::Settings;
 use isp_crm::domain::customer::CustomerFields;
 use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use isp_crm::domain::scope::{Caller, Placement, Role, Scope};
+use isp_crm::store::Store;
 use isp_crm::store::capacity::{self, Usage};
 use isp_crm::store::records::CustomerItem;
-use isp_crm::store::{Store, Tables};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
@@ -48,30 +48,9 @@ struct World {
 
 async fn world(endpoint: &str, size: u64) -> World {
     let prefix = format!("scale{}-{size}-", std::process::id());
-    let env: HashMap<&str, String> = HashMap::from([
-        ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
-        ("TABLE_PREFIX", prefix.clone()),
-        // moto answers an index Query by walking the whole table (seconds at 20,000 items):
-        // the timeouts chosen for DynamoDB would cut it short.
-        ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "120000".to_owned()),
-        ("DYNAMODB_OPERATION_TIMEOUT_MS", "300000".to_owned()),
-        // Every request runs on a fresh instance: they must share the cursor key.
-        ("CURSOR_SECRET", "scale-report".to_owned()),
-    ]);
-    let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
-    let store = Store::new(
-        config::dynamodb_client_tuned(
-            Some(endpoint),
-            config::TlsRoots::default(),
-            &settings.dynamodb,
-        )
-        .await,
-        Tables::with_prefix(&prefix),
-    );
-    store
-        .create_tables(isp_crm::store::schema::TEMPLATE)
-        .await
-        .unwrap();
+    // Every request runs on a fresh instance: they must share the cursor key.
+    let (settings, store) =
+        data::fresh_tables(endpoint, &prefix, &[("CURSOR_SECRET", "scale-report")]).await;
     admin::create_isp(&store, IspId(1), "ISP").await.unwrap();
     for r in 1..=RESELLERS {
         admin::create_reseller(&store, IspId(1), ResellerId(r), "Reseller")

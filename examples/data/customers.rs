@@ -1,10 +1,12 @@
 //! Generated customers for the reports (`cost_report`, `scale_report`): Goan names, mobiles,
-//! emails, zipcodes and cities, and a loader that writes items straight into a table
-//! (BatchWriteItem, no transaction: moto copies whole tables per transaction).
+//! emails, zipcodes and cities, a fresh set of tables in moto, and a loader that writes items
+//! straight into a table (BatchWriteItem, no transaction: moto copies whole tables per
+//! transaction).
 #![allow(dead_code)]
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
-use isp_crm::store::Store;
+use isp_crm::config::{self, Settings};
+use isp_crm::store::{Store, Tables};
 use rand::Rng;
 use rand::rngs::StdRng;
 use std::collections::HashMap;
@@ -76,6 +78,37 @@ pub fn fields(rng: &mut StdRng) -> HashMap<String, String> {
             ),
         ),
     ])
+}
+
+/// Settings and a store on fresh tables named `<prefix>*` in the moto at `endpoint`, with
+/// `extra` settings.
+pub async fn fresh_tables(
+    endpoint: &str,
+    prefix: &str,
+    extra: &[(&str, &str)],
+) -> (Settings, Store) {
+    let mut env: HashMap<&str, String> = HashMap::from([
+        ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
+        ("TABLE_PREFIX", prefix.to_owned()),
+        // moto answers an index Query by walking the whole table (seconds at 20,000 items):
+        // the timeouts chosen for DynamoDB would cut it short.
+        ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "120000".to_owned()),
+        ("DYNAMODB_OPERATION_TIMEOUT_MS", "300000".to_owned()),
+    ]);
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
+    let client = config::dynamodb_client_tuned(
+        Some(endpoint),
+        config::TlsRoots::default(),
+        &settings.dynamodb,
+    )
+    .await;
+    let store = Store::new(client, Tables::with_prefix(prefix));
+    store
+        .create_tables(isp_crm::store::schema::TEMPLATE)
+        .await
+        .unwrap();
+    (settings, store)
 }
 
 /// Writes up to 25 customer items (one BatchWriteItem, unprocessed items sent again).
