@@ -1,16 +1,16 @@
 //! Operator tasks behind `crm-admin`: ISPs, resellers and login users.
 
-use crate::domain::Fields;
 use crate::domain::credentials::{ApiKey, RandomError};
-use crate::domain::customer::CustomerFields;
-use crate::domain::ids::{CustomerId, IspId, ResellerId, UserId};
+use crate::domain::ids::{IspId, ResellerId, UserId};
 use crate::domain::list::rfc3339_seconds;
-use crate::domain::scope::{Placement, Role};
-use crate::store::customers::CustomerInsert;
-use crate::store::records::{CustomerItem, IspItem, ResellerItem, UserItem};
+use crate::domain::scope::Role;
+use crate::store::records::{IspItem, ResellerItem, UserItem};
 use crate::store::{Store, StoreError};
+use crate::transfer::TransferError;
+use crate::transfer::customers::CustomerImport;
+use crate::transfer::import::{self, ImportOptions, Quiet, Summary};
+use crate::transfer::source::Source;
 use aws_sdk_dynamodb::types::AttributeValue;
-use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -24,6 +24,8 @@ pub enum AdminError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Random(#[from] RandomError),
+    #[error(transparent)]
+    Transfer(#[from] TransferError),
 }
 
 fn now() -> String {
@@ -170,94 +172,37 @@ pub async fn raise_customer_ids(store: &Store, at_least: u64) -> Result<u64, Adm
         .await?)
 }
 
-/// Imports customers with the ids they had in a previous system (a JSON array of flat
-/// objects with `id`, `ispid`, `resellerid` and the create fields). Every record is checked
-/// as the API checks a create, and no id may be in use, before any is written. Unless
-/// `keep_counter`, the id counter is then raised past the highest imported id, so that new
-/// customers never run into imported ones.
+/// Imports customers from today's JSON format (an array of flat objects with `ispid`,
+/// `resellerid`, the create fields and, to keep it, the `id` of a previous system), as
+/// `crm-admin customer import` does a file but without a journal: every record is checked
+/// as the API checks a create, and no kept id may be in use, before any is written. Unless
+/// `keep_counter`, the id counter is raised past the highest kept id first.
 pub async fn import_customers(
     store: &Store,
     json: &str,
     keep_counter: bool,
-) -> Result<Vec<CustomerId>, AdminError> {
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(json)
-        .map_err(|e| AdminError::Invalid(format!("customers file: {e}")))?;
-    let today = jiff::Timestamp::now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date();
-    let mut items = Vec::with_capacity(rows.len());
-    for (n, row) in rows.iter().enumerate() {
-        let at =
-            |e: crate::domain::Invalid| AdminError::Invalid(format!("customer #{}: {e}", n + 1));
-        let fields: HashMap<String, String> = row
-            .iter()
-            .filter_map(|(k, v)| match v {
-                serde_json::Value::String(s) => Some((k.clone(), s.clone())),
-                serde_json::Value::Number(n) => Some((k.clone(), n.to_string())),
-                _ => None,
-            })
-            .collect();
-        let id = fields.parse_req("id", CustomerId::parse).map_err(at)?;
-        let isp = fields.parse_req("ispid", IspId::parse).map_err(at)?;
-        let reseller = fields
-            .parse_req("resellerid", ResellerId::parse)
-            .map_err(at)?;
-        let record = store
-            .get_reseller(reseller)
-            .await?
-            .filter(|r| r.ispid == isp)
-            .ok_or_else(|| {
-                AdminError::Missing(format!(
-                    "customer #{}: reseller {reseller} of ISP {isp}",
-                    n + 1
-                ))
-            })?;
-        let placement = Placement {
-            isp: record.ispid,
-            reseller,
-        };
-        let customer = CustomerFields::parse_create(&fields, today).map_err(at)?;
-        let created = match fields.get("created_at") {
-            None => now(),
-            Some(v) => v
-                .parse::<jiff::Timestamp>()
-                .map(rfc3339_seconds)
-                .map_err(|_| {
-                    at(crate::domain::Invalid::new(
-                        "created_at",
-                        "must be an RFC 3339 time",
-                    ))
-                })?,
-        };
-        items.push(CustomerItem::new(id, placement, customer, created));
-    }
-    let ids: Vec<CustomerId> = items.iter().map(|i| i.id).collect();
-    let mut unique = ids.clone();
-    unique.sort();
-    unique.dedup();
-    if unique.len() != ids.len() {
-        return Err(AdminError::Invalid(
-            "customers file: an id appears twice".into(),
-        ));
-    }
-    if let Some(taken) = store.get_customers(&ids).await?.first() {
-        return Err(AdminError::Exists(format!("customer {}", taken.id)));
-    }
-    let now = jiff::Timestamp::now().as_second();
-    for item in &items {
-        // Still conditional: a customer created meanwhile under the same id is not overwritten.
-        // The same transaction as the API's create, so the ISP's and reseller's counts follow.
-        if store.insert_customer_claiming(item, &[], &[], now).await? != CustomerInsert::Written {
-            return Err(AdminError::Exists(format!(
-                "customer {} (created during the import)",
-                item.id
-            )));
+) -> Result<Summary, AdminError> {
+    let source = Source::json_text(json)?;
+    let quiet = Quiet::default();
+    let opts = ImportOptions {
+        keep_counter,
+        ..ImportOptions::default()
+    };
+    let kind = CustomerImport::new(None, None);
+    match import::import(store, &source, None, kind, &opts, &quiet).await {
+        Err(TransferError::Refused(n)) => {
+            let first = quiet
+                .problems
+                .lock()
+                .ok()
+                .and_then(|p| p.first().map(ToString::to_string))
+                .unwrap_or_default();
+            Err(AdminError::Invalid(format!(
+                "{n} records refused, first {first}"
+            )))
         }
+        other => Ok(other?),
     }
-    if let (false, Some(max)) = (keep_counter, unique.last()) {
-        raise_customer_ids(store, max.get()).await?;
-    }
-    Ok(ids)
 }
 
 /// A maintained customer count beside the number of customers its index holds.

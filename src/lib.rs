@@ -2,7 +2,8 @@
 //!
 //! A request flows HTTP (`http`: parse, authenticate) → use case (`app`: orchestrate, plan
 //! the list in `app/planner.rs`) → domain (`domain`: typed values, validation, scope rules)
-//! → storage (`store`: keys, queries on DynamoDB).
+//! → storage (`store`: keys, queries on DynamoDB). `admin` and `transfer` (import, export)
+//! serve `crm-admin`.
 
 pub mod admin;
 pub mod app;
@@ -12,3 +13,4 @@ pub mod http;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+pub mod transfer;

@@ -3,6 +3,17 @@ use super::error::code_of;
 use super::{Store, StoreError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
 
+fn counter_value(name: &str, value: Option<&AttributeValue>) -> Result<u64, StoreError> {
+    match value {
+        Some(AttributeValue::N(n)) => n
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("counter {name} holds {n}"))),
+        other => Err(StoreError::Corrupt(format!(
+            "counter {name} holds {other:?}"
+        ))),
+    }
+}
+
 impl Store {
     /// Atomically increments the named counter and returns its new value: 1, 2, 3, ...
     /// Values are never handed out twice, even to concurrent callers (one conditional-free
@@ -21,14 +32,28 @@ impl Store {
             .send()
             .await?;
         capacity::record(Kind::Write, out.consumed_capacity());
-        match out.attributes().and_then(|a| a.get("value")) {
-            Some(AttributeValue::N(n)) => n
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("counter {name} holds {n}"))),
-            other => Err(StoreError::Corrupt(format!(
-                "counter {name} returned {other:?}"
-            ))),
-        }
+        counter_value(name, out.attributes().and_then(|a| a.get("value")))
+    }
+
+    /// Takes `size` consecutive values of the named counter at once (one `ADD`): the
+    /// first of them. An import allocates its ids as one block, so a resumed import
+    /// reuses them.
+    pub async fn take_counter_block(&self, name: &str, size: u64) -> Result<u64, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.tables.counters)
+            .key("name", AttributeValue::S(name.to_owned()))
+            .update_expression("ADD #v :size")
+            .expression_attribute_names("#v", "value")
+            .expression_attribute_values(":size", AttributeValue::N(size.to_string()))
+            .return_values(ReturnValue::UpdatedNew)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await?;
+        capacity::record(Kind::Write, out.consumed_capacity());
+        let last = counter_value(name, out.attributes().and_then(|a| a.get("value")))?;
+        Ok(last + 1 - size)
     }
 
     /// Raises the named counter to at least `value` (it never goes down), so that new ids
@@ -60,14 +85,7 @@ impl Store {
                     .consistent_read(true)
                     .send()
                     .await?;
-                match out.item.as_ref().and_then(|i| i.get("value")) {
-                    Some(AttributeValue::N(n)) => n
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt(format!("counter {name} holds {n}"))),
-                    other => Err(StoreError::Corrupt(format!(
-                        "counter {name} holds {other:?}"
-                    ))),
-                }
+                counter_value(name, out.item.as_ref().and_then(|i| i.get("value")))
             }
             Err(e) => Err(e.into()),
         }

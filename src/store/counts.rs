@@ -36,19 +36,27 @@ impl Store {
         let shard = count::shard(id);
         [count::isp(of.isp), count::reseller(of.reseller)]
             .into_iter()
-            .map(|scope| {
-                let update = Update::builder()
-                    .table_name(&self.tables.counts)
-                    .key("scope", s(scope))
-                    .key("shard", n(shard))
-                    .update_expression("ADD #c :d")
-                    .expression_attribute_names("#c", count::CUSTOMERS)
-                    .expression_attribute_values(":d", AttributeValue::N(delta.to_string()))
-                    .build()
-                    .map_err(|e| StoreError::Other(e.to_string()))?;
-                Ok(TransactWriteItem::builder().update(update).build())
-            })
+            .map(|scope| self.count_update(scope, shard, delta))
             .collect()
+    }
+
+    /// The transaction item adding `delta` to one shard of a count partition.
+    pub(crate) fn count_update(
+        &self,
+        scope: String,
+        shard: u64,
+        delta: i64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.tables.counts)
+            .key("scope", s(scope))
+            .key("shard", n(shard))
+            .update_expression("ADD #c :d")
+            .expression_attribute_names("#c", count::CUSTOMERS)
+            .expression_attribute_values(":d", AttributeValue::N(delta.to_string()))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// The number of customers of a count partition (`keys::count::isp` or `::reseller`):

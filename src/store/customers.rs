@@ -467,51 +467,15 @@ impl Store {
         &self,
         ids: &[CustomerId],
     ) -> Result<(Vec<CustomerItem>, f64), StoreError> {
-        let mut units = 0.0;
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(100) {
-            let mut keys: Vec<Item> = chunk
-                .iter()
-                .map(|id| Item::from([("id".to_owned(), n(id.get()))]))
-                .collect();
-            // Unprocessed keys (throttling) are retried with a short back-off.
-            for attempt in 0..8u32 {
-                let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut keys)))
-                    .build()
-                    .map_err(|e| StoreError::Other(e.to_string()))?;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.tables.customers, request)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await?;
-                capacity::record(Kind::Read, out.consumed_capacity());
-                let items = out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.tables.customers))
-                    .unwrap_or_default();
-                units += capacity::computed_read(&items, true);
-                for item in items {
-                    found.push(serde_dynamo::from_item(item)?);
-                }
-                keys = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.tables.customers))
-                    .map(|k| k.keys)
-                    .unwrap_or_default();
-                if keys.is_empty() {
-                    break;
-                }
-                if attempt == 7 {
-                    return Err(StoreError::Throttled(
-                        "BatchGetItem kept returning unprocessed keys".into(),
-                    ));
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-            }
-        }
+        let keys = ids
+            .iter()
+            .map(|id| Item::from([("id".to_owned(), n(id.get()))]))
+            .collect();
+        let (items, units) = self.batch_get(&self.tables.customers, keys).await?;
+        let found = items
+            .into_iter()
+            .map(serde_dynamo::from_item)
+            .collect::<Result<Vec<CustomerItem>, _>>()?;
         Ok((found, units))
     }
 

@@ -1,5 +1,6 @@
 //! DynamoDB access: table names, key formats, records and queries. Knows nothing of HTTP.
 
+pub mod bulk;
 pub mod capacity;
 pub mod claims;
 mod conditions;

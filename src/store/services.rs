@@ -59,7 +59,7 @@ impl Store {
 
     /// A transaction item changing a customer's service count by `delta`, on condition that
     /// the customer still is where `at` says.
-    fn count_services(
+    pub(crate) fn count_services(
         &self,
         customer: CustomerId,
         at: Placement,

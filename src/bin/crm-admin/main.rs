@@ -11,8 +11,12 @@ use isp_crm::domain::ids::{IspId, ResellerId, UserId};
 use isp_crm::domain::scope::Role;
 use isp_crm::store::Store;
 use isp_crm::store::schema::{self, TEMPLATE};
+use isp_crm::transfer::TransferError;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use transfer::{CustomerCommand, ServiceCommand};
+
+mod transfer;
 
 #[derive(Parser)]
 #[command(
@@ -48,10 +52,15 @@ enum Command {
         #[command(subcommand)]
         command: ResellerCommand,
     },
-    /// Customers brought from another system
+    /// Customers: import from CSV or JSON, export
     Customer {
         #[command(subcommand)]
         command: CustomerCommand,
+    },
+    /// Services (PPPoE accounts): import from CSV or JSON, export
+    Service {
+        #[command(subcommand)]
+        command: ServiceCommand,
     },
     /// Login users and their API keys
     User {
@@ -112,26 +121,6 @@ enum ResellerCommand {
         id: ResellerId,
         #[arg(long)]
         name: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum CustomerCommand {
-    /// Import customers with their existing ids from a JSON array of flat objects
-    /// (id, ispid, resellerid and the create fields); all are checked, and no id may be in
-    /// use, before any is written; new ids then continue after the highest imported one
-    Import {
-        #[arg(long)]
-        file: PathBuf,
-        /// Leave the id counter alone (new customers skip imported ids as they meet them)
-        #[arg(long)]
-        keep_counter: bool,
-    },
-    /// Make new customer ids follow an existing range: the next id will be above N
-    /// (the counter only ever goes up)
-    RaiseIds {
-        #[arg(long, value_name = "N")]
-        above: u64,
     },
 }
 
@@ -210,6 +199,8 @@ enum CliError {
     Admin(#[from] AdminError),
     #[error(transparent)]
     Schema(#[from] schema::SchemaError),
+    #[error(transparent)]
+    Transfer(#[from] TransferError),
     #[error("{0}")]
     Usage(String),
 }
@@ -280,20 +271,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             admin::create_reseller(&store, isp, id, &name).await?;
             eprintln!("reseller {id} of ISP {isp} created ({target})");
         }
-        Command::Customer {
-            command: CustomerCommand::Import { file, keep_counter },
-        } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
-            let ids = admin::import_customers(&store, &text, keep_counter).await?;
-            eprintln!("imported {} customers ({target})", ids.len());
-        }
-        Command::Customer {
-            command: CustomerCommand::RaiseIds { above },
-        } => {
-            let now = admin::raise_customer_ids(&store, above).await?;
-            eprintln!("customer ids continue after {now} ({target})");
-        }
+        Command::Customer { command } => transfer::customer(&store, command, target).await?,
+        Command::Service { command } => transfer::service(&store, command, target).await?,
         Command::User { command } => user(&store, command, target).await?,
         Command::Counters {
             command: CountersCommand::Verify { isp },

@@ -1,0 +1,272 @@
+//! `crm-admin customer|service import|export`: the commands, their progress bar and summary.
+
+use super::{CliError, id};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use isp_crm::domain::ids::{IspId, ResellerId};
+use isp_crm::store::{Store, keys};
+use isp_crm::transfer::customers::CustomerImport;
+use isp_crm::transfer::export::{self, Format, Selection};
+use isp_crm::transfer::import::{self, ImportOptions, Kind, Progress, Summary};
+use isp_crm::transfer::services::ServiceImport;
+use isp_crm::transfer::source::{Source, SourceOptions, TextEncoding};
+use isp_crm::transfer::{Problem, TransferError};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The file: CSV with a header row of our field names (see --map), or, if its name ends
+    /// in .json, a JSON array of flat objects. Read twice (checks, then writes): not a pipe.
+    #[arg(long)]
+    file: PathBuf,
+    /// Read another CRM's columns as ours: --map "Client No=id,Phone=mobile"
+    #[arg(long, value_delimiter = ',', value_parser = column_map)]
+    map: Vec<(String, String)>,
+    /// The file's text encoding (auto: byte-order mark, UTF-16 by its zero bytes, UTF-8 if
+    /// valid, else Windows-1252)
+    #[arg(long, value_enum, default_value_t)]
+    encoding: TextEncoding,
+    /// The separator (default: Excel's sep= line, else the commonest of , ; and tab in the header)
+    #[arg(long, value_parser = delimiter)]
+    delimiter: Option<u8>,
+    /// Import the valid rows and leave out the refused ones (default: any refused row means
+    /// nothing is written)
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Write the refused rows here (the file's columns and a reason), to fix and import again
+    #[arg(long, requires = "skip_invalid")]
+    rejects: Option<PathBuf>,
+    /// Continue an interrupted import of the same file (from <file>.journal), with the same ids
+    #[arg(long)]
+    resume: bool,
+    /// Leave the id counter below the highest kept id (new records then skip kept ids as they
+    /// meet them)
+    #[arg(long)]
+    keep_counter: bool,
+    /// Stop after writing N rows, as an interruption would (to try --resume)
+    #[arg(long, hide = true, value_name = "N")]
+    stop_after: Option<u64>,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    #[arg(long, value_parser = id::<IspId>)]
+    isp: IspId,
+    /// Only this reseller of the ISP
+    #[arg(long, value_parser = id::<ResellerId>)]
+    reseller: Option<ResellerId>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Write here instead of standard output
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Start the CSV with a byte-order mark (Excel then reads it as UTF-8)
+    #[arg(long)]
+    bom: bool,
+}
+
+#[derive(Subcommand)]
+pub enum CustomerCommand {
+    /// Import customers from a CSV or JSON file: every row is checked, and every refused row
+    /// reported with its line, before anything is written. Kept ids (an id column) stay;
+    /// rows without one get ids from one block. Columns: id, ispid, resellerid, type, name,
+    /// surname, dob, mobile, email, uniqueid, zipcode, state, city, street, notes,
+    /// created_at, updated_at, and old_id (a previous system's id: the old → new ids are
+    /// written to <file>.ids.csv for `service import --customer-ids`)
+    Import {
+        #[command(flatten)]
+        args: ImportArgs,
+        /// The ISP of rows without an ispid column
+        #[arg(long, value_parser = id::<IspId>)]
+        isp: Option<IspId>,
+        /// The reseller of rows without a resellerid column
+        #[arg(long, value_parser = id::<ResellerId>)]
+        reseller: Option<ResellerId>,
+    },
+    /// Write an ISP's (or a reseller's) customers, in id order, as CSV or JSON
+    Export(ExportArgs),
+    /// Make new customer ids follow an existing range: the next id will be above N
+    /// (the counter only ever goes up)
+    RaiseIds {
+        #[arg(long, value_name = "N")]
+        above: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ServiceCommand {
+    /// Import services from a CSV or JSON file, checked as customers are. Columns: id,
+    /// customerid, username, plan, status, notes, created_at, updated_at (ispid and
+    /// resellerid, if given, must be the customer's). Usernames are claimed as the API
+    /// claims them: unique within an ISP
+    Import {
+        #[command(flatten)]
+        args: ImportArgs,
+        /// Read customerid as a previous system's id, through this map (old_id,id: the
+        /// <file>.ids.csv a customer import wrote)
+        #[arg(long)]
+        customer_ids: Option<PathBuf>,
+    },
+    /// Write an ISP's (or a reseller's) services, in id order, as CSV or JSON
+    Export(ExportArgs),
+    /// Make new service ids follow an existing range: the next id will be above N
+    RaiseIds {
+        #[arg(long, value_name = "N")]
+        above: u64,
+    },
+}
+
+fn column_map(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((old, new)) if !old.trim().is_empty() && !new.trim().is_empty() => {
+            Ok((old.trim().to_owned(), new.trim().to_lowercase()))
+        }
+        _ => Err("give OLD=NEW pairs, e.g. \"Client No=id,Phone=mobile\"".into()),
+    }
+}
+
+fn delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err("one ASCII character, or tab".into()),
+    }
+}
+
+/// The progress bar of pass 2 and the problems of pass 1, on standard error.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn warn(&self, text: &str) {
+        self.0.suspend(|| eprintln!("warning: {text}"));
+    }
+    fn problem(&self, p: &Problem) {
+        self.0.suspend(|| eprintln!("{p}"));
+    }
+    fn start(&self, rows: u64) {
+        self.0.set_length(rows);
+        self.0.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} rows, {per_sec}, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    }
+    fn advance(&self, rows: u64) {
+        self.0.inc(rows);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+async fn run_import<K: Kind>(
+    store: &Store,
+    args: ImportArgs,
+    kind: K,
+    target: &str,
+) -> Result<(), CliError> {
+    let opts = SourceOptions {
+        encoding: args.encoding,
+        delimiter: args.delimiter,
+        map: args.map,
+    };
+    let source = Source::open(&args.file, &opts)?;
+    eprintln!("{}: {}", args.file.display(), source.describe());
+    let import_opts = ImportOptions {
+        skip_invalid: args.skip_invalid,
+        rejects: args.rejects.clone(),
+        resume: args.resume,
+        keep_counter: args.keep_counter,
+        stop_after: args.stop_after,
+    };
+    let bar = Bar(ProgressBar::new(0));
+    let s: Summary =
+        import::import(store, &source, Some(&args.file), kind, &import_opts, &bar).await?;
+    let rejects = match (&args.rejects, s.rejected) {
+        (Some(p), 1..) => format!(" (written to {})", p.display()),
+        _ => String::new(),
+    };
+    eprintln!(
+        "{} rows: created {}, skipped {} (written before), rejected {}{rejects}, {:.1} s ({target})",
+        s.rows,
+        s.created,
+        s.skipped,
+        s.rejected,
+        s.elapsed.as_secs_f64()
+    );
+    if let Some(map) = &s.id_map {
+        eprintln!("old ids → new ids: {}", map.display());
+    }
+    if s.interrupted {
+        return Err(CliError::Usage(
+            "stopped before the end as asked: --resume to continue".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn run_export(
+    store: &Store,
+    args: ExportArgs,
+    customers: bool,
+    target: &str,
+) -> Result<(), CliError> {
+    let sel = Selection {
+        isp: args.isp,
+        reseller: args.reseller,
+    };
+    let out: Box<dyn std::io::Write> = match &args.out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let n = match customers {
+        true => export::customers(store, sel, out, args.format, args.bom).await?,
+        false => export::services(store, sel, out, args.format, args.bom).await?,
+    };
+    let what = if customers { "customers" } else { "services" };
+    eprintln!("exported {n} {what} ({target})");
+    Ok(())
+}
+
+pub async fn customer(
+    store: &Store,
+    command: CustomerCommand,
+    target: &str,
+) -> Result<(), CliError> {
+    match command {
+        CustomerCommand::Import {
+            args,
+            isp,
+            reseller,
+        } => run_import(store, args, CustomerImport::new(isp, reseller), target).await,
+        CustomerCommand::Export(args) => run_export(store, args, true, target).await,
+        CustomerCommand::RaiseIds { above } => {
+            let now = store
+                .raise_counter(keys::CUSTOMER_ID_COUNTER, above)
+                .await
+                .map_err(TransferError::from)?;
+            eprintln!("customer ids continue after {now} ({target})");
+            Ok(())
+        }
+    }
+}
+
+pub async fn service(store: &Store, command: ServiceCommand, target: &str) -> Result<(), CliError> {
+    match command {
+        ServiceCommand::Import { args, customer_ids } => {
+            let kind = ServiceImport::new(customer_ids.as_deref())?;
+            run_import(store, args, kind, target).await
+        }
+        ServiceCommand::Export(args) => run_export(store, args, false, target).await,
+        ServiceCommand::RaiseIds { above } => {
+            let now = store
+                .raise_counter(keys::SERVICE_ID_COUNTER, above)
+                .await
+                .map_err(TransferError::from)?;
+            eprintln!("service ids continue after {now} ({target})");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Bulk reads and writes for `crm-admin`'s imports: BatchGetItem, and transactions that
+//! write many records with their claims and counts at once.
+
+use super::capacity::{self, Kind};
+use super::claims::NewClaim;
+use super::keys::count;
+use super::records::{ClaimItem, CustomerItem, ServiceItem};
+use super::{Item, Store, StoreError, TxOutcome};
+use crate::domain::ids::{CustomerId, ServiceId};
+use crate::domain::scope::Placement;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, Put, ReturnConsumedCapacity, TransactWriteItem,
+};
+use std::collections::BTreeMap;
+
+/// Records per import transaction. A customer batch is at most 25 puts and 50 count
+/// updates, a service batch 25 puts, 25 username claims and 25 customer updates: under
+/// DynamoDB's 100 items per transaction.
+pub const BATCH: usize = 25;
+
+fn build_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(e.to_string())
+}
+
+impl Store {
+    /// Reads items of `table` by key (BatchGetItem, 100 at a time), in no particular order,
+    /// with the read units they cost. Unprocessed keys (throttling) are retried with a
+    /// short back-off.
+    pub(crate) async fn batch_get(
+        &self,
+        table: &str,
+        keys: Vec<Item>,
+    ) -> Result<(Vec<Item>, f64), StoreError> {
+        let mut units = 0.0;
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut keys = chunk.to_vec();
+            for attempt in 0..8u32 {
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut keys)))
+                    .build()
+                    .map_err(build_err)?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(table, request)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await?;
+                capacity::record(Kind::Read, out.consumed_capacity());
+                let items = out
+                    .responses
+                    .and_then(|mut r| r.remove(table))
+                    .unwrap_or_default();
+                units += capacity::computed_read(&items, true);
+                found.extend(items);
+                keys = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(table))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+                if keys.is_empty() {
+                    break;
+                }
+                if attempt == 7 {
+                    return Err(StoreError::Throttled(
+                        "BatchGetItem kept returning unprocessed keys".into(),
+                    ));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
+        }
+        Ok((found, units))
+    }
+
+    /// Reads services by id (BatchGetItem), in no particular order.
+    pub async fn get_services(&self, ids: &[ServiceId]) -> Result<Vec<ServiceItem>, StoreError> {
+        let keys = ids
+            .iter()
+            .map(|id| Item::from([("id".to_owned(), AttributeValue::N(id.get().to_string()))]))
+            .collect();
+        let (items, _) = self.batch_get(&self.tables.services, keys).await?;
+        items
+            .into_iter()
+            .map(|i| serde_dynamo::from_item(i).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// The claims among `keys` that exist (live or not yet removed by their TTL).
+    pub async fn get_claims(&self, keys: &[String]) -> Result<Vec<ClaimItem>, StoreError> {
+        let keys = keys
+            .iter()
+            .map(|k| Item::from([("claim".to_owned(), AttributeValue::S(k.clone()))]))
+            .collect();
+        let (items, _) = self.batch_get(&self.tables.claims, keys).await?;
+        items
+            .into_iter()
+            .map(|i| serde_dynamo::from_item(i).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Writes up to [`BATCH`] new customers and their counts in one transaction. Position
+    /// `i` of a refusal is `customers[i]` (its id is in use); the count updates that
+    /// follow never refuse.
+    pub async fn insert_customers(
+        &self,
+        customers: &[CustomerItem],
+    ) -> Result<TxOutcome, StoreError> {
+        let mut items = Vec::with_capacity(customers.len() * 3);
+        // One update per count shard touched, however many of the batch's customers it counts.
+        let mut counts: BTreeMap<(String, u64), i64> = BTreeMap::new();
+        for c in customers {
+            let put = Put::builder()
+                .table_name(&self.tables.customers)
+                .set_item(Some(serde_dynamo::to_item(c)?))
+                .condition_expression("attribute_not_exists(id)")
+                .build()
+                .map_err(build_err)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+            let shard = count::shard(c.id);
+            *counts.entry((count::isp(c.ispid), shard)).or_default() += 1;
+            *counts
+                .entry((count::reseller(c.resellerid), shard))
+                .or_default() += 1;
+        }
+        for ((scope, shard), delta) in counts {
+            items.push(self.count_update(scope, shard, delta)?);
+        }
+        self.transact(items).await
+    }
+
+    /// Writes up to [`BATCH`] new services in one transaction: each record and its
+    /// username claim, and each customer's service count raised by its services in the
+    /// batch, on condition that the customer is still where the service says. Positions of
+    /// a refusal: see [`ServiceBatch`].
+    pub async fn insert_services(
+        &self,
+        services: &[ServiceItem],
+        now: i64,
+    ) -> Result<(TxOutcome, ServiceBatch), StoreError> {
+        let mut items = Vec::with_capacity(services.len() * 3);
+        let mut customers: BTreeMap<CustomerId, (Placement, i64)> = BTreeMap::new();
+        for svc in services {
+            let put = Put::builder()
+                .table_name(&self.tables.services)
+                .set_item(Some(serde_dynamo::to_item(svc)?))
+                .condition_expression("attribute_not_exists(id)")
+                .build()
+                .map_err(build_err)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+            customers
+                .entry(svc.customerid)
+                .or_insert((svc.placement(), 0))
+                .1 += 1;
+        }
+        for svc in services {
+            let claim = ClaimItem {
+                claim: super::keys::claim::username(svc.ispid, &svc.username.to_ascii_lowercase()),
+                result: svc.id.get(),
+                fingerprint: None,
+                expires_at: None,
+            };
+            items.push(self.claim_put(&NewClaim::from(claim), now)?);
+        }
+        let order: Vec<CustomerId> = customers.keys().copied().collect();
+        for (id, (at, delta)) in customers {
+            items.push(self.count_services(id, at, delta)?);
+        }
+        let batch = ServiceBatch {
+            services: services.len(),
+            customers: order,
+        };
+        Ok((self.transact(items).await?, batch))
+    }
+}
+
+/// Where a service batch's items sit in its transaction: `services` puts, then as many
+/// username claims, then one update per customer in `customers`' order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceBatch {
+    pub services: usize,
+    pub customers: Vec<CustomerId>,
+}
+
+/// Why one record of a refused batch was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchRefusal {
+    IdTaken,
+    UsernameTaken,
+    /// The service's customer is gone, or no longer where the service says.
+    CustomerMissing,
+}
+
+impl ServiceBatch {
+    /// The refusals of `outcome`, as (index of the service in the batch, reason).
+    pub fn refusals(
+        &self,
+        outcome: &TxOutcome,
+        services: &[ServiceItem],
+    ) -> Vec<(usize, BatchRefusal)> {
+        let mut out = Vec::new();
+        for (i, svc) in services.iter().enumerate() {
+            if outcome.failed(i) {
+                out.push((i, BatchRefusal::IdTaken));
+            } else if outcome.failed(self.services + i) {
+                out.push((i, BatchRefusal::UsernameTaken));
+            } else if let Some(c) = self.customers.iter().position(|c| *c == svc.customerid)
+                && outcome.failed(2 * self.services + c)
+            {
+                out.push((i, BatchRefusal::CustomerMissing));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,263 @@
+//! Customers as an import kind: each row checked as the API checks a create, its reseller
+//! read once per file, its kept id checked unused.
+
+use super::Problem;
+use super::import::Kind;
+use super::source::Row;
+use crate::domain::customer::{Customer, CustomerFields};
+use crate::domain::ids::{CustomerId, IspId, ResellerId};
+use crate::domain::list::rfc3339_seconds;
+use crate::domain::scope::Placement;
+use crate::domain::{Fields, Invalid};
+use crate::store::records::CustomerItem;
+use crate::store::{Store, StoreError, TxOutcome, keys};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
+/// The columns of a customer, in export order; `old_id` is only read.
+pub const COLUMNS: [&str; 17] = [
+    "id",
+    "ispid",
+    "resellerid",
+    "type",
+    "name",
+    "surname",
+    "dob",
+    "mobile",
+    "email",
+    "uniqueid",
+    "zipcode",
+    "state",
+    "city",
+    "street",
+    "notes",
+    "created_at",
+    "updated_at",
+];
+
+const FIELDS: [&str; 18] = [
+    "id",
+    "ispid",
+    "resellerid",
+    "type",
+    "name",
+    "surname",
+    "dob",
+    "mobile",
+    "email",
+    "uniqueid",
+    "zipcode",
+    "state",
+    "city",
+    "street",
+    "notes",
+    "created_at",
+    "updated_at",
+    "old_id",
+];
+
+pub struct CustomerImport {
+    /// `--isp` / `--reseller`: for rows without those columns.
+    isp: Option<IspId>,
+    reseller: Option<ResellerId>,
+    today: jiff::civil::Date,
+    /// Each reseller named, read once: its ISP, or `None` if it does not exist.
+    resellers: HashMap<ResellerId, Option<IspId>>,
+    old_ids: HashSet<String>,
+}
+
+impl CustomerImport {
+    pub fn new(isp: Option<IspId>, reseller: Option<ResellerId>) -> Self {
+        Self {
+            isp,
+            reseller,
+            today: jiff::Timestamp::now()
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .date(),
+            resellers: HashMap::new(),
+            old_ids: HashSet::new(),
+        }
+    }
+
+    /// The row's fields with `--isp` / `--reseller` where it has none.
+    fn fields(&self, row: &Row) -> HashMap<String, String> {
+        let mut f = row.fields.clone();
+        if let Some(isp) = self.isp {
+            f.entry("ispid".into()).or_insert(isp.to_string());
+        }
+        if let Some(r) = self.reseller {
+            f.entry("resellerid".into()).or_insert(r.to_string());
+        }
+        f
+    }
+
+    /// Everything about a row that needs no read: the record it makes under `id`.
+    fn parse(&self, row: &Row, id: CustomerId) -> Result<(CustomerItem, ResellerId), Invalid> {
+        let f = self.fields(row);
+        let isp = f.parse_req("ispid", IspId::parse)?;
+        let reseller = f.parse_req("resellerid", ResellerId::parse)?;
+        let customer = CustomerFields::parse_create(&f, self.today)?;
+        let created = timestamp(&f, "created_at")?.unwrap_or_else(now);
+        let updated = timestamp(&f, "updated_at")?.unwrap_or_else(|| created.clone());
+        let at = Placement { isp, reseller };
+        let mut item = CustomerItem::new(id, at, customer, created);
+        item.updated_at = updated;
+        Ok((item, reseller))
+    }
+}
+
+fn now() -> String {
+    rfc3339_seconds(jiff::Timestamp::now())
+}
+
+/// An optional RFC 3339 time, stored to the second as the API stores its own.
+pub(super) fn timestamp(f: &impl Fields, name: &'static str) -> Result<Option<String>, Invalid> {
+    f.parse_opt(name, |p, v| {
+        v.parse::<jiff::Timestamp>()
+            .map(rfc3339_seconds)
+            .map_err(|_| Invalid::new(p, "must be an RFC 3339 time, e.g. 2024-05-01T09:30:00Z"))
+    })
+}
+
+/// The part of a record an import gives: what the API returns, without the times the
+/// import may have set itself.
+fn public(item: &CustomerItem) -> Customer {
+    let mut c = Customer::from(item.clone());
+    c.created_at.clear();
+    c.updated_at.clear();
+    c
+}
+
+impl Kind for CustomerImport {
+    type Item = CustomerItem;
+    const NAME: &'static str = "customers";
+    const COUNTER: &'static str = keys::CUSTOMER_ID_COUNTER;
+    const FIELDS: &'static [&'static str] = &FIELDS;
+
+    fn required(&self) -> Vec<&'static str> {
+        let mut r = vec![
+            "type", "name", "mobile", "email", "zipcode", "state", "city", "street",
+        ];
+        if self.isp.is_none() {
+            r.push("ispid");
+        }
+        if self.reseller.is_none() {
+            r.push("resellerid");
+        }
+        r
+    }
+
+    async fn check(
+        &mut self,
+        store: &Store,
+        rows: &[Row],
+    ) -> Result<Vec<Result<Option<u64>, Problem>>, StoreError> {
+        let mut results = Vec::with_capacity(rows.len());
+        let mut kept = Vec::new();
+        for row in rows {
+            let id = match row.fields.get("id") {
+                None => Ok(None),
+                Some(v) => CustomerId::parse("id", v).map(Some),
+            };
+            let parsed = id.and_then(|id| {
+                let (item, reseller) = self.parse(row, id.unwrap_or(CustomerId(1)))?;
+                Ok((id, item, reseller))
+            });
+            let result = match parsed {
+                Err(e) => Err(Problem::invalid(row.line, e)),
+                Ok((id, item, reseller)) => {
+                    if let Entry::Vacant(e) = self.resellers.entry(reseller) {
+                        e.insert(store.get_reseller(reseller).await?.map(|r| r.ispid));
+                    }
+                    match self.resellers.get(&reseller).copied().flatten() {
+                        None => Err(Problem::new(
+                            row.line,
+                            "resellerid",
+                            format!("reseller {reseller} does not exist"),
+                        )),
+                        Some(isp) if isp != item.ispid => Err(Problem::new(
+                            row.line,
+                            "resellerid",
+                            format!(
+                                "reseller {reseller} belongs to ISP {isp}, not {}",
+                                item.ispid
+                            ),
+                        )),
+                        Some(_) => match row.fields.get("old_id") {
+                            Some(old) if !self.old_ids.insert(old.clone()) => Err(Problem::new(
+                                row.line,
+                                "old_id",
+                                format!("{old} appears twice in the file"),
+                            )),
+                            _ => Ok(id.map(CustomerId::get)),
+                        },
+                    }
+                }
+            };
+            if let Ok(Some(id)) = result {
+                kept.push(CustomerId(id));
+            }
+            results.push(result);
+        }
+        let taken: HashSet<u64> = store
+            .get_customers(&kept)
+            .await?
+            .iter()
+            .map(|c| c.id.get())
+            .collect();
+        for (row, result) in rows.iter().zip(results.iter_mut()) {
+            if let Ok(Some(id)) = result
+                && taken.contains(id)
+            {
+                *result = Err(Problem::new(
+                    row.line,
+                    "id",
+                    format!("customer {id} exists"),
+                ));
+            }
+        }
+        Ok(results)
+    }
+
+    fn item(&self, row: &Row, id: u64) -> Result<CustomerItem, Problem> {
+        let id = match row.fields.get("id") {
+            Some(v) => CustomerId::parse("id", v),
+            None => Ok(CustomerId(id)),
+        };
+        id.and_then(|id| self.parse(row, id))
+            .map(|(item, _)| item)
+            .map_err(|e| Problem::invalid(row.line, e))
+    }
+
+    fn id_of(item: &CustomerItem) -> u64 {
+        item.id.get()
+    }
+
+    async fn write(
+        &self,
+        store: &Store,
+        items: &[CustomerItem],
+    ) -> Result<Vec<(usize, String)>, StoreError> {
+        match store.insert_customers(items).await? {
+            TxOutcome::Written => Ok(Vec::new()),
+            TxOutcome::Refused { failed, .. } if !failed.is_empty() => Ok(failed
+                .into_iter()
+                .filter_map(|i| Some((i, format!("customer {} exists", items.get(i)?.id))))
+                .collect()),
+            TxOutcome::Refused { .. } => {
+                Err(StoreError::Busy("import transaction conflict".into()))
+            }
+        }
+    }
+
+    async fn stored(&self, store: &Store, item: &CustomerItem) -> Result<bool, StoreError> {
+        Ok(store
+            .get_customer_latest(item.id)
+            .await?
+            .is_some_and(|c| public(&c) == public(item)))
+    }
+
+    fn old_id(row: &Row) -> Option<String> {
+        row.fields.get("old_id").cloned()
+    }
+}

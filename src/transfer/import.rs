@@ -1,0 +1,460 @@
+//! The import of one file, in two passes. Pass 1 checks every row (fields, references,
+//! ids and usernames in use, duplicates within the file) and reports each bad one; unless
+//! `skip_invalid`, one bad row means nothing is written. Pass 2 gives the rows without an id
+//! a block of ids, writes the rows in transactions of [`BATCH`], and keeps the journal.
+
+use super::journal::{Journal, file_digest};
+use super::source::{Row, Source};
+use super::{Problem, TransferError};
+use crate::store::bulk::BATCH;
+use crate::store::{Store, StoreError};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Rows checked together (one BatchGetItem of their references).
+const CHECK_CHUNK: usize = 100;
+/// Attempts at one batch when DynamoDB throttles or a transaction conflicts; the SDK's own
+/// retries come on top of each.
+const WRITE_ATTEMPTS: u32 = 8;
+
+/// What is imported: customers or services.
+pub trait Kind {
+    type Item;
+    /// `customers` or `services` (the journal's kind, and messages).
+    const NAME: &'static str;
+    /// The id counter a block is taken from.
+    const COUNTER: &'static str;
+    /// The columns read; any other is ignored with a warning.
+    const FIELDS: &'static [&'static str];
+
+    /// The fields a file must have a column for (given no default for them).
+    fn required(&self) -> Vec<&'static str>;
+
+    /// Checks a chunk of rows: for each, its kept id (if it has one) or why it is refused.
+    /// May remember what pass 2 needs (the resellers or customers it read).
+    fn check(
+        &mut self,
+        store: &Store,
+        rows: &[Row],
+    ) -> impl Future<Output = Result<Vec<Result<Option<u64>, Problem>>, StoreError>>;
+
+    /// The record of a row that passed `check`, with id `id`.
+    fn item(&self, row: &Row, id: u64) -> Result<Self::Item, Problem>;
+
+    /// The id of a record.
+    fn id_of(item: &Self::Item) -> u64;
+
+    /// Writes a batch in one transaction; the records refused (and nothing written then)
+    /// as (index in `items`, reason).
+    fn write(
+        &self,
+        store: &Store,
+        items: &[Self::Item],
+    ) -> impl Future<Output = Result<Vec<(usize, String)>, StoreError>>;
+
+    /// Whether the stored record under `item`'s id is `item` (written by the run a
+    /// `--resume` continues), rather than another record.
+    fn stored(
+        &self,
+        store: &Store,
+        item: &Self::Item,
+    ) -> impl Future<Output = Result<bool, StoreError>>;
+
+    /// The id the row had in the previous system (`old_id`), for the id map.
+    fn old_id(_row: &Row) -> Option<String> {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub skip_invalid: bool,
+    /// Where to write the refused rows (the file's columns and a `reason`).
+    pub rejects: Option<PathBuf>,
+    pub resume: bool,
+    /// Leave the id counter below kept ids (new records skip them as they meet them).
+    pub keep_counter: bool,
+    /// Stop after writing this many rows, as an interruption would (tests of `--resume`).
+    pub stop_after: Option<u64>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub rows: u64,
+    pub created: u64,
+    /// Written by the run that `--resume` continued.
+    pub skipped: u64,
+    pub rejected: u64,
+    pub elapsed: Duration,
+    /// `<file>.ids.csv`: old ids beside the ids given, when rows had an `old_id`.
+    pub id_map: Option<PathBuf>,
+    /// Stopped by `stop_after` before the end.
+    pub interrupted: bool,
+}
+
+/// What the operator sees while an import runs.
+pub trait Progress {
+    fn warn(&self, text: &str);
+    /// A refused row, as pass 1 finds it.
+    fn problem(&self, p: &Problem);
+    /// Pass 2 starts: this many rows to go through.
+    fn start(&self, rows: u64);
+    fn advance(&self, rows: u64);
+    fn finish(&self);
+}
+
+/// What pass 1 learnt of the file.
+struct Checked {
+    rows: u64,
+    without_id: u64,
+    max_kept: Option<u64>,
+    /// Refused rows by line.
+    bad: HashMap<u64, Problem>,
+}
+
+async fn check_all<K: Kind>(
+    store: &Store,
+    source: &Source,
+    kind: &mut K,
+    progress: &dyn Progress,
+) -> Result<Checked, TransferError> {
+    let mut checked = Checked {
+        rows: 0,
+        without_id: 0,
+        max_kept: None,
+        bad: HashMap::new(),
+    };
+    let mut kept = HashSet::new();
+    let mut chunk = Vec::with_capacity(CHECK_CHUNK);
+    let mut rows = source.rows()?.peekable();
+    while let Some(row) = rows.next() {
+        chunk.push(row?);
+        if chunk.len() < CHECK_CHUNK && rows.peek().is_some() {
+            continue;
+        }
+        let results = kind.check(store, &chunk).await?;
+        for (row, result) in chunk.drain(..).zip(results) {
+            checked.rows += 1;
+            let result = match result {
+                Ok(Some(id)) if !kept.insert(id) => Err(Problem::new(
+                    row.line,
+                    "id",
+                    format!("{id} appears twice in the file"),
+                )),
+                other => other,
+            };
+            match result {
+                Ok(Some(id)) => checked.max_kept = checked.max_kept.max(Some(id)),
+                Ok(None) => checked.without_id += 1,
+                Err(p) => {
+                    // A refused row without an id still takes one from the block, so the
+                    // ids of the others never depend on which rows were refused.
+                    if !row.fields.contains_key("id") {
+                        checked.without_id += 1;
+                    }
+                    progress.problem(&p);
+                    checked.bad.insert(row.line, p);
+                }
+            }
+        }
+    }
+    Ok(checked)
+}
+
+fn save(journal: &Journal, path: Option<&Path>) -> Result<(), TransferError> {
+    match path {
+        Some(p) => journal.save(p),
+        None => Ok(()),
+    }
+}
+
+/// Imports `source` (read from `path`, which keeps the journal) with `kind`.
+pub async fn import<K: Kind>(
+    store: &Store,
+    source: &Source,
+    path: Option<&Path>,
+    mut kind: K,
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<Summary, TransferError> {
+    let started = Instant::now();
+    if opts.rejects.is_some() && !source.is_csv() {
+        return Err(TransferError::File(
+            "--rejects writes CSV: it needs a CSV file".into(),
+        ));
+    }
+    let missing: Vec<&str> = kind
+        .required()
+        .into_iter()
+        .filter(|f| !source.has_field(f))
+        .collect();
+    if !missing.is_empty() {
+        return Err(TransferError::File(format!(
+            "no column for {} (name a column so, or --map OLD=NEW)",
+            missing.join(", ")
+        )));
+    }
+    let unknown = source.unknown_columns(K::FIELDS);
+    if !unknown.is_empty() {
+        progress.warn(&format!("ignored columns: {}", unknown.join(", ")));
+    }
+
+    // A file gets a journal next to it; text given in memory (tests, the seed) does not.
+    let journal_path = path.map(Journal::path_for);
+    let earlier = match &journal_path {
+        Some(j) => Journal::load(j)?,
+        None => None,
+    };
+    let digest = match path {
+        Some(p) => file_digest(p)?,
+        None => String::new(),
+    };
+    let shown = journal_path
+        .as_deref()
+        .map_or_else(String::new, |p| p.display().to_string());
+    match (&earlier, opts.resume) {
+        (Some(j), false) if j.done => {
+            return Err(TransferError::Journal(format!(
+                "this file was imported already ({shown}): delete that journal to import it again"
+            )));
+        }
+        (Some(_), false) => {
+            return Err(TransferError::Journal(format!(
+                "an import of this file was interrupted ({shown}): --resume to continue it"
+            )));
+        }
+        (None, true) => {
+            return Err(TransferError::Journal(format!(
+                "nothing to resume: no journal {shown}"
+            )));
+        }
+        (Some(j), true) if j.file_sha256 != digest || j.kind != K::NAME => {
+            return Err(TransferError::Journal(format!(
+                "{shown} is of another file or kind: the file changed since the import began"
+            )));
+        }
+        _ => {}
+    }
+
+    let checked = check_all(store, source, &mut kind, progress).await?;
+    if !checked.bad.is_empty() && !opts.skip_invalid {
+        return Err(TransferError::Refused(checked.bad.len()));
+    }
+
+    let mut journal = match earlier {
+        Some(j) => j,
+        None => {
+            if let (false, Some(max)) = (opts.keep_counter, checked.max_kept) {
+                store.raise_counter(K::COUNTER, max).await?;
+            }
+            let first_id = match checked.without_id {
+                0 => 0,
+                n => store.take_counter_block(K::COUNTER, n).await?,
+            };
+            let j = Journal {
+                kind: K::NAME.to_owned(),
+                file_sha256: digest,
+                first_id,
+                block: checked.without_id,
+                rows_done: 0,
+                done: false,
+            };
+            save(&j, journal_path.as_deref())?;
+            j
+        }
+    };
+
+    let mut rejects = match &opts.rejects {
+        None => None,
+        Some(p) => {
+            let mut file = std::fs::File::create(p)?;
+            // A byte-order mark, so that Excel reads the file as UTF-8.
+            std::io::Write::write_all(&mut file, "\u{feff}".as_bytes())?;
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(source.delimiter())
+                .from_writer(file);
+            let mut header = source.header().to_vec();
+            header.push("reason".into());
+            w.write_record(&header)?;
+            Some(w)
+        }
+    };
+    let mut id_map: Option<csv::Writer<std::fs::File>> = None;
+    let id_map_path = path.map(|path| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(".ids.csv");
+        PathBuf::from(p)
+    });
+
+    let mut summary = Summary {
+        rows: checked.rows,
+        ..Summary::default()
+    };
+    progress.start(checked.rows);
+    let mut next_block = journal.first_id;
+    let mut batch = Batch {
+        lines: Vec::with_capacity(BATCH),
+        items: Vec::with_capacity(BATCH),
+    };
+    let mut written_here = 0u64;
+    for (index, row) in source.rows()?.enumerate() {
+        let row = row?;
+        let index = index as u64;
+        let id = match row.fields.get("id") {
+            Some(_) => None,
+            None => {
+                next_block += 1;
+                Some(next_block - 1)
+            }
+        };
+        if let Some(p) = checked.bad.get(&row.line) {
+            if let Some(w) = rejects.as_mut() {
+                let mut cells = row.cells.clone();
+                cells.resize(source.header().len(), String::new());
+                cells.push(p.reason());
+                w.write_record(&cells)?;
+            }
+            summary.rejected += 1;
+            progress.advance(1);
+            continue;
+        }
+        let item = kind
+            .item(&row, id.unwrap_or_default())
+            .map_err(TransferError::Stopped)?;
+        if let (Some(old), Some(map_path)) = (K::old_id(&row), &id_map_path) {
+            let w = match id_map.as_mut() {
+                Some(w) => w,
+                None => {
+                    let mut w = csv::Writer::from_path(map_path)?;
+                    w.write_record(["old_id", "id"])?;
+                    id_map.insert(w)
+                }
+            };
+            w.write_record([old, K::id_of(&item).to_string()])?;
+        }
+        if index < journal.rows_done {
+            summary.skipped += 1;
+            progress.advance(1);
+            continue;
+        }
+        batch.lines.push(row.line);
+        batch.items.push(item);
+        if batch.items.len() == BATCH {
+            written_here += flush(store, &kind, &mut batch, opts, &mut summary, progress).await?;
+            journal.rows_done = index + 1;
+            save(&journal, journal_path.as_deref())?;
+            if opts.stop_after.is_some_and(|n| written_here >= n) {
+                summary.interrupted = true;
+                break;
+            }
+        }
+    }
+    if !summary.interrupted {
+        flush(store, &kind, &mut batch, opts, &mut summary, progress).await?;
+        journal.rows_done = checked.rows;
+        journal.done = true;
+        save(&journal, journal_path.as_deref())?;
+    }
+    progress.finish();
+    if let Some(mut w) = rejects {
+        w.flush()?;
+    }
+    if let Some(mut w) = id_map {
+        w.flush()?;
+        summary.id_map = id_map_path;
+    }
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// A batch of records to write, with the line each came from.
+struct Batch<T> {
+    lines: Vec<u64>,
+    items: Vec<T>,
+}
+
+/// Writes a batch: a transaction with refused records writes nothing, so the others are
+/// written again without them. Returns how many records it handled.
+async fn flush<K: Kind>(
+    store: &Store,
+    kind: &K,
+    batch: &mut Batch<K::Item>,
+    opts: &ImportOptions,
+    summary: &mut Summary,
+    progress: &dyn Progress,
+) -> Result<u64, TransferError> {
+    let handled = batch.items.len() as u64;
+    let mut attempt = 0;
+    while !batch.items.is_empty() {
+        let refused = match kind.write(store, &batch.items).await {
+            Ok(r) => r,
+            Err(e @ (StoreError::Throttled(_) | StoreError::Busy(_)))
+                if attempt + 1 < WRITE_ATTEMPTS =>
+            {
+                attempt += 1;
+                progress.warn(&format!("{e}: trying again"));
+                tokio::time::sleep(crate::store::backoff(attempt + 4)).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if refused.is_empty() {
+            summary.created += batch.items.len() as u64;
+            progress.advance(batch.items.len() as u64);
+            batch.lines.clear();
+            batch.items.clear();
+            break;
+        }
+        let mut out = Vec::with_capacity(refused.len());
+        for (i, reason) in refused {
+            let (Some(line), Some(item)) = (batch.lines.get(i), batch.items.get(i)) else {
+                continue;
+            };
+            if opts.resume && kind.stored(store, item).await? {
+                summary.skipped += 1;
+            } else {
+                let p = Problem::new(*line, "record", reason);
+                if !opts.skip_invalid {
+                    return Err(TransferError::Stopped(p));
+                }
+                progress.problem(&p);
+                summary.rejected += 1;
+            }
+            progress.advance(1);
+            out.push(i);
+        }
+        remove_at(&mut batch.lines, &out);
+        remove_at(&mut batch.items, &out);
+    }
+    Ok(handled)
+}
+
+fn remove_at<T>(v: &mut Vec<T>, positions: &[usize]) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        !positions.contains(&(i - 1))
+    });
+}
+
+/// Progress that shows nothing and keeps the problems (imports from code: tests, the seed).
+#[derive(Debug, Default)]
+pub struct Quiet {
+    pub problems: std::sync::Mutex<Vec<Problem>>,
+}
+
+impl Progress for Quiet {
+    fn warn(&self, text: &str) {
+        tracing::warn!("{text}");
+    }
+    fn problem(&self, p: &Problem) {
+        if let Ok(mut v) = self.problems.lock() {
+            v.push(p.clone());
+        }
+    }
+    fn start(&self, _rows: u64) {}
+    fn advance(&self, _rows: u64) {}
+    fn finish(&self) {}
+}
