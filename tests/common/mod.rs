@@ -492,3 +492,25 @@ pub async fn serve_on_loopback(router: axum::Router) -> String {
     tokio::spawn(async move { axum::serve(listener, router).await });
     url
 }
+
+impl TestApp {
+    /// The table prefix of this test's stack (for `crm-admin`'s TABLE_PREFIX).
+    pub fn prefix(&self) -> String {
+        self.store
+            .tables
+            .customers
+            .trim_end_matches("customers")
+            .to_owned()
+    }
+}
+
+/// Runs the crm-admin binary on the stack with table prefix `prefix`.
+pub fn crm_admin(prefix: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_crm-admin"))
+        .args(args)
+        .env("DYNAMODB_ENDPOINT", endpoint())
+        .env("TABLE_PREFIX", prefix)
+        .env_remove("CUSTOMERS_TABLE")
+        .output()
+        .expect("run crm-admin")
+}
