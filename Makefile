@@ -1,7 +1,7 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
 # make test — lint the template and run every test against a fresh moto
 # make package — sam validate --lint + sam build (cargo-lambda); ARCH=x86_64 where no aarch64 std is installed
-.PHONY: dev test lint fmt clippy check venv clean cost-report scale-report bench cold-start
+.PHONY: dev test lint fmt clippy check venv clean cost-report scale-report import-report bench cold-start
 .PHONY: package package-venv
 
 VENV := .venv
@@ -47,6 +47,13 @@ cost-report: venv
 scale-report: venv
 	cargo build --release --bin customer-api
 	infra/with-moto.sh 0 cargo run --release --example scale_report
+
+# crm-admin's import and export at size: --check of 100,000 rows, an import and export of
+# 5,000 (~5 min: moto copies its tables in every transaction), peak memory and time of each
+# (docs/data-model.md). CHECK_ROWS / WRITE_ROWS change the sizes.
+import-report: venv
+	cargo build --bin crm-admin
+	infra/with-moto.sh 0 infra/import-report.sh
 
 # Criterion benches of a request's in-process work, DynamoDB excluded (docs/performance.md).
 bench: venv

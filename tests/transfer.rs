@@ -55,10 +55,9 @@ fn export(app: &TestApp, what: &str, format: &str) -> String {
 }
 
 async fn names(app: &TestApp) -> Vec<String> {
-    let r = app
-        .call(ISP1_USER, "list", &[("rows_limit", "100")])
-        .await;
-    let mut names: Vec<String> = r.result()
+    let r = app.call(ISP1_USER, "list", &[("rows_limit", "100")]).await;
+    let mut names: Vec<String> = r
+        .result()
         .as_array()
         .unwrap()
         .iter()
@@ -323,9 +322,7 @@ async fn an_interrupted_import_resumes_with_the_same_ids_and_no_duplicates() {
     let expected: Vec<String> = (0..60).map(|i| format!("Row {i:02}")).collect();
     assert_eq!(names, expected);
     // One block of 60 ids, in file order.
-    let r = app
-        .call(ISP1_USER, "list", &[("rows_limit", "100")])
-        .await;
+    let r = app.call(ISP1_USER, "list", &[("rows_limit", "100")]).await;
     let ids = r.ids();
     assert_eq!(ids.last().unwrap() - ids[0], 59);
     ok(&crm_admin(&app.prefix(), &["counters", "verify"]));

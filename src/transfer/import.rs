@@ -77,6 +77,8 @@ pub struct ImportOptions {
     pub keep_counter: bool,
     /// Stop after writing this many rows, as an interruption would (tests of `--resume`).
     pub stop_after: Option<u64>,
+    /// Check every row and report, write nothing (no journal either).
+    pub check_only: bool,
 }
 
 /// What an import did.
@@ -214,7 +216,8 @@ pub async fn import<K: Kind>(
     let shown = journal_path
         .as_deref()
         .map_or_else(String::new, |p| p.display().to_string());
-    match (&earlier, opts.resume) {
+    match (&earlier, opts.resume && !opts.check_only) {
+        _ if opts.check_only => {}
         (Some(j), false) if j.done => {
             return Err(TransferError::Journal(format!(
                 "this file was imported already ({shown}): delete that journal to import it again"
@@ -239,6 +242,14 @@ pub async fn import<K: Kind>(
     }
 
     let checked = check_all(store, source, &mut kind, progress).await?;
+    if opts.check_only {
+        return Ok(Summary {
+            rows: checked.rows,
+            rejected: checked.bad.len() as u64,
+            elapsed: started.elapsed(),
+            ..Summary::default()
+        });
+    }
     if !checked.bad.is_empty() && !opts.skip_invalid {
         return Err(TransferError::Refused(checked.bad.len()));
     }

@@ -36,6 +36,9 @@ pub struct ImportArgs {
     /// Write the refused rows here (the file's columns and a reason), to fix and import again
     #[arg(long, requires = "skip_invalid")]
     rejects: Option<PathBuf>,
+    /// Only check every row and report the refused ones; write nothing
+    #[arg(long, conflicts_with_all = ["skip_invalid", "resume"])]
+    check: bool,
     /// Continue an interrupted import of the same file (from <file>.journal), with the same ids
     #[arg(long)]
     resume: bool,
@@ -177,10 +180,23 @@ async fn run_import<K: Kind>(
         resume: args.resume,
         keep_counter: args.keep_counter,
         stop_after: args.stop_after,
+        check_only: args.check,
     };
     let bar = Bar(ProgressBar::new(0));
     let s: Summary =
         import::import(store, &source, Some(&args.file), kind, &import_opts, &bar).await?;
+    if args.check {
+        eprintln!(
+            "{} rows checked: {} refused, nothing written, {:.1} s ({target})",
+            s.rows,
+            s.rejected,
+            s.elapsed.as_secs_f64()
+        );
+        return match s.rejected {
+            0 => Ok(()),
+            n => Err(TransferError::Refused(n as usize).into()),
+        };
+    }
     let rejects = match (&args.rejects, s.rejected) {
         (Some(p), 1..) => format!(" (written to {})", p.display()),
         _ => String::new(),

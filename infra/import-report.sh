@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make import-report`: crm-admin's CSV import and export at size, against moto (run by
+# with-moto.sh). Checks a file of CHECK_ROWS customers (default 100,000) with --check, then
+# imports WRITE_ROWS (default 5,000: moto copies its tables in every transaction, so a
+# bigger write takes hours here, not on DynamoDB) and exports them; prints each run's peak
+# memory (max RSS) and time. Figures in docs/data-model.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+check_rows=${CHECK_ROWS:-100000}
+write_rows=${WRITE_ROWS:-5000}
+admin=${CRM_ADMIN:-target/debug/crm-admin}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+export TABLE_PREFIX="import-report-$$-"
+
+rows() {
+  python3 - "$1" <<'PY'
+import sys
+n = int(sys.argv[1])
+print("name,type,mobile,email,zipcode,state,city,street,notes")
+for i in range(n):
+    print(f'Customer {i:06},Individual,+9198{i:08},c{i}@example.com,{i % 1000:06},Goa,Panaji,"{i} Road, Block {i % 7}","note {i}"')
+PY
+}
+rows "$check_rows" > "$dir/check.csv"
+rows "$write_rows" > "$dir/write.csv"
+
+measure() {
+  /usr/bin/time -f "  peak memory %M KB, %e s" "$@"
+}
+"$admin" tables create >/dev/null 2>&1
+"$admin" isp create --id 1 --name "Report ISP"
+"$admin" reseller create --isp 1 --id 1 --name "Report reseller"
+echo "check $check_rows rows ($(du -h "$dir/check.csv" | cut -f1)):"
+measure "$admin" customer import --file "$dir/check.csv" --isp 1 --reseller 1 --check
+echo "import $write_rows rows:"
+measure "$admin" customer import --file "$dir/write.csv" --isp 1 --reseller 1
+echo "export $write_rows rows:"
+measure "$admin" customer export --isp 1 --out "$dir/out.csv"
+"$admin" counters verify --isp 1
