@@ -423,8 +423,14 @@ async fn flush<K: Kind>(
             let (Some(line), Some(item)) = (batch.lines.get(i), batch.items.get(i)) else {
                 continue;
             };
-            if opts.resume && kind.stored(store, item).await? {
-                summary.skipped += 1;
+            // Our own record: written by the run that --resume continues, or by an attempt
+            // of this batch whose answer was lost (DynamoDB makes the SDK's retries of one
+            // call idempotent, not a new call; moto not even those).
+            if kind.stored(store, item).await? {
+                match opts.resume {
+                    true => summary.skipped += 1,
+                    false => summary.created += 1,
+                }
             } else {
                 let p = Problem::new(*line, "record", reason);
                 if !opts.skip_invalid {

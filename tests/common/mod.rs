@@ -506,9 +506,14 @@ impl TestApp {
 
 /// Runs the crm-admin binary on the stack with table prefix `prefix`.
 pub fn crm_admin(prefix: &str, args: &[&str]) -> std::process::Output {
+    crm_admin_via(&endpoint(), prefix, args)
+}
+
+/// Runs crm-admin against `endpoint` (e.g. a fault proxy) on the stack with prefix `prefix`.
+pub fn crm_admin_via(endpoint: &str, prefix: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_crm-admin"))
         .args(args)
-        .env("DYNAMODB_ENDPOINT", endpoint())
+        .env("DYNAMODB_ENDPOINT", endpoint)
         .env("TABLE_PREFIX", prefix)
         .env_remove("CUSTOMERS_TABLE")
         .output()

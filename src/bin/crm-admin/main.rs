@@ -223,6 +223,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         |k| match k {
             "DYNAMODB_ENDPOINT" => cli.endpoint.clone(),
             "TABLE_PREFIX" => cli.table_prefix.clone(),
+            // Bulk work outside any request: more attempts and a longer operation timeout
+            // than the API's (which answers under the function's timeout) unless set.
+            "DYNAMODB_MAX_ATTEMPTS" => std::env::var(k).ok().or(Some("8".into())),
+            "DYNAMODB_OPERATION_TIMEOUT_MS" => std::env::var(k).ok().or(Some("60000".into())),
             other => std::env::var(other).ok(),
         },
         false,
