@@ -35,7 +35,7 @@ use isp_crm::domain::credentials::ApiKey;
 use isp_crm::domain::customer::{Customer, CustomerFields};
 use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use isp_crm::domain::list::{Filters, ListRequest, SortField, rfc3339_seconds};
-use isp_crm::domain::scope::{Placement, PlacementRequest, Role, Scope};
+use isp_crm::domain::scope::{Actor, Placement, PlacementRequest, Role, Scope};
 use isp_crm::http::Envelope;
 use isp_crm::http::Params;
 use isp_crm::store::records::{ClaimItem, CustomerItem};
@@ -305,6 +305,7 @@ fn create_item(c: &mut Criterion) {
                 placement,
                 black_box(&fields).clone(),
                 "2026-11-27T05:10:00Z".to_owned(),
+                Actor::User(UserId(5)),
             )
         })
     });
@@ -313,6 +314,7 @@ fn create_item(c: &mut Criterion) {
         placement,
         fields,
         "2026-11-27T05:10:00Z".to_owned(),
+        Actor::User(UserId(5)),
     );
     group.bench_function("serde_dynamo::to_item", |b| {
         b.iter(|| {
@@ -349,7 +351,13 @@ async fn create_in_process(warm: &Warm, headers: &HeaderMap, body: Bytes) -> Vec
     let placement = request.confirm(Some(IspId(1))).expect("in scope");
     let now = rfc3339_seconds(Timestamp::now());
     let id = CustomerId(1243);
-    let item = CustomerItem::new(id, placement, fields.clone(), now.clone());
+    let item = CustomerItem::new(
+        id,
+        placement,
+        fields.clone(),
+        now.clone(),
+        Actor::User(UserId(5)),
+    );
     let put: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).expect("item");
     black_box(put);
     // The guard's fingerprint and claim item, written in the same transaction.
@@ -405,6 +413,8 @@ fn page(n: u64) -> Vec<Customer> {
             notes: None,
             created_at: "2026-11-27T05:10:00Z".into(),
             updated_at: "2026-11-27T05:10:00Z".into(),
+            created_by: Some("5".into()),
+            updated_by: Some("5".into()),
         })
         .collect()
 }

@@ -53,6 +53,7 @@ async fn load(store: &Store) -> HashMap<&'static str, f64> {
             placement,
             f,
             isp_crm::domain::list::rfc3339_seconds(at),
+            isp_crm::domain::scope::Actor::Admin,
         );
         let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();
         for index in CustomerIndex::ALL.into_iter().filter(|i| !i.holds_items()) {

@@ -95,6 +95,7 @@ async fn world(endpoint: &str, size: u64) -> World {
             placement,
             f,
             isp_crm::domain::list::rfc3339_seconds(at),
+            isp_crm::domain::scope::Actor::Admin,
         );
         let sample = (item.mobile.clone(), item.email.clone(), n);
         samples.entry("isp").or_insert_with(|| sample.clone());

@@ -3,7 +3,7 @@
 use crate::domain::credentials::{ApiKey, RandomError};
 use crate::domain::ids::{IspId, ResellerId, UserId};
 use crate::domain::list::rfc3339_seconds;
-use crate::domain::scope::Role;
+use crate::domain::scope::{Actor, Role};
 use crate::store::records::{IspItem, ResellerItem, UserItem};
 use crate::store::{Store, StoreError};
 use crate::transfer::TransferError;
@@ -82,8 +82,13 @@ pub struct NewUser {
     pub api_key: Option<ApiKey>,
 }
 
-/// Creates a login user and returns its API key (the only time it can be seen).
+/// Creates a login user as `crm-admin` and returns its API key (the only time it can be seen).
 pub async fn create_user(store: &Store, new: NewUser) -> Result<ApiKey, AdminError> {
+    create_user_by(store, new, Actor::Admin).await
+}
+
+/// Creates a login user, recording who issued it, and returns its API key.
+pub async fn create_user_by(store: &Store, new: NewUser, by: Actor) -> Result<ApiKey, AdminError> {
     let invalid = |s: &str| Err(AdminError::Invalid(s.to_owned()));
     let (isp, reseller) = match (new.role, new.isp, new.reseller) {
         (Role::Admin, None, None) => (None, None),
@@ -133,6 +138,8 @@ pub async fn create_user(store: &Store, new: NewUser) -> Result<ApiKey, AdminErr
         key_sha256: key.digest().to_hex(),
         created_at: at.clone(),
         updated_at: at,
+        created_by: Some(by.label()),
+        updated_by: Some(by.label()),
     };
     match store.insert_user(&item).await? {
         true => Ok(key),
@@ -143,10 +150,16 @@ pub async fn create_user(store: &Store, new: NewUser) -> Result<ApiKey, AdminErr
 /// Replaces a user's key with a new one; the old key stops working at once on new
 /// instances and within the auth cache time on warm ones.
 pub async fn rotate_key(store: &Store, userid: UserId) -> Result<ApiKey, AdminError> {
+    rotate_key_by(store, userid, Actor::Admin).await
+}
+
+/// As `rotate_key`, recording who rotated it.
+pub async fn rotate_key_by(store: &Store, userid: UserId, by: Actor) -> Result<ApiKey, AdminError> {
     let key = ApiKey::generate()?;
     let set = [
         ("key_sha256", AttributeValue::S(key.digest().to_hex())),
         ("updated_at", AttributeValue::S(now())),
+        ("updated_by", AttributeValue::S(by.label())),
     ];
     match store.update_user(userid, &set).await? {
         true => Ok(key),
@@ -155,9 +168,20 @@ pub async fn rotate_key(store: &Store, userid: UserId) -> Result<ApiKey, AdminEr
 }
 
 pub async fn set_enabled(store: &Store, userid: UserId, enabled: bool) -> Result<(), AdminError> {
+    set_enabled_by(store, userid, enabled, Actor::Admin).await
+}
+
+/// As `set_enabled`, recording who disabled or enabled the user.
+pub async fn set_enabled_by(
+    store: &Store,
+    userid: UserId,
+    enabled: bool,
+    by: Actor,
+) -> Result<(), AdminError> {
     let set = [
         ("enabled", AttributeValue::Bool(enabled)),
         ("updated_at", AttributeValue::S(now())),
+        ("updated_by", AttributeValue::S(by.label())),
     ];
     match store.update_user(userid, &set).await? {
         true => Ok(()),

@@ -84,6 +84,7 @@ async fn load(app: &TestApp, n: u64, seed: u64) -> Vec<CustomerItem> {
             placement,
             fields,
             created,
+            isp_crm::domain::scope::Actor::Admin,
         ));
     }
     for chunk in items.chunks(25) {

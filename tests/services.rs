@@ -583,7 +583,13 @@ async fn the_create_transaction_itself_refuses_a_customer_that_is_gone() {
         isp: IspId(1),
         reseller: ResellerId(1),
     };
-    let item = ServiceItem::new(ServiceId(77), at, fields, "2026-11-27T00:00:00Z".into());
+    let item = ServiceItem::new(
+        ServiceId(77),
+        at,
+        fields,
+        "2026-11-27T00:00:00Z".into(),
+        isp_crm::domain::scope::Actor::Admin,
+    );
     let claim = ClaimItem {
         claim: "username|1|orphan".into(),
         result: 77,

@@ -81,6 +81,8 @@ async fn every_curl_example_gives_the_documented_response() {
         "notes",
         "created_at",
         "updated_at",
+        "created_by",
+        "updated_by",
     ];
     let keys: Vec<&str> = row
         .as_object()

@@ -111,7 +111,7 @@ async fn export_then_import_into_an_empty_stack_gives_the_same_customers_and_ser
     let customers_csv = export(&from, "customer", "csv");
     let services_csv = export(&from, "service", "csv");
     let customers_json = export(&from, "customer", "json");
-    assert_eq!(customers_csv.lines().next().unwrap().split(',').count(), 17);
+    assert_eq!(customers_csv.lines().next().unwrap().split(',').count(), 19);
     // Formulas are neutralised; ids and mobiles are written as they are.
     assert!(customers_csv.contains("'=HYPERLINK"), "{customers_csv}");
     assert!(customers_csv.contains("'@risk"));
@@ -138,6 +138,9 @@ async fn export_then_import_into_an_empty_stack_gives_the_same_customers_and_ser
     assert_eq!(export(&to, "service", "csv"), services_csv);
     assert_eq!(export(&to, "customer", "json"), customers_json);
     assert_eq!(names(&to).await, names(&from).await);
+    // Who created them in the first stack is kept (the ISP user, userid 5).
+    let first = to.call(ISP1_USER, "list", &[("rows_limit", "1")]).await;
+    assert_eq!(first.result()[0]["created_by"], "5", "{:?}", first.body);
 
     // What the API keeps stays right: counts, service counts, usernames, id counters.
     ok(&crm_admin(&to.prefix(), &["counters", "verify"]));

@@ -68,7 +68,8 @@ impl App {
             if attempt > 1 {
                 self.again(attempt, 1, "customer create").await?;
             }
-            let item = CustomerItem::new(id, placement, fields.clone(), now.clone());
+            let item =
+                CustomerItem::new(id, placement, fields.clone(), now.clone(), caller.actor());
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
             let outcome = self
                 .store
@@ -126,7 +127,7 @@ impl App {
             false => None,
         };
         let hash = password.as_ref().map(|p| p.hash.clone());
-        let patch = Patch::customer(&update, &self.now(), hash);
+        let patch = Patch::customer(&update, &self.now(), hash, caller.actor());
         if !self
             .store
             .update_customer(update.customerid, &caller.scope, &patch)

@@ -43,7 +43,7 @@ impl App {
             if attempt > 1 {
                 self.again(attempt, 1, "service create").await?;
             }
-            let item = ServiceItem::new(id, placement, fields.clone(), now.clone());
+            let item = ServiceItem::new(id, placement, fields.clone(), now.clone(), caller.actor());
             let username = ClaimItem {
                 claim: username.clone(),
                 result: id.get(),
@@ -133,7 +133,13 @@ impl App {
             let current = self.service_in_scope(caller, update.serviceid).await?;
             let outcome = self
                 .store
-                .update_service(&current, &caller.scope, &update, &self.now())
+                .update_service(
+                    &current,
+                    &caller.scope,
+                    &update,
+                    &self.now(),
+                    caller.actor(),
+                )
                 .await?;
             match outcome {
                 TxOutcome::Written => return Ok(()),

@@ -316,6 +316,10 @@ pub struct Customer {
     pub notes: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The userid that created the customer (`crm-admin` for the operator's tool).
+    pub created_by: Option<String>,
+    /// The userid that last changed it.
+    pub updated_by: Option<String>,
 }
 
 impl fmt::Display for CustomerType {

@@ -101,6 +101,24 @@ impl Scope {
     }
 }
 
+/// Who wrote a record, as `created_by` / `updated_by` record it: a user through the API,
+/// or `crm-admin` (the operator's tool, with AWS credentials rather than a key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    User(UserId),
+    Admin,
+}
+
+impl Actor {
+    /// The stored and returned form: the userid in decimal, or `crm-admin`.
+    pub fn label(self) -> String {
+        match self {
+            Self::User(id) => id.to_string(),
+            Self::Admin => "crm-admin".to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
     pub userid: UserId,
@@ -109,6 +127,10 @@ pub struct Caller {
 }
 
 impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.userid)
+    }
+
     /// Whether the caller's role allows `op` at all (scope is checked on the data).
     pub fn may(&self, op: Operation) -> bool {
         self.role != Role::Form || op == Operation::CreateCustomer

@@ -166,6 +166,8 @@ pub struct Service {
     pub notes: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

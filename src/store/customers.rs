@@ -12,7 +12,7 @@ use super::transact::TxOutcome;
 use super::{Item, Store, StoreError, n, s, send_conditional};
 use crate::domain::customer::{Change, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
-use crate::domain::scope::Scope;
+use crate::domain::scope::{Actor, Scope};
 use crate::domain::text::fold;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnConsumedCapacity, Select, TransactWriteItem,
@@ -43,7 +43,12 @@ pub struct Patch {
 impl Patch {
     /// The writes of a customer `update`; derived sort keys follow the fields they come
     /// from, and `now` becomes `updated_at`.
-    pub fn customer(update: &CustomerUpdate, now: &str, password_hash: Option<String>) -> Self {
+    pub fn customer(
+        update: &CustomerUpdate,
+        now: &str,
+        password_hash: Option<String>,
+        by: Actor,
+    ) -> Self {
         let id = update.customerid;
         let mut p = Self::default();
         let opt = |p: &mut Self, attr: &'static str, v: Option<String>| match v {
@@ -85,6 +90,7 @@ impl Patch {
             p.set.push(("portal_password_hash", s(hash)));
         }
         p.set.push(("updated_at", s(now)));
+        p.set.push(("updated_by", s(by.label())));
         p
     }
 
@@ -533,7 +539,7 @@ mod tests {
             ("name", "Zed"),
         ]);
         let update = CustomerUpdate::parse(&f, jiff::civil::Date::constant(2026, 11, 27)).unwrap();
-        let patch = Patch::customer(&update, "2026-11-27T05:10:00Z", None);
+        let patch = Patch::customer(&update, "2026-11-27T05:10:00Z", None, Actor::Admin);
         let (expr, names, values) = patch.expression();
         let attrs: Vec<_> = names.iter().map(|(_, a)| *a).collect();
         assert!(

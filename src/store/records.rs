@@ -4,7 +4,7 @@
 use super::keys;
 use crate::domain::customer::{Customer, CustomerFields};
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId, UserId};
-use crate::domain::scope::{Placement, Role};
+use crate::domain::scope::{Actor, Placement, Role};
 use crate::domain::service::{Service, ServiceFields};
 use crate::domain::text::fold;
 use serde::{Deserialize, Serialize};
@@ -50,10 +50,16 @@ pub struct CustomerItem {
     /// the customer delete (which is refused while it is above 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_count: Option<u64>,
+    /// Who created it and who last changed it (`Actor::label`); absent on records written
+    /// before they were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
 }
 
 impl CustomerItem {
-    pub fn new(id: CustomerId, at: Placement, f: CustomerFields, now: String) -> Self {
+    pub fn new(id: CustomerId, at: Placement, f: CustomerFields, now: String, by: Actor) -> Self {
         Self {
             id,
             ispid: at.isp,
@@ -79,6 +85,8 @@ impl CustomerItem {
             updated_at: now,
             portal_password_hash: None,
             service_count: None,
+            created_by: Some(by.label()),
+            updated_by: Some(by.label()),
         }
     }
 }
@@ -103,6 +111,8 @@ impl From<CustomerItem> for Customer {
             notes: i.notes,
             created_at: i.created_at,
             updated_at: i.updated_at,
+            created_by: i.created_by,
+            updated_by: i.updated_by,
         }
     }
 }
@@ -123,10 +133,14 @@ pub struct ServiceItem {
     pub notes: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
 }
 
 impl ServiceItem {
-    pub fn new(id: ServiceId, at: Placement, f: ServiceFields, now: String) -> Self {
+    pub fn new(id: ServiceId, at: Placement, f: ServiceFields, now: String, by: Actor) -> Self {
         Self {
             id,
             customerid: f.customerid,
@@ -139,6 +153,8 @@ impl ServiceItem {
             notes: f.notes,
             created_at: now.clone(),
             updated_at: now,
+            created_by: Some(by.label()),
+            updated_by: Some(by.label()),
         }
     }
 
@@ -163,6 +179,8 @@ impl From<ServiceItem> for Service {
             notes: i.notes,
             created_at: i.created_at,
             updated_at: i.updated_at,
+            created_by: i.created_by,
+            updated_by: i.updated_by,
         }
     }
 }
@@ -200,6 +218,11 @@ pub struct UserItem {
     pub key_sha256: String,
     pub created_at: String,
     pub updated_at: String,
+    /// Who issued the user, and who last rotated its key, disabled or enabled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -251,6 +274,8 @@ mod tests {
             updated_at: "2026-11-27T05:10:00Z".into(),
             portal_password_hash: None,
             service_count: None,
+            created_by: Some("5".into()),
+            updated_by: None,
         }
     }
 
@@ -293,6 +318,8 @@ mod tests {
             notes: None,
             created_at: "2026-11-27T05:10:00Z".into(),
             updated_at: "2026-11-27T05:10:00Z".into(),
+            created_by: Some("crm-admin".into()),
+            updated_by: Some("7".into()),
         };
         let item: Item = serde_dynamo::to_item(&s).unwrap();
         for key in ["id", "customerid", "ispid", "resellerid"] {
@@ -326,6 +353,8 @@ mod tests {
             key_sha256: "00".repeat(32),
             created_at: "2026-11-27T05:10:00Z".into(),
             updated_at: "2026-11-27T05:10:00Z".into(),
+            created_by: Some("1".into()),
+            updated_by: None,
         };
         let item: Item = serde_dynamo::to_item(&u).unwrap();
         assert!(matches!(item.get("role"), Some(AttributeValue::S(r)) if r == "isp"));

@@ -11,7 +11,7 @@ use super::records::{ClaimItem, ServiceItem};
 use super::transact::TxOutcome;
 use super::{Item, Store, StoreError, n, s, send_conditional};
 use crate::domain::ids::{CustomerId, ResellerId, ServiceId};
-use crate::domain::scope::{Placement, Scope};
+use crate::domain::scope::{Actor, Placement, Scope};
 use crate::domain::service::ServiceUpdate;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
@@ -120,6 +120,7 @@ impl Store {
         scope: &Scope,
         update: &ServiceUpdate,
         now: &str,
+        by: Actor,
     ) -> Result<TxOutcome, StoreError> {
         let mut patch = Patch::default();
         let mut claims = None;
@@ -154,6 +155,7 @@ impl Store {
             None => {}
         }
         patch.set.push(("updated_at", s(now)));
+        patch.set.push(("updated_by", s(by.label())));
         let (expr, names, values) = patch.expression();
         // The username read is still the stored one: its claim is the one released.
         let condition = Condition::within(scope).and(

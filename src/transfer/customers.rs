@@ -7,15 +7,15 @@ use super::source::Row;
 use crate::domain::customer::{Customer, CustomerFields};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::rfc3339_seconds;
-use crate::domain::scope::Placement;
-use crate::domain::{Fields, Invalid};
+use crate::domain::scope::{Actor, Placement};
+use crate::domain::{Fields, Invalid, text};
 use crate::store::records::CustomerItem;
 use crate::store::{Store, StoreError, TxOutcome, keys};
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 /// The columns of a customer, in export order; `old_id` is only read.
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 19] = [
     "id",
     "ispid",
     "resellerid",
@@ -33,9 +33,11 @@ pub const COLUMNS: [&str; 17] = [
     "notes",
     "created_at",
     "updated_at",
+    "created_by",
+    "updated_by",
 ];
 
-const FIELDS: [&str; 18] = [
+const FIELDS: [&str; 20] = [
     "id",
     "ispid",
     "resellerid",
@@ -53,6 +55,8 @@ const FIELDS: [&str; 18] = [
     "notes",
     "created_at",
     "updated_at",
+    "created_by",
+    "updated_by",
     "old_id",
 ];
 
@@ -100,8 +104,15 @@ impl CustomerImport {
         let created = timestamp(&f, "created_at")?.unwrap_or_else(now);
         let updated = timestamp(&f, "updated_at")?.unwrap_or_else(|| created.clone());
         let at = Placement { isp, reseller };
-        let mut item = CustomerItem::new(id, at, customer, created);
+        let mut item = CustomerItem::new(id, at, customer, created, Actor::Admin);
         item.updated_at = updated;
+        // Who wrote it in the previous system, when the file says (an export of ours does).
+        if let Some(by) = f.parse_opt("created_by", text::UNIQUE_ID.parser())? {
+            item.created_by = Some(by);
+        }
+        if let Some(by) = f.parse_opt("updated_by", text::UNIQUE_ID.parser())? {
+            item.updated_by = Some(by);
+        }
         Ok((item, reseller))
     }
 }

@@ -7,10 +7,10 @@ use super::TransferError;
 use super::customers::timestamp;
 use super::import::Kind;
 use super::source::Row;
-use crate::domain::Fields;
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
-use crate::domain::scope::Placement;
+use crate::domain::scope::{Actor, Placement};
 use crate::domain::service::ServiceFields;
+use crate::domain::{Fields, text};
 use crate::store::bulk::BatchRefusal;
 use crate::store::records::ServiceItem;
 use crate::store::{Store, StoreError, TxOutcome, keys};
@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The columns of a service, in export order.
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; 12] = [
     "id",
     "customerid",
     "ispid",
@@ -29,6 +29,8 @@ pub const COLUMNS: [&str; 10] = [
     "notes",
     "created_at",
     "updated_at",
+    "created_by",
+    "updated_by",
 ];
 
 pub struct ServiceImport {
@@ -113,8 +115,20 @@ impl ServiceImport {
                 isp: IspId(0),
                 reseller: ResellerId(0),
             });
-        let mut item = ServiceItem::new(id, at, fields, created);
+        let mut item = ServiceItem::new(id, at, fields, created, Actor::Admin);
         item.updated_at = updated;
+        if let Some(by) = f
+            .parse_opt("created_by", text::UNIQUE_ID.parser())
+            .map_err(invalid)?
+        {
+            item.created_by = Some(by);
+        }
+        if let Some(by) = f
+            .parse_opt("updated_by", text::UNIQUE_ID.parser())
+            .map_err(invalid)?
+        {
+            item.updated_by = Some(by);
+        }
         Ok((item, isp, reseller))
     }
 }
