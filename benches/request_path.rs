@@ -377,6 +377,7 @@ async fn create_in_process(warm: &Warm, headers: &HeaderMap, body: Bytes) -> Vec
         error: None,
         portal_password: None,
         next: None,
+        api_key: None,
     })
     .expect("answer")
 }
@@ -433,6 +434,7 @@ fn serialise_page(c: &mut Criterion) {
             error: None,
             portal_password: None,
             next: Some(next.clone()),
+            api_key: None,
         })
         .expect("page")
     };
@@ -446,6 +448,7 @@ fn serialise_page(c: &mut Criterion) {
             error: None,
             portal_password: None,
             next: Some(next.clone()),
+            api_key: None,
         })
         .expect("page")
     };

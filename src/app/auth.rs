@@ -143,10 +143,15 @@ impl App {
         };
         let digest = KeyDigest::from_hex(&record.key_sha256)
             .ok_or_else(|| AppError::Internal(format!("user {user} has a malformed key digest")))?;
-        let scope = record
+        let scope = match record
             .enabled
             .then(|| Scope::of(record.role, record.ispid, record.resellerid))
-            .flatten();
+            .flatten()
+        {
+            // Its ISP or reseller disabled (or gone) locks the user out too.
+            Some(scope) if self.tenant_enabled(&scope).await? => Some(scope),
+            _ => None,
+        };
         let entry = Entry {
             digest,
             role: record.role,

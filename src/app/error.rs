@@ -9,7 +9,7 @@ pub enum AppError {
     /// Missing credentials, unknown user or wrong key: one answer for all three.
     #[error("{0}")]
     Unauthenticated(&'static str),
-    #[error("userid: this user is disabled")]
+    #[error("userid: this user, or its ISP or reseller, is disabled")]
     Disabled,
     /// The caller's role does not allow the operation at all (a form key's reads).
     #[error("{0}")]

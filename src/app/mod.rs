@@ -12,6 +12,8 @@ pub mod planner;
 pub mod replay;
 pub mod service_list;
 mod services;
+pub mod tenancy;
+mod tenants;
 
 pub use error::AppError;
 pub use list::ListOutcome;
@@ -25,15 +27,14 @@ use crate::store::{Store, StoreError, backoff};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Everything a request needs, built once per process (cold start) and shared.
 pub struct App {
     pub store: Store,
     auth: auth::AuthCache,
-    /// Reseller → ISP. A reseller never changes ISP, so a warm instance keeps what it read.
-    reseller_isp: Mutex<HashMap<ResellerId, IspId>>,
+    /// ISPs and resellers: enabled or not, and a reseller's ISP (`tenants.rs`).
+    tenants: tenants::TenantCache,
     time_zone: TimeZone,
     cursors: cursor::CursorSeal,
     pages: cursor::PageCache,
@@ -49,8 +50,6 @@ pub struct App {
     duplicate_window: std::time::Duration,
 }
 
-const RESELLER_CACHE_MAX: usize = 50_000;
-
 impl App {
     /// Without `CURSOR_SECRET` cursors are sealed with a random per-process key: fine for one
     /// process, but under Lambda every instance needs the same key (the template sets it).
@@ -62,7 +61,7 @@ impl App {
         Ok(Self {
             store,
             auth: auth::AuthCache::new(settings.auth_cache_ttl),
-            reseller_isp: Mutex::default(),
+            tenants: tenants::TenantCache::new(settings.auth_cache_ttl),
             time_zone: settings.time_zone.clone(),
             cursors: cursor::CursorSeal::new(secret.as_bytes()).with_previous(
                 settings
@@ -146,23 +145,6 @@ impl App {
 
     /// The ISP a reseller belongs to, or `None` if there is no such reseller.
     async fn reseller_isp(&self, reseller: ResellerId) -> Result<Option<IspId>, AppError> {
-        if let Some(isp) = self
-            .reseller_isp
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&reseller).copied())
-        {
-            return Ok(Some(isp));
-        }
-        let Some(record) = self.store.get_reseller(reseller).await? else {
-            return Ok(None);
-        };
-        if let Ok(mut map) = self.reseller_isp.lock() {
-            if map.len() >= RESELLER_CACHE_MAX {
-                map.clear();
-            }
-            map.insert(reseller, record.ispid);
-        }
-        Ok(Some(record.ispid))
+        Ok(self.reseller_state(reseller).await?.map(|(isp, _)| isp))
     }
 }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod list;
 pub mod scope;
 pub mod service;
+pub mod tenancy;
 pub mod text;
 
 pub use error::{DomainError, Invalid};

@@ -119,7 +119,53 @@ pub const SERVICE_DELETE: Route = Route {
     params: &["serviceid"],
 };
 
-pub const ROUTES: [&Route; 8] = [
+// Tenant self-service (docs/api.md, "ISPs, resellers and users").
+pub const ISP_LIST: Route = Route {
+    path: "/api/isp/list",
+    params: &["rows_limit", "cursor"],
+};
+pub const ISP_CREATE: Route = Route {
+    path: "/api/isp/create",
+    params: &["name", "enabled"],
+};
+pub const ISP_UPDATE: Route = Route {
+    path: "/api/isp/update",
+    params: &["ispid", "name", "enabled"],
+};
+pub const RESELLER_LIST: Route = Route {
+    path: "/api/reseller/list",
+    params: &["ispid", "rows_limit", "cursor"],
+};
+pub const RESELLER_CREATE: Route = Route {
+    path: "/api/reseller/create",
+    params: &["ispid", "name", "enabled"],
+};
+pub const RESELLER_UPDATE: Route = Route {
+    path: "/api/reseller/update",
+    params: &["resellerid", "ispid", "name", "enabled"],
+};
+pub const USER_LIST: Route = Route {
+    path: "/api/user/list",
+    params: &["role", "ispid", "resellerid", "rows_limit", "cursor"],
+};
+pub const USER_CREATE: Route = Route {
+    path: "/api/user/create",
+    params: &["role", "ispid", "resellerid"],
+};
+pub const USER_ROTATE_KEY: Route = Route {
+    path: "/api/user/rotate_key",
+    params: &["target_userid"],
+};
+pub const USER_DISABLE: Route = Route {
+    path: "/api/user/disable",
+    params: &["target_userid"],
+};
+pub const USER_ENABLE: Route = Route {
+    path: "/api/user/enable",
+    params: &["target_userid"],
+};
+
+pub const ROUTES: [&Route; 19] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
@@ -128,6 +174,17 @@ pub const ROUTES: [&Route; 8] = [
     &SERVICE_CREATE,
     &SERVICE_UPDATE,
     &SERVICE_DELETE,
+    &ISP_LIST,
+    &ISP_CREATE,
+    &ISP_UPDATE,
+    &RESELLER_LIST,
+    &RESELLER_CREATE,
+    &RESELLER_UPDATE,
+    &USER_LIST,
+    &USER_CREATE,
+    &USER_ROTATE_KEY,
+    &USER_DISABLE,
+    &USER_ENABLE,
 ];
 
 /// A request's parameters as its route declares them, and where the request came from.

@@ -84,6 +84,9 @@ pub struct Envelope<T> {
     /// Only on a list page that is not the last: the cursor of the next page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// Only on `user/create` and `user/rotate_key`: the new key, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
 }
 
 /// Seconds a client should wait before retrying a 429 or 503.
@@ -95,6 +98,7 @@ pub fn failure(status: StatusCode, message: String) -> Response {
         error: Some(message),
         portal_password: None,
         next: None,
+        api_key: None,
     };
     let mut response = (status, Json(body)).into_response();
     if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {

@@ -9,6 +9,7 @@ mod guard;
 pub mod metrics;
 mod params;
 mod routes;
+mod tenancy;
 
 pub use access_log::MetricsSink;
 pub use error::{ApiError, Envelope};

@@ -35,6 +35,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(contract::SERVICE_CREATE.path, post(service_create))
         .route(contract::SERVICE_UPDATE.path, post(service_update))
         .route(contract::SERVICE_DELETE.path, post(service_delete))
+        .merge(super::tenancy::routes())
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::Method })
         .layer(middleware::from_fn_with_state(app.clone(), guard::guard))
@@ -44,22 +45,24 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// A successful answer. The result is serialised once, straight from its type: a page of
 /// customers never goes through `serde_json::Value` (that conversion was 3/4 of its cost).
-struct Reply {
+pub(super) struct Reply {
     result: Box<RawValue>,
     portal_password: Option<String>,
-    next: Option<String>,
+    pub(super) next: Option<String>,
+    pub(super) api_key: Option<String>,
     /// Answered from an idempotency or duplicate claim: `Idempotent-Replayed: true`.
     replayed: bool,
 }
 
 impl Reply {
-    fn of<T: Serialize + ?Sized>(result: &T) -> Result<Self, ApiError> {
+    pub(super) fn of<T: Serialize + ?Sized>(result: &T) -> Result<Self, ApiError> {
         let result = serde_json::value::to_raw_value(result)
             .map_err(|e| ApiError::App(AppError::Internal(e.to_string())))?;
         Ok(Self {
             result,
             portal_password: None,
             next: None,
+            api_key: None,
             replayed: false,
         })
     }
@@ -110,7 +113,7 @@ fn source_of(req: &Request) -> Option<IpAddr> {
 
 /// Parses and authenticates, runs `op`, and wraps its outcome in the envelope. The caller's
 /// id goes into the response extensions for the access log.
-async fn handle<F, Fut>(
+pub(super) async fn handle<F, Fut>(
     app: Arc<App>,
     req: Request,
     route: &'static Route,
@@ -156,6 +159,7 @@ where
                 error: None,
                 portal_password: reply.portal_password,
                 next: reply.next,
+                api_key: reply.api_key,
             })
             .into_response();
             if reply.replayed {

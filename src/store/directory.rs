@@ -100,12 +100,45 @@ impl Store {
         id: UserId,
         set: &[(&str, AttributeValue)],
     ) -> Result<bool, StoreError> {
+        self.update_existing(&self.tables.users, "userid", id.get(), set)
+            .await
+    }
+
+    /// Sets attributes of an existing ISP; `false` if there is no such ISP.
+    pub async fn update_isp(
+        &self,
+        id: IspId,
+        set: &[(&str, AttributeValue)],
+    ) -> Result<bool, StoreError> {
+        self.update_existing(&self.tables.isps, "ispid", id.get(), set)
+            .await
+    }
+
+    /// Sets attributes of an existing reseller; `false` if there is no such reseller.
+    pub async fn update_reseller(
+        &self,
+        id: ResellerId,
+        set: &[(&str, AttributeValue)],
+    ) -> Result<bool, StoreError> {
+        self.update_existing(&self.tables.resellers, "resellerid", id.get(), set)
+            .await
+    }
+
+    /// Sets attributes of the item of `table` whose numeric key `key` is `id`, if it exists.
+    async fn update_existing(
+        &self,
+        table: &str,
+        key: &str,
+        id: u64,
+        set: &[(&str, AttributeValue)],
+    ) -> Result<bool, StoreError> {
         let mut req = self
             .client
             .update_item()
-            .table_name(&self.tables.users)
-            .key("userid", n(id.get()))
-            .condition_expression("attribute_exists(userid)")
+            .table_name(table)
+            .key(key, n(id))
+            .condition_expression("attribute_exists(#key)")
+            .expression_attribute_names("#key", key)
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
         let mut parts = Vec::new();
         for (i, (attr, value)) in set.iter().enumerate() {

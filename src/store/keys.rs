@@ -230,6 +230,45 @@ pub fn id_of_key(key: &str) -> Option<CustomerId> {
 /// Counter names in the counters table.
 pub const CUSTOMER_ID_COUNTER: &str = "customer_id";
 pub const SERVICE_ID_COUNTER: &str = "service_id";
+/// Ids of ISPs, resellers and users created through the API (crm-admin names its own; an
+/// allocated id that is taken is skipped).
+pub const ISP_ID_COUNTER: &str = "isp_id";
+pub const RESELLER_ID_COUNTER: &str = "reseller_id";
+pub const USER_ID_COUNTER: &str = "user_id";
+
+/// The secondary indexes of the users table (all project every attribute: a user is small).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserIndex {
+    /// `ispid` → `userid`: an ISP's users (ISP, reseller and form users).
+    ByIsp,
+    /// `resellerid` → `userid`: a reseller's users.
+    ByReseller,
+    /// `role` → `userid`: the users of a role across ISPs (admins have no ISP).
+    ByRole,
+}
+
+impl UserIndex {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ByIsp => "by-isp",
+            Self::ByReseller => "by-reseller",
+            Self::ByRole => "by-role",
+        }
+    }
+
+    pub fn key_attrs(self) -> (&'static str, &'static str) {
+        match self {
+            Self::ByIsp => ("ispid", "userid"),
+            Self::ByReseller => ("resellerid", "userid"),
+            Self::ByRole => ("role", "userid"),
+        }
+    }
+
+    pub const ALL: [UserIndex; 3] = [Self::ByIsp, Self::ByReseller, Self::ByRole];
+}
+
+/// The resellers table's one index: `ispid` → `resellerid`, an ISP's resellers in id order.
+pub const RESELLERS_BY_ISP: (&str, (&str, &str)) = ("by-isp", ("ispid", "resellerid"));
 
 /// The customer counts of the counts table: one partition per ISP and per reseller, split
 /// into `COUNT_SHARDS` items so that concurrent creates in one ISP rarely touch the same item

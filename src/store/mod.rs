@@ -16,6 +16,7 @@ pub mod records;
 pub mod retries;
 pub mod schema;
 pub mod services;
+pub mod tenancy;
 mod transact;
 
 pub use error::StoreError;

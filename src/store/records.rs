@@ -6,6 +6,7 @@ use crate::domain::customer::{Customer, CustomerFields};
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId, UserId};
 use crate::domain::scope::{Actor, Placement, Role};
 use crate::domain::service::{Service, ServiceFields};
+use crate::domain::tenancy;
 use crate::domain::text::fold;
 use serde::{Deserialize, Serialize};
 
@@ -225,11 +226,25 @@ pub struct UserItem {
     pub updated_by: Option<String>,
 }
 
+fn enabled() -> bool {
+    true
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IspItem {
     pub ispid: IspId,
     pub name: String,
+    /// A disabled ISP's users and form keys are refused (records written before this
+    /// existed are enabled).
+    #[serde(default = "enabled")]
+    pub enabled: bool,
     pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -237,7 +252,73 @@ pub struct ResellerItem {
     pub resellerid: ResellerId,
     pub ispid: IspId,
     pub name: String,
+    /// A disabled reseller's users and form keys are refused.
+    #[serde(default = "enabled")]
+    pub enabled: bool,
     pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+}
+
+impl From<IspItem> for tenancy::Isp {
+    fn from(i: IspItem) -> Self {
+        Self {
+            ispid: i.ispid,
+            name: i.name,
+            enabled: i.enabled,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+            created_by: i.created_by,
+            updated_by: i.updated_by,
+        }
+    }
+}
+
+impl From<ResellerItem> for tenancy::Reseller {
+    fn from(r: ResellerItem) -> Self {
+        Self {
+            resellerid: r.resellerid,
+            ispid: r.ispid,
+            name: r.name,
+            enabled: r.enabled,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            created_by: r.created_by,
+            updated_by: r.updated_by,
+        }
+    }
+}
+
+impl UserItem {
+    pub fn place(&self) -> tenancy::UserPlace {
+        tenancy::UserPlace {
+            userid: self.userid,
+            role: self.role,
+            isp: self.ispid,
+            reseller: self.resellerid,
+        }
+    }
+}
+
+/// A user as lists show it: never the key's digest.
+impl From<UserItem> for tenancy::User {
+    fn from(u: UserItem) -> Self {
+        Self {
+            userid: u.userid,
+            role: u.role,
+            ispid: u.ispid,
+            resellerid: u.resellerid,
+            enabled: u.enabled,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            created_by: u.created_by,
+            updated_by: u.updated_by,
+        }
+    }
 }
 
 #[cfg(test)]

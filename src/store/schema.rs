@@ -226,7 +226,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::keys::{CustomerIndex, ServiceIndex, TABLES};
+    use crate::store::keys::{CustomerIndex, RESELLERS_BY_ISP, ServiceIndex, TABLES, UserIndex};
 
     #[test]
     fn template_declares_every_table_and_index_the_code_uses() {
@@ -245,7 +245,13 @@ mod tests {
                 ServiceIndex::ALL
                     .iter()
                     .map(|i| ("ServicesTable", i.name(), i.key_attrs())),
-            );
+            )
+            .chain(
+                UserIndex::ALL
+                    .iter()
+                    .map(|i| ("UsersTable", i.name(), i.key_attrs())),
+            )
+            .chain([("ResellersTable", RESELLERS_BY_ISP.0, RESELLERS_BY_ISP.1)]);
         for (table, name, (pk, sk)) in indexes {
             let def = defs
                 .iter()

@@ -1,0 +1,113 @@
+//! What a warm instance remembers of ISPs and resellers: whether each is enabled, and a
+//! reseller's ISP. Kept for `AUTH_CACHE_SECONDS`, like the users themselves, so a disabled
+//! ISP or reseller locks out its users and form keys within that time, and a reseller that
+//! was deleted by hand is forgotten as soon.
+//!
+//! Cost: an uncached authentication of an ISP user reads its user and its ISP (2 GetItems,
+//! 1 read unit eventually consistent); of a reseller user or form key, its user, reseller and
+//! ISP (3 GetItems, 1.5 units). ISPs and resellers are shared by many users, so on a warm
+//! instance it is usually the user's read alone.
+
+use super::{App, AppError};
+use crate::domain::ids::{IspId, ResellerId};
+use crate::domain::scope::Scope;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// ISPs and resellers a warm instance remembers, at most (a few dozen bytes each).
+const TENANTS_MAX: usize = 50_000;
+
+struct Timed<K, V> {
+    entries: Mutex<HashMap<K, (Instant, V)>>,
+}
+
+impl<K: Eq + Hash + Copy, V: Clone> Timed<K, V> {
+    fn new() -> Self {
+        Self {
+            entries: Mutex::default(),
+        }
+    }
+
+    fn fresh(&self, key: K, ttl: Duration) -> Option<V> {
+        let entries = self.entries.lock().ok()?;
+        let (at, value) = entries.get(&key)?;
+        (at.elapsed() < ttl).then(|| value.clone())
+    }
+
+    fn remember(&self, key: K, value: V, ttl: Duration) {
+        if ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= TENANTS_MAX && !entries.contains_key(&key) {
+                entries.retain(|_, (at, _)| at.elapsed() < ttl);
+                if entries.len() >= TENANTS_MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, (Instant::now(), value));
+        }
+    }
+}
+
+pub(super) struct TenantCache {
+    ttl: Duration,
+    /// Whether the ISP exists and is enabled.
+    isps: Timed<IspId, bool>,
+    /// The reseller's ISP and whether it is enabled; `None`: no such reseller.
+    resellers: Timed<ResellerId, Option<(IspId, bool)>>,
+}
+
+impl TenantCache {
+    pub(super) fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            isps: Timed::new(),
+            resellers: Timed::new(),
+        }
+    }
+}
+
+impl App {
+    /// A reseller's ISP and whether the reseller is enabled; `None` if there is no such reseller.
+    pub(super) async fn reseller_state(
+        &self,
+        reseller: ResellerId,
+    ) -> Result<Option<(IspId, bool)>, AppError> {
+        let cache = &self.tenants;
+        if let Some(state) = cache.resellers.fresh(reseller, cache.ttl) {
+            return Ok(state);
+        }
+        let state = self
+            .store
+            .get_reseller(reseller)
+            .await?
+            .map(|r| (r.ispid, r.enabled));
+        cache.resellers.remember(reseller, state, cache.ttl);
+        Ok(state)
+    }
+
+    async fn isp_enabled(&self, isp: IspId) -> Result<bool, AppError> {
+        let cache = &self.tenants;
+        if let Some(enabled) = cache.isps.fresh(isp, cache.ttl) {
+            return Ok(enabled);
+        }
+        let enabled = self.store.get_isp(isp).await?.is_some_and(|i| i.enabled);
+        cache.isps.remember(isp, enabled, cache.ttl);
+        Ok(enabled)
+    }
+
+    /// Whether the ISP and reseller of a user's scope exist and are enabled.
+    pub(super) async fn tenant_enabled(&self, scope: &Scope) -> Result<bool, AppError> {
+        Ok(match *scope {
+            Scope::Platform => true,
+            Scope::Isp(isp) => self.isp_enabled(isp).await?,
+            Scope::Reseller { isp, reseller } => {
+                self.reseller_state(reseller).await? == Some((isp, true))
+                    && self.isp_enabled(isp).await?
+            }
+        })
+    }
+}
