@@ -950,6 +950,97 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
     )
     .id();
     assert_ne!(renewed, c1);
+
+    // Tenant self-service.
+    step!(rec, "isp/list, all (Scan)", 200, app.call(ADMIN, "isp/list", &[]));
+    step!(
+        rec,
+        "isp/create",
+        200,
+        app.call(ADMIN, "isp/create", &[("name", "Iam ISP")])
+    );
+    step!(
+        rec,
+        "isp/update, own",
+        200,
+        app.call(ISP1_USER, "isp/update", &[("name", "Iam One")])
+    );
+    step!(
+        rec,
+        "reseller/list (by-isp)",
+        200,
+        app.call(ISP1_USER, "reseller/list", &[])
+    );
+    step!(
+        rec,
+        "reseller/create",
+        200,
+        app.call(ISP1_USER, "reseller/create", &[("name", "Iam R")])
+    );
+    step!(
+        rec,
+        "reseller/update",
+        200,
+        app.call(
+            ISP1_USER,
+            "reseller/update",
+            &[("resellerid", "2"), ("name", "Iam R2")]
+        )
+    );
+    step!(
+        rec,
+        "user/list, an admin's walk (by-role)",
+        200,
+        app.call(ADMIN, "user/list", &[])
+    );
+    step!(
+        rec,
+        "user/list, an ISP's (by-isp)",
+        200,
+        app.call(ISP1_USER, "user/list", &[])
+    );
+    step!(
+        rec,
+        "user/list, a reseller's (by-reseller)",
+        200,
+        app.call(ISP1_USER, "user/list", &[("resellerid", "2")])
+    );
+    step!(
+        rec,
+        "user/create",
+        200,
+        app.call(
+            ISP1_USER,
+            "user/create",
+            &[("role", "form"), ("resellerid", "2")]
+        )
+    );
+    let admin2 = step!(
+        rec,
+        "user/create, an admin",
+        200,
+        app.call(ADMIN, "user/create", &[("role", "admin")])
+    )
+    .id()
+    .to_string();
+    step!(
+        rec,
+        "user/rotate_key of another",
+        200,
+        app.call(ADMIN, "user/rotate_key", &[("target_userid", &admin2)])
+    );
+    step!(
+        rec,
+        "user/disable, an admin (counts the enabled admins)",
+        200,
+        app.call(ADMIN, "user/disable", &[("target_userid", &admin2)])
+    );
+    step!(
+        rec,
+        "user/enable",
+        200,
+        app.call(ADMIN, "user/enable", &[("target_userid", &admin2)])
+    );
 }
 
 #[tokio::test]
