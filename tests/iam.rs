@@ -952,7 +952,12 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
     assert_ne!(renewed, c1);
 
     // Tenant self-service.
-    step!(rec, "isp/list, all (Scan)", 200, app.call(ADMIN, "isp/list", &[]));
+    step!(
+        rec,
+        "isp/list, all (Scan)",
+        200,
+        app.call(ADMIN, "isp/list", &[])
+    );
     step!(
         rec,
         "isp/create",

@@ -323,7 +323,47 @@ async fn every_route_and_role_grants_exactly_the_rules() {
         (ISP1_USER, "user/list", vec![("resellerid", "3")], 403),
         (RESELLER1_USER, "user/list", vec![("resellerid", "2")], 403),
         (FORM_USER, "user/list", vec![], 403),
-        // Last: the form key's key changes.
+        (FORM_USER, "user/enable", vec![("target_userid", "20")], 403),
+        // Across ISPs and resellers.
+        (
+            ISP2_USER,
+            "isp/update",
+            vec![("ispid", "1"), ("name", "X")],
+            403,
+        ),
+        (ISP2_USER, "reseller/list", vec![("ispid", "1")], 403),
+        (
+            ISP2_USER,
+            "reseller/update",
+            vec![("resellerid", "1"), ("name", "X")],
+            404,
+        ),
+        (
+            ISP2_USER,
+            "user/create",
+            vec![("role", "form"), ("resellerid", "1")],
+            403,
+        ),
+        (ISP2_USER, "user/list", vec![("resellerid", "1")], 403),
+        (
+            RESELLER3_USER,
+            "user/create",
+            vec![("role", "form"), ("resellerid", "1")],
+            403,
+        ),
+        (
+            RESELLER3_USER,
+            "user/rotate_key",
+            vec![("target_userid", "20")],
+            404,
+        ),
+        (ISP1_USER, "user/enable", vec![("target_userid", "8")], 404),
+        // Last: these change keys and states the cases above rely on.
+        (ADMIN, "user/enable", vec![("target_userid", "9")], 200),
+        (ADMIN, "user/disable", vec![("target_userid", "6")], 200),
+        (ISP2_USER, "isp/list", vec![], 403),
+        (ADMIN, "user/rotate_key", vec![("target_userid", "7")], 200),
+        (ADMIN, "user/rotate_key", vec![], 200),
         (
             ISP1_USER,
             "user/rotate_key",
