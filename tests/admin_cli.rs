@@ -129,7 +129,7 @@ fn operator_workflow() {
     );
     fails_with(
         &admin(&p, &["user", "create", "--userid", "8", "--role", "isp"]),
-        "needs --isp",
+        "needs an ISP (--isp)",
     );
     fails_with(
         &admin(
