@@ -91,7 +91,7 @@ impl Default for ClientTuning {
 }
 
 impl ClientTuning {
-    pub(crate) fn timeouts(&self) -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
+    fn timeouts(&self) -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
         aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
             .connect_timeout(self.connect_timeout)
             .operation_attempt_timeout(self.attempt_timeout)
@@ -99,7 +99,7 @@ impl ClientTuning {
             .build()
     }
 
-    pub(crate) fn retries(&self) -> aws_sdk_dynamodb::config::retry::RetryConfig {
+    fn retries(&self) -> aws_sdk_dynamodb::config::retry::RetryConfig {
         aws_sdk_dynamodb::config::retry::RetryConfig::standard()
             .with_max_attempts(self.max_attempts)
             .with_initial_backoff(Duration::from_millis(50))
@@ -292,18 +292,6 @@ pub async fn dynamodb_client_tuned(
     {
         return Client::from_conf(config);
     }
-    let shared = shared_config(endpoint, roots).await;
-    let config = aws_sdk_dynamodb::config::Builder::from(&shared)
-        .timeout_config(tuning.timeouts())
-        .retry_config(tuning.retries())
-        .interceptor(crate::store::retries::RetryBudget)
-        .build();
-    Client::from_conf(config)
-}
-
-/// The SDK settings every client shares outside Lambda: the provider chains, the trusted
-/// roots, and against a local endpoint moto's dummy credentials and region when none are set.
-pub async fn shared_config(endpoint: Option<&str>, roots: TlsRoots) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if roots == TlsRoots::Aws {
         match crate::tls::https_client_trusting(crate::tls::AWS_ROOTS) {
@@ -325,7 +313,13 @@ pub async fn shared_config(endpoint: Option<&str>, roots: TlsRoots) -> aws_confi
         }
         loader = loader.endpoint_url(url);
     }
-    loader.load().await
+    let shared = loader.load().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&shared)
+        .timeout_config(tuning.timeouts())
+        .retry_config(tuning.retries())
+        .interceptor(crate::store::retries::RetryBudget)
+        .build();
+    Client::from_conf(config)
 }
 
 /// Under Lambda, the region and the function's credentials are environment variables

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use isp_crm::config::{self, TlsRoots};
+use isp_crm::config::TlsRoots;
 use isp_crm::events::{BatchResponse, ChangeEvents, StreamTables, eventbridge_client};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -38,7 +38,10 @@ pub async fn plumbing() -> Plumbing {
         .strip_suffix("customers")
         .expect("tables are <prefix>customers")
         .to_owned();
-    let shared = config::shared_config(Some(&endpoint()), TlsRoots::default()).await;
+    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .load()
+        .await;
     let events = eventbridge_client(Some(&endpoint()), TlsRoots::default()).await;
     let bus = format!("{prefix}bus");
     events
