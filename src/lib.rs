@@ -3,12 +3,14 @@
 //! A request flows HTTP (`http`: parse, authenticate) → use case (`app`: orchestrate, plan
 //! the list in `app/planner.rs`) → domain (`domain`: typed values, validation, scope rules)
 //! → storage (`store`: keys, queries on DynamoDB). `admin` and `transfer` (import, export)
-//! serve `crm-admin`.
+//! serve `crm-admin`; `events` turns the tables' stream records into change events (the
+//! `change-events` binary); the API never calls it.
 
 pub mod admin;
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod events;
 pub mod http;
 pub mod store;
 pub mod telemetry;

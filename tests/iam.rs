@@ -16,6 +16,10 @@
 //! `!Sub "${X.Arn}/index/*"` every index of X; logical ids map to the test tables through
 //! `Tables::by_logical_id`. Only the function counts: the harness seeds its tables directly,
 //! not through the proxy, as crm-admin (an operator tool with its own credentials) does.
+//!
+//! The second function, ChangeEventsFunction (src/events), sends one request only: PutEvents
+//! to the stack's bus (tests/events/ records that). Its grants are checked statically below:
+//! exactly `events:PutEvents` on that bus, and the API function is granted no `events:` at all.
 
 mod common;
 
@@ -1166,5 +1170,112 @@ async fn the_policy_grants_exactly_the_dynamodb_requests_the_function_sends() {
         unwatched.is_empty(),
         "template.yaml's DynamoDB alarms miss what the function sends:\n{}\nsent: {operations:?}",
         unwatched.join("\n")
+    );
+}
+
+/// (sid, actions, resources) of each inline statement of a function's `Policies`.
+fn statements(template: &str, function: &str) -> Vec<(String, Vec<String>, Vec<Yaml>)> {
+    let doc: Yaml = serde_yaml_ng::from_str(template).expect("template.yaml is YAML");
+    let policies = doc["Resources"][function]["Properties"]["Policies"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{function} has a Policies list"))
+        .clone();
+    let mut out = Vec::new();
+    for policy in &policies {
+        let list = policy["Statement"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{function}: inline `- Statement: [...]` only: {policy:?}"));
+        for (i, st) in list.iter().enumerate() {
+            assert_eq!(
+                st["Effect"].as_str(),
+                Some("Allow"),
+                "{function} statement {i}"
+            );
+            assert!(st.get("Condition").is_none() && st.get("NotResource").is_none());
+            let actions = one_or_many(&st["Action"])
+                .into_iter()
+                .map(|a| a.as_str().expect("actions are strings").to_owned())
+                .collect();
+            let resources = one_or_many(&st["Resource"]).into_iter().cloned().collect();
+            let sid = st["Sid"]
+                .as_str()
+                .map_or_else(|| format!("statement {i}"), str::to_owned);
+            out.push((sid, actions, resources));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_api_function_is_granted_dynamodb_only() {
+    // It never publishes events: the change-events function does.
+    for (sid, actions, _) in statements(TEMPLATE, "CustomerApiFunction") {
+        for a in actions {
+            assert!(
+                a.starts_with("dynamodb:"),
+                "{sid}: CustomerApiFunction is granted {a}"
+            );
+        }
+    }
+}
+
+#[test]
+fn change_events_may_put_events_on_the_stacks_bus_only() {
+    let grants = statements(TEMPLATE, "ChangeEventsFunction");
+    assert_eq!(grants.len(), 1, "one statement: {grants:?}");
+    let (sid, actions, resources) = &grants[0];
+    assert_eq!(actions, &["events:PutEvents"], "{sid}");
+    assert_eq!(resources.len(), 1, "{sid}: {resources:?}");
+    let bus = match intrinsic(&resources[0]) {
+        Some((tag, v)) if tag == "GetAtt" => get_att_arn(v),
+        _ => None,
+    }
+    .unwrap_or_else(|| panic!("{sid}: `!GetAtt <bus>.Arn`, not {:?}", resources[0]));
+    let doc: Yaml = serde_yaml_ng::from_str(TEMPLATE).unwrap();
+    assert_eq!(
+        doc["Resources"][bus.as_str()]["Type"].as_str(),
+        Some("AWS::Events::EventBus"),
+        "{sid} names {bus}"
+    );
+    // The bus the code is told to use is the one it may put on.
+    let var = &doc["Resources"]["ChangeEventsFunction"]["Properties"]["Environment"]["Variables"]["EVENT_BUS_NAME"];
+    assert!(
+        matches!(intrinsic(var), Some((tag, v)) if tag == "Ref" && v.as_str() == Some(bus.as_str())),
+        "EVENT_BUS_NAME is !Ref {bus}: {var:?}"
+    );
+    // Its event sources: the two tables' streams, with bounded retries and a dead-letter queue.
+    let events = doc["Resources"]["ChangeEventsFunction"]["Properties"]["Events"]
+        .as_mapping()
+        .expect("Events");
+    let mut streams = Vec::new();
+    for (name, e) in events {
+        let p = &e["Properties"];
+        assert_eq!(e["Type"].as_str(), Some("DynamoDB"), "{name:?}");
+        streams.push(match intrinsic(&p["Stream"]) {
+            Some((tag, Yaml::String(s))) if tag == "GetAtt" => s.clone(),
+            other => panic!("{name:?}: Stream is !GetAtt <Table>.StreamArn, not {other:?}"),
+        });
+        let retries = p["MaximumRetryAttempts"]
+            .as_i64()
+            .expect("MaximumRetryAttempts");
+        assert!(
+            (0..=100).contains(&retries),
+            "{name:?}: bounded retries, not {retries}"
+        );
+        assert_eq!(
+            p["FunctionResponseTypes"][0].as_str(),
+            Some("ReportBatchItemFailures")
+        );
+        assert_eq!(p["BisectBatchOnFunctionError"].as_bool(), Some(true));
+        let dlq = &p["DestinationConfig"]["OnFailure"]["Destination"];
+        assert!(
+            intrinsic(dlq).is_some(),
+            "{name:?}: an on-failure queue, not {dlq:?}"
+        );
+    }
+    streams.sort();
+    assert_eq!(
+        streams,
+        ["CustomersTable.StreamArn", "ServicesTable.StreamArn"]
     );
 }

@@ -1,11 +1,12 @@
 //! Creates the tables *as template.yaml declares them*, so the local stack, the tests and
-//! AWS share one definition. Only the key schema, indexes and TTL are read; the rest of a
-//! table's properties (billing, PITR, encryption) only matter on AWS.
+//! AWS share one definition. Only the key schema, indexes, TTL and stream are read; the rest
+//! of a table's properties (billing, PITR, encryption) only matter on AWS.
 
 use super::{Store, StoreError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use serde::Deserialize;
 use serde_yaml_ng::Value;
@@ -62,6 +63,13 @@ pub struct TtlDef {
     pub enabled: bool,
 }
 
+/// A table's stream (`StreamSpecification`): the change-events consumer reads it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamDef {
+    pub stream_view_type: String,
+}
+
 /// One `AWS::DynamoDB::Table` of the template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableDef {
@@ -70,6 +78,7 @@ pub struct TableDef {
     pub key_schema: Vec<KeyDef>,
     pub indexes: Vec<IndexDef>,
     pub ttl: Option<TtlDef>,
+    pub stream: Option<StreamDef>,
 }
 
 fn property<T: serde::de::DeserializeOwned>(
@@ -108,6 +117,7 @@ pub fn table_defs(template: &str) -> Result<Vec<TableDef>, SchemaError> {
             key_schema: property(props, "KeySchema", &id)?.ok_or_else(|| missing("KeySchema"))?,
             indexes: property(props, "GlobalSecondaryIndexes", &id)?.unwrap_or_default(),
             ttl: property(props, "TimeToLiveSpecification", &id)?,
+            stream: property(props, "StreamSpecification", &id)?,
             logical_id: id,
         });
     }
@@ -188,6 +198,17 @@ impl Store {
                     .map_err(build_err)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let stream = def
+            .stream
+            .as_ref()
+            .map(|s| {
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::from(s.stream_view_type.as_str()))
+                    .build()
+                    .map_err(build_err)
+            })
+            .transpose()?;
         let res = self
             .client
             .create_table()
@@ -196,6 +217,7 @@ impl Store {
             .set_attribute_definitions(Some(attributes))
             .set_key_schema(Some(key_schema(&def.key_schema)?))
             .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
+            .set_stream_specification(stream)
             .send()
             .await;
         match res {
@@ -264,6 +286,21 @@ mod tests {
                 .map(|k| k.attribute_name.as_str())
                 .collect();
             assert_eq!(names, [pk, sk], "key of {table} {name}");
+        }
+    }
+
+    #[test]
+    fn customers_and_services_stream_both_images_and_no_other_table_streams() {
+        let defs = table_defs(TEMPLATE).unwrap();
+        for def in &defs {
+            let view = def.stream.as_ref().map(|s| s.stream_view_type.as_str());
+            match def.logical_id.as_str() {
+                // src/events reads old and new images to name the change and diff it.
+                "CustomersTable" | "ServicesTable" => {
+                    assert_eq!(view, Some("NEW_AND_OLD_IMAGES"), "{}", def.logical_id)
+                }
+                other => assert_eq!(view, None, "{other} has a stream nobody reads"),
+            }
         }
     }
 }

@@ -1,0 +1,146 @@
+//! The consumer's settings and its EventBridge client, built once per process.
+
+use super::StreamTables;
+use crate::config::{ClientTuning, ConfigError, TlsRoots, under_lambda};
+use crate::store::Tables;
+use crate::store::keys::DEV_PREFIX;
+use aws_sdk_eventbridge::config::retry::RetryConfig;
+use aws_sdk_eventbridge::config::timeout::TimeoutConfig;
+use aws_sdk_eventbridge::config::{BehaviorVersion, Builder, Credentials, Region};
+use std::time::Duration;
+
+/// The consumer's settings, from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsSettings {
+    /// `EVENT_BUS_NAME`: name or ARN of the bus (required).
+    pub bus: String,
+    /// `EVENTS_ENDPOINT`: unset or empty means AWS (moto locally).
+    pub endpoint: Option<String>,
+    /// `CUSTOMERS_TABLE` / `SERVICES_TABLE` (else `TABLE_PREFIX` + the short names, as the API).
+    pub tables: StreamTables,
+    /// `TLS_ROOTS`: aws (default) or system, as the API (src/tls.rs).
+    pub tls_roots: TlsRoots,
+}
+
+impl EventsSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let bus = get("EVENT_BUS_NAME")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .ok_or(ConfigError {
+                var: "EVENT_BUS_NAME",
+                rule: "must name the event bus".into(),
+            })?;
+        let tls_roots = match get("TLS_ROOTS").as_deref().map(str::trim) {
+            None | Some("" | "aws") => TlsRoots::Aws,
+            Some("system") => TlsRoots::System,
+            Some(_) => {
+                return Err(ConfigError {
+                    var: "TLS_ROOTS",
+                    rule: "must be aws or system".into(),
+                });
+            }
+        };
+        let prefix = get("TABLE_PREFIX").unwrap_or_else(|| DEV_PREFIX.to_owned());
+        let tables = Tables::from_lookup(&get, &prefix);
+        Ok(Self {
+            bus,
+            endpoint: get("EVENTS_ENDPOINT")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty()),
+            tables: StreamTables {
+                customers: tables.customers,
+                services: tables.services,
+            },
+            tls_roots,
+        })
+    }
+}
+
+/// The EventBridge client, built once per process with the API's timeouts and retries
+/// (`ClientTuning`: attempt 2 s, operation 5 s, 3 attempts) and trusted roots. Under Lambda
+/// the region and credentials come straight from the environment, as for the API's client.
+pub async fn eventbridge_client(
+    endpoint: Option<&str>,
+    roots: TlsRoots,
+) -> aws_sdk_eventbridge::Client {
+    let tuning = ClientTuning::default();
+    let region = std::env::var("AWS_REGION")
+        .ok()
+        .filter(|r| !r.trim().is_empty());
+    if under_lambda()
+        && let Some(region) = region
+    {
+        let mut builder = Builder::new()
+            .behavior_version(BehaviorVersion::latest())
+            .timeout_config(timeouts(&tuning))
+            .retry_config(retries(&tuning))
+            .region(Region::new(region))
+            .credentials_provider(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            );
+        if let Some(url) = endpoint {
+            builder = builder.endpoint_url(url);
+        }
+        if roots == TlsRoots::Aws {
+            match crate::tls::https_client_trusting(crate::tls::AWS_ROOTS) {
+                Ok(client) => builder = builder.http_client(client),
+                Err(e) => {
+                    tracing::warn!(error = %e, "compiled-in roots refused; using the system's")
+                }
+            }
+        }
+        return aws_sdk_eventbridge::Client::from_conf(builder.build());
+    }
+    let shared = local_loader(endpoint, roots).load().await;
+    let config = Builder::from(&shared)
+        .timeout_config(timeouts(&tuning))
+        .retry_config(retries(&tuning))
+        .build();
+    aws_sdk_eventbridge::Client::from_conf(config)
+}
+
+fn timeouts(t: &ClientTuning) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(t.connect_timeout)
+        .operation_attempt_timeout(t.attempt_timeout)
+        .operation_timeout(t.operation_timeout)
+        .build()
+}
+
+fn retries(t: &ClientTuning) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(t.max_attempts)
+        .with_initial_backoff(Duration::from_millis(50))
+        .with_max_backoff(Duration::from_secs(1))
+}
+
+/// Outside Lambda: the SDK's provider chains, as `config::dynamodb_client` loads them, and
+/// against a local endpoint moto's dummy credentials and region when none are set. (Not
+/// shared with config.rs on purpose: moving that code changed the API binary's size.)
+fn local_loader(endpoint: Option<&str>, roots: TlsRoots) -> aws_config::ConfigLoader {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if roots == TlsRoots::Aws {
+        match crate::tls::https_client_trusting(crate::tls::AWS_ROOTS) {
+            Ok(client) => loader = loader.http_client(client),
+            Err(e) => tracing::warn!(error = %e, "compiled-in roots refused; using the system's"),
+        }
+    }
+    if let Some(url) = endpoint {
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+            loader =
+                loader.credentials_provider(Credentials::new("test", "test", None, None, "local"));
+        }
+        if std::env::var_os("AWS_REGION").is_none()
+            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
+        {
+            loader = loader.region(Region::new("us-east-1"));
+        }
+        loader = loader.endpoint_url(url);
+    }
+    loader
+}
