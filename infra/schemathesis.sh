@@ -10,11 +10,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${VENV:-.venv}
 export TABLE_PREFIX="st$$-"
-bash infra/seed.sh 2>/dev/null
+seed_log=$(mktemp)
+bash infra/seed.sh >"$seed_log" 2>&1 || { cat "$seed_log"; rm -f "$seed_log"; exit 1; }
+rm -f "$seed_log"
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
-# No per-user bucket: schemathesis sends thousands of requests a second as one user.
-BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn USER_REQUESTS_PER_SECOND=0 target/debug/customer-api >"$log" 2>&1 &
+# No per-user bucket: schemathesis sends thousands of requests a second as one user. A long
+# auth cache: user/rotate_key without a target rotates user 5's own key, and the key in the
+# headers must keep working for the rest of the run (a warm instance's cached key does).
+BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn USER_REQUESTS_PER_SECOND=0 AUTH_CACHE_SECONDS=86400 \
+  target/debug/customer-api >"$log" 2>&1 &
 api=$!
 trap 'kill "$api" 2>/dev/null; wait "$api" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 100); do

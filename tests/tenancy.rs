@@ -245,6 +245,19 @@ async fn every_route_and_role_grants_exactly_the_rules() {
             vec![("role", "reseller"), ("ispid", "2"), ("resellerid", "3")],
             403,
         ),
+        // Another ISP's reseller, or none at all: the same answer (existence not told).
+        (
+            ISP1_USER,
+            "user/create",
+            vec![("role", "form"), ("resellerid", "99")],
+            403,
+        ),
+        (
+            ISP1_USER,
+            "user/create",
+            vec![("role", "form"), ("ispid", "1"), ("resellerid", "3")],
+            403,
+        ),
         (RESELLER1_USER, "user/create", vec![("role", "form")], 200),
         (
             RESELLER1_USER,

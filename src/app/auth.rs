@@ -127,7 +127,14 @@ impl App {
 
         if let Some(cached) = self.auth.fresh(user) {
             if let Some(decision) = decide(user, &cached, &presented) {
-                return decision;
+                // The ISP and reseller are cached on their own clock: a disabled one locks
+                // its users out within one cache time, not two.
+                return match decision {
+                    Ok(caller) if !self.tenant_enabled(&caller.scope).await? => {
+                        Err(AppError::Disabled)
+                    }
+                    other => other,
+                };
             }
             // Not the cached key: a wrong one, or one rotated since the read.
             if cached.read_at.elapsed() < REREAD {

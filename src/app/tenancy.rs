@@ -72,8 +72,10 @@ impl App {
         caller: &Caller,
         f: &impl Fields,
     ) -> Result<DirectoryPage<tenancy::Isp>, AppError> {
+        let limit = rows_limit(f)?;
         match tenancy::isp_rights(caller) {
             IspRights::None => Err(AppError::NotAllowed(NOT_YOURS)),
+            // One row: paging parameters are checked, and a cursor can only be a stale one.
             IspRights::Own(isp) => {
                 let rows = self
                     .store
@@ -87,7 +89,7 @@ impl App {
             IspRights::All => {
                 let canonical = format!("isp/list|{}", caller.userid);
                 let start = self.open_cursor(f, &canonical)?.map(PageKey);
-                let (rows, next) = self.store.isp_page(rows_limit(f)?, start.as_ref()).await?;
+                let (rows, next) = self.store.isp_page(limit, start.as_ref()).await?;
                 Ok(DirectoryPage {
                     rows: rows.into_iter().map(Into::into).collect(),
                     next: self.seal_cursor(&canonical, next.map(|k| k.0)),
@@ -256,9 +258,11 @@ impl App {
             .store
             .user_page(partition, rows_limit(f)?, start.as_ref())
             .await?;
+        let isp = f.parse_opt("ispid", IspId::parse)?;
         let rows = users
             .into_iter()
             .filter(|u| role.is_none_or(|r| u.role == r))
+            .filter(|u| isp.is_none_or(|i| u.ispid == Some(i)))
             .filter(|u| tenancy::may_see(caller, &u.place()))
             .map(Into::into)
             .collect();
@@ -296,6 +300,14 @@ impl App {
                     return Err(DomainError::OutOfScope("resellerid").into());
                 }
                 reseller = reseller.or(Some(own));
+            }
+        }
+        // A reseller outside the caller's ISP is out of scope, whether it exists or not: its
+        // existence and its ISP are not told.
+        if let (Some(r), Some(own)) = (reseller, caller.scope.isp()) {
+            let in_scope = self.reseller_state(r).await?.is_some_and(|(i, _)| i == own);
+            if !in_scope {
+                return Err(DomainError::OutOfScope("resellerid").into());
             }
         }
         let place = admin::place_user(&self.store, role, isp, reseller).await?;

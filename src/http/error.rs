@@ -15,7 +15,11 @@ pub enum ApiError {
     App(#[from] AppError),
     #[error(transparent)]
     Request(#[from] RequestError),
-    #[error("no such route: POST /api/customer/* or /api/service/* (list, create, update, delete)")]
+    #[error(
+        "no such route: POST /api/customer/* or /api/service/* (list, create, update, delete), \
+         /api/isp/* or /api/reseller/* (list, create, update), /api/user/* (list, create, \
+         rotate_key, disable, enable)"
+    )]
     NoRoute,
     #[error("method not allowed: use POST")]
     Method,

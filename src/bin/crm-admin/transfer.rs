@@ -42,6 +42,10 @@ pub struct ImportArgs {
     /// Continue an interrupted import of the same file (from <file>.journal), with the same ids
     #[arg(long)]
     resume: bool,
+    /// Keep no journal (for a small file imported again and again, e.g. a dev seed): no
+    /// --resume, no refusal to import the same file twice, no <file>.ids.csv
+    #[arg(long, conflicts_with = "resume")]
+    no_journal: bool,
     /// Leave the id counter below the highest kept id (new records then skip kept ids as they
     /// meet them)
     #[arg(long)]
@@ -183,8 +187,8 @@ async fn run_import<K: Kind>(
         check_only: args.check,
     };
     let bar = Bar(ProgressBar::new(0));
-    let s: Summary =
-        import::import(store, &source, Some(&args.file), kind, &import_opts, &bar).await?;
+    let journal = (!args.no_journal).then_some(args.file.as_path());
+    let s: Summary = import::import(store, &source, journal, kind, &import_opts, &bar).await?;
     if args.check {
         eprintln!(
             "{} rows checked: {} refused, nothing written, {:.1} s ({target})",
