@@ -4,6 +4,7 @@ use crate::domain::credentials::{ApiKey, RandomError};
 use crate::domain::ids::{IspId, ResellerId, UserId};
 use crate::domain::list::rfc3339_seconds;
 use crate::domain::scope::Role;
+use crate::domain::zone::IspTimeZone;
 use crate::store::records::{IspItem, ResellerItem, UserItem};
 use crate::store::{Store, StoreError};
 use crate::transfer::TransferError;
@@ -38,15 +39,60 @@ fn name_of(name: &str) -> Result<String, AdminError> {
         .map_err(|e| AdminError::Invalid(e.to_string()))
 }
 
+/// Adds an ISP whose lists name days in the deployment's `TIME_ZONE`.
 pub async fn create_isp(store: &Store, id: IspId, name: &str) -> Result<(), AdminError> {
+    create_isp_in(store, id, name, None).await
+}
+
+/// Adds an ISP; with `time_zone` its lists' `created_from`/`created_upto` are days in that zone.
+pub async fn create_isp_in(
+    store: &Store,
+    id: IspId,
+    name: &str,
+    time_zone: Option<IspTimeZone>,
+) -> Result<(), AdminError> {
     let item = IspItem {
         ispid: id,
         name: name_of(name)?,
         created_at: now(),
+        time_zone: time_zone.map(|z| z.name().to_owned()),
     };
     match store.insert_isp(&item).await? {
         true => Ok(()),
         false => Err(AdminError::Exists(format!("ISP {id}"))),
+    }
+}
+
+/// What an ISP update changes; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct IspChange {
+    /// Checked like a customer's name (1-100 characters, one line).
+    pub name: Option<String>,
+    /// `Some(None)`: no zone of its own, the deployment's `TIME_ZONE` applies again.
+    pub time_zone: Option<Option<IspTimeZone>>,
+}
+
+/// Changes an ISP's name or time zone. Warm API instances apply a new zone within
+/// `AUTH_CACHE_SECONDS` (they cache each ISP's zone that long).
+pub async fn update_isp(store: &Store, id: IspId, change: IspChange) -> Result<(), AdminError> {
+    let mut set = Vec::new();
+    let mut remove = Vec::new();
+    if let Some(name) = &change.name {
+        set.push(("name", AttributeValue::S(name_of(name)?)));
+    }
+    match change.time_zone {
+        Some(Some(zone)) => set.push(("time_zone", AttributeValue::S(zone.name().to_owned()))),
+        Some(None) => remove.push("time_zone"),
+        None => {}
+    }
+    if set.is_empty() && remove.is_empty() {
+        return Err(AdminError::Invalid(
+            "nothing to change: give a name or a time zone".into(),
+        ));
+    }
+    match store.update_isp(id, &set, &remove).await? {
+        true => Ok(()),
+        false => Err(AdminError::Missing(format!("ISP {id}"))),
     }
 }
 
