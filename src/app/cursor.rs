@@ -30,10 +30,12 @@ const MAC_LEN: usize = 16;
 /// Why a genuine cursor is refused: it was sealed for another query.
 pub const OTHER_QUERY: &str =
     "belongs to another query or user: send it with the same filters and sort";
-/// The same, for a list with a created range, whose cursors also bind each ISP's zone.
-pub const OTHER_QUERY_OR_ZONE: &str = "belongs to another query or user, or an ISP's time zone \
-    changed since it was issued: send it with the same filters and sort, or start again \
-    without it";
+/// The same, for a list with a created range, whose cursors also bind the instants each
+/// listed ISP's zone made of the days (so a zone change, or a new ISP in an admin's list
+/// across ISPs, ends them).
+pub const OTHER_QUERY_OR_ZONE: &str = "belongs to another query or user, or the time zones of \
+    the ISPs it lists changed since it was issued: send it with the same filters and sort, or \
+    start again without it";
 
 pub struct CursorSeal {
     key: Vec<u8>,
