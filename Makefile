@@ -1,7 +1,7 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
 # make test — lint the template and run every test against a fresh moto
 # make package — sam validate --lint + sam build (cargo-lambda); ARCH=x86_64 where no aarch64 std is installed
-.PHONY: dev test lint fmt clippy check venv clean cost-report scale-report import-report bench cold-start
+.PHONY: dev test lint fmt clippy check venv clean cost-report scale-report import-report bench cold-start tz-lookup
 .PHONY: package package-venv
 
 VENV := .venv
@@ -54,6 +54,10 @@ scale-report: venv
 import-report: venv
 	cargo build --bin crm-admin
 	infra/with-moto.sh 0 infra/import-report.sh
+
+# The first time-zone lookups of 40 cold processes, from the compiled-in database (docs/performance.md).
+tz-lookup:
+	cargo run --release --quiet --example tz_lookup
 
 # Criterion benches of a request's in-process work, DynamoDB excluded (docs/performance.md).
 bench: venv

@@ -170,6 +170,7 @@ fn help_is_everywhere() {
         vec!["user", "--help"],
         vec!["user", "create", "--help"],
         vec!["tables", "create", "--help"],
+        vec!["isp", "update", "--help"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_crm-admin"))
             .args(&args)

@@ -1,12 +1,15 @@
 //! Model-based test of the list: random data sets and random callers, filters, sorts, limits,
 //! offsets and cursors, each checked against a brute-force reference written independently
-//! of the product (its own wildcard matcher, case folding and time-zone arithmetic).
+//! of the product (its own wildcard matcher, case folding and time-zone arithmetic). In each
+//! world ISPs 1 and 2 take the deployment's `TIME_ZONE` and ISP 3 has a zone of its own, so
+//! an admin's list across ISPs mixes two zones.
 
 mod common;
 use common::*;
 use isp_crm::admin::{self, NewUser};
 use isp_crm::domain::ids::{IspId, ResellerId, UserId};
 use isp_crm::domain::scope::Role;
+use isp_crm::domain::zone::IspTimeZone;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
@@ -55,6 +58,8 @@ const CITIES: [&str; 4] = ["Panaji", "panaji", "Margao", "Berlin"];
 const STATES: [&str; 3] = ["Goa", "GOA", "Berlin"];
 const TYPES: [&str; 2] = ["Individual", "Organisation"];
 const ZONES: [&str; 3] = ["UTC", "Asia/Kolkata", "America/New_York"];
+/// ISP 3's own zone in the world of each deployment zone above.
+const ISP3_ZONES: [&str; 3] = ["Asia/Kolkata", "America/New_York", "UTC"];
 
 #[derive(Debug, Clone)]
 struct Cust {
@@ -74,8 +79,20 @@ struct Cust {
 
 struct World {
     app: TestApp,
+    /// The deployment's `TIME_ZONE`.
     zone: TimeZone,
+    /// ISP 3's own zone.
+    isp3_zone: TimeZone,
     customers: Vec<Cust>,
+}
+
+impl World {
+    fn zone_of(&self, isp: u64) -> &TimeZone {
+        match isp {
+            3 => &self.isp3_zone,
+            _ => &self.zone,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -143,9 +160,10 @@ fn cust_strategy() -> impl Strategy<
     )
 }
 
-async fn build_world(zone: &str, seed: u64) -> World {
+async fn build_world(zone: &str, isp3_zone: &str, seed: u64) -> World {
     let mut app = spawn_app_with(&[("TIME_ZONE", zone)]).await;
-    admin::create_isp(&app.store, IspId(3), "ISP Three")
+    let own = IspTimeZone::parse("time_zone", isp3_zone).unwrap();
+    admin::create_isp_in(&app.store, IspId(3), "ISP Three", Some(own))
         .await
         .unwrap();
     admin::create_reseller(&app.store, IspId(3), ResellerId(4), "R4")
@@ -227,6 +245,7 @@ async fn build_world(zone: &str, seed: u64) -> World {
     World {
         app,
         zone: TimeZone::get(zone).unwrap(),
+        isp3_zone: TimeZone::get(isp3_zone).unwrap(),
         customers,
     }
 }
@@ -247,8 +266,8 @@ fn worlds() -> &'static Vec<World> {
     WORLDS.get_or_init(|| {
         runtime().block_on(async {
             let mut worlds = Vec::new();
-            for (i, zone) in ZONES.iter().enumerate() {
-                worlds.push(build_world(zone, 11 + i as u64).await);
+            for (i, (zone, isp3)) in ZONES.iter().zip(ISP3_ZONES).enumerate() {
+                worlds.push(build_world(zone, isp3, 11 + i as u64).await);
             }
             worlds
         })
@@ -333,7 +352,7 @@ fn reference(world: &World, q: &Query) -> Expected {
         base()
             .checked_add(jiff::SignedDuration::from_secs(c.created))
             .unwrap()
-            .to_zoned_datetime(world.zone.clone())
+            .to_zoned_datetime(world.zone_of(c.isp).clone())
             .date()
     };
     let mut rows: Vec<&Cust> = world

@@ -29,7 +29,11 @@ fn new_key(r: &Reply) -> (u64, String) {
 async fn an_isp_is_onboarded_end_to_end_through_the_api() {
     let mut app = spawn_app_with(&[AUTH_OFF]).await;
     let isp = app
-        .call(ADMIN, "isp/create", &[("name", "Fibre Co")])
+        .call(
+            ADMIN,
+            "isp/create",
+            &[("name", "Fibre Co"), ("time_zone", "asia/kolkata")],
+        )
         .await
         .id();
     let isp_s = isp.to_string();
@@ -62,6 +66,8 @@ async fn an_isp_is_onboarded_end_to_end_through_the_api() {
     let customer = app.create(form, &[]).await.id();
     let seen = app.call(reseller_user, "list", &[]).await;
     assert_eq!(seen.ids(), vec![customer]);
+    let r = app.call(isp_user, "isp/list", &[]).await;
+    assert_eq!(r.result()[0]["time_zone"], "Asia/Kolkata", "{:?}", r.body);
     let r = app.call(isp_user, "reseller/list", &[]).await;
     assert_eq!(r.result()[0]["ispid"], isp);
     assert_eq!(r.result()[0]["created_by"], isp_user.to_string());
@@ -128,6 +134,24 @@ async fn every_route_and_role_grants_exactly_the_rules() {
             200,
         ),
         (ISP1_USER, "isp/update", vec![("name", "One")], 200),
+        (
+            ISP1_USER,
+            "isp/update",
+            vec![("time_zone", "Asia/Kolkata")],
+            200,
+        ),
+        (
+            ISP1_USER,
+            "isp/update",
+            vec![("time_zone", "Mars/Base")],
+            400,
+        ),
+        (
+            ADMIN,
+            "isp/create",
+            vec![("name", "Z"), ("time_zone", "Mars/Base")],
+            400,
+        ),
         (
             ISP1_USER,
             "isp/update",

@@ -7,6 +7,7 @@ use crate::domain::credentials::ApiKey;
 use crate::domain::ids::{IspId, ResellerId, UserId};
 use crate::domain::scope::{Actor, Role};
 use crate::domain::tenancy::DirectoryUpdate;
+use crate::domain::zone::IspTimeZone;
 use crate::domain::{DomainError, Invalid};
 use crate::store::Store;
 use crate::store::keys;
@@ -43,11 +44,13 @@ where
     )))
 }
 
-/// A new ISP or reseller: its name and whether it starts enabled.
+/// A new ISP or reseller: its name, whether it starts enabled, and (an ISP) its time zone.
 #[derive(Debug, Clone)]
 pub struct NewEntry {
     pub name: String,
     pub enabled: bool,
+    /// An ISP's own zone for its lists' days; `None`: the deployment's `TIME_ZONE`.
+    pub time_zone: Option<IspTimeZone>,
 }
 
 fn isp_item(id: IspId, entry: &NewEntry, by: Actor) -> IspItem {
@@ -56,6 +59,7 @@ fn isp_item(id: IspId, entry: &NewEntry, by: Actor) -> IspItem {
         ispid: id,
         name: entry.name.clone(),
         enabled: entry.enabled,
+        time_zone: entry.time_zone.as_ref().map(|z| z.name().to_owned()),
         created_at: at.clone(),
         updated_at: Some(at),
         created_by: Some(by.label()),
@@ -63,11 +67,23 @@ fn isp_item(id: IspId, entry: &NewEntry, by: Actor) -> IspItem {
     }
 }
 
-/// Creates ISP `id` (crm-admin).
+/// Creates ISP `id` (crm-admin), its lists' days in the deployment's `TIME_ZONE`.
 pub async fn create_isp(store: &Store, id: IspId, name: &str) -> Result<(), AdminError> {
+    create_isp_in(store, id, name, None).await
+}
+
+/// Creates ISP `id` (crm-admin); with `time_zone` its lists' `created_from` / `created_upto`
+/// are days in that zone.
+pub async fn create_isp_in(
+    store: &Store,
+    id: IspId,
+    name: &str,
+    time_zone: Option<IspTimeZone>,
+) -> Result<(), AdminError> {
     let entry = NewEntry {
         name: name_of(name)?,
         enabled: true,
+        time_zone,
     };
     match store
         .insert_isp(&isp_item(id, &entry, Actor::Admin))
@@ -125,6 +141,7 @@ pub async fn create_reseller(
     let entry = NewEntry {
         name: name_of(name)?,
         enabled: true,
+        time_zone: None,
     };
     isp_exists(store, isp).await?;
     match store
@@ -168,14 +185,48 @@ fn directory_set(update: &DirectoryUpdate, by: Actor) -> Vec<(&'static str, Attr
     set
 }
 
-/// Renames, disables or enables an ISP.
-pub async fn update_isp(
+/// What an ISP update changes; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone)]
+pub struct IspChange {
+    /// Checked like a customer's name (1-100 characters, one line).
+    pub name: Option<String>,
+    /// `Some(None)`: no zone of its own, the deployment's `TIME_ZONE` applies again. Warm API
+    /// instances apply a new zone within `AUTH_CACHE_SECONDS`.
+    pub time_zone: Option<Option<IspTimeZone>>,
+    pub enabled: Option<bool>,
+}
+
+/// Changes an ISP as crm-admin.
+pub async fn update_isp(store: &Store, id: IspId, change: IspChange) -> Result<(), AdminError> {
+    update_isp_by(store, id, &change, Actor::Admin).await
+}
+
+/// Renames an ISP, sets or clears its time zone, disables or enables it.
+pub async fn update_isp_by(
     store: &Store,
     id: IspId,
-    update: &DirectoryUpdate,
+    change: &IspChange,
     by: Actor,
 ) -> Result<(), AdminError> {
-    match store.update_isp(id, &directory_set(update, by)).await? {
+    let name = change.name.as_deref().map(name_of).transpose()?;
+    if name.is_none() && change.time_zone.is_none() && change.enabled.is_none() {
+        return Err(invalid(
+            "name",
+            "nothing to update: give name, time_zone or enabled",
+        ));
+    }
+    let update = DirectoryUpdate {
+        name,
+        enabled: change.enabled,
+    };
+    let mut set = directory_set(&update, by);
+    let mut remove = Vec::new();
+    match &change.time_zone {
+        Some(Some(zone)) => set.push(("time_zone", AttributeValue::S(zone.name().to_owned()))),
+        Some(None) => remove.push("time_zone"),
+        None => {}
+    }
+    match store.update_isp(id, &set, &remove).await? {
         true => Ok(()),
         false => Err(AdminError::Missing {
             param: "ispid",

@@ -27,6 +27,16 @@ pub fn fingerprint(canonical: &str) -> Fingerprint {
 
 const MAC_LEN: usize = 16;
 
+/// Why a genuine cursor is refused: it was sealed for another query.
+pub const OTHER_QUERY: &str =
+    "belongs to another query or user: send it with the same filters and sort";
+/// The same, for a list with a created range, whose cursors also bind the instants each
+/// listed ISP's zone made of the days (so a zone change, or a new ISP in an admin's list
+/// across ISPs, ends them).
+pub const OTHER_QUERY_OR_ZONE: &str = "belongs to another query or user, or the time zones of \
+    the ISPs it lists changed since it was issued: send it with the same filters and sort, or \
+    start again without it";
+
 pub struct CursorSeal {
     key: Vec<u8>,
     /// The secret before the last rotation (`CURSOR_SECRET_PREVIOUS`): cursors it sealed are
@@ -76,10 +86,7 @@ impl CursorSeal {
         }
         let (their_fp, after) = payload.split_at(fp.len());
         if !bool::from(their_fp.ct_eq(fp)) {
-            return Err(Invalid::new(
-                "cursor",
-                "belongs to another query or user: send it with the same filters and sort",
-            ));
+            return Err(Invalid::new("cursor", OTHER_QUERY));
         }
         String::from_utf8(after.to_vec()).map_err(|_| invalid())
     }

@@ -6,18 +6,21 @@
 //! Keys-only indexes yield ids; only the rows of the page (or the candidates a remaining
 //! filter must see) are then read whole. Every read counts against the request's read
 //! budget (`budget.rs`); a walk cut by it either refuses the request or, with `cursor`,
-//! ends a short page at its frontier.
+//! ends a short page at its frontier. `created_from`/`created_upto` are days in the zone of
+//! the ISP whose partition (or customer) is read (`zones.rs`).
+
+mod count;
 
 use super::budget::Budget;
-use super::cursor::{Fingerprint, fingerprint};
+use super::cursor::{self, Fingerprint, fingerprint};
 use super::planner::{self, Part, Plan};
+use super::zones::Zoned;
 use super::{App, AppError};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
-use crate::domain::list::{ListRequest, SortField, SortOrder};
+use crate::domain::list::{Filters, ListRequest, SortField, SortOrder};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
 use crate::domain::{Fields, Invalid};
-use crate::store::keys::count;
 use crate::store::records::CustomerItem;
 use std::collections::HashMap;
 
@@ -36,6 +39,12 @@ pub enum ListOutcome {
 struct Walk {
     rows: Vec<Row>,
     frontier: Option<String>,
+}
+
+/// One part's plan, and the filters of its ISP that its rows must pass.
+struct Planned<'a> {
+    plan: Plan,
+    filters: &'a Filters,
 }
 
 /// One row of a walk: its order key and, once read, the customer.
@@ -78,23 +87,37 @@ impl App {
         caller: &Caller,
         f: &impl Fields,
     ) -> Result<ListOutcome, AppError> {
-        let req = ListRequest::parse(f, &self.time_zone)?;
+        let req = ListRequest::parse(f)?;
         let scope = self.list_scope(caller, req.ispid, req.resellerid).await?;
         let budget = Budget::new(self.read_budget_units);
 
         if let Some(ids) = self.services_filter(scope, &req.filters).await? {
             // The customers of the matching services: few, read by id and sorted here.
-            let rows: Vec<Row> = self
+            let found: Vec<CustomerItem> = self
                 .customers_by_id(&ids, &budget)
                 .await?
                 .into_values()
                 .filter(|c| scope.permits(c.ispid, c.resellerid))
+                .collect();
+            // Cursors bind the zones of the scope's ISPs, as for any list of that scope.
+            let bound = match req.filters.created {
+                Some(_) => self.parts(scope).await?,
+                None => Vec::new(),
+            };
+            let mut zoned = self.zoned(&req.filters, &bound).await?;
+            self.cover(&mut zoned, &req.filters, found.iter().map(|c| c.ispid))
+                .await?;
+            let rows: Vec<Row> = found
+                .into_iter()
                 .map(|c| row_of(c, req.sort))
-                .filter(|r| r.customer.as_ref().is_some_and(|c| req.filters.matches(c)))
+                .filter(|r| r.customer.as_ref().is_some_and(|c| zoned.matches(c)))
                 .collect();
             return match req.show_count {
                 true => Ok(ListOutcome::Count(rows.len() as u64)),
-                false => self.page(caller, &req, &[], Some(rows), &budget).await,
+                false => {
+                    self.page(caller, &req, &zoned, &[], Some(rows), &budget)
+                        .await
+                }
             };
         }
 
@@ -114,16 +137,19 @@ impl App {
             });
         }
         let parts = self.parts(scope).await?;
+        // Each part is one ISP's partition: its created range in that ISP's zone.
+        let zoned = self.zoned(&req.filters, &parts).await?;
         if req.show_count {
             // An admin's parts (one per ISP) are read concurrently.
-            let counts = futures_util::future::try_join_all(
-                parts.iter().map(|part| self.count(*part, &req, &budget)),
-            )
+            let counts = futures_util::future::try_join_all(parts.iter().map(|part| {
+                let (zoned, req, budget) = (&zoned, &req, &budget);
+                async move { self.count(*part, zoned.get(part.isp())?, req, budget).await }
+            }))
             .await?;
             let total = counts.into_iter().sum();
             return Ok(ListOutcome::Count(total));
         }
-        self.page(caller, &req, &parts, None, &budget).await
+        self.page(caller, &req, &zoned, &parts, None, &budget).await
     }
 
     /// The caller's scope narrowed by a list's `ispid`/`resellerid` (the reseller's ISP is
@@ -158,24 +184,31 @@ impl App {
         scope: ListScope,
         req: &ListRequest,
     ) -> Result<Option<Customer>, AppError> {
-        Ok(self
+        let Some(found) = self
             .store
             .get_customer(id)
             .await?
             .filter(|c| scope.permits(c.ispid, c.resellerid))
             .map(Customer::from)
-            .filter(|c| req.filters.matches(c)))
+        else {
+            return Ok(None);
+        };
+        // The created range in the zone of the customer's ISP.
+        let mut zoned = self.zoned(&req.filters, &[]).await?;
+        self.cover(&mut zoned, &req.filters, [found.ispid]).await?;
+        Ok(Some(found).filter(|c| zoned.matches(c)))
     }
 
     async fn page(
         &self,
         caller: &Caller,
         req: &ListRequest,
+        zoned: &Zoned,
         parts: &[Part],
         candidates: Option<Vec<Row>>,
         budget: &Budget,
     ) -> Result<ListOutcome, AppError> {
-        let fp = query_fingerprint(caller, req);
+        let fp = query_fingerprint(caller, req, zoned.binding());
         // With a cursor (an empty one: the first page) pages may be short.
         let short_ok = req.cursor.is_some();
         let (mut after, mut skip) = (None, req.offset);
@@ -184,7 +217,12 @@ impl App {
                 return Err(Invalid::new("rows_offset", "cannot be combined with cursor").into());
             }
             if !token.is_empty() {
-                after = Some(self.cursors.open(token, &fp)?);
+                after = Some(self.cursors.open(token, &fp).map_err(|e| {
+                    match e.rule == cursor::OTHER_QUERY && !zoned.binding().is_empty() {
+                        true => Invalid::new("cursor", cursor::OTHER_QUERY_OR_ZONE),
+                        false => e,
+                    }
+                })?);
             }
         } else if let Some((at, key)) = self.pages.nearest(&fp, req.offset) {
             after = Some(key);
@@ -198,15 +236,19 @@ impl App {
         let (mut rows, frontier) = match candidates {
             Some(rows) => (rows, None),
             None => {
-                let plans: Vec<Plan> = parts
+                let plans = parts
                     .iter()
-                    .map(|part| match short_ok {
-                        true => planner::plan_ordered(*part, &req.filters, req.sort),
-                        false => planner::plan(*part, &req.filters, req.sort),
+                    .map(|part| {
+                        let filters = zoned.get(part.isp())?;
+                        let plan = match short_ok {
+                            true => planner::plan_ordered(*part, filters, req.sort),
+                            false => planner::plan(*part, filters, req.sort),
+                        };
+                        Ok(Planned { plan, filters })
                     })
-                    .collect();
-                let walks = futures_util::future::try_join_all(plans.iter().map(|plan| {
-                    self.walk(plan, req, after.as_deref(), Some(want), budget, short_ok)
+                    .collect::<Result<Vec<_>, AppError>>()?;
+                let walks = futures_util::future::try_join_all(plans.iter().map(|planned| {
+                    self.walk(planned, req, after.as_deref(), Some(want), budget, short_ok)
                 }))
                 .await?;
                 // Where the budget cut walks short, the nearest frontier bounds what is known.
@@ -262,13 +304,14 @@ impl App {
     /// (`short_ok`) returns what it found and its frontier; any other is refused.
     async fn walk(
         &self,
-        plan: &Plan,
+        planned: &Planned<'_>,
         req: &ListRequest,
         after: Option<&str>,
         want: Option<usize>,
         budget: &Budget,
         short_ok: bool,
     ) -> Result<Walk, AppError> {
+        let (plan, filters) = (&planned.plan, planned.filters);
         let wanted = want.filter(|_| plan.ordered);
         let forward = !plan.ordered || req.order == SortOrder::Asc;
         let mut start = after.and_then(|a| plan.start_after(a));
@@ -296,11 +339,7 @@ impl App {
                 for item in page.items {
                     let row = row_of(item, req.sort);
                     examined = Some(row.key.clone());
-                    if row
-                        .customer
-                        .as_ref()
-                        .is_some_and(|c| req.filters.matches(c))
-                    {
+                    if row.customer.as_ref().is_some_and(|c| filters.matches(c)) {
                         rows.push(row);
                     }
                 }
@@ -331,10 +370,7 @@ impl App {
                     let mut found = self.customers_by_id(&ids, budget).await?;
                     for id in ids {
                         if let Some(row) = found.remove(&id).map(|item| row_of(item, req.sort))
-                            && row
-                                .customer
-                                .as_ref()
-                                .is_some_and(|c| req.filters.matches(c))
+                            && row.customer.as_ref().is_some_and(|c| filters.matches(c))
                         {
                             rows.push(row);
                         }
@@ -389,46 +425,22 @@ impl App {
         page.retain(|r| r.customer.is_some());
         Ok(())
     }
-
-    /// The number of matches in one part: an unfiltered scope from its maintained count (one
-    /// small Query); a filter the key condition decides by `Select=COUNT` over the matching
-    /// entries only; anything else by walking the candidates, within the budget.
-    async fn count(&self, part: Part, req: &ListRequest, budget: &Budget) -> Result<u64, AppError> {
-        let plan = planner::plan(part, &req.filters, SortField::Id);
-        if !plan.residual && plan.key.index.holds_items() {
-            let read = self.store.read_count(&count_scope(part)).await?;
-            budget.spend(read.units);
-            return Ok(u64::try_from(read.customers).unwrap_or(0));
-        }
-        if !plan.residual {
-            let max = budget.entries_left(plan.key.index.entry_bytes());
-            let walk = self.store.count_customers(&plan.key, Some(max)).await?;
-            budget.spend(walk.units);
-            return match walk.complete {
-                true => Ok(walk.count),
-                false => Err(budget.refusal().into()),
-            };
-        }
-        let walk = self.walk(&plan, req, None, None, budget, false).await?;
-        Ok(walk.rows.len() as u64)
-    }
-}
-
-/// The count partition of a part.
-fn count_scope(part: Part) -> String {
-    match part {
-        Part::Isp(isp) => count::isp(isp),
-        Part::Reseller { reseller, .. } => count::reseller(reseller),
-    }
 }
 
 /// Binds cursors and cached page positions to the caller and to everything that decides the
-/// rows and their order (not to limit or offset).
-fn query_fingerprint(caller: &Caller, req: &ListRequest) -> Fingerprint {
-    fingerprint(&format!(
+/// rows and their order (not to limit or offset). With a created range, also to the instants
+/// each ISP's zone made of the days: after a zone change (or a time-zone database update that
+/// moves them) an old cursor is refused rather than paging through other hours.
+fn query_fingerprint(caller: &Caller, req: &ListRequest, zones: &str) -> Fingerprint {
+    let mut canonical = format!(
         "v1|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
         caller.userid, caller.scope, req.ispid, req.resellerid, req.filters, req.sort, req.order
-    ))
+    );
+    if !zones.is_empty() {
+        canonical.push_str("|zones ");
+        canonical.push_str(zones);
+    }
+    fingerprint(&canonical)
 }
 
 #[cfg(test)]
@@ -442,16 +454,5 @@ mod tests {
         assert_eq!(page_size(None, false), None);
         assert_eq!(page_size(Some(usize::MAX), true), Some(200));
         assert_eq!(page_size(Some(usize::MAX), false), Some(1000));
-    }
-
-    #[test]
-    fn each_part_is_counted_in_its_own_partition() {
-        assert_eq!(count_scope(Part::Isp(IspId(3))), count::isp(IspId(3)));
-        let part = Part::Reseller {
-            isp: IspId(3),
-            reseller: ResellerId(9),
-        };
-        assert_eq!(count_scope(part), count::reseller(ResellerId(9)));
-        assert_ne!(count::isp(IspId(9)), count::reseller(ResellerId(9)));
     }
 }

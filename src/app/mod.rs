@@ -14,6 +14,7 @@ pub mod service_list;
 mod services;
 pub mod tenancy;
 mod tenants;
+mod zones;
 
 pub use error::AppError;
 pub use list::ListOutcome;
@@ -35,7 +36,11 @@ pub struct App {
     auth: auth::AuthCache,
     /// ISPs and resellers: enabled or not, and a reseller's ISP (`tenants.rs`).
     tenants: tenants::TenantCache,
+    /// The deployment's `TIME_ZONE`: "today" for dates of birth, and the days of lists of
+    /// ISPs without a zone of their own.
     time_zone: TimeZone,
+    /// Each ISP's own zone, kept for `AUTH_CACHE_SECONDS` (`zones.rs`).
+    zones: zones::ZoneCache,
     cursors: cursor::CursorSeal,
     pages: cursor::PageCache,
     read_budget_units: u32,
@@ -63,6 +68,7 @@ impl App {
             auth: auth::AuthCache::new(settings.auth_cache_ttl),
             tenants: tenants::TenantCache::new(settings.auth_cache_ttl),
             time_zone: settings.time_zone.clone(),
+            zones: zones::ZoneCache::new(settings.auth_cache_ttl),
             cursors: cursor::CursorSeal::new(secret.as_bytes()).with_previous(
                 settings
                     .cursor_secret_previous
@@ -136,11 +142,29 @@ impl App {
         if let Some((_, ids)) = cached.filter(|(at, _)| at.elapsed() < FRESH) {
             return Ok(ids);
         }
-        let ids = self.store.isp_ids().await?;
-        if let Ok(mut cache) = self.isp_ids.lock() {
-            *cache = Some((std::time::Instant::now(), ids.clone()));
+        Ok(self
+            .refresh_isps()
+            .await?
+            .into_iter()
+            .map(|(isp, _)| isp)
+            .collect())
+    }
+
+    /// Scans the ISP table (one small item per ISP) for every id and zone, and caches both:
+    /// an admin's list across ISPs needs the ids, and their zones when it has a created range.
+    async fn refresh_isps(&self) -> Result<Vec<(IspId, Option<String>)>, AppError> {
+        let isps = self.store.isp_zones().await?;
+        for (isp, name) in &isps {
+            // A zone this build does not know is not cached: a list that needs it says so.
+            if let Ok(zone) = zones::stored_zone(*isp, name.as_deref()) {
+                self.zones.remember(*isp, zone);
+            }
         }
-        Ok(ids)
+        if let Ok(mut cache) = self.isp_ids.lock() {
+            let ids = isps.iter().map(|(isp, _)| *isp).collect();
+            *cache = Some((std::time::Instant::now(), ids));
+        }
+        Ok(isps)
     }
 
     /// The ISP a reseller belongs to, or `None` if there is no such reseller.

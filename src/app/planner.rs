@@ -16,8 +16,8 @@
 //! The first row that applies wins: equality reads the fewest items, then a name prefix,
 //! then a date range. In a reseller scope each keyed index is replaced by its reseller twin
 //! (`by-name` → `by-reseller-name`, ...; partition: the reseller), so a reseller's walk reads
-//! its own entries only. An admin without `ispid` gets one plan per ISP, merged. The table
-//! itself is never scanned.
+//! its own entries only. An admin without `ispid` gets one plan per ISP, merged, each with the
+//! created range in that ISP's own time zone (`zones.rs`). The table itself is never scanned.
 //!
 //! A request with `cursor` may get short pages, so it needs a walk in the requested order
 //! that can stop anywhere: when the plan above is unordered (a filter index read for another

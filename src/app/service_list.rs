@@ -212,10 +212,10 @@ impl App {
 
     /// The customers that `serviceid`/`username` select, through their services (`None`
     /// when neither is given). `username` reads `by-username` of each ISP in scope.
-    pub(super) async fn services_filter(
+    pub(super) async fn services_filter<C>(
         &self,
         scope: ListScope,
-        f: &Filters,
+        f: &Filters<C>,
     ) -> Result<Option<Vec<CustomerId>>, AppError> {
         if f.serviceid.is_none() && f.username.is_none() {
             return Ok(None);

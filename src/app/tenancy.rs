@@ -3,12 +3,13 @@
 
 use super::cursor::fingerprint;
 use super::{App, AppError};
-use crate::admin::{self, AdminError, NewEntry};
+use crate::admin::{self, AdminError, IspChange, NewEntry};
 use crate::domain::credentials::ApiKey;
 use crate::domain::ids::{IspId, ResellerId, UserId};
 use crate::domain::list::{DEFAULT_LIMIT, MAX_LIMIT, parse_u32_in};
 use crate::domain::scope::{Caller, Role, Scope};
 use crate::domain::tenancy::{self, DirectoryUpdate, IspRights, NOT_YOURS, parse_flag, parse_role};
+use crate::domain::zone::IspTimeZone;
 use crate::domain::{DomainError, Fields, Invalid};
 use crate::store::tenancy::{PageKey, UserPartition};
 
@@ -107,13 +108,19 @@ impl App {
         let entry = NewEntry {
             name: name_required(f)?,
             enabled: f.parse_opt("enabled", parse_flag)?.unwrap_or(true),
+            time_zone: f.parse_opt("time_zone", IspTimeZone::parse)?,
         };
         Ok(admin::create_isp_next(&self.store, &entry, caller.actor()).await?)
     }
 
     pub async fn isp_update(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let given = f.parse_opt("ispid", IspId::parse)?;
-        let update = DirectoryUpdate::parse(f)?;
+        let update = DirectoryUpdate::read(f)?;
+        // An empty `time_zone` clears it: the deployment's `TIME_ZONE` applies again.
+        let time_zone = f
+            .get("time_zone")
+            .map(|v| IspTimeZone::parse_change("time_zone", v))
+            .transpose()?;
         let isp = match (tenancy::isp_rights(caller), given) {
             (IspRights::All, Some(isp)) => isp,
             (IspRights::All, None) => return Err(Invalid::required("ispid").into()),
@@ -128,7 +135,12 @@ impl App {
             (IspRights::Own(own), _) => own,
             (IspRights::None, _) => return Err(AppError::NotAllowed(NOT_YOURS)),
         };
-        Ok(admin::update_isp(&self.store, isp, &update, caller.actor()).await?)
+        let change = IspChange {
+            name: update.name,
+            time_zone,
+            enabled: update.enabled,
+        };
+        Ok(admin::update_isp_by(&self.store, isp, &change, caller.actor()).await?)
     }
 
     pub async fn reseller_list(
@@ -158,6 +170,7 @@ impl App {
         let entry = NewEntry {
             name: name_required(f)?,
             enabled: f.parse_opt("enabled", parse_flag)?.unwrap_or(true),
+            time_zone: None,
         };
         Ok(admin::create_reseller_next(&self.store, isp, &entry, caller.actor()).await?)
     }

@@ -94,7 +94,17 @@ impl App {
         if let Some(enabled) = cache.isps.fresh(isp, cache.ttl) {
             return Ok(enabled);
         }
-        let enabled = self.store.get_isp(isp).await?.is_some_and(|i| i.enabled);
+        let record = self.store.get_isp(isp).await?;
+        // The same read gives the ISP's time zone: a list with a created range right after
+        // this authentication needs no read of its own (a zone this build does not know is
+        // left for the list to report).
+        if let Some(zone) = record
+            .as_ref()
+            .and_then(|r| super::zones::stored_zone(isp, r.time_zone.as_deref()).ok())
+        {
+            self.zones.remember(isp, zone);
+        }
+        let enabled = record.is_some_and(|i| i.enabled);
         cache.isps.remember(isp, enabled, cache.ttl);
         Ok(enabled)
     }

@@ -5,6 +5,7 @@ use super::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use super::{Fields, Invalid};
 use crate::domain::customer::Customer;
 use crate::domain::text::fold;
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
@@ -97,9 +98,50 @@ impl Pattern {
     }
 }
 
+/// `created_from` / `created_upto` as the client sent them: whole days, both inclusive, in
+/// a zone the request does not say. Each ISP partition turns them into instants in its
+/// ISP's own zone (`in_zone`), so one admin list may read different instants per ISP.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct CreatedDays {
+    pub from: Option<Date>,
+    pub upto: Option<Date>,
+}
+
+impl CreatedDays {
+    /// From 00:00:00 of `from` to 23:59:59 of `upto` in `tz`: a day of 23 or 25 hours across a
+    /// DST change is still one whole day.
+    pub fn in_zone(&self, tz: &TimeZone) -> Result<CreatedRange, Invalid> {
+        let out_of_range = |param| Invalid::new(param, "is outside the supported range");
+        let day_start = |param: &'static str, d: Date| {
+            d.to_zoned_datetime(tz.clone())
+                .map(|z| z.timestamp())
+                .map_err(|_| out_of_range(param))
+        };
+        let from = self
+            .from
+            .map(|d| day_start("created_from", d))
+            .transpose()?;
+        let upto = self
+            .upto
+            .map(|d| {
+                let next = d
+                    .checked_add(1.day())
+                    .map_err(|_| out_of_range("created_upto"))?;
+                day_start("created_upto", next)?
+                    .checked_sub(1.second())
+                    .map_err(|_| out_of_range("created_upto"))
+            })
+            .transpose()?;
+        Ok(CreatedRange {
+            from: from.map(rfc3339_seconds),
+            upto: upto.map(rfc3339_seconds),
+        })
+    }
+}
+
 /// Inclusive bounds on `created_at`, as RFC 3339 UTC strings with second precision
 /// (which order like the instants they name).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct CreatedRange {
     pub from: Option<String>,
     pub upto: Option<String>,
@@ -117,8 +159,10 @@ pub fn rfc3339_seconds(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The list's filters. As parsed, `created` holds civil days (`Filters<CreatedDays>`); the
+/// planner and `matches` take them resolved for one ISP (`Filters`, with instants).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Filters {
+pub struct Filters<C = CreatedRange> {
     pub customerid: Option<CustomerId>,
     pub serviceid: Option<ServiceId>,
     pub username: Option<Pattern>,
@@ -130,7 +174,26 @@ pub struct Filters {
     pub zipcode: Option<Zipcode>,
     pub state: Option<String>,
     pub city: Option<String>,
-    pub created: Option<CreatedRange>,
+    pub created: Option<C>,
+}
+
+impl Filters<CreatedDays> {
+    /// The filters of one ISP's partition: the days as instants in that ISP's zone.
+    pub fn in_zone(&self, tz: &TimeZone) -> Result<Filters, Invalid> {
+        Ok(Filters {
+            customerid: self.customerid,
+            serviceid: self.serviceid,
+            username: self.username.clone(),
+            ctype: self.ctype,
+            name: self.name.clone(),
+            mobile: self.mobile.clone(),
+            email: self.email.clone(),
+            zipcode: self.zipcode.clone(),
+            state: self.state.clone(),
+            city: self.city.clone(),
+            created: self.created.map(|d| d.in_zone(tz)).transpose()?,
+        })
+    }
 }
 
 impl Filters {
@@ -159,7 +222,7 @@ impl Filters {
 pub struct ListRequest {
     pub ispid: Option<IspId>,
     pub resellerid: Option<ResellerId>,
-    pub filters: Filters,
+    pub filters: Filters<CreatedDays>,
     pub sort: SortField,
     pub order: SortOrder,
     pub limit: u32,
@@ -211,8 +274,7 @@ pub(crate) fn exact_text(param: &'static str, value: &str) -> Result<String, Inv
 }
 
 impl ListRequest {
-    /// `tz` is the deployment's time zone, in which `created_from`/`created_upto` name whole days.
-    pub fn parse(f: &impl Fields, tz: &TimeZone) -> Result<Self, Invalid> {
+    pub fn parse(f: &impl Fields) -> Result<Self, Invalid> {
         let created_from = f.parse_opt("created_from", parse_date)?;
         let created_upto = f.parse_opt("created_upto", parse_date)?;
         if let (Some(from), Some(upto)) = (created_from, created_upto)
@@ -223,32 +285,10 @@ impl ListRequest {
                 "must not be before created_from",
             ));
         }
-        let day_start = |param: &'static str, d: jiff::civil::Date| {
-            d.to_zoned_datetime(tz.clone())
-                .map(|z| z.timestamp())
-                .map_err(|_| Invalid::new(param, "is outside the supported range"))
-        };
-        let created = if created_from.is_some() || created_upto.is_some() {
-            let from = created_from
-                .map(|d| day_start("created_from", d))
-                .transpose()?;
-            let upto = created_upto
-                .map(|d| {
-                    let next = d.checked_add(1.day()).map_err(|_| {
-                        Invalid::new("created_upto", "is outside the supported range")
-                    })?;
-                    let end = day_start("created_upto", next)?;
-                    end.checked_sub(1.second())
-                        .map_err(|_| Invalid::new("created_upto", "is outside the supported range"))
-                })
-                .transpose()?;
-            Some(CreatedRange {
-                from: from.map(rfc3339_seconds),
-                upto: upto.map(rfc3339_seconds),
-            })
-        } else {
-            None
-        };
+        let created = (created_from.is_some() || created_upto.is_some()).then_some(CreatedDays {
+            from: created_from,
+            upto: created_upto,
+        });
 
         let filters = Filters {
             customerid: f.parse_opt("customerid", CustomerId::parse)?,
@@ -325,7 +365,7 @@ mod tests {
     use crate::domain::fields::fields_of;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<ListRequest, Invalid> {
-        ListRequest::parse(&fields_of(pairs), &TimeZone::UTC)
+        ListRequest::parse(&fields_of(pairs))
     }
 
     #[test]
@@ -372,26 +412,106 @@ mod tests {
         assert!(parse(&[("show_count", "2")]).is_err());
     }
 
+    fn days(pairs: &[(&str, &str)]) -> CreatedDays {
+        parse(pairs).unwrap().filters.created.unwrap()
+    }
+
+    fn zone(name: &str) -> TimeZone {
+        TimeZone::get(name).unwrap()
+    }
+
     #[test]
-    fn created_days_are_inclusive_in_the_deployment_zone() {
-        let f = fields_of(&[
+    fn created_days_are_civil_until_a_zone_resolves_them() {
+        let d = days(&[
             ("created_from", "2026-11-27"),
             ("created_upto", "2026-11-27"),
         ]);
-        let tz = TimeZone::get("Asia/Kolkata").unwrap();
-        let r = ListRequest::parse(&f, &tz)
-            .unwrap()
-            .filters
-            .created
-            .unwrap();
+        assert_eq!(d.from, Some(jiff::civil::date(2026, 11, 27)));
+        let r = d.in_zone(&zone("Asia/Kolkata")).unwrap();
         assert_eq!(r.from.as_deref(), Some("2026-11-26T18:30:00Z"));
         assert_eq!(r.upto.as_deref(), Some("2026-11-27T18:29:59Z"));
+        let r = d.in_zone(&zone("America/New_York")).unwrap();
+        assert_eq!(r.from.as_deref(), Some("2026-11-27T05:00:00Z"));
+        assert_eq!(r.upto.as_deref(), Some("2026-11-28T04:59:59Z"));
+        let only_from = days(&[("created_from", "2026-11-27")]);
+        assert_eq!(only_from.in_zone(&TimeZone::UTC).unwrap().upto, None);
         assert!(
             parse(&[
                 ("created_from", "2026-11-28"),
                 ("created_upto", "2026-11-27")
             ])
             .is_err()
+        );
+        assert_eq!(parse(&[]).unwrap().filters.created, None);
+    }
+
+    #[test]
+    fn a_dst_day_is_23_or_25_hours_and_days_tile_without_gaps() {
+        let ny = zone("America/New_York");
+        let one = |d: &str| days(&[("created_from", d), ("created_upto", d)]);
+        let span = |d: &str| {
+            let r = one(d).in_zone(&ny).unwrap();
+            let from: Timestamp = r.from.unwrap().parse().unwrap();
+            let upto: Timestamp = r.upto.unwrap().parse().unwrap();
+            upto.as_second() - from.as_second() + 1
+        };
+        assert_eq!(span("2026-03-08"), 23 * 3600);
+        assert_eq!(span("2026-11-01"), 25 * 3600);
+        assert_eq!(span("2026-11-02"), 24 * 3600);
+        // Havana skips its midnight (2024-03-10 starts at 01:00): the day starts after the gap.
+        let havana = one("2024-03-10").in_zone(&zone("America/Havana")).unwrap();
+        assert_eq!(havana.from.as_deref(), Some("2024-03-10T05:00:00Z"));
+        // Each day ends one second before the next begins, across every change of 2024-2026.
+        for name in [
+            "America/New_York",
+            "Asia/Kolkata",
+            "America/Havana",
+            "Australia/Lord_Howe",
+        ] {
+            let tz = zone(name);
+            let mut d = jiff::civil::date(2024, 1, 1);
+            while d.year() < 2027 {
+                let today = CreatedDays {
+                    from: Some(d),
+                    upto: Some(d),
+                }
+                .in_zone(&tz)
+                .unwrap();
+                let next = d.tomorrow().unwrap();
+                let tomorrow = CreatedDays {
+                    from: Some(next),
+                    upto: None,
+                }
+                .in_zone(&tz)
+                .unwrap();
+                let end: Timestamp = today.upto.unwrap().parse().unwrap();
+                let start: Timestamp = tomorrow.from.unwrap().parse().unwrap();
+                assert_eq!(end.as_second() + 1, start.as_second(), "{name} {d}");
+                d = next;
+            }
+        }
+    }
+
+    #[test]
+    fn days_at_the_end_of_the_calendar_are_refused_not_wrapped() {
+        let d = days(&[("created_upto", "9999-12-31")]);
+        assert_eq!(d.in_zone(&TimeZone::UTC).unwrap_err().param, "created_upto");
+    }
+
+    #[test]
+    fn resolving_keeps_every_other_filter() {
+        let r = parse(&[
+            ("name", "ann%"),
+            ("city", "Panaji"),
+            ("created_from", "2026-01-01"),
+        ])
+        .unwrap();
+        let f = r.filters.in_zone(&TimeZone::UTC).unwrap();
+        assert_eq!(f.name, r.filters.name);
+        assert_eq!(f.city.as_deref(), Some("Panaji"));
+        assert_eq!(
+            f.created.and_then(|c| c.from).as_deref(),
+            Some("2026-01-01T00:00:00Z")
         );
     }
 }

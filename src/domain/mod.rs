@@ -1,4 +1,5 @@
-//! The customer domain: typed values parsed at the edge, scope rules and the list request.
+//! The customer domain: typed values parsed at the edge, scope rules, the list request and
+//! an ISP's time zone.
 //! Knows nothing of HTTP or DynamoDB.
 
 pub mod credentials;
@@ -12,6 +13,7 @@ pub mod scope;
 pub mod service;
 pub mod tenancy;
 pub mod text;
+pub mod zone;
 
 pub use error::{DomainError, Invalid};
 pub use fields::Fields;

@@ -131,11 +131,9 @@ pub struct DirectoryUpdate {
 }
 
 impl DirectoryUpdate {
+    /// A reseller update: at least one of `name`, `enabled`.
     pub fn parse(f: &impl Fields) -> Result<Self, Invalid> {
-        let update = Self {
-            name: f.parse_opt("name", super::text::NAME.parser())?,
-            enabled: f.parse_opt("enabled", parse_flag)?,
-        };
+        let update = Self::read(f)?;
         if update == Self::default() {
             return Err(Invalid::new(
                 "name",
@@ -144,6 +142,14 @@ impl DirectoryUpdate {
         }
         Ok(update)
     }
+
+    /// The `name` and `enabled` given, if any (an ISP update may change its zone alone).
+    pub fn read(f: &impl Fields) -> Result<Self, Invalid> {
+        Ok(Self {
+            name: f.parse_opt("name", super::text::NAME.parser())?,
+            enabled: f.parse_opt("enabled", parse_flag)?,
+        })
+    }
 }
 
 /// An ISP as `isp/list` returns it.
@@ -151,6 +157,8 @@ impl DirectoryUpdate {
 pub struct Isp {
     pub ispid: IspId,
     pub name: String,
+    /// The IANA zone of its lists' days; `None`: the deployment's `TIME_ZONE`.
+    pub time_zone: Option<String>,
     pub enabled: bool,
     pub created_at: String,
     pub updated_at: Option<String>,

@@ -126,11 +126,11 @@ pub const ISP_LIST: Route = Route {
 };
 pub const ISP_CREATE: Route = Route {
     path: "/api/isp/create",
-    params: &["name", "enabled"],
+    params: &["name", "time_zone", "enabled"],
 };
 pub const ISP_UPDATE: Route = Route {
     path: "/api/isp/update",
-    params: &["ispid", "name", "enabled"],
+    params: &["ispid", "name", "time_zone", "enabled"],
 };
 pub const RESELLER_LIST: Route = Route {
     path: "/api/reseller/list",

@@ -100,17 +100,18 @@ impl Store {
         id: UserId,
         set: &[(&str, AttributeValue)],
     ) -> Result<bool, StoreError> {
-        self.update_existing(&self.tables.users, "userid", id.get(), set)
+        self.update_existing(&self.tables.users, "userid", id.get(), set, &[])
             .await
     }
 
-    /// Sets attributes of an existing ISP; `false` if there is no such ISP.
+    /// Sets and removes attributes of an existing ISP; `false` if there is no such ISP.
     pub async fn update_isp(
         &self,
         id: IspId,
         set: &[(&str, AttributeValue)],
+        remove: &[&str],
     ) -> Result<bool, StoreError> {
-        self.update_existing(&self.tables.isps, "ispid", id.get(), set)
+        self.update_existing(&self.tables.isps, "ispid", id.get(), set, remove)
             .await
     }
 
@@ -120,17 +121,18 @@ impl Store {
         id: ResellerId,
         set: &[(&str, AttributeValue)],
     ) -> Result<bool, StoreError> {
-        self.update_existing(&self.tables.resellers, "resellerid", id.get(), set)
+        self.update_existing(&self.tables.resellers, "resellerid", id.get(), set, &[])
             .await
     }
 
-    /// Sets attributes of the item of `table` whose numeric key `key` is `id`, if it exists.
+    /// One UpdateItem of the item with numeric key `key` = `id`, only if it exists.
     async fn update_existing(
         &self,
         table: &str,
         key: &str,
         id: u64,
         set: &[(&str, AttributeValue)],
+        remove: &[&str],
     ) -> Result<bool, StoreError> {
         let mut req = self
             .client
@@ -140,18 +142,50 @@ impl Store {
             .condition_expression("attribute_exists(#key)")
             .expression_attribute_names("#key", key)
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        let mut parts = Vec::new();
+        let mut sets = Vec::new();
         for (i, (attr, value)) in set.iter().enumerate() {
-            parts.push(format!("#a{i} = :v{i}"));
+            sets.push(format!("#a{i} = :v{i}"));
             req = req
                 .expression_attribute_names(format!("#a{i}"), *attr)
                 .expression_attribute_values(format!(":v{i}"), value.clone());
         }
-        conditional_write(
-            req.update_expression(format!("SET {}", parts.join(", ")))
-                .send()
-                .await,
-        )
+        let mut removes = Vec::new();
+        for (i, attr) in remove.iter().enumerate() {
+            removes.push(format!("#r{i}"));
+            req = req.expression_attribute_names(format!("#r{i}"), *attr);
+        }
+        let mut expression = Vec::new();
+        if !sets.is_empty() {
+            expression.push(format!("SET {}", sets.join(", ")));
+        }
+        if !removes.is_empty() {
+            expression.push(format!("REMOVE {}", removes.join(", ")));
+        }
+        conditional_write(req.update_expression(expression.join(" ")).send().await)
+    }
+
+    /// Every ISP's id and time zone (`None`: the deployment's), in id order: the same small
+    /// Scan as `isp_ids`, the zone attribute projected too.
+    pub async fn isp_zones(&self) -> Result<Vec<(IspId, Option<String>)>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Zone {
+            ispid: IspId,
+            #[serde(default)]
+            time_zone: Option<String>,
+        }
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.tables.isps)
+            .projection_expression("ispid, time_zone");
+        let mut zones: Vec<(IspId, Option<String>)> = self
+            .scan_all::<Zone>(scan)
+            .await?
+            .into_iter()
+            .map(|z| (z.ispid, z.time_zone))
+            .collect();
+        zones.sort();
+        Ok(zones)
     }
 
     /// Every ISP id. The ISP table holds one small item per ISP, so this scan reads a few

@@ -245,6 +245,10 @@ pub struct IspItem {
     pub created_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
+    /// The IANA zone its lists' days are in (`domain::zone::IspTimeZone`); absent: the
+    /// deployment's `TIME_ZONE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -269,6 +273,7 @@ impl From<IspItem> for tenancy::Isp {
         Self {
             ispid: i.ispid,
             name: i.name,
+            time_zone: i.time_zone,
             enabled: i.enabled,
             created_at: i.created_at,
             updated_at: i.updated_at,
@@ -421,6 +426,27 @@ mod tests {
         assert!(matches!(item.get("expires_at"), Some(AttributeValue::N(n)) if n == "100"));
         assert_eq!(serde_dynamo::from_item::<_, ClaimItem>(item).unwrap(), c);
         assert!(c.is_live(99) && !c.is_live(100));
+    }
+
+    #[test]
+    fn an_isp_without_a_zone_has_no_attribute_and_old_items_read() {
+        let mut isp = IspItem {
+            ispid: IspId(4),
+            name: "ISP Four".into(),
+            created_at: "2026-11-27T05:10:00Z".into(),
+            time_zone: None,
+            enabled: true,
+            updated_at: None,
+            created_by: None,
+            updated_by: None,
+        };
+        let item: Item = serde_dynamo::to_item(&isp).unwrap();
+        assert!(!item.contains_key("time_zone"));
+        assert_eq!(serde_dynamo::from_item::<_, IspItem>(item).unwrap(), isp);
+        isp.time_zone = Some("Asia/Kolkata".into());
+        let item: Item = serde_dynamo::to_item(&isp).unwrap();
+        assert!(matches!(item.get("time_zone"), Some(AttributeValue::S(z)) if z == "Asia/Kolkata"));
+        assert_eq!(serde_dynamo::from_item::<_, IspItem>(item).unwrap(), isp);
     }
 
     #[test]

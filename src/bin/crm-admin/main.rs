@@ -9,6 +9,7 @@ use isp_crm::config::{self, Settings};
 use isp_crm::domain::credentials::ApiKey;
 use isp_crm::domain::ids::{IspId, ResellerId, UserId};
 use isp_crm::domain::scope::Role;
+use isp_crm::domain::zone::IspTimeZone;
 use isp_crm::store::Store;
 use isp_crm::store::schema::{self, TEMPLATE};
 use isp_crm::transfer::TransferError;
@@ -108,7 +109,43 @@ enum IspCommand {
         id: IspId,
         #[arg(long)]
         name: String,
+        /// IANA zone its lists' created_from/created_upto days are in (default: TIME_ZONE)
+        #[arg(long, value_parser = zone)]
+        time_zone: Option<IspTimeZone>,
     },
+    /// Change an ISP's name, time zone or state (warm API instances: within AUTH_CACHE_SECONDS)
+    Update {
+        #[arg(long, value_parser = id::<IspId>)]
+        id: IspId,
+        #[arg(long)]
+        name: Option<String>,
+        /// IANA zone, e.g. Asia/Kolkata; "" for none of its own (TIME_ZONE applies)
+        #[arg(long, value_parser = zone_change)]
+        time_zone: Option<ZoneChange>,
+        /// N locks out the ISP's users and form keys; Y lets them in again
+        #[arg(long, value_parser = flag)]
+        enabled: Option<bool>,
+    },
+}
+
+/// Y/N, as the API takes it.
+fn flag(value: &str) -> Result<bool, String> {
+    isp_crm::domain::tenancy::parse_flag("enabled", value).map_err(|e| e.rule)
+}
+
+/// A time zone argument, with the API's rule.
+fn zone(value: &str) -> Result<IspTimeZone, String> {
+    IspTimeZone::parse("time_zone", value).map_err(|e| e.rule)
+}
+
+/// `isp update --time-zone`: a zone, or empty for none of its own.
+#[derive(Clone)]
+struct ZoneChange(Option<IspTimeZone>);
+
+fn zone_change(value: &str) -> Result<ZoneChange, String> {
+    IspTimeZone::parse_change("time_zone", value)
+        .map(ZoneChange)
+        .map_err(|e| e.rule)
 }
 
 #[derive(Subcommand)]
@@ -121,6 +158,15 @@ enum ResellerCommand {
         id: ResellerId,
         #[arg(long)]
         name: String,
+    },
+    /// Rename a reseller, or lock out (--enabled N) and let in again (Y) its users and form keys
+    Update {
+        #[arg(long, value_parser = id::<ResellerId>)]
+        id: ResellerId,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_parser = flag)]
+        enabled: Option<bool>,
     },
 }
 
@@ -264,16 +310,52 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Isp {
-            command: IspCommand::Create { id, name },
+            command:
+                IspCommand::Create {
+                    id,
+                    name,
+                    time_zone,
+                },
         } => {
-            admin::create_isp(&store, id, &name).await?;
-            eprintln!("ISP {id} created ({target})");
+            let zone = zone_text(time_zone.as_ref());
+            admin::create_isp_in(&store, id, &name, time_zone).await?;
+            eprintln!("ISP {id} created, time zone {zone} ({target})");
+        }
+        Command::Isp {
+            command:
+                IspCommand::Update {
+                    id,
+                    name,
+                    time_zone,
+                    enabled,
+                },
+        } => {
+            let time_zone = time_zone.map(|ZoneChange(z)| z);
+            let zone = time_zone.as_ref().map(|z| zone_text(z.as_ref()));
+            let change = admin::IspChange {
+                name,
+                time_zone,
+                enabled,
+            };
+            admin::update_isp(&store, id, change).await?;
+            match zone {
+                Some(zone) => eprintln!("ISP {id} updated, time zone {zone} ({target})"),
+                None => eprintln!("ISP {id} updated ({target})"),
+            }
         }
         Command::Reseller {
             command: ResellerCommand::Create { isp, id, name },
         } => {
             admin::create_reseller(&store, isp, id, &name).await?;
             eprintln!("reseller {id} of ISP {isp} created ({target})");
+        }
+        Command::Reseller {
+            command: ResellerCommand::Update { id, name, enabled },
+        } => {
+            let update = isp_crm::domain::tenancy::DirectoryUpdate { name, enabled };
+            admin::update_reseller(&store, id, &update, isp_crm::domain::scope::Actor::Admin)
+                .await?;
+            eprintln!("reseller {id} updated ({target})");
         }
         Command::Customer { command } => transfer::customer(&store, command, target).await?,
         Command::Service { command } => transfer::service(&store, command, target).await?,
@@ -308,6 +390,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+fn zone_text(zone: Option<&IspTimeZone>) -> String {
+    zone.map_or_else(
+        || "TIME_ZONE (the deployment's)".into(),
+        |z| z.name().to_owned(),
+    )
 }
 
 async fn user(store: &Store, command: UserCommand, target: &str) -> Result<(), CliError> {
