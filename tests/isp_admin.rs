@@ -86,3 +86,43 @@ async fn crm_admin_takes_iana_zones_only_and_an_empty_one_clears_it() {
         "others untouched"
     );
 }
+
+#[tokio::test]
+async fn crm_admin_locks_out_an_isp_or_reseller_and_lets_it_in_again() {
+    let app = spawn_app_with(&[("AUTH_CACHE_SECONDS", "0")]).await;
+    let prefix = app.prefix();
+    let run = |args: &[&str]| {
+        let out = crm_admin(&prefix, args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["reseller", "update", "--id", "1", "--enabled", "N"]);
+    assert_eq!(app.call(RESELLER1_USER, "list", &[]).await.status, 403);
+    assert_eq!(app.call(ISP1_USER, "list", &[]).await.status, 200);
+    run(&[
+        "reseller",
+        "update",
+        "--id",
+        "1",
+        "--enabled",
+        "Y",
+        "--name",
+        "One again",
+    ]);
+    assert_eq!(app.call(RESELLER1_USER, "list", &[]).await.status, 200);
+    run(&["isp", "update", "--id", "1", "--enabled", "N"]);
+    for user in [ISP1_USER, RESELLER1_USER, FORM_USER] {
+        let status = match user {
+            FORM_USER => app.create(user, &[]).await.status,
+            _ => app.call(user, "list", &[]).await.status,
+        };
+        assert_eq!(status, 403, "user {user}");
+    }
+    assert_eq!(app.call(ISP2_USER, "list", &[]).await.status, 200);
+    let isp = app.store.get_isp(IspId(1)).await.unwrap().unwrap();
+    assert!(!isp.enabled);
+    assert_eq!(isp.updated_by.as_deref(), Some("crm-admin"));
+}
