@@ -1,17 +1,16 @@
-//! ISPs, resellers and login users: one implementation for `crm-admin` (which names ids and
-//! writes as `crm-admin`) and the tenant self-service routes (ids from counters, written as
-//! the caller). Who may call what is decided before, by `domain::tenancy`.
+//! ISPs and resellers: one implementation for `crm-admin` (which names ids and writes as
+//! `crm-admin`) and the tenant self-service routes (ids from counters, written as the caller).
+//! Who may call what is decided before, by `domain::tenancy`. Login users: `users.rs`.
 
 use super::{AdminError, now};
-use crate::domain::credentials::ApiKey;
-use crate::domain::ids::{IspId, ResellerId, UserId};
-use crate::domain::scope::{Actor, Role};
+use crate::domain::ids::{IspId, ResellerId};
+use crate::domain::scope::Actor;
 use crate::domain::tenancy::DirectoryUpdate;
 use crate::domain::zone::IspTimeZone;
 use crate::domain::{DomainError, Invalid};
 use crate::store::Store;
 use crate::store::keys;
-use crate::store::records::{IspItem, ResellerItem, UserItem};
+use crate::store::records::{IspItem, ResellerItem};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 /// Ids an allocation tries before giving up: ids taken by crm-admin are skipped one by one.
@@ -23,12 +22,16 @@ fn name_of(name: &str) -> Result<String, AdminError> {
         .map_err(DomainError::from)?)
 }
 
-fn invalid(param: &'static str, rule: &str) -> AdminError {
+pub(super) fn invalid(param: &'static str, rule: &str) -> AdminError {
     DomainError::Invalid(Invalid::new(param, rule)).into()
 }
 
 /// Takes ids from `counter` until `insert` finds one free (`Ok(true)`).
-async fn allocate<F, Fut>(store: &Store, counter: &str, mut insert: F) -> Result<u64, AdminError>
+pub(super) async fn allocate<F, Fut>(
+    store: &Store,
+    counter: &str,
+    mut insert: F,
+) -> Result<u64, AdminError>
 where
     F: FnMut(u64) -> Fut,
     Fut: Future<Output = Result<bool, AdminError>>,
@@ -121,7 +124,7 @@ fn reseller_item(id: ResellerId, isp: IspId, entry: &NewEntry, by: Actor) -> Res
     }
 }
 
-async fn isp_exists(store: &Store, isp: IspId) -> Result<(), AdminError> {
+pub(super) async fn isp_exists(store: &Store, isp: IspId) -> Result<(), AdminError> {
     match store.get_isp(isp).await? {
         Some(_) => Ok(()),
         None => Err(AdminError::Missing {
@@ -251,182 +254,5 @@ pub async fn update_reseller(
             param: "resellerid",
             what: format!("reseller {id}"),
         }),
-    }
-}
-
-#[derive(Debug)]
-pub struct NewUser {
-    pub userid: UserId,
-    pub role: Role,
-    pub isp: Option<IspId>,
-    pub reseller: Option<ResellerId>,
-    /// Keep an existing key (migration); `None` generates one.
-    pub api_key: Option<ApiKey>,
-}
-
-/// Where a new user of `role` goes: the ISP and reseller its role needs, the reseller's ISP
-/// from its record (a given ISP must be that one).
-pub async fn place_user(
-    store: &Store,
-    role: Role,
-    isp: Option<IspId>,
-    reseller: Option<ResellerId>,
-) -> Result<(Option<IspId>, Option<ResellerId>), AdminError> {
-    match (role, isp, reseller) {
-        (Role::Admin, None, None) => Ok((None, None)),
-        (Role::Admin, _, _) => Err(invalid(
-            "ispid",
-            "an admin belongs to the whole platform: give neither an ISP nor a reseller",
-        )),
-        (Role::Isp, Some(isp), None) => {
-            isp_exists(store, isp).await?;
-            Ok((Some(isp), None))
-        }
-        (Role::Isp, None, _) => Err(invalid("ispid", "an ISP user needs an ISP (--isp)")),
-        (Role::Isp, Some(_), Some(_)) => Err(invalid(
-            "resellerid",
-            "an ISP user belongs to a whole ISP: leave out the reseller",
-        )),
-        (Role::Reseller | Role::Form, isp, Some(reseller)) => {
-            let Some(record) = store.get_reseller(reseller).await? else {
-                return Err(AdminError::Missing {
-                    param: "resellerid",
-                    what: format!("reseller {reseller}"),
-                });
-            };
-            if isp.is_some_and(|isp| isp != record.ispid) {
-                return Err(invalid(
-                    "resellerid",
-                    &format!("reseller {reseller} belongs to ISP {}", record.ispid),
-                ));
-            }
-            Ok((Some(record.ispid), Some(reseller)))
-        }
-        (Role::Reseller, _, None) => Err(invalid(
-            "resellerid",
-            "a reseller user needs a reseller (--reseller)",
-        )),
-        (Role::Form, _, None) => Err(invalid(
-            "resellerid",
-            "a form key creates customers in one reseller: give its reseller (--reseller)",
-        )),
-    }
-}
-
-fn user_item(
-    userid: UserId,
-    role: Role,
-    (isp, reseller): (Option<IspId>, Option<ResellerId>),
-    key: &ApiKey,
-    by: Actor,
-) -> UserItem {
-    let at = now();
-    UserItem {
-        userid,
-        role,
-        ispid: isp,
-        resellerid: reseller,
-        enabled: true,
-        key_sha256: key.digest().to_hex(),
-        created_at: at.clone(),
-        updated_at: at,
-        created_by: Some(by.label()),
-        updated_by: Some(by.label()),
-    }
-}
-
-/// Creates a login user as `crm-admin` and returns its API key (the only time it can be seen).
-pub async fn create_user(store: &Store, new: NewUser) -> Result<ApiKey, AdminError> {
-    let place = place_user(store, new.role, new.isp, new.reseller).await?;
-    let key = match new.api_key {
-        Some(key) => key,
-        None => ApiKey::generate()?,
-    };
-    let item = user_item(new.userid, new.role, place, &key, Actor::Admin);
-    match store.insert_user(&item).await? {
-        true => Ok(key),
-        false => Err(AdminError::Exists(format!("user {}", new.userid))),
-    }
-}
-
-/// Creates a login user under the next free userid, at a place `place_user` resolved, and
-/// returns its id and key (the API).
-pub async fn create_user_next(
-    store: &Store,
-    role: Role,
-    place: (Option<IspId>, Option<ResellerId>),
-    by: Actor,
-) -> Result<(UserId, ApiKey), AdminError> {
-    let key = ApiKey::generate()?;
-    let key_ref = &key;
-    let id = allocate(store, keys::USER_ID_COUNTER, |id| async move {
-        let item = user_item(UserId(id), role, place, key_ref, by);
-        Ok(store.insert_user(&item).await?)
-    })
-    .await?;
-    Ok((UserId(id), key))
-}
-
-fn missing_user(userid: UserId) -> AdminError {
-    AdminError::Missing {
-        param: "target_userid",
-        what: format!("user {userid}"),
-    }
-}
-
-/// Replaces a user's key with a new one; the old key stops working at once on new
-/// instances and within the auth cache time on warm ones.
-pub async fn rotate_key(store: &Store, userid: UserId) -> Result<ApiKey, AdminError> {
-    rotate_key_by(store, userid, Actor::Admin).await
-}
-
-/// As `rotate_key`, recording who rotated it.
-pub async fn rotate_key_by(store: &Store, userid: UserId, by: Actor) -> Result<ApiKey, AdminError> {
-    let key = ApiKey::generate()?;
-    let set = [
-        ("key_sha256", AttributeValue::S(key.digest().to_hex())),
-        ("updated_at", AttributeValue::S(now())),
-        ("updated_by", AttributeValue::S(by.label())),
-    ];
-    match store.update_user(userid, &set).await? {
-        true => Ok(key),
-        false => Err(missing_user(userid)),
-    }
-}
-
-pub async fn set_enabled(store: &Store, userid: UserId, enabled: bool) -> Result<(), AdminError> {
-    set_enabled_by(store, userid, enabled, Actor::Admin).await
-}
-
-/// As `set_enabled`, recording who disabled or enabled the user. The last enabled admin
-/// cannot be disabled (nobody could then manage the platform through the API). Two admins
-/// disabling each other at the same moment can both pass this check: it is a read, not a
-/// condition; `crm-admin user enable` mends that.
-pub async fn set_enabled_by(
-    store: &Store,
-    userid: UserId,
-    enabled: bool,
-    by: Actor,
-) -> Result<(), AdminError> {
-    if !enabled {
-        let user = store
-            .get_user(userid)
-            .await?
-            .ok_or_else(|| missing_user(userid))?;
-        if user.role == Role::Admin && user.enabled && store.enabled_admins(2).await? < 2 {
-            return Err(DomainError::Conflict(
-                "target_userid: the last enabled administrator cannot be disabled".into(),
-            )
-            .into());
-        }
-    }
-    let set = [
-        ("enabled", AttributeValue::Bool(enabled)),
-        ("updated_at", AttributeValue::S(now())),
-        ("updated_by", AttributeValue::S(by.label())),
-    ];
-    match store.update_user(userid, &set).await? {
-        true => Ok(()),
-        false => Err(missing_user(userid)),
     }
 }

@@ -2,7 +2,9 @@
 //! self-service routes (`directory`: ISPs, resellers and login users).
 
 mod directory;
+mod users;
 pub use directory::*;
+pub use users::*;
 
 use crate::domain::DomainError;
 use crate::domain::credentials::RandomError;

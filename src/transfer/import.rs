@@ -3,20 +3,21 @@
 //! `skip_invalid`, one bad row means nothing is written. Pass 2 gives the rows without an id
 //! a block of ids, writes the rows in transactions of [`BATCH`], and keeps the journal.
 
+use super::check::check_all;
 use super::journal::{Journal, file_digest};
 use super::source::{Row, Source};
+use super::write::{Batch, flush};
 use super::{Problem, TransferError};
 use crate::store::bulk::BATCH;
 use crate::store::{Store, StoreError};
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Rows checked together (one BatchGetItem of their references).
-const CHECK_CHUNK: usize = 100;
+pub(super) const CHECK_CHUNK: usize = 100;
 /// Attempts at one batch when DynamoDB throttles or a transaction conflicts; the SDK's own
 /// retries come on top of each.
-const WRITE_ATTEMPTS: u32 = 8;
+pub(super) const WRITE_ATTEMPTS: u32 = 8;
 
 /// What is imported: customers or services.
 pub trait Kind {
@@ -105,64 +106,6 @@ pub trait Progress {
     fn start(&self, rows: u64);
     fn advance(&self, rows: u64);
     fn finish(&self);
-}
-
-/// What pass 1 learnt of the file.
-struct Checked {
-    rows: u64,
-    without_id: u64,
-    max_kept: Option<u64>,
-    /// Refused rows by line.
-    bad: HashMap<u64, Problem>,
-}
-
-async fn check_all<K: Kind>(
-    store: &Store,
-    source: &Source,
-    kind: &mut K,
-    progress: &dyn Progress,
-) -> Result<Checked, TransferError> {
-    let mut checked = Checked {
-        rows: 0,
-        without_id: 0,
-        max_kept: None,
-        bad: HashMap::new(),
-    };
-    let mut kept = HashSet::new();
-    let mut chunk = Vec::with_capacity(CHECK_CHUNK);
-    let mut rows = source.rows()?.peekable();
-    while let Some(row) = rows.next() {
-        chunk.push(row?);
-        if chunk.len() < CHECK_CHUNK && rows.peek().is_some() {
-            continue;
-        }
-        let results = kind.check(store, &chunk).await?;
-        for (row, result) in chunk.drain(..).zip(results) {
-            checked.rows += 1;
-            let result = match result {
-                Ok(Some(id)) if !kept.insert(id) => Err(Problem::new(
-                    row.line,
-                    "id",
-                    format!("{id} appears twice in the file"),
-                )),
-                other => other,
-            };
-            match result {
-                Ok(Some(id)) => checked.max_kept = checked.max_kept.max(Some(id)),
-                Ok(None) => checked.without_id += 1,
-                Err(p) => {
-                    // A refused row without an id still takes one from the block, so the
-                    // ids of the others never depend on which rows were refused.
-                    if !row.fields.contains_key("id") {
-                        checked.without_id += 1;
-                    }
-                    progress.problem(&p);
-                    checked.bad.insert(row.line, p);
-                }
-            }
-        }
-    }
-    Ok(checked)
 }
 
 fn save(journal: &Journal, path: Option<&Path>) -> Result<(), TransferError> {
@@ -378,82 +321,6 @@ pub async fn import<K: Kind>(
     }
     summary.elapsed = started.elapsed();
     Ok(summary)
-}
-
-/// A batch of records to write, with the line each came from.
-struct Batch<T> {
-    lines: Vec<u64>,
-    items: Vec<T>,
-}
-
-/// Writes a batch: a transaction with refused records writes nothing, so the others are
-/// written again without them. Returns how many records it handled.
-async fn flush<K: Kind>(
-    store: &Store,
-    kind: &K,
-    batch: &mut Batch<K::Item>,
-    opts: &ImportOptions,
-    summary: &mut Summary,
-    progress: &dyn Progress,
-) -> Result<u64, TransferError> {
-    let handled = batch.items.len() as u64;
-    let mut attempt = 0;
-    while !batch.items.is_empty() {
-        let refused = match kind.write(store, &batch.items).await {
-            Ok(r) => r,
-            Err(e @ (StoreError::Throttled(_) | StoreError::Busy(_)))
-                if attempt + 1 < WRITE_ATTEMPTS =>
-            {
-                attempt += 1;
-                progress.warn(&format!("{e}: trying again"));
-                tokio::time::sleep(crate::store::backoff(attempt + 4)).await;
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if refused.is_empty() {
-            summary.created += batch.items.len() as u64;
-            progress.advance(batch.items.len() as u64);
-            batch.lines.clear();
-            batch.items.clear();
-            break;
-        }
-        let mut out = Vec::with_capacity(refused.len());
-        for (i, reason) in refused {
-            let (Some(line), Some(item)) = (batch.lines.get(i), batch.items.get(i)) else {
-                continue;
-            };
-            // Our own record: written by the run that --resume continues, or by an attempt
-            // of this batch whose answer was lost (DynamoDB makes the SDK's retries of one
-            // call idempotent, not a new call; moto not even those).
-            if kind.stored(store, item).await? {
-                match opts.resume {
-                    true => summary.skipped += 1,
-                    false => summary.created += 1,
-                }
-            } else {
-                let p = Problem::new(*line, "record", reason);
-                if !opts.skip_invalid {
-                    return Err(TransferError::Stopped(p));
-                }
-                progress.problem(&p);
-                summary.rejected += 1;
-            }
-            progress.advance(1);
-            out.push(i);
-        }
-        remove_at(&mut batch.lines, &out);
-        remove_at(&mut batch.items, &out);
-    }
-    Ok(handled)
-}
-
-fn remove_at<T>(v: &mut Vec<T>, positions: &[usize]) {
-    let mut i = 0;
-    v.retain(|_| {
-        i += 1;
-        !positions.contains(&(i - 1))
-    });
 }
 
 /// Progress that shows nothing and keeps the problems (imports from code: tests, the seed).

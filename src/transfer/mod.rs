@@ -4,12 +4,14 @@
 //! counters and username claims stay right.
 
 pub mod cells;
+mod check;
 pub mod customers;
 pub mod export;
 pub mod import;
 pub mod journal;
 pub mod services;
 pub mod source;
+mod write;
 
 use crate::domain::Invalid;
 use crate::store::StoreError;
