@@ -73,6 +73,18 @@ impl Problem {
         Self::new(line, e.param, e.rule)
     }
 
+    /// Several problems of one row: the first field, and every `field: rule` after it.
+    pub fn all(line: u64, problems: &[Invalid]) -> Self {
+        let Some((first, rest)) = problems.split_first() else {
+            return Self::new(line, "row", "refused");
+        };
+        let mut reason = first.rule.clone();
+        for p in rest {
+            reason.push_str(&format!("; {p}"));
+        }
+        Self::new(line, first.param, reason)
+    }
+
     /// The reason column of a rejects file.
     pub fn reason(&self) -> String {
         format!("{}: {}", self.field, self.reason)
