@@ -1,5 +1,7 @@
 //! The crm-admin binary against the test DynamoDB API.
 
+mod common;
+
 use std::process::{Command, Output};
 
 fn endpoint() -> String {
@@ -18,13 +20,7 @@ fn prefix() -> String {
 }
 
 fn admin(prefix: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crm-admin"))
-        .args(args)
-        .env("DYNAMODB_ENDPOINT", endpoint())
-        .env("TABLE_PREFIX", prefix)
-        .env_remove("CUSTOMERS_TABLE")
-        .output()
-        .expect("run crm-admin")
+    common::crm_admin(prefix, args)
 }
 
 fn ok(out: &Output) -> String {

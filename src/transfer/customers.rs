@@ -37,28 +37,17 @@ pub const COLUMNS: [&str; 19] = [
     "updated_by",
 ];
 
-const FIELDS: [&str; 20] = [
-    "id",
-    "ispid",
-    "resellerid",
-    "type",
-    "name",
-    "surname",
-    "dob",
-    "mobile",
-    "email",
-    "uniqueid",
-    "zipcode",
-    "state",
-    "city",
-    "street",
-    "notes",
-    "created_at",
-    "updated_at",
-    "created_by",
-    "updated_by",
-    "old_id",
-];
+/// What an import reads: the columns, and `old_id`.
+const FIELDS: [&str; 20] = {
+    let mut fields = [""; 20];
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        fields[i] = COLUMNS[i];
+        i += 1;
+    }
+    fields[19] = "old_id";
+    fields
+};
 
 pub struct CustomerImport {
     /// `--isp` / `--reseller`: for rows without those columns.
@@ -101,18 +90,12 @@ impl CustomerImport {
         let isp = f.parse_req("ispid", IspId::parse)?;
         let reseller = f.parse_req("resellerid", ResellerId::parse)?;
         let customer = CustomerFields::parse_create(&f, self.today)?;
-        let created = timestamp(&f, "created_at")?.unwrap_or_else(now);
-        let updated = timestamp(&f, "updated_at")?.unwrap_or_else(|| created.clone());
+        let h = history(&f)?;
         let at = Placement { isp, reseller };
-        let mut item = CustomerItem::new(id, at, customer, created, Actor::Admin);
-        item.updated_at = updated;
-        // Who wrote it in the previous system, when the file says (an export of ours does).
-        if let Some(by) = f.parse_opt("created_by", text::UNIQUE_ID.parser())? {
-            item.created_by = Some(by);
-        }
-        if let Some(by) = f.parse_opt("updated_by", text::UNIQUE_ID.parser())? {
-            item.updated_by = Some(by);
-        }
+        let mut item = CustomerItem::new(id, at, customer, h.created_at, Actor::Admin);
+        item.updated_at = h.updated_at;
+        item.created_by = h.created_by.or(item.created_by);
+        item.updated_by = h.updated_by.or(item.updated_by);
         Ok((item, reseller))
     }
 }
@@ -154,12 +137,28 @@ fn stand_in(param: &str) -> Option<&'static str> {
     }
 }
 
-fn now() -> String {
-    rfc3339_seconds(jiff::Timestamp::now())
+/// When and by whom a record was written in the previous system, where the file says (an
+/// export of ours does); else now, and the import's own writer.
+pub(super) struct History {
+    pub created_at: String,
+    pub updated_at: String,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+}
+
+pub(super) fn history(f: &impl Fields) -> Result<History, Invalid> {
+    let created_at =
+        timestamp(f, "created_at")?.unwrap_or_else(|| rfc3339_seconds(jiff::Timestamp::now()));
+    Ok(History {
+        updated_at: timestamp(f, "updated_at")?.unwrap_or_else(|| created_at.clone()),
+        created_at,
+        created_by: f.parse_opt("created_by", text::UNIQUE_ID.parser())?,
+        updated_by: f.parse_opt("updated_by", text::UNIQUE_ID.parser())?,
+    })
 }
 
 /// An optional RFC 3339 time, stored to the second as the API stores its own.
-pub(super) fn timestamp(f: &impl Fields, name: &'static str) -> Result<Option<String>, Invalid> {
+fn timestamp(f: &impl Fields, name: &'static str) -> Result<Option<String>, Invalid> {
     f.parse_opt(name, |p, v| {
         v.parse::<jiff::Timestamp>()
             .map(rfc3339_seconds)

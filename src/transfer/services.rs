@@ -4,13 +4,13 @@
 
 use super::Problem;
 use super::TransferError;
-use super::customers::timestamp;
+use super::customers::history;
 use super::import::Kind;
 use super::source::Row;
+use crate::domain::Fields;
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use crate::domain::scope::{Actor, Placement};
 use crate::domain::service::ServiceFields;
-use crate::domain::{Fields, text};
 use crate::store::bulk::BatchRefusal;
 use crate::store::records::ServiceItem;
 use crate::store::{Store, StoreError, TxOutcome, keys};
@@ -100,12 +100,7 @@ impl ServiceImport {
         let reseller = f
             .parse_opt("resellerid", ResellerId::parse)
             .map_err(invalid)?;
-        let created = timestamp(&f, "created_at")
-            .map_err(invalid)?
-            .unwrap_or_else(|| crate::domain::list::rfc3339_seconds(jiff::Timestamp::now()));
-        let updated = timestamp(&f, "updated_at")
-            .map_err(invalid)?
-            .unwrap_or_else(|| created.clone());
+        let h = history(&f).map_err(invalid)?;
         let at = self
             .customers
             .get(&fields.customerid)
@@ -115,20 +110,10 @@ impl ServiceImport {
                 isp: IspId(0),
                 reseller: ResellerId(0),
             });
-        let mut item = ServiceItem::new(id, at, fields, created, Actor::Admin);
-        item.updated_at = updated;
-        if let Some(by) = f
-            .parse_opt("created_by", text::UNIQUE_ID.parser())
-            .map_err(invalid)?
-        {
-            item.created_by = Some(by);
-        }
-        if let Some(by) = f
-            .parse_opt("updated_by", text::UNIQUE_ID.parser())
-            .map_err(invalid)?
-        {
-            item.updated_by = Some(by);
-        }
+        let mut item = ServiceItem::new(id, at, fields, h.created_at, Actor::Admin);
+        item.updated_at = h.updated_at;
+        item.created_by = h.created_by.or(item.created_by);
+        item.updated_by = h.updated_by.or(item.updated_by);
         Ok((item, isp, reseller))
     }
 }
