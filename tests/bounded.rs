@@ -40,8 +40,20 @@ fn reseller_of(rng: &mut StdRng) -> (u64, u64) {
     }
 }
 
-/// Writes `n` customers (ids from 10,000 on) and rebuilds the counts; returns them.
+/// Writes `n` customers (ids from 10,000 on) placed by `reseller_of` and rebuilds the
+/// counts; returns them.
 async fn load(app: &TestApp, n: u64, seed: u64) -> Vec<CustomerItem> {
+    load_with(app, n, seed, "1 Main Road", reseller_of).await
+}
+
+/// As `load`, with customers placed (ISP, reseller) by `place`.
+async fn load_with(
+    app: &TestApp,
+    n: u64,
+    seed: u64,
+    street: &str,
+    mut place: impl FnMut(&mut StdRng) -> (u64, u64),
+) -> Vec<CustomerItem> {
     for r in SMALL_RESELLERS {
         admin::create_reseller(&app.store, IspId(1), ResellerId(r), "Small")
             .await
@@ -51,7 +63,7 @@ async fn load(app: &TestApp, n: u64, seed: u64) -> Vec<CustomerItem> {
     let today = jiff::civil::date(2026, 11, 27);
     let mut items = Vec::new();
     for i in 0..n {
-        let (isp, reseller) = reseller_of(&mut rng);
+        let (isp, reseller) = place(&mut rng);
         let mut f = HashMap::new();
         f.insert("type".to_string(), "Individual".to_string());
         f.insert(
@@ -72,7 +84,7 @@ async fn load(app: &TestApp, n: u64, seed: u64) -> Vec<CustomerItem> {
             "city".into(),
             CITIES[rng.random_range(0..CITIES.len())].into(),
         );
-        f.insert("street".into(), "1 Main Road".into());
+        f.insert("street".into(), street.into());
         let fields = CustomerFields::parse_create(&f, today).unwrap();
         let created = format!("2026-{:02}-{:02}T10:00:00Z", 1 + i % 10, 1 + i % 28);
         let placement = Placement {
@@ -154,8 +166,9 @@ fn rows(out: &ListOutcome) -> usize {
     }
 }
 
-/// The request shapes an index serves in order, for a world whose data holds `sample`.
-fn ordered_shapes(sample: &CustomerItem) -> Vec<Vec<(&'static str, String)>> {
+/// The request shapes an index serves in order, for a world whose data holds `sample` and
+/// its service `service` (id, username).
+fn ordered_shapes(sample: &CustomerItem, service: (u64, &str)) -> Vec<Vec<(&'static str, String)>> {
     let mut shapes: Vec<Vec<(&'static str, String)>> = ["id", "name", "mobile", "email"]
         .into_iter()
         .map(|sort| vec![("sort_field", sort.to_string())])
@@ -166,8 +179,20 @@ fn ordered_shapes(sample: &CustomerItem) -> Vec<Vec<(&'static str, String)>> {
     shapes.push(vec![("zipcode", "403003".into())]);
     shapes.push(vec![("name", "an%".into()), ("sort_field", "name".into())]);
     shapes.push(vec![("customerid", sample.id.get().to_string())]);
+    shapes.push(vec![("serviceid", service.0.to_string())]);
+    shapes.push(vec![("username", service.1.to_string())]);
     shapes.push(vec![("show_count", "1".into())]);
     shapes
+}
+
+/// Gives `customer` (of ISP 1) a service named after it; returns its id and username.
+async fn service_of(app: &TestApp, customer: CustomerId) -> (u64, String) {
+    let username = format!("svc{}", customer.get());
+    let id = app
+        .create_service(ISP1_USER, customer.get(), &username, &[])
+        .await
+        .id();
+    (id, username)
 }
 
 #[tokio::test]
@@ -184,7 +209,10 @@ async fn pages_an_index_serves_in_order_cost_the_same_at_any_size_and_share() {
             .find(|c| scope.permits(c.ispid, c.resellerid) && c.ispid == IspId(1))
             .expect("a customer in every scope");
         assert!(big_items.iter().any(|c| c.id == sample.id));
-        for shape in ordered_shapes(sample) {
+        // The same service (id and username) in both worlds, for `serviceid` and `username`.
+        let service = service_of(&small, sample.id).await;
+        assert_eq!(service_of(&big, sample.id).await, service);
+        for shape in ordered_shapes(sample, (service.0, &service.1)) {
             let mut params: Vec<(&str, &str)> =
                 shape.iter().map(|(k, v)| (*k, v.as_str())).collect();
             if scope == Scope::Platform {
@@ -210,20 +238,156 @@ async fn pages_an_index_serves_in_order_cost_the_same_at_any_size_and_share() {
             }
         }
     }
-    // Paging forward by cursor costs one page at any depth.
-    let mut cursor = String::new();
-    for page in 0..6 {
-        let params = [("sort_field", "name"), ("cursor", cursor.as_str())];
-        let (out, usage) = list(&big, TINY_RESELLER, &params).await;
-        let (out2, usage2) = list(&big, BIG_RESELLER, &[("sort_field", "email")]).await;
-        assert!(
-            usage.calls <= 2 && usage.computed_read_units <= 6.0,
-            "page {page}: {usage:?}"
-        );
-        assert!(usage2.calls <= 2 && rows(&out2) == 10, "{usage2:?}");
-        match out {
-            ListOutcome::Rows { next: Some(n), .. } => cursor = n,
-            _ => break,
+    // Paging forward by cursor costs one page at any depth: twenty pages of the big
+    // reseller (~450 customers) sorted by name, and the tiny one's to its end.
+    for (scope, pages) in [(BIG_RESELLER, 20), (TINY_RESELLER, 5)] {
+        let (mut cursor, mut costs, mut seen) = (String::new(), Vec::new(), Vec::new());
+        for _ in 0..pages {
+            let params = [("sort_field", "name"), ("cursor", cursor.as_str())];
+            let (out, usage) = list(&big, scope, &params).await;
+            assert!(
+                usage.calls <= 2 && usage.computed_read_units <= 6.0,
+                "{scope:?} page {}: {usage:?}",
+                costs.len()
+            );
+            let ListOutcome::Rows { rows, next } = out else {
+                panic!("a page")
+            };
+            seen.extend(rows.iter().map(|c| c.id));
+            if rows.len() == 10 {
+                costs.push(usage.computed_read_units);
+            }
+            match next {
+                Some(n) => cursor = n,
+                None => break,
+            }
+        }
+        let (lo, hi) = costs
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(lo, hi), c| (lo.min(*c), hi.max(*c)));
+        assert!(hi - lo <= 0.5, "{scope:?}: full pages cost {costs:?}");
+        let n = seen.len();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), n, "{scope:?}: a row came twice");
+    }
+}
+
+/// The order of a customer in a list sorted by `sort`: its sort key, then its id.
+fn sort_key(c: &CustomerItem, sort: &str) -> (String, u64) {
+    let key = match sort {
+        "name" => c.name_key.clone(),
+        "mobile" => c.mobile_key.clone(),
+        "email" => c.email_key.clone(),
+        _ => String::new(),
+    };
+    (key, c.id.get())
+}
+
+#[tokio::test]
+async fn random_worlds_stay_within_the_bounds_and_an_admin_pays_a_small_query_per_isp() {
+    // Few ISPs, and more than 12: past that, reading a page of whole items from every ISP
+    // (1 unit each at these sizes) would exceed 6 units plus 0.5 per ISP.
+    // Skewed ISPs, and more than 12 of about the same size (each with a page or more).
+    for (seed, isps, weight) in [(21u64, 3..=7, 1..=20), (22, 14..=16, 10..=12)] {
+        let mut rng = StdRng::seed_from_u64(seed);
+        // ISPs of random weight; each beyond ISP 2 has one reseller (200 + its id).
+        let isps: u64 = rng.random_range(isps);
+        let weights: Vec<u64> = (0..isps)
+            .map(|_| rng.random_range(weight.clone()))
+            .collect();
+        let app = spawn_app().await;
+        for isp in 3..=isps {
+            admin::create_isp(&app.store, IspId(isp), "Random")
+                .await
+                .unwrap();
+            admin::create_reseller(&app.store, IspId(isp), ResellerId(200 + isp), "Random")
+                .await
+                .unwrap();
+        }
+        let total: u64 = weights.iter().sum();
+        // Records the size of real ones (~550 B: 11 make a 1-unit page).
+        let street = "Flat 12, Sunrise Apartments, Near the Old Market, ".repeat(5);
+        let items = load_with(&app, 240, seed, &street, |rng| {
+            let mut pick = rng.random_range(0..total);
+            let isp = 1 + weights
+                .iter()
+                .position(|w| match pick < *w {
+                    true => true,
+                    false => {
+                        pick -= w;
+                        false
+                    }
+                })
+                .unwrap_or(0) as u64;
+            match isp {
+                1 => reseller_of(rng),
+                2 => (2, 3),
+                _ => (isp, 200 + isp),
+            }
+        })
+        .await;
+        let world = format!("seed {seed}, {isps} ISPs weighted {weights:?}");
+
+        // Any scope of the world, for its ordered shapes: within 4 calls and 6 units.
+        let sample = items.iter().find(|c| c.ispid == IspId(1)).expect("ISP 1");
+        let service = service_of(&app, sample.id).await;
+        for scope in [
+            ISP1,
+            Scope::Reseller {
+                isp: IspId(1),
+                reseller: sample.resellerid,
+            },
+        ] {
+            for shape in ordered_shapes(sample, (service.0, &service.1)) {
+                let params: Vec<(&str, &str)> =
+                    shape.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let (_, usage) = list(&app, scope, &params).await;
+                assert!(
+                    usage.calls <= 4 && usage.computed_read_units <= 6.0,
+                    "{world}: {scope:?} {params:?}: {usage:?}"
+                );
+            }
+        }
+
+        // An admin's list across every ISP, each sort and order, paged by cursor to the end:
+        // every customer once, in order, and each page within 4 calls and 6 units plus one
+        // call and 0.5 unit per ISP.
+        list(&app, Scope::Platform, &[("show_count", "1")]).await; // caches the ISP list
+        let calls = 4 + isps as u32;
+        let units = 6.0 + 0.5 * isps as f64;
+        for sort in ["id", "name", "mobile", "email"] {
+            for order in ["asc", "desc"] {
+                let mut want: Vec<&CustomerItem> = items.iter().collect();
+                want.sort_by_key(|c| sort_key(c, sort));
+                if order == "desc" {
+                    want.reverse();
+                }
+                let want: Vec<CustomerId> = want.iter().map(|c| c.id).collect();
+                let (mut got, mut cursor) = (Vec::new(), String::new());
+                loop {
+                    let params = [
+                        ("sort_field", sort),
+                        ("sort_order", order),
+                        ("cursor", cursor.as_str()),
+                    ];
+                    let (out, usage) = list(&app, Scope::Platform, &params).await;
+                    assert!(
+                        usage.calls <= calls && usage.computed_read_units <= units,
+                        "{world}: admin by {sort} {order}, page {}: {usage:?}",
+                        got.len() / 10
+                    );
+                    let ListOutcome::Rows { rows, next } = out else {
+                        panic!("a page")
+                    };
+                    got.extend(rows.iter().map(|c| c.id));
+                    match next {
+                        Some(n) => cursor = n,
+                        None => break,
+                    }
+                }
+                assert_eq!(got, want, "{world}: admin by {sort} {order}");
+            }
         }
     }
 }
@@ -274,6 +438,30 @@ async fn over_budget_is_refused_and_a_cursor_gets_short_pages_that_miss_nothing(
         reply.status, 400,
         "a count over budget is refused too: {reply:?}"
     );
+    assert!(
+        !reply.error().contains("cursor") && reply.error().contains("zipcode"),
+        "a count cannot be paged: its refusal names filters, not cursor: {reply:?}"
+    );
+    // The customers a `username` pattern selects are read whole: within the budget too.
+    let sample: Vec<&CustomerItem> = items.iter().filter(|c| c.ispid == IspId(1)).collect();
+    for c in sample.iter().take(8) {
+        let username = format!("budget{}", c.id.get());
+        app.create_service(ISP1_USER, c.id.get(), &username, &[])
+            .await
+            .id();
+    }
+    let reply = app
+        .call(ISP1_USER, "list", &[("username", "budget%")])
+        .await;
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert!(
+        reply.error().contains("LIST_READ_BUDGET_UNITS"),
+        "{reply:?}"
+    );
+    // One service's customer is well within it.
+    let one = format!("budget{}", sample[0].id.get());
+    let reply = app.call(ISP1_USER, "list", &[("username", &one)]).await;
+    assert_eq!(reply.ids(), vec![sample[0].id.get()], "{reply:?}");
 
     let mut want: Vec<&CustomerItem> = items
         .iter()

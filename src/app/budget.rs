@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Budget {
     limit_halves: u64,
     used_halves: AtomicU64,
+    /// A count (`show_count=1`): its refusal cannot suggest short pages.
+    counting: bool,
 }
 
 fn halves(units: f64) -> u64 {
@@ -27,7 +29,14 @@ impl Budget {
         Self {
             limit_halves: u64::from(units) * 2,
             used_halves: AtomicU64::new(0),
+            counting: false,
         }
+    }
+
+    /// The budget of a count rather than of a page.
+    pub fn counting(mut self, counting: bool) -> Self {
+        self.counting = counting;
+        self
     }
 
     /// Counts a read that has been made.
@@ -56,17 +65,34 @@ impl Budget {
             .max(1)
     }
 
-    /// The refusal of a request that would read more than the budget.
+    /// Whether reading `n` more records by id stays within the budget.
+    pub fn affords_records(&self, n: usize) -> bool {
+        let left = self
+            .limit_halves
+            .saturating_sub(self.used_halves.load(Ordering::Relaxed));
+        u64::try_from(n).is_ok_and(|n| n <= left)
+    }
+
+    /// The refusal of a request that would read more than the budget: it names the
+    /// narrower requests that would do (a count cannot be paged, so no `cursor` for it).
     pub fn refusal(&self) -> Invalid {
+        const NARROWER: &str = "a filter an index serves (mobile, email, an exact name or one \
+                                that starts with text, zipcode, serviceid, an exact username, \
+                                a shorter created_from/created_upto range)";
+        let units = self.limit_halves / 2;
         Invalid::new(
             "query",
-            format!(
-                "would read more than {} read units (LIST_READ_BUDGET_UNITS): narrow it with a \
-                 filter an index serves (mobile, email, an exact name or one that starts with \
-                 text, zipcode, created_from/created_upto), sort by the filter's own order, or \
-                 send cursor (empty for the first page) to get pages that may be short",
-                self.limit_halves / 2
-            ),
+            match self.counting {
+                true => format!(
+                    "counting this would read more than {units} read units \
+                     (LIST_READ_BUDGET_UNITS): count with {NARROWER} instead"
+                ),
+                false => format!(
+                    "would read more than {units} read units (LIST_READ_BUDGET_UNITS): narrow \
+                     it with {NARROWER}, sort by the filter's own order, or send cursor (empty \
+                     for the first page) to get pages that may be short"
+                ),
+            },
         )
     }
 }
@@ -88,5 +114,9 @@ mod tests {
         assert_eq!(b.entries_left(100), 1, "a walk always makes progress");
         assert_eq!(b.records_left(), 1);
         assert!(b.refusal().to_string().contains("cursor"));
+        let count = Budget::new(2).counting(true);
+        assert!(!count.refusal().to_string().contains("cursor"));
+        assert!(count.refusal().to_string().contains("zipcode"));
+        assert!(count.affords_records(4) && !count.affords_records(5));
     }
 }

@@ -10,6 +10,7 @@
 //! the ISP whose partition (or customer) is read (`zones.rs`).
 
 mod count;
+mod walk;
 
 use super::budget::Budget;
 use super::cursor::{self, Fingerprint, fingerprint};
@@ -22,7 +23,6 @@ use crate::domain::list::{Filters, ListRequest, SortField, SortOrder};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
 use crate::domain::{Fields, Invalid};
 use crate::store::records::CustomerItem;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListOutcome {
@@ -34,21 +34,14 @@ pub enum ListOutcome {
     Count(u64),
 }
 
-/// What a walk found: its rows and, when the read budget cut it short, the order key of the
-/// last entry it examined (every row up to there is among `rows`).
-struct Walk {
-    rows: Vec<Row>,
-    frontier: Option<String>,
-}
-
 /// One part's plan, and the filters of its ISP that its rows must pass.
-struct Planned<'a> {
+pub(super) struct Planned<'a> {
     plan: Plan,
     filters: &'a Filters,
 }
 
 /// One row of a walk: its order key and, once read, the customer.
-struct Row {
+pub(super) struct Row {
     id: CustomerId,
     key: String,
     customer: Option<Customer>,
@@ -89,9 +82,9 @@ impl App {
     ) -> Result<ListOutcome, AppError> {
         let req = ListRequest::parse(f)?;
         let scope = self.list_scope(caller, req.ispid, req.resellerid).await?;
-        let budget = Budget::new(self.read_budget_units);
+        let budget = Budget::new(self.read_budget_units).counting(req.show_count);
 
-        if let Some(ids) = self.services_filter(scope, &req.filters).await? {
+        if let Some(ids) = self.services_filter(scope, &req.filters, &budget).await? {
             // The customers of the matching services: few, read by id and sorted here.
             let found: Vec<CustomerItem> = self
                 .customers_by_id(&ids, &budget)
@@ -247,10 +240,24 @@ impl App {
                         Ok(Planned { plan, filters })
                     })
                     .collect::<Result<Vec<_>, AppError>>()?;
-                let walks = futures_util::future::try_join_all(plans.iter().map(|planned| {
-                    self.walk(planned, req, after.as_deref(), Some(want), budget, short_ok)
-                }))
-                .await?;
+                // Several ISPs' pages of whole items: read in rounds, a few rows of each first (keys-only
+                // entries cost 0.5 unit a Query however few, so those are read a page at once).
+                let rounds = plans.len() > 1
+                    && plans
+                        .iter()
+                        .all(|p| p.plan.ordered && p.plan.key.index.holds_items());
+                let walks = match rounds {
+                    true => {
+                        self.walk_merged(&plans, req, after.as_deref(), want, budget, short_ok)
+                            .await?
+                    }
+                    false => {
+                        futures_util::future::try_join_all(plans.iter().map(|planned| {
+                            self.walk(planned, req, after.as_deref(), Some(want), budget, short_ok)
+                        }))
+                        .await?
+                    }
+                };
                 // Where the budget cut walks short, the nearest frontier bounds what is known.
                 let frontier = walks
                     .iter()
@@ -297,114 +304,6 @@ impl App {
             rows: page.into_iter().filter_map(|r| r.customer).collect(),
             next,
         })
-    }
-
-    /// Reads the rows of one plan: for an ordered plan, the first `want` after `after`;
-    /// otherwise every match. When the budget runs out first, an ordered walk that may stop
-    /// (`short_ok`) returns what it found and its frontier; any other is refused.
-    async fn walk(
-        &self,
-        planned: &Planned<'_>,
-        req: &ListRequest,
-        after: Option<&str>,
-        want: Option<usize>,
-        budget: &Budget,
-        short_ok: bool,
-    ) -> Result<Walk, AppError> {
-        let (plan, filters) = (&planned.plan, planned.filters);
-        let wanted = want.filter(|_| plan.ordered);
-        let forward = !plan.ordered || req.order == SortOrder::Asc;
-        let mut start = after.and_then(|a| plan.start_after(a));
-        let mut rows = Vec::new();
-        // The order key of the last entry examined, matching or not.
-        let mut examined: Option<String> = None;
-        loop {
-            let remaining = wanted.map(|w| w.saturating_sub(rows.len()));
-            // No page may read much past the budget: DynamoDB's own pages go up to 1 MB.
-            let affordable = match plan.needs_records() && !plan.key.index.holds_items() {
-                true => budget.records_left(),
-                false => budget.entries_left(plan.key.index.entry_bytes()),
-            };
-            let size = Some(
-                page_size(remaining, plan.residual)
-                    .unwrap_or(i32::MAX)
-                    .min(i32::try_from(affordable).unwrap_or(i32::MAX)),
-            );
-            if plan.key.index.holds_items() {
-                let page = self
-                    .store
-                    .query_customers(&plan.key, forward, size, start)
-                    .await?;
-                budget.spend(page.units);
-                for item in page.items {
-                    let row = row_of(item, req.sort);
-                    examined = Some(row.key.clone());
-                    if row.customer.as_ref().is_some_and(|c| filters.matches(c)) {
-                        rows.push(row);
-                    }
-                }
-                start = page.next;
-            } else {
-                let page = self
-                    .store
-                    .query_entries(&plan.key, forward, size, start)
-                    .await?;
-                budget.spend(page.units);
-                let entries = page.entries;
-                let keyed: Vec<_> = entries.iter().map(|e| plan.entry_order_key(e)).collect();
-                if let Some(Some(key)) = keyed.last() {
-                    examined = Some(key.clone());
-                }
-                if !plan.residual && keyed.iter().all(Option::is_some) {
-                    // The entry says all: the record is read only if the row makes the page.
-                    for (entry, key) in entries.iter().zip(keyed) {
-                        rows.push(Row {
-                            id: entry.id,
-                            key: key.unwrap_or_default(),
-                            customer: None,
-                        });
-                    }
-                } else {
-                    // A filter or the order needs the record: read the candidates, keep order.
-                    let ids: Vec<_> = entries.iter().map(|e| e.id).collect();
-                    let mut found = self.customers_by_id(&ids, budget).await?;
-                    for id in ids {
-                        if let Some(row) = found.remove(&id).map(|item| row_of(item, req.sort))
-                            && row.customer.as_ref().is_some_and(|c| filters.matches(c))
-                        {
-                            rows.push(row);
-                        }
-                    }
-                }
-                start = page.next;
-            }
-            let enough = wanted.is_some_and(|w| rows.len() >= w);
-            if start.is_none() || enough {
-                return Ok(Walk {
-                    rows,
-                    frontier: None,
-                });
-            }
-            if budget.exhausted() {
-                return match (short_ok && plan.ordered, examined) {
-                    (true, Some(frontier)) => Ok(Walk {
-                        rows,
-                        frontier: Some(frontier),
-                    }),
-                    _ => Err(budget.refusal().into()),
-                };
-            }
-        }
-    }
-
-    async fn customers_by_id(
-        &self,
-        ids: &[CustomerId],
-        budget: &Budget,
-    ) -> Result<HashMap<CustomerId, CustomerItem>, AppError> {
-        let (items, units) = self.store.get_customers_sized(ids).await?;
-        budget.spend(units);
-        Ok(items.into_iter().map(|c| (c.id, c)).collect())
     }
 
     /// Reads the records of page rows known so far only by their index entry.

@@ -13,6 +13,7 @@
 //! admin without `ispid` gets one walk per ISP, merged. Offsets are walked (at most
 //! `MAX_OFFSET` rows); a walk in the requested order stops once the page is full.
 
+use super::budget::Budget;
 use super::list::page_size;
 use super::planner::Part;
 use super::{App, AppError};
@@ -32,6 +33,8 @@ use crate::store::services::ServiceKey;
 const CANDIDATE_PAGE: i32 = 1000;
 const CANDIDATE_PAGES: usize = 5;
 const MAX_CANDIDATES: usize = 1000;
+/// What a page of services is sized by, before the budget sees its real units.
+const SERVICE_BYTES: u64 = 300;
 
 fn too_broad() -> AppError {
     Invalid::new(
@@ -193,12 +196,14 @@ impl App {
         let mut start = None;
         loop {
             let page = page_size(want.map(|w| w.saturating_sub(rows.len())), false);
-            let (items, next) = self
+            let found = self
                 .store
                 .query_services(&walk.key, walk.reseller, forward, page, start)
                 .await?;
+            let next = found.next;
             rows.extend(
-                items
+                found
+                    .items
                     .into_iter()
                     .map(|s| row_of(s, req.sort))
                     .filter(|r| keep(&r.service)),
@@ -216,6 +221,7 @@ impl App {
         &self,
         scope: ListScope,
         f: &Filters<C>,
+        budget: &Budget,
     ) -> Result<Option<Vec<CustomerId>>, AppError> {
         if f.serviceid.is_none() && f.username.is_none() {
             return Ok(None);
@@ -243,17 +249,24 @@ impl App {
                 };
                 let mut start = None;
                 for page in 1.. {
-                    let (items, next) = self
+                    // Pages no larger than the budget pays for (services of ~SERVICE_BYTES).
+                    let affordable = budget.entries_left(SERVICE_BYTES);
+                    let size = CANDIDATE_PAGE.min(i32::try_from(affordable).unwrap_or(i32::MAX));
+                    let found = self
                         .store
-                        .query_services(&key, reseller, true, Some(CANDIDATE_PAGE), start)
+                        .query_services(&key, reseller, true, Some(size), start)
                         .await?;
-                    ids.extend(items.iter().filter(|s| keep(s)).map(|s| s.customerid));
-                    start = next;
+                    budget.spend(found.units);
+                    ids.extend(found.items.iter().filter(|s| keep(s)).map(|s| s.customerid));
+                    start = found.next;
                     if start.is_none() {
                         break;
                     }
                     if page == CANDIDATE_PAGES || ids.len() > MAX_CANDIDATES {
                         return Err(too_broad());
+                    }
+                    if budget.exhausted() {
+                        return Err(budget.refusal().into());
                     }
                 }
             }
@@ -262,6 +275,10 @@ impl App {
         ids.dedup();
         if ids.len() > MAX_CANDIDATES {
             return Err(too_broad());
+        }
+        // The candidates are then read whole, at least 0.5 unit each.
+        if !budget.affords_records(ids.len()) {
+            return Err(budget.refusal().into());
         }
         Ok(Some(ids))
     }

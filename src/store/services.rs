@@ -239,7 +239,7 @@ impl Store {
         forward: bool,
         limit: Option<i32>,
         start: Option<Item>,
-    ) -> Result<(Vec<ServiceItem>, Option<Item>), StoreError> {
+    ) -> Result<ServicePage, StoreError> {
         let sort = match &key.prefix {
             None => SortCond::Any,
             Some(prefix) => SortCond::BeginsWith(prefix.clone()),
@@ -262,13 +262,26 @@ impl Store {
         }
         let out = q.send().await?;
         capacity::record(Kind::Read, out.consumed_capacity());
-        capacity::computed_read(out.items(), false);
+        let units = capacity::computed_read(out.items(), false);
         let items = out
             .items
             .unwrap_or_default()
             .into_iter()
             .map(serde_dynamo::from_item)
             .collect::<Result<Vec<ServiceItem>, _>>()?;
-        Ok((items, out.last_evaluated_key))
+        Ok(ServicePage {
+            items,
+            next: out.last_evaluated_key,
+            units,
+        })
     }
+}
+
+/// One page of a services index.
+pub struct ServicePage {
+    pub items: Vec<ServiceItem>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<Item>,
+    /// Its read units by DynamoDB's rules (what a list's read budget counts).
+    pub units: f64,
 }

@@ -187,13 +187,13 @@ pub async fn services(
     let mut out = Out::new(w, format, &services::COLUMNS, bom)?;
     let mut start: Option<Item> = None;
     loop {
-        let (items, next) = store
+        let page = store
             .query_services(&key, None, true, Some(PAGE), start)
             .await?;
-        for item in items {
+        for item in page.items {
             out.record(&Service::from(item))?;
         }
-        start = next;
+        start = page.next;
         if start.is_none() {
             return out.finish();
         }
