@@ -5,7 +5,8 @@
 //!
 //! Units are computed by DynamoDB's rules from what each call returned (`store::capacity`),
 //! eventually consistent; authentication is not included (cached on a warm instance).
-//! Then the peak memory of the real binary (`CUSTOMER_API_BIN`, default the release build)
+//! Beside ISP 1, `OTHER_ISPS` small ISPs (`OTHER_CUSTOMERS` customers each) make an admin's
+//! list across every ISP (no `ispid`): its own table. Then the peak memory of the real binary (`CUSTOMER_API_BIN`, default the release build)
 //! serving the costliest shapes over HTTP at 20,000 customers.
 
 #[path = "data/customers.rs"]
@@ -29,6 +30,9 @@ const SIZES: [u64; 2] = [2_000, 20_000];
 const RESELLERS: u64 = 120;
 const BIG: u64 = 1;
 const TINY: u64 = 2;
+/// ISPs 2..=20, one reseller each (1000 + the ISP's id), for the admin's list across ISPs.
+const OTHER_ISPS: u64 = 19;
+const OTHER_CUSTOMERS: u64 = 50;
 
 fn reseller_of(rng: &mut StdRng) -> u64 {
     match rng.random_range(0..1000) {
@@ -43,6 +47,8 @@ struct World {
     settings: Settings,
     /// A customer of each scope, for the equality shapes: (mobile, email, id).
     samples: HashMap<&'static str, (String, String, u64)>,
+    /// The service of each scope's sample customer: (service id, username).
+    services: HashMap<&'static str, (String, String)>,
     isp_key: String,
 }
 
@@ -71,6 +77,14 @@ async fn world(endpoint: &str, size: u64) -> World {
     .unwrap()
     .expose()
     .to_owned();
+    for isp in 2..=1 + OTHER_ISPS {
+        admin::create_isp(&store, IspId(isp), "Small ISP")
+            .await
+            .unwrap();
+        admin::create_reseller(&store, IspId(isp), ResellerId(1000 + isp), "Reseller")
+            .await
+            .unwrap();
+    }
     eprintln!("loading {size} customers…");
     let mut rng = StdRng::seed_from_u64(size);
     let today = jiff::civil::date(2026, 11, 27);
@@ -78,8 +92,16 @@ async fn world(endpoint: &str, size: u64) -> World {
     let mut batch = Vec::new();
     let mut counts: HashMap<String, u64> = HashMap::new();
     let mut samples = HashMap::new();
-    for n in 1..=size {
-        let reseller = reseller_of(&mut rng);
+    // ISP 1's customers, then the small ISPs' (the ids after them).
+    let total = size + OTHER_ISPS * OTHER_CUSTOMERS;
+    for n in 1..=total {
+        let (isp, reseller) = match n <= size {
+            true => (1, reseller_of(&mut rng)),
+            false => {
+                let isp = 2 + (n - size - 1) / OTHER_CUSTOMERS;
+                (isp, 1000 + isp)
+            }
+        };
         let f = CustomerFields::parse_create(&data::fields(&mut rng), today).unwrap();
         let at = start
             .checked_add(jiff::SignedDuration::from_secs(
@@ -87,7 +109,7 @@ async fn world(endpoint: &str, size: u64) -> World {
             ))
             .unwrap();
         let placement = Placement {
-            isp: IspId(1),
+            isp: IspId(isp),
             reseller: ResellerId(reseller),
         };
         let item = CustomerItem::new(
@@ -98,21 +120,23 @@ async fn world(endpoint: &str, size: u64) -> World {
             isp_crm::domain::scope::Actor::Admin,
         );
         let sample = (item.mobile.clone(), item.email.clone(), n);
-        samples.entry("isp").or_insert_with(|| sample.clone());
+        if isp == 1 {
+            samples.entry("isp").or_insert_with(|| sample.clone());
+        }
         if reseller == BIG {
             samples.entry("big").or_insert(sample);
         } else if reseller == TINY {
             samples.entry("tiny").or_insert(sample);
         }
         *counts
-            .entry(isp_crm::store::keys::count::isp(IspId(1)))
+            .entry(isp_crm::store::keys::count::isp(IspId(isp)))
             .or_default() += 1;
         *counts
             .entry(isp_crm::store::keys::count::reseller(ResellerId(reseller)))
             .or_default() += 1;
         let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();
         batch.push(av);
-        if batch.len() == 25 || n == size {
+        if batch.len() == 25 || n == total {
             data::write_items(&store, std::mem::take(&mut batch)).await;
         }
     }
@@ -121,11 +145,30 @@ async fn world(endpoint: &str, size: u64) -> World {
     for (scope, n) in counts {
         store.write_count(&scope, n).await.unwrap();
     }
-    admin::raise_customer_ids(&store, size).await.unwrap();
+    admin::raise_customer_ids(&store, total).await.unwrap();
+    // One service for each sample customer (three transactions), for `serviceid`/`username`.
+    let app = App::new(store.clone(), &settings).unwrap();
+    let isp_user = Caller {
+        userid: UserId(5),
+        role: Role::Isp,
+        scope: Scope::Isp(IspId(1)),
+    };
+    let mut services = HashMap::new();
+    for (scope, (_, _, id)) in &samples {
+        let username = format!("scale{id}");
+        let f = HashMap::from([
+            ("customerid".to_string(), id.to_string()),
+            ("username".to_string(), username.clone()),
+            ("plan".to_string(), "Fiber 100".to_string()),
+        ]);
+        let created = app.create_service(&isp_user, &f).await.unwrap();
+        services.insert(*scope, (created.id.get().to_string(), username));
+    }
     World {
         store,
         settings,
         samples,
+        services,
         isp_key,
     }
 }
@@ -206,8 +249,9 @@ fn scope_of(label: &str) -> Scope {
     }
 }
 
-/// The request shapes; `{mobile}`, `{email}` and `{id}` take a customer of the scope.
-const SHAPES: [(&str, &[(&str, &str)]); 18] = [
+/// The request shapes; `{mobile}`, `{email}` and `{id}` take a customer of the scope,
+/// `{serviceid}` and `{username}` its service.
+const SHAPES: [(&str, &[(&str, &str)]); 20] = [
     ("page by id", &[]),
     ("sorted by name", &[("sort_field", "name")]),
     ("sorted by mobile", &[("sort_field", "mobile")]),
@@ -217,6 +261,8 @@ const SHAPES: [(&str, &[(&str, &str)]); 18] = [
     ("exact name", &[("name", "Anita Rao")]),
     ("zipcode", &[("zipcode", "403007")]),
     ("customerid", &[("customerid", "{id}")]),
+    ("serviceid", &[("serviceid", "{serviceid}")]),
+    ("exact username", &[("username", "{username}")]),
     (
         "name prefix `Ana%`, by name",
         &[("name", "Ana%"), ("sort_field", "name")],
@@ -255,11 +301,21 @@ const SHAPES: [(&str, &[(&str, &str)]); 18] = [
     ),
 ];
 
+/// An admin's list across every ISP: the shapes measured.
+const ACROSS: [(&str, &[(&str, &str)]); 5] = [
+    ("page by id", &[]),
+    ("page by id, descending", &[("sort_order", "desc")]),
+    ("sorted by name", &[("sort_field", "name")]),
+    ("cursor page 2, by id", &[("cursor", "")]),
+    ("`show_count=1`", &[("show_count", "1")]),
+];
+
 #[tokio::main]
 async fn main() {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT")
         .expect("DYNAMODB_ENDPOINT (make scale-report starts moto)");
     let mut results: HashMap<(usize, usize, usize), Measured> = HashMap::new();
+    let mut across: HashMap<(usize, usize), Measured> = HashMap::new();
     let mut last = None;
     for (si, size) in SIZES.into_iter().enumerate() {
         let w = world(&endpoint, size).await;
@@ -268,6 +324,7 @@ async fn main() {
             let scope = scope_of(label);
             let (mobile, email, id) = &w.samples[sample];
             let id = id.to_string();
+            let (serviceid, username) = &w.services[sample];
             // The `next` of the first name-sorted page, for the cursor shape.
             let (_, next) = measure(&app, scope, &[("sort_field", "name"), ("ispid", "1")]).await;
             let next = next.unwrap_or_default();
@@ -279,6 +336,8 @@ async fn main() {
                             "{mobile}" => mobile.as_str(),
                             "{email}" => email.as_str(),
                             "{id}" => id.as_str(),
+                            "{serviceid}" => serviceid.as_str(),
+                            "{username}" => username.as_str(),
                             "{next}" => next.as_str(),
                             v => v,
                         };
@@ -293,6 +352,24 @@ async fn main() {
                 eprintln!("{size} {label} {}: {}", SHAPES[hi].0, cell(&m));
                 results.insert((si, ci, hi), m);
             }
+        }
+        // An admin's list across every ISP (1 + OTHER_ISPS), no `ispid`.
+        for (ai, (_, shape)) in ACROSS.iter().enumerate() {
+            let cold = App::new(w.store.clone(), &w.settings).unwrap();
+            // The ISP list is cached per instance, as on a warm one: not counted.
+            measure(&cold, Scope::Platform, &[("show_count", "1")]).await;
+            let (first, next) = measure(&cold, Scope::Platform, shape).await;
+            let m = match ACROSS[ai].0.contains("page 2") {
+                true => {
+                    let mut p = shape.to_vec();
+                    let next = next.unwrap_or_default();
+                    p.push(("cursor", next.as_str()));
+                    measure(&cold, Scope::Platform, &p).await.0
+                }
+                false => first,
+            };
+            eprintln!("{size} admin across ISPs {}: {}", ACROSS[ai].0, cell(&m));
+            across.insert((si, ai), m);
         }
         last = Some(w);
     }
@@ -313,6 +390,23 @@ async fn main() {
         }
         println!();
     }
+    let isps = 1 + OTHER_ISPS;
+    println!(
+        "**admin, every ISP** (no `ispid`; {isps} ISPs: ISP 1 as above, {OTHER_ISPS} of \
+         {OTHER_CUSTOMERS} customers; allowed: 4 + {isps} calls, 6 + {} units)",
+        0.5 * isps as f64
+    );
+    println!();
+    println!("| request | 2,000 customers in ISP 1 | 20,000 customers in ISP 1 |");
+    println!("|---|---|---|");
+    for (ai, (shape, _)) in ACROSS.iter().enumerate() {
+        println!(
+            "| {shape} | {} | {} |",
+            cell(&across[&(0, ai)]),
+            cell(&across[&(1, ai)])
+        );
+    }
+    println!();
     if let Some(w) = last {
         peak_memory(&endpoint, &w).await;
     }
