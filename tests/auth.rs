@@ -582,6 +582,45 @@ async fn a_flood_of_wrong_keys_costs_no_reads_and_locks_nobody_out() {
 }
 
 #[tokio::test]
+async fn a_wrong_key_retried_after_the_reread_interval_costs_one_read_and_locks_nobody_out() {
+    use isp_crm::store::capacity;
+    let app = spawn_app().await;
+    let right = app.key(ISP1_USER).to_owned();
+    let auth = |key: String| {
+        let app = app.app.clone();
+        async move {
+            capacity::measure(async move { app.authenticate(Some("5"), Some(&key)).await.is_ok() })
+                .await
+        }
+    };
+    let wrong = || "wrong-key-retried-by-a-spammer-0000000000".to_owned();
+    let (ok, usage) = auth(right.clone()).await;
+    assert!(ok && usage.calls == 2, "{usage:?}");
+    // Past the re-read interval (1 s) a key that does not match the cached one may be a key
+    // rotated since: the user is read once more, and the pair is remembered as refused.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (ok, first) = auth(wrong()).await;
+    assert!(!ok && first.calls == 1, "{first:?}");
+    // Retried at once, and other wrong keys with it: no read (the record was just read).
+    for n in 0..20 {
+        let key = if n % 2 == 0 {
+            wrong()
+        } else {
+            format!("another-wrong-key-{n:030}")
+        };
+        let (ok, usage) = auth(key).await;
+        assert!(!ok && usage.calls == 0, "retry {n}: {usage:?}");
+    }
+    // Past the interval again, the same wrong key is known refused: still no read.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (ok, again) = auth(wrong()).await;
+    assert!(!ok && again.calls == 0, "{again:?}");
+    // And the real user was never locked out: its key works from the cache.
+    let (ok, usage) = auth(right).await;
+    assert!(ok && usage.calls == 0, "{usage:?}");
+}
+
+#[tokio::test]
 async fn a_user_flooding_one_instance_gets_429_and_others_do_not() {
     let app = spawn_app_with(&[("USER_REQUESTS_PER_SECOND", "1")]).await;
     // A burst of two, then the bucket is empty for a second.

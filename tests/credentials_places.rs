@@ -66,7 +66,12 @@ async fn headers_or_query_string_authenticate_a_create() {
         StatusCode::BAD_REQUEST,
         "{isp_by_query:?}"
     );
-    assert!(isp_by_query.error().contains("rotate"), "{isp_by_query:?}");
+    // The message says where the key belongs instead, and to rotate it.
+    let message = isp_by_query.error();
+    assert!(message.starts_with("api_key:"), "{message}");
+    for advice in ["body", "X-Userid/X-Api-Key headers", "rotate"] {
+        assert!(message.contains(advice), "{advice}: {message}");
+    }
     let query = format!(
         "?{}",
         form(&[

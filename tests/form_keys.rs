@@ -216,3 +216,45 @@ async fn a_form_key_is_limited_per_source_and_in_all_and_replays_are_free() {
     }
     assert_eq!(app.customer_count().await, 4 + 5);
 }
+
+#[tokio::test]
+async fn an_ipv6_source_is_limited_as_its_64_and_mapped_ipv4_as_its_address() {
+    let app = spawn_app_with(&[
+        ("FORM_KEY_CREATES", "100"),
+        ("FORM_SOURCE_CREATES", "2"),
+        NO_DUPLICATE_GUARD,
+    ])
+    .await;
+    let caller = app
+        .app
+        .authenticate(Some("20"), Some(app.key(FORM_USER)))
+        .await
+        .unwrap();
+    let mut n = 0;
+    let mut create_from = |ip: &str| {
+        n += 1;
+        let mut f: std::collections::HashMap<String, String> = customer_fields()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        f.insert("name".into(), format!("Source {n}"));
+        let ip: std::net::IpAddr = ip.parse().unwrap();
+        let app = &app;
+        async move { app.app.create_customer_from(&caller, &f, Some(ip)).await }
+    };
+    // A spammer rotating addresses inside one /64 is one source: 2 creates, then 429.
+    create_from("2001:db8:7:1::1").await.unwrap();
+    create_from("2001:db8:7:1:ffff:1:2:3").await.unwrap();
+    let err = create_from("2001:db8:7:1::abcd").await.unwrap_err();
+    assert!(err.to_string().contains("from this IPv6 /64"), "{err}");
+    // The next /64 is another source.
+    create_from("2001:db8:7:2::1").await.unwrap();
+    // An IPv4 address counts once whether it comes plain or IPv4-mapped.
+    create_from("198.51.100.9").await.unwrap();
+    create_from("::ffff:198.51.100.9").await.unwrap();
+    let err = create_from("198.51.100.9").await.unwrap_err();
+    assert!(err.to_string().contains("from this address"), "{err}");
+    // IPv4 sources are still counted one address at a time.
+    create_from("198.51.100.10").await.unwrap();
+    assert_eq!(app.customer_count().await, 6);
+}

@@ -20,6 +20,10 @@
 //! The second function, ChangeEventsFunction (src/events), sends one request only: PutEvents
 //! to the stack's bus (tests/events/ records that). Its grants are checked statically below:
 //! exactly `events:PutEvents` on that bus, and the API function is granted no `events:` at all.
+//!
+//! Last, two more checks that template.yaml follows the code: the dashboard graphs every
+//! route label the function's metrics carry and shows every alarm, and the stack parameters
+//! that set the function's settings default to the code's defaults, within its ranges.
 
 mod common;
 
@@ -1291,5 +1295,214 @@ fn change_events_may_put_events_on_the_stacks_bus_only() {
     assert_eq!(
         streams,
         ["CustomersTable.StreamArn", "ServicesTable.StreamArn"]
+    );
+}
+
+/// The dashboard's body: the JSON inside `DashboardBody: !Sub |` (its `${...}` are inside
+/// JSON strings, so it parses as it is).
+fn dashboard(doc: &Yaml) -> Value {
+    let body = &doc["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"];
+    let text = match intrinsic(body) {
+        Some((tag, Yaml::String(text))) if tag == "Sub" => text,
+        _ => panic!("DashboardBody is `!Sub |` and a JSON text, not {body:?}"),
+    };
+    serde_json::from_str(text).expect("DashboardBody is JSON")
+}
+
+#[test]
+fn the_dashboard_shows_every_route_label_and_every_alarm() {
+    use isp_crm::http::{contract, metrics};
+    let doc: Yaml = serde_yaml_ng::from_str(TEMPLATE).unwrap();
+    let body = dashboard(&doc);
+    // Every label the function's EMF lines can carry.
+    let labels: BTreeSet<String> = contract::ROUTES
+        .iter()
+        .map(|r| metrics::route_of(r.path))
+        .chain([metrics::OTHER])
+        .map(str::to_owned)
+        .collect();
+    let mut graphed = BTreeSet::new();
+    let mut per_route_widgets = 0;
+    for widget in body["widgets"].as_array().expect("widgets") {
+        let title = widget["properties"]["title"].as_str().unwrap_or("?");
+        let Some(rows) = widget["properties"]["metrics"].as_array() else {
+            continue;
+        };
+        // id → the Route of a metric row, or the label of an expression.
+        let mut metric_routes: BTreeMap<String, String> = BTreeMap::new();
+        let mut routes_of_metric: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut expressions = Vec::new();
+        for row in rows {
+            let row = row.as_array().expect("a metric row is an array");
+            if let Some(expression) = row[0]["expression"].as_str() {
+                let id = row[0]["id"].as_str().expect("an expression has an id");
+                let label = row[0]["label"].as_str().expect("an expression has a label");
+                expressions.push((id.to_owned(), label.to_owned(), expression.to_owned()));
+                continue;
+            }
+            let Some(at) = row.iter().position(|v| v == "Route") else {
+                continue;
+            };
+            let route = row[at + 1].as_str().expect("a Route value").to_owned();
+            let metric = row[1].as_str().expect("a metric name").to_owned();
+            if let Some(id) = row.last().and_then(|o| o["id"].as_str()) {
+                metric_routes.insert(id.to_owned(), route.clone());
+            }
+            routes_of_metric.entry(metric).or_default().insert(route);
+        }
+        if routes_of_metric.is_empty() {
+            continue;
+        }
+        per_route_widgets += 1;
+        for (metric, routes) in &routes_of_metric {
+            assert_eq!(
+                routes, &labels,
+                "{title}: {metric} must be graphed for every route label (src/http/metrics.rs)"
+            );
+            graphed.insert(metric.clone());
+        }
+        // A per-route expression uses only its own route's metrics; one that sums
+        // expressions sums all of them.
+        let ids_in = |text: &str| -> BTreeSet<String> {
+            text.split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|t| metric_routes.contains_key(*t) || expressions.iter().any(|e| e.0 == *t))
+                .map(str::to_owned)
+                .collect()
+        };
+        let per_route: Vec<_> = expressions
+            .iter()
+            .filter(|(_, _, text)| ids_in(text).iter().all(|id| metric_routes.contains_key(id)))
+            .collect();
+        for (id, label, text) in &per_route {
+            for used in ids_in(text) {
+                assert_eq!(
+                    &metric_routes[&used], label,
+                    "{title}: expression {id} ({label}) uses {used}"
+                );
+            }
+        }
+        if !expressions.is_empty() {
+            let expression_labels: BTreeSet<String> = per_route
+                .iter()
+                .map(|(_, label, _)| label.clone())
+                .collect();
+            assert_eq!(
+                expression_labels, labels,
+                "{title}: an expression per route"
+            );
+        }
+        let per_route_ids: BTreeSet<String> =
+            per_route.iter().map(|(id, _, _)| id.clone()).collect();
+        for (id, _, text) in &expressions {
+            let used = ids_in(text);
+            if used.iter().any(|u| per_route_ids.contains(u)) {
+                assert_eq!(used, per_route_ids, "{title}: {id} sums every route");
+            }
+        }
+    }
+    assert!(per_route_widgets > 0, "the dashboard has per-route widgets");
+    for metric in [
+        "Latency",
+        "Errors",
+        "DynamoDBCalls",
+        "ReadUnits",
+        "WriteUnits",
+    ] {
+        assert!(graphed.contains(metric), "{metric} is graphed per route");
+    }
+
+    // The alarm widget lists every alarm of the stack, and nothing else.
+    let alarms: BTreeSet<String> = doc["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .map(|(name, _)| format!("${{{}.Arn}}", name.as_str().unwrap()))
+        .collect();
+    let shown: Vec<&Value> = body["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["type"] == "alarm")
+        .flat_map(|w| w["properties"]["alarms"].as_array().unwrap())
+        .collect();
+    let shown_set: BTreeSet<String> = shown
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(shown.len(), shown_set.len(), "an alarm is shown once");
+    assert_eq!(shown_set, alarms, "the alarm widget shows every alarm");
+}
+
+/// The settings the stack passes from parameters: each parameter's default is the code's
+/// default, and its allowed range is one the code accepts (a deploy never starts a function
+/// that refuses its settings at init).
+#[test]
+fn stack_parameters_default_to_the_codes_settings_and_stay_in_its_range() {
+    use isp_crm::config::Settings;
+    let doc: Yaml = serde_yaml_ng::from_str(TEMPLATE).unwrap();
+    let function = &doc["Resources"]["CustomerApiFunction"]["Properties"];
+    let vars = function["Environment"]["Variables"]
+        .as_mapping()
+        .expect("Variables");
+    let with = |var: &str, value: Option<String>| {
+        Settings::from_lookup(|k| if k == var { value.clone() } else { None }, true)
+            .map(|s| format!("{s:?}"))
+    };
+    let defaults = with("", None).expect("the code's defaults");
+    let text = |v: &Yaml| match v {
+        Yaml::Number(n) => n.to_string(),
+        Yaml::String(s) => s.clone(),
+        other => panic!("{other:?}"),
+    };
+    let mut checked = BTreeSet::new();
+    for (var, value) in vars {
+        let var = var.as_str().unwrap();
+        let Some(("Ref", Yaml::String(parameter))) =
+            intrinsic(value).as_ref().map(|(t, v)| (t.as_str(), *v))
+        else {
+            continue;
+        };
+        let Some(p) = doc["Parameters"].get(parameter.as_str()) else {
+            continue; // a resource (a table's name)
+        };
+        let default = text(&p["Default"]);
+        assert_eq!(
+            with(var, Some(default.clone())).expect(var),
+            defaults,
+            "{parameter}'s default ({default}) is the code's default of {var}"
+        );
+        for bound in ["MinValue", "MaxValue"] {
+            if let Some(b) = p.get(bound) {
+                let b = text(b);
+                assert!(
+                    with(var, Some(b.clone())).is_ok(),
+                    "{var}={b} ({parameter}'s {bound}) is refused by the code"
+                );
+            }
+        }
+        checked.insert(var.to_owned());
+    }
+    for var in [
+        "FORM_KEY_CREATES",
+        "FORM_SOURCE_CREATES",
+        "FORM_LIMIT_WINDOW_SECONDS",
+        "USER_REQUESTS_PER_SECOND",
+        "AUTH_CACHE_SECONDS",
+        "LIST_READ_BUDGET_UNITS",
+    ] {
+        assert!(checked.contains(var), "{var} is set from a stack parameter");
+    }
+    // The request deadline answers before Lambda's timeout would.
+    let deadline = text(&vars[&Yaml::from("REQUEST_DEADLINE_MS")]);
+    let settings = Settings::from_lookup(
+        |k| (k == "REQUEST_DEADLINE_MS").then(|| deadline.clone()),
+        true,
+    )
+    .unwrap();
+    let timeout = function["Timeout"].as_u64().expect("Timeout");
+    assert!(
+        settings.request_deadline < std::time::Duration::from_secs(timeout),
+        "REQUEST_DEADLINE_MS {deadline} below the {timeout} s Timeout"
     );
 }

@@ -277,3 +277,32 @@ async fn a_replayed_answer_says_so_in_a_header() {
     let again_id = again.json::<serde_json::Value>().await.unwrap()["result"].clone();
     assert_eq!(first_id, again_id);
 }
+
+#[tokio::test]
+async fn a_duplicate_guard_replay_says_so_in_a_header_too() {
+    let app = spawn_app().await;
+    let mut form: Vec<(String, String)> = customer_fields()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    form.push(("resellerid".into(), "1".into()));
+    form.push(("userid".into(), ISP1_USER.to_string()));
+    form.push(("api_key".into(), app.key(ISP1_USER).to_owned()));
+    // No Idempotency-Key: the duplicate guard answers the identical second create.
+    let send = || {
+        app.http
+            .post(format!("{}/api/customer/create", app.url))
+            .form(&form)
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first_id = first.json::<serde_json::Value>().await.unwrap()["result"].clone();
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again_id = again.json::<serde_json::Value>().await.unwrap()["result"].clone();
+    assert_eq!(first_id, again_id);
+    assert_eq!(app.customer_count().await, 1);
+}

@@ -1,8 +1,9 @@
 //! Limits on a form key's creates. A form key sits in public web pages, so anyone may use it:
-//! its creates are counted per key and per (key, source address) in fixed windows, exactly
-//! across Lambda instances (`store::limits`: a counter item in the create's transaction). The
+//! its creates are counted per key and per (key, source) in fixed windows, exactly across
+//! Lambda instances (`store::limits`: a counter item in the create's transaction). The
 //! per-source limit keeps one spammer from using up a form's quota and locking out real
-//! signups. Replays (answered from an idempotency or duplicate claim) count nothing.
+//! signups; a source is an IPv4 address or an IPv6 /64 (`claim::source_group`). Replays
+//! (answered from an idempotency or duplicate claim) count nothing.
 
 use super::AppError;
 use crate::config::Settings;
@@ -57,6 +58,10 @@ impl FormLimits {
     /// 429, with the seconds until the full window ends.
     pub fn refusal(&self, full: Option<&WindowCount>, now: i64) -> AppError {
         let (what, max, end) = match full {
+            // An IPv6 source counts as its /64 (`claim::source_group`): say so.
+            Some(w) if w.key.starts_with("rate|ip|") && w.key.contains("/64|") => {
+                ("from this IPv6 /64", w.max, w.expires_at)
+            }
             Some(w) if w.key.starts_with("rate|ip|") => ("from this address", w.max, w.expires_at),
             Some(w) => ("in all", w.max, w.expires_at),
             None => ("in all", self.per_key, now + self.window),
@@ -119,6 +124,22 @@ mod tests {
             } => {
                 assert_eq!(retry_after, 3_595);
                 assert!(message.contains("from this address"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_ipv6_source_is_limited_as_its_64() {
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let wa = limits().windows(&caller(Role::Form), Some(a), 7_205);
+        let wb = limits().windows(&caller(Role::Form), Some(b), 7_205);
+        assert_eq!(wa[1].key, wb[1].key);
+        assert_eq!(wa[1].key, "rate|ip|20|2001:db8:1:2::/64|7200");
+        match limits().refusal(Some(&wa[1]), 7_205) {
+            AppError::RateLimited { message, .. } => {
+                assert!(message.contains("from this IPv6 /64"), "{message}");
             }
             other => panic!("{other:?}"),
         }

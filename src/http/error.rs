@@ -117,8 +117,19 @@ pub fn failure(status: StatusCode, message: String) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-            tracing::error!(error = %self, "request failed");
+        // A 5xx is ours to fix: error. A 429 is a refusal, not a failure: a flood of them
+        // (a spammer at a form key's limit) must not turn into error-log volume or trip
+        // error-based alerting. DynamoDB throttling is worth a warning (its own alarm
+        // watches it); a limit doing its job is info. Other 4xx show in the request's line.
+        match &self {
+            _ if status.is_server_error() => tracing::error!(error = %self, "request failed"),
+            Self::App(AppError::RateLimited { .. }) => {
+                tracing::info!(error = %self, "request refused by a limit");
+            }
+            _ if status == StatusCode::TOO_MANY_REQUESTS => {
+                tracing::warn!(error = %self, "request throttled by DynamoDB");
+            }
+            _ => {}
         }
         let mut response = failure(status, self.public_message());
         // A limit knows when its window ends: say so rather than the generic second.
@@ -172,5 +183,55 @@ mod tests {
         let response = ApiError::Panic.into_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(response.headers().get("retry-after").is_none());
+    }
+
+    /// The log lines (as JSON) that answering `e` writes.
+    fn logged(e: ApiError) -> Vec<serde_json::Value> {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || drop(e.into_response()));
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        text.lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn refusals_are_not_logged_as_errors() {
+        let level = |e| -> Vec<String> {
+            logged(e)
+                .iter()
+                .map(|line| line["level"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let limited = ApiError::App(AppError::RateLimited {
+            retry_after: 30,
+            message: "userid: this form key has made its 20 creates".into(),
+        });
+        assert_eq!(level(limited), ["INFO"]);
+        let throttled = ApiError::App(AppError::Store(StoreError::Throttled("x".into())));
+        assert_eq!(level(throttled), ["WARN"]);
+        let refused = ApiError::App(AppError::Unauthenticated("userid/api_key: wrong"));
+        assert!(level(refused).is_empty());
+        let busy = ApiError::App(AppError::Store(StoreError::Busy("conflicts".into())));
+        assert_eq!(level(busy), ["ERROR"]);
+        assert_eq!(level(ApiError::Deadline), ["ERROR"]);
     }
 }

@@ -363,9 +363,23 @@ pub mod claim {
         format!("rate|key|{user}|{window}")
     }
 
-    /// A form key's creates from one source address in the window starting at `window`.
+    /// A form key's creates from one source in the window starting at `window`. A source is
+    /// an IPv4 address, or an IPv6 /64: one subscriber or host usually holds a whole /64, so
+    /// counting its addresses one by one would let a spammer rotate past the limit.
     pub fn rate_source(user: UserId, source: std::net::IpAddr, window: i64) -> String {
-        format!("rate|ip|{user}|{source}|{window}")
+        format!("rate|ip|{user}|{}|{window}", source_group(source))
+    }
+
+    /// The source a per-source limit counts: an IPv4 address as it is (also when it comes
+    /// IPv4-mapped, `::ffff:a.b.c.d`, from a dual-stack socket), an IPv6 address as its /64.
+    pub fn source_group(source: std::net::IpAddr) -> String {
+        match source.to_canonical() {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => {
+                let prefix = u128::from(v6) & !(u128::from(u64::MAX));
+                format!("{}/64", std::net::Ipv6Addr::from(prefix))
+            }
+        }
     }
 }
 
@@ -396,5 +410,26 @@ mod tests {
         assert!(a.starts_with(&exact_prefix("abc")) && !b.starts_with(&exact_prefix("abc")));
         assert_eq!(id_of_key(&b), Some(CustomerId(2)));
         assert_eq!(id_of_key(&id_part(CustomerId(77))), Some(CustomerId(77)));
+    }
+
+    #[test]
+    fn per_source_limits_count_ipv4_addresses_and_ipv6_64s() {
+        let group = |ip: &str| claim::source_group(ip.parse().unwrap());
+        assert_eq!(group("203.0.113.7"), "203.0.113.7");
+        assert_ne!(group("203.0.113.7"), group("203.0.113.8"));
+        // IPv4-mapped (a dual-stack socket) is the IPv4 address itself.
+        assert_eq!(group("::ffff:203.0.113.7"), "203.0.113.7");
+        // Every address of one /64 is one source; the next /64 is another.
+        assert_eq!(
+            group("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(group("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(group("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+        assert_eq!(group("::1"), "::/64");
+        assert_eq!(
+            claim::rate_source(UserId(20), "2001:db8:1:2::9".parse().unwrap(), 7200),
+            "rate|ip|20|2001:db8:1:2::/64|7200"
+        );
     }
 }

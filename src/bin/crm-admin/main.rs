@@ -126,6 +126,12 @@ enum IspCommand {
         #[arg(long, value_parser = flag)]
         enabled: Option<bool>,
     },
+    /// Make ISP ids that /api/isp/create hands out follow an existing range: the next will
+    /// be above N (the counter only ever goes up; e.g. after a point-in-time restore)
+    RaiseIds {
+        #[arg(long, value_name = "N")]
+        above: u64,
+    },
 }
 
 /// Y/N, as the API takes it.
@@ -167,6 +173,12 @@ enum ResellerCommand {
         name: Option<String>,
         #[arg(long, value_parser = flag)]
         enabled: Option<bool>,
+    },
+    /// Make reseller ids that /api/reseller/create hands out follow an existing range: the
+    /// next will be above N (the counter only ever goes up)
+    RaiseIds {
+        #[arg(long, value_name = "N")]
+        above: u64,
     },
 }
 
@@ -211,6 +223,12 @@ enum UserCommand {
     Enable {
         #[arg(long, value_parser = id::<UserId>)]
         userid: UserId,
+    },
+    /// Make userids that /api/user/create hands out follow an existing range: the next will
+    /// be above N (the counter only ever goes up)
+    RaiseIds {
+        #[arg(long, value_name = "N")]
+        above: u64,
     },
 }
 
@@ -286,6 +304,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let store = Store::new(client, settings.tables.clone());
     let target = settings.endpoint.as_deref().unwrap_or("AWS");
 
+    if let Some((counter, what, above)) = raised_counter(&cli.command) {
+        let now = store
+            .raise_counter(counter, above)
+            .await
+            .map_err(AdminError::from)?;
+        eprintln!("{what} ids continue after {now} ({target})");
+        return Ok(());
+    }
     match cli.command {
         Command::Tables {
             command: TablesCommand::Create { template },
@@ -349,6 +375,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             admin::create_reseller(&store, isp, id, &name).await?;
             eprintln!("reseller {id} of ISP {isp} created ({target})");
         }
+        Command::Isp {
+            command: IspCommand::RaiseIds { .. },
+        }
+        | Command::Reseller {
+            command: ResellerCommand::RaiseIds { .. },
+        } => {} // raised_counter, above
         Command::Reseller {
             command: ResellerCommand::Update { id, name, enabled },
         } => {
@@ -447,6 +479,57 @@ async fn user(store: &Store, command: UserCommand, target: &str) -> Result<(), C
             admin::set_enabled(store, userid, true).await?;
             eprintln!("user {userid} enabled ({target})");
         }
+        UserCommand::RaiseIds { .. } => {} // raised_counter, in run
     }
     Ok(())
+}
+
+/// The id counter a `raise-ids` of ISPs, resellers or users moves (the one the tenancy
+/// routes allocate from), what it numbers, and the id to go above. Customers' and
+/// services' are in transfer.rs, beside their imports.
+fn raised_counter(command: &Command) -> Option<(&'static str, &'static str, u64)> {
+    use isp_crm::store::keys;
+    match command {
+        Command::Isp {
+            command: IspCommand::RaiseIds { above },
+        } => Some((keys::ISP_ID_COUNTER, "ISP", *above)),
+        Command::Reseller {
+            command: ResellerCommand::RaiseIds { above },
+        } => Some((keys::RESELLER_ID_COUNTER, "reseller", *above)),
+        Command::User {
+            command: UserCommand::RaiseIds { above },
+        } => Some((keys::USER_ID_COUNTER, "user", *above)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use isp_crm::store::keys;
+
+    #[test]
+    fn raise_ids_moves_the_counter_its_records_are_allocated_from() {
+        let raised = |args: &[&str]| {
+            let cli = Cli::try_parse_from(args).unwrap();
+            raised_counter(&cli.command)
+        };
+        assert_eq!(
+            raised(&["crm-admin", "isp", "raise-ids", "--above", "40"]),
+            Some((keys::ISP_ID_COUNTER, "ISP", 40))
+        );
+        assert_eq!(
+            raised(&["crm-admin", "reseller", "raise-ids", "--above", "700"]),
+            Some((keys::RESELLER_ID_COUNTER, "reseller", 700))
+        );
+        assert_eq!(
+            raised(&["crm-admin", "user", "raise-ids", "--above", "9000"]),
+            Some((keys::USER_ID_COUNTER, "user", 9000))
+        );
+        assert_eq!(
+            raised(&["crm-admin", "user", "disable", "--userid", "5"]),
+            None
+        );
+        assert!(Cli::try_parse_from(["crm-admin", "isp", "raise-ids"]).is_err());
+    }
 }
