@@ -241,3 +241,36 @@ db = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1",
 db.update_item(TableName=sys.argv[2], Key={"scope": {"S": "reseller|5"}, "shard": {"N": "7"}},
                UpdateExpression="ADD customers :d", ExpressionAttributeValues={":d": {"N": "40"}})
 "#;
+
+/// `isp|reseller|user raise-ids` move the counters the tenancy routes take ids from (after a
+/// point-in-time restore: docs/operations.md), and never move them down.
+#[tokio::test]
+async fn raise_ids_moves_the_counters_the_tenancy_routes_take_ids_from() {
+    let app = common::spawn_app().await;
+    let prefix = app
+        .store
+        .tables
+        .customers
+        .trim_end_matches("customers")
+        .to_owned();
+    for (what, above) in [("isp", "40"), ("reseller", "700"), ("user", "9000")] {
+        ok(&admin(&prefix, &[what, "raise-ids", "--above", above]));
+        ok(&admin(&prefix, &[what, "raise-ids", "--above", "3"]));
+    }
+    let isp = app
+        .call(common::ADMIN, "isp/create", &[("name", "Raised")])
+        .await;
+    assert_eq!(isp.id(), 41, "{isp:?}");
+    let reseller = app
+        .call(common::ISP1_USER, "reseller/create", &[("name", "Raised")])
+        .await;
+    assert_eq!(reseller.id(), 701, "{reseller:?}");
+    let user = app
+        .call(
+            common::ISP1_USER,
+            "user/create",
+            &[("role", "form"), ("resellerid", "2")],
+        )
+        .await;
+    assert_eq!(user.id(), 9001, "{user:?}");
+}
