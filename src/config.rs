@@ -112,6 +112,17 @@ pub fn under_lambda() -> bool {
     std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
 }
 
+/// The async runtime of a binary. Under Lambda an instance serves one invocation at a time,
+/// so a current-thread runtime does (and starts without spawning a worker per core: part of
+/// every cold start); a local server keeps the multi-threaded one.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match under_lambda() {
+        true => tokio::runtime::Builder::new_current_thread(),
+        false => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().build()
+}
+
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok(), under_lambda())

@@ -18,10 +18,15 @@ fn main() -> ExitCode {
         println!("{} {}", env!("CARGO_BIN_NAME"), env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    run()
+    match config::runtime() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("customer-api: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
-#[tokio::main]
 async fn run() -> ExitCode {
     isp_crm::telemetry::init();
     let settings = match Settings::from_env() {

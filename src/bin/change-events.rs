@@ -31,7 +31,7 @@ fn deadline_of(epoch_ms: u64) -> Option<Instant> {
     Some(Instant::now() + Duration::from_millis(u64::try_from(left).ok()?))
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn run() -> ExitCode {
     isp_crm::telemetry::init();
     let settings = match EventsSettings::from_env() {
