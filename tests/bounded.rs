@@ -502,15 +502,31 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
                 .id()
         }
     });
-    let ids = futures_util::future::join_all(creates).await;
+    let mut ids = futures_util::future::join_all(creates).await;
+    // Deletes of four while four more are created, all at once.
     let deletes = ids.iter().take(4).map(|id| {
         let id = id.to_string();
         let app = &app;
         async move { app.call(ISP1_USER, "delete", &[("customerid", &id)]).await }
     });
-    for reply in futures_util::future::join_all(deletes).await {
+    let more = (12..16).map(|i| {
+        let name = format!("Count {i}");
+        let app = &app;
+        async move {
+            app.create(ISP1_USER, &[("resellerid", "1"), ("name", &name)])
+                .await
+                .id()
+        }
+    });
+    let (deleted, created) = futures_util::future::join(
+        futures_util::future::join_all(deletes),
+        futures_util::future::join_all(more),
+    )
+    .await;
+    for reply in deleted {
         reply.result();
     }
+    ids.extend(created);
     // Refused writes change no count: a delete of a customer with a service, a delete out of
     // scope, and a create whose idempotency key was used for another request.
     app.create_service(ISP1_USER, ids[5], "count.svc", &[])
@@ -551,10 +567,10 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
             app.call(user, "list", &p).await.result().as_u64().unwrap()
         }
     };
-    // 12 created, 4 deleted, 1 created with the key.
-    assert_eq!(count(ISP1_USER, &[]).await, 9);
-    assert_eq!(count(ISP1_USER, &[("resellerid", "1")]).await, 5);
-    assert_eq!(count(RESELLER1_USER, &[]).await, 5);
+    // 12 created, 4 deleted while 4 more were created (reseller 1), 1 created with the key.
+    assert_eq!(count(ISP1_USER, &[]).await, 13);
+    assert_eq!(count(ISP1_USER, &[("resellerid", "1")]).await, 9);
+    assert_eq!(count(RESELLER1_USER, &[]).await, 9);
     assert_eq!(count(ISP1_USER, &[("resellerid", "2")]).await, 4);
     assert_eq!(count(ISP2_USER, &[]).await, 0);
     let checks = admin::check_counts(&app.store, None).await.unwrap();
