@@ -61,7 +61,16 @@ pub struct Settings {
     /// Past this, a request is answered 503 with `Retry-After` (`REQUEST_DEADLINE_MS`):
     /// below the function's `Timeout`, so a client never gets API Gateway's bare 500.
     pub request_deadline: Duration,
+    /// The function's `Timeout` (`FUNCTION_TIMEOUT_SECONDS`, for the stack to set): Lambda
+    /// does not tell a function its own. `None`: only Lambda's longest, 900 s, is known.
+    pub function_timeout: Option<Duration>,
 }
+
+/// Lambda's longest function `Timeout`.
+pub const LAMBDA_MAX_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// What the request deadline leaves of the function's `Timeout`: time to send the 503.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 
 /// Timeouts and retries of the DynamoDB client, chosen rather than inherited from the SDK's
 /// behaviour version (which sets no operation timeout). The defaults fit a 10 s function:
@@ -124,8 +133,51 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 impl Settings {
+    /// The API's settings at start-up: `from_lookup` on the environment, and timeouts that
+    /// nest (`check_request_timing`).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|k| std::env::var(k).ok(), under_lambda())
+        let settings = Self::from_lookup(|k| std::env::var(k).ok(), under_lambda())?;
+        settings.check_request_timing()?;
+        Ok(settings)
+    }
+
+    /// Whether a request's timeouts nest: an operation within the request's deadline, the
+    /// deadline `DEADLINE_MARGIN` within the function's `Timeout` (or Lambda's longest), so
+    /// that a slow DynamoDB ends in the API's own 503 envelope, not in API Gateway's bare
+    /// 500 from a timed-out function. Only the API answers requests: crm-admin's and the
+    /// tools' longer operations (`from_lookup`) are not held to it.
+    pub fn check_request_timing(&self) -> Result<(), ConfigError> {
+        let ms = |d: Duration| d.as_millis();
+        if self.dynamodb.operation_timeout > self.request_deadline {
+            return Err(ConfigError {
+                var: "REQUEST_DEADLINE_MS",
+                rule: format!(
+                    "must be at least DYNAMODB_OPERATION_TIMEOUT_MS ({}), so that one \
+                     operation with its retries fits in a request; is {}",
+                    ms(self.dynamodb.operation_timeout),
+                    ms(self.request_deadline)
+                ),
+            });
+        }
+        let (timeout, var) = match self.function_timeout {
+            Some(t) => (t, "FUNCTION_TIMEOUT_SECONDS"),
+            None => (LAMBDA_MAX_TIMEOUT, "Lambda's longest Timeout"),
+        };
+        let latest = timeout.saturating_sub(DEADLINE_MARGIN);
+        if self.request_deadline > latest {
+            return Err(ConfigError {
+                var: "REQUEST_DEADLINE_MS",
+                rule: format!(
+                    "must end {} ms before the function's Timeout ({var}: {} s): at most {}, \
+                     is {}",
+                    ms(DEADLINE_MARGIN),
+                    timeout.as_secs(),
+                    ms(latest),
+                    ms(self.request_deadline)
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// `DYNAMODB_ENDPOINT`: set and empty means AWS; unset means AWS under Lambda and the
@@ -230,7 +282,36 @@ impl Settings {
             max_attempts: count("DYNAMODB_MAX_ATTEMPTS", defaults.max_attempts, 10)?.max(1),
             request_retries: count("DYNAMODB_REQUEST_RETRIES", defaults.request_retries, 20)?,
         };
+        // An attempt longer than its operation would never time out itself.
+        if dynamodb.attempt_timeout > dynamodb.operation_timeout {
+            return Err(ConfigError {
+                var: "DYNAMODB_ATTEMPT_TIMEOUT_MS",
+                rule: format!(
+                    "must be at most DYNAMODB_OPERATION_TIMEOUT_MS ({}); is {}",
+                    dynamodb.operation_timeout.as_millis(),
+                    dynamodb.attempt_timeout.as_millis()
+                ),
+            });
+        }
         let request_deadline = millis("REQUEST_DEADLINE_MS", 8_000)?;
+        let function_timeout = match get("FUNCTION_TIMEOUT_SECONDS")
+            .filter(|v| !v.trim().is_empty())
+        {
+            None => None,
+            Some(v) => Some(
+                v.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=LAMBDA_MAX_TIMEOUT.as_secs()).contains(s))
+                    .map(Duration::from_secs)
+                    .ok_or(ConfigError {
+                        var: "FUNCTION_TIMEOUT_SECONDS",
+                        rule: "must be the function's Timeout, a whole number of seconds from 1 \
+                               to 900"
+                            .into(),
+                    })?,
+            ),
+        };
         let form_key_creates = count("FORM_KEY_CREATES", 200, 1_000_000)?;
         let form_source_creates = count("FORM_SOURCE_CREATES", 20, 1_000_000)?;
         let form_limit_window = seconds("FORM_LIMIT_WINDOW_SECONDS", 3_600)?;
@@ -267,6 +348,7 @@ impl Settings {
             tls_roots,
             dynamodb,
             request_deadline,
+            function_timeout,
             metrics_namespace: match get("METRICS").as_deref().map(str::trim) {
                 Some("emf") => Some(()),
                 Some("off") => None,
@@ -438,5 +520,94 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.auth_cache_ttl, Duration::ZERO);
+    }
+
+    #[test]
+    fn the_defaults_nest_within_the_stacks_timeout() {
+        for lambda in [false, true] {
+            let s = settings(&[("FUNCTION_TIMEOUT_SECONDS", "10")], lambda).unwrap();
+            assert_eq!(s.function_timeout, Some(Duration::from_secs(10)));
+            s.check_request_timing().unwrap();
+            settings(&[], lambda)
+                .unwrap()
+                .check_request_timing()
+                .unwrap();
+        }
+        // What infra/with-moto.sh sets for the binaries it runs against moto.
+        let local = [
+            ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "30000"),
+            ("DYNAMODB_OPERATION_TIMEOUT_MS", "60000"),
+            ("REQUEST_DEADLINE_MS", "120000"),
+        ];
+        settings(&local, false)
+            .unwrap()
+            .check_request_timing()
+            .unwrap();
+    }
+
+    #[test]
+    fn timeouts_that_do_not_nest_are_refused_naming_the_settings() {
+        let e = settings(
+            &[
+                ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "6000"),
+                ("DYNAMODB_OPERATION_TIMEOUT_MS", "5000"),
+            ],
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e.var, "DYNAMODB_ATTEMPT_TIMEOUT_MS");
+        assert!(
+            e.rule.contains("DYNAMODB_OPERATION_TIMEOUT_MS (5000)"),
+            "{e}"
+        );
+        // An attempt as long as its operation is fine.
+        let equal = [
+            ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "5000"),
+            ("DYNAMODB_OPERATION_TIMEOUT_MS", "5000"),
+        ];
+        settings(&equal, false).unwrap();
+
+        let short = settings(&[("REQUEST_DEADLINE_MS", "4999")], false).unwrap();
+        let e = short.check_request_timing().unwrap_err();
+        assert_eq!(e.var, "REQUEST_DEADLINE_MS");
+        assert!(
+            e.rule.contains("DYNAMODB_OPERATION_TIMEOUT_MS (5000)"),
+            "{e}"
+        );
+        let equal = settings(&[("REQUEST_DEADLINE_MS", "5000")], false).unwrap();
+        equal.check_request_timing().unwrap();
+
+        // The deadline leaves a second of the function's Timeout.
+        let tight = [
+            ("REQUEST_DEADLINE_MS", "9001"),
+            ("FUNCTION_TIMEOUT_SECONDS", "10"),
+        ];
+        let e = settings(&tight, true)
+            .unwrap()
+            .check_request_timing()
+            .unwrap_err();
+        assert_eq!(e.var, "REQUEST_DEADLINE_MS");
+        assert!(
+            e.rule.contains("FUNCTION_TIMEOUT_SECONDS: 10 s") && e.rule.contains("at most 9000"),
+            "{e}"
+        );
+        let fits = [
+            ("REQUEST_DEADLINE_MS", "9000"),
+            ("FUNCTION_TIMEOUT_SECONDS", "10"),
+        ];
+        settings(&fits, true)
+            .unwrap()
+            .check_request_timing()
+            .unwrap();
+        // Unset, the Timeout can be no longer than Lambda's longest: 900 s.
+        let e = settings(&[("REQUEST_DEADLINE_MS", "900000")], true)
+            .unwrap()
+            .check_request_timing()
+            .unwrap_err();
+        assert!(e.rule.contains("Lambda's longest Timeout: 900 s"), "{e}");
+        for bad in ["0", "901", "ten"] {
+            let e = settings(&[("FUNCTION_TIMEOUT_SECONDS", bad)], true).unwrap_err();
+            assert_eq!(e.var, "FUNCTION_TIMEOUT_SECONDS", "{bad}");
+        }
     }
 }
