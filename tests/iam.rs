@@ -1493,16 +1493,26 @@ fn stack_parameters_default_to_the_codes_settings_and_stay_in_its_range() {
     ] {
         assert!(checked.contains(var), "{var} is set from a stack parameter");
     }
-    // The request deadline answers before Lambda's timeout would.
+    // The request deadline answers before Lambda's timeout would, and the function is told
+    // its Timeout, so the API's start-up check holds the two to each other.
     let deadline = text(&vars[&Yaml::from("REQUEST_DEADLINE_MS")]);
+    let told = text(&vars[&Yaml::from("FUNCTION_TIMEOUT_SECONDS")]);
+    let timeout = function["Timeout"].as_u64().expect("Timeout");
+    assert_eq!(told, timeout.to_string(), "FUNCTION_TIMEOUT_SECONDS is the Timeout");
     let settings = Settings::from_lookup(
-        |k| (k == "REQUEST_DEADLINE_MS").then(|| deadline.clone()),
+        |k| match k {
+            "REQUEST_DEADLINE_MS" => Some(deadline.clone()),
+            "FUNCTION_TIMEOUT_SECONDS" => Some(told.clone()),
+            _ => None,
+        },
         true,
     )
     .unwrap();
-    let timeout = function["Timeout"].as_u64().expect("Timeout");
     assert!(
         settings.request_deadline < std::time::Duration::from_secs(timeout),
         "REQUEST_DEADLINE_MS {deadline} below the {timeout} s Timeout"
     );
+    settings
+        .check_request_timing()
+        .expect("the stack's timeouts nest");
 }
