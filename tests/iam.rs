@@ -1498,7 +1498,11 @@ fn stack_parameters_default_to_the_codes_settings_and_stay_in_its_range() {
     let deadline = text(&vars[&Yaml::from("REQUEST_DEADLINE_MS")]);
     let told = text(&vars[&Yaml::from("FUNCTION_TIMEOUT_SECONDS")]);
     let timeout = function["Timeout"].as_u64().expect("Timeout");
-    assert_eq!(told, timeout.to_string(), "FUNCTION_TIMEOUT_SECONDS is the Timeout");
+    assert_eq!(
+        told,
+        timeout.to_string(),
+        "FUNCTION_TIMEOUT_SECONDS is the Timeout"
+    );
     let settings = Settings::from_lookup(
         |k| match k {
             "REQUEST_DEADLINE_MS" => Some(deadline.clone()),

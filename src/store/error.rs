@@ -41,7 +41,11 @@ where
     fn from(err: SdkError<E, HttpResponse>) -> Self {
         let detail = || format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err));
         if super::retries::is_budget_spent(&err) {
-            return Self::Busy(detail());
+            // A retry refused after a throttled attempt is still throttling (429).
+            return match super::retries::last_attempt_throttled() {
+                true => Self::Throttled(detail()),
+                false => Self::Busy(detail()),
+            };
         }
         let server_error = err
             .raw_response()

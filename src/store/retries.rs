@@ -9,7 +9,9 @@
 //! retry at all once the request has made `MAX_CALLS_TO_RETRY` calls.
 //! Outside a scope (crm-admin, reports) nothing is limited but the loops' own bounds.
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
@@ -23,6 +25,8 @@ pub const MAX_CALLS_TO_RETRY: u32 = 6;
 struct Budget {
     left: Cell<u32>,
     calls: Cell<u32>,
+    /// The last attempt was answered with throttling: a refused retry of it is 429, not 503.
+    throttled: Cell<bool>,
 }
 
 tokio::task_local! {
@@ -34,6 +38,7 @@ pub async fn scope<F: Future>(retries: u32, fut: F) -> F::Output {
     let budget = Budget {
         left: Cell::new(retries),
         calls: Cell::new(0),
+        throttled: Cell::new(false),
     };
     BUDGET.scope(budget, fut).await
 }
@@ -56,6 +61,26 @@ pub fn take() -> bool {
 /// Counts one DynamoDB attempt of the request.
 fn attempted() {
     let _ = BUDGET.try_with(|b| b.calls.set(b.calls.get().saturating_add(1)));
+}
+
+/// Whether the request's last DynamoDB attempt was answered with throttling (so a retry the
+/// budget refuses ends as throttled, 429, rather than busy).
+pub fn last_attempt_throttled() -> bool {
+    BUDGET.try_with(|b| b.throttled.get()).unwrap_or(false)
+}
+
+/// DynamoDB's throttling answers: HTTP 400 with one of these as the body's `__type`.
+const THROTTLES: [&[u8]; 3] = [
+    b"ThrottlingException",
+    b"ProvisionedThroughputExceededException",
+    b"RequestLimitExceeded",
+];
+
+fn is_throttle(status: u16, body: &[u8]) -> bool {
+    status == 400
+        && THROTTLES
+            .iter()
+            .any(|t| body.windows(t.len()).any(|w| w == *t))
 }
 
 /// The error an SDK attempt fails with when the request's retries are spent.
@@ -97,6 +122,31 @@ impl Intercept for RetryBudget {
         attempted();
         Ok(())
     }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // An attempt the budget refused was never sent: the one before it tells.
+        if context.response().is_none()
+            && context
+                .output_or_error()
+                .and_then(Result::err)
+                .is_some_and(|e| is_budget_spent(e))
+        {
+            return Ok(());
+        }
+        // The body is in memory by now (read for deserialisation); error bodies are small.
+        let throttled = context.response().is_some_and(|r| {
+            r.body()
+                .bytes()
+                .is_some_and(|b| is_throttle(r.status().as_u16(), b))
+        });
+        let _ = BUDGET.try_with(|b| b.throttled.set(throttled));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -117,6 +167,22 @@ mod tests {
         })
         .await;
         assert!(!late);
+    }
+
+    #[test]
+    fn throttling_is_told_by_its_status_and_type() {
+        let body =
+            br#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"x"}"#;
+        assert!(is_throttle(400, body));
+        assert!(is_throttle(
+            400,
+            br#"{"__type":"...#ProvisionedThroughputExceededException"}"#
+        ));
+        assert!(!is_throttle(500, body));
+        assert!(!is_throttle(
+            400,
+            br#"{"__type":"...#ConditionalCheckFailedException"}"#
+        ));
     }
 
     #[test]
