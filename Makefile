@@ -1,8 +1,9 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
 # make test — lint the template and run every test against a fresh moto
+# make fuzz — cargo-fuzz on the request parsers, FUZZ_SECONDS per target (nightly toolchain only)
 # make package — sam validate --lint + sam build (cargo-lambda); ARCH=x86_64 where no aarch64 std is installed
 .PHONY: dev test lint fmt clippy check venv clean cost-report scale-report import-report bench cold-start tz-lookup
-.PHONY: package package-venv
+.PHONY: package package-venv fuzz
 
 VENV := .venv
 PYTHON ?= python3
@@ -118,3 +119,28 @@ package: package-venv
 	if [ "$(ARCH)" != arm64 ]; then \
 	  echo "Deploy this build with --parameter-overrides Architecture=$(ARCH); the arm64 size must be measured where aarch64-unknown-linux-gnu is installed."; \
 	fi
+
+# cargo-fuzz (libFuzzer) on the request parsers, FUZZ_SECONDS per target (default 20):
+# fuzz/fuzz_targets/*.rs, a crate with a workspace of its own that the root build never
+# compiles. cargo-fuzz needs a nightly toolchain (-Zsanitizer=address and libFuzzer's
+# instrumentation); without one this says so and exits 0. Installs cargo-fuzz (~1 min) when
+# missing; the first build of the instrumented crate takes several minutes. Each target
+# starts from fuzz/seeds/TARGET and grows fuzz/corpus/TARGET; a crash stops the run, with
+# its input in fuzz/artifacts/TARGET (replay: cargo +nightly fuzz run TARGET FILE).
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS ?= body credentials list records values
+fuzz:
+	@if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then \
+	  echo "make fuzz: skipped, exit 0: no nightly Rust toolchain installed (rustup toolchain list), and cargo-fuzz needs one."; \
+	  echo "  rustup toolchain install nightly, then make fuzz; tests/parsers.rs property-tests the same parsers on stable."; \
+	  exit 0; \
+	fi; \
+	set -e; \
+	cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked; \
+	cargo +nightly fuzz build; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; \
+	  seeds=; [ ! -d fuzz/seeds/$$t ] || seeds=fuzz/seeds/$$t; \
+	  echo "make fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  cargo +nightly fuzz run $$t fuzz/corpus/$$t $$seeds -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1; \
+	done

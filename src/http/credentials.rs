@@ -42,16 +42,24 @@ pub fn credentials(
     body: &Params,
 ) -> Result<Credentials, RequestError> {
     let query = Params::from_form(query.unwrap_or_default().as_bytes())?;
-    let header = |name: &str| {
+    // A value that is not visible ASCII is refused, not read as absent: absent, it could
+    // neither be used nor disagree with the value in the body.
+    let header = |name: &'static str, param: &str| {
         headers
             .get_all(name)
             .iter()
-            .map(|v| v.to_str().unwrap_or_default())
-            .collect::<Vec<_>>()
+            .map(|v| {
+                v.to_str().map_err(|_| {
+                    RequestError::Malformed(format!(
+                        "{param}: the {name} header must be visible ASCII"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
     };
-    let userid_headers = header("x-userid");
-    let key_headers = header("x-api-key");
-    let idempotency_headers = header("idempotency-key");
+    let userid_headers = header("X-Userid", "userid")?;
+    let key_headers = header("X-Api-Key", "api_key")?;
+    let idempotency_headers = header("Idempotency-Key", "idempotency_key")?;
     Ok(Credentials {
         userid: agree(
             "userid",

@@ -12,6 +12,7 @@ mod routes;
 mod tenancy;
 
 pub use access_log::MetricsSink;
+pub use credentials::{Credentials, credentials};
 pub use error::{ApiError, Envelope};
 pub use params::{MAX_BODY_BYTES, Params, RequestError};
 pub use routes::router;

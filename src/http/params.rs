@@ -60,10 +60,17 @@ impl Params {
     /// Parses a body by its Content-Type. A body without one is read as a form, which is
     /// what curl and most webhook senders mean.
     pub async fn from_body(headers: &HeaderMap, body: Bytes) -> Result<Self, RequestError> {
-        let content_type = headers
-            .get(CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap_or_default().trim().to_owned())
-            .filter(|v| !v.is_empty());
+        let content_type = match headers.get(CONTENT_TYPE) {
+            None => None,
+            // No media type is spelled outside visible ASCII: refused, not read as a form.
+            Some(v) => match v.to_str() {
+                Ok(v) => Some(v.trim().to_owned()).filter(|v| !v.is_empty()),
+                Err(_) => {
+                    let shown = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    return Err(RequestError::UnsupportedType(shown));
+                }
+            },
+        };
         let Some(content_type) = content_type else {
             return Self::from_form(&body);
         };
