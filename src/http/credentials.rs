@@ -2,6 +2,7 @@
 //! `X-Userid` / `X-Api-Key` headers, or the query string (a webhook URL is sometimes all a form
 //! tool lets one set). Given in more than one place, they must agree.
 
+use super::contract::{API_KEY, IDEMPOTENCY_KEY, Place, USERID};
 use super::params::{Params, RequestError};
 use crate::domain::Fields;
 use axum::http::HeaderMap;
@@ -42,39 +43,27 @@ pub fn credentials(
     body: &Params,
 ) -> Result<Credentials, RequestError> {
     let query = Params::from_form(query.unwrap_or_default().as_bytes())?;
-    let header = |name: &str| {
-        headers
-            .get_all(name)
+    // The body's, the query string's and the header's values of one place, which must agree.
+    let read = |place: &Place| {
+        let from_headers = headers
+            .get_all(place.header)
             .iter()
-            .map(|v| v.to_str().unwrap_or_default())
-            .collect::<Vec<_>>()
+            .map(|v| v.to_str().unwrap_or_default());
+        agree(
+            place.param,
+            body.get(place.param)
+                .into_iter()
+                .chain(query.get(place.param))
+                .chain(from_headers),
+        )
     };
-    let userid_headers = header("x-userid");
-    let key_headers = header("x-api-key");
-    let idempotency_headers = header("idempotency-key");
     Ok(Credentials {
-        userid: agree(
-            "userid",
-            body.get("userid")
-                .into_iter()
-                .chain(query.get("userid"))
-                .chain(userid_headers.iter().copied()),
-        )?,
-        api_key: agree(
-            "api_key",
-            body.get("api_key")
-                .into_iter()
-                .chain(query.get("api_key"))
-                .chain(key_headers.iter().copied()),
-        )?,
-        idempotency_key: agree(
-            "idempotency_key",
-            body.get("idempotency_key")
-                .into_iter()
-                .chain(query.get("idempotency_key"))
-                .chain(idempotency_headers.iter().copied()),
-        )?,
-        api_key_in_query: query.get("api_key").is_some_and(|k| !k.trim().is_empty()),
+        userid: read(&USERID)?,
+        api_key: read(&API_KEY)?,
+        idempotency_key: read(&IDEMPOTENCY_KEY)?,
+        api_key_in_query: query
+            .get(API_KEY.param)
+            .is_some_and(|k| !k.trim().is_empty()),
     })
 }
 
