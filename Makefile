@@ -73,9 +73,10 @@ cold-start: venv
 
 # The deployment package as `sam deploy` uploads it: `sam validate --lint`, then `sam build`
 # (BuildMethod rust-cargolambda: cargo-lambda cross-compiles the release `bootstrap` with Zig),
-# then the size of .aws-sam/build/CustomerApiFunction/bootstrap. The SAM CLI and cargo-lambda
-# live in a venv of their own (.venv-package, infra/requirements-package.txt): aws-sam-cli pins
-# boto3/botocore and cfn-lint versions that would fight moto's in .venv. Needs no AWS account,
+# then the size of both functions' binaries (.aws-sam/build/CustomerApiFunction/bootstrap and
+# .aws-sam/build/ChangeEventsFunction/bootstrap). The SAM CLI and cargo-lambda live in a venv of
+# their own (.venv-package, infra/requirements-package.txt): aws-sam-cli pins boto3/botocore
+# and cfn-lint versions that would fight moto's in .venv. Needs no AWS account,
 # credentials or Docker. ARCH (arm64 or x86_64, default arm64) sets the stack parameter
 # Architecture, which decides cargo-lambda's target (--arm64: aarch64-unknown-linux-gnu);
 # building arm64 needs that target's standard library (rustup target add
@@ -86,7 +87,7 @@ cold-start: venv
 # cargo build is incremental anyway.
 PACKAGE_VENV := .venv-package
 ARCH ?= arm64
-PACKAGE_BINARY := .aws-sam/build/CustomerApiFunction/bootstrap
+PACKAGE_BINARIES := .aws-sam/build/CustomerApiFunction/bootstrap .aws-sam/build/ChangeEventsFunction/bootstrap
 PACKAGE_ENV := PATH="$(CURDIR)/$(PACKAGE_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0
 
 package-venv: $(PACKAGE_VENV)/.installed
@@ -110,12 +111,14 @@ package: package-venv
 	$(PACKAGE_ENV) sam validate --lint
 	$(PACKAGE_ENV) sam build --no-cached --parameter-overrides Architecture=$(ARCH)
 	@case "$(ARCH)" in arm64) want=b7 ;; x86_64) want=3e ;; esac; \
-	machine=$$(od -An -tx1 -j18 -N1 $(PACKAGE_BINARY) | tr -d ' '); \
-	if [ "$$machine" != "$$want" ]; then \
-	  echo "make package: $(PACKAGE_BINARY) is not a $(ARCH) executable (ELF machine 0x$$machine)" >&2; exit 1; \
-	fi; \
-	bytes=$$(wc -c < $(PACKAGE_BINARY)); \
-	echo "$(PACKAGE_BINARY) ($(ARCH)): $$bytes bytes ($$(awk "BEGIN { printf \"%.1f\", $$bytes / 1048576 }") MiB)"; \
+	for binary in $(PACKAGE_BINARIES); do \
+	  machine=$$(od -An -tx1 -j18 -N1 $$binary | tr -d ' '); \
+	  if [ "$$machine" != "$$want" ]; then \
+	    echo "make package: $$binary is not a $(ARCH) executable (ELF machine 0x$$machine)" >&2; exit 1; \
+	  fi; \
+	  bytes=$$(wc -c < $$binary); \
+	  echo "$$binary ($(ARCH)): $$bytes bytes ($$(awk "BEGIN { printf \"%.1f\", $$bytes / 1048576 }") MiB)"; \
+	done; \
 	if [ "$(ARCH)" != arm64 ]; then \
 	  echo "Deploy this build with --parameter-overrides Architecture=$(ARCH); the arm64 size must be measured where aarch64-unknown-linux-gnu is installed."; \
 	fi

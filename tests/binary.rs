@@ -92,18 +92,19 @@ async fn local_server_logs_requests_and_emits_emf_metrics() {
 }
 
 /// `--version` (and `-V`) print the binary's name and the crate version and exit 0, before any
-/// configuration: no settings, no DynamoDB, not even AWS_LAMBDA_RUNTIME_API matters.
+/// configuration: no settings, no DynamoDB, not even AWS_LAMBDA_RUNTIME_API matters (under
+/// Lambda, customer-api and change-events would wait for events; --version must not).
 #[test]
-fn both_binaries_print_their_version() {
+fn every_binary_prints_its_version() {
     for (name, exe) in [
         ("customer-api", env!("CARGO_BIN_EXE_customer-api")),
         ("crm-admin", env!("CARGO_BIN_EXE_crm-admin")),
+        ("change-events", env!("CARGO_BIN_EXE_change-events")),
     ] {
         for flag in ["--version", "-V"] {
             let out = Command::new(exe)
                 .arg(flag)
                 .env_clear()
-                // Under Lambda customer-api would wait for events; --version must not.
                 .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
                 .stdin(Stdio::null())
                 .output()

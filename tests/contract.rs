@@ -1,12 +1,18 @@
 //! docs/openapi.yaml and the code agree, both ways: the routes the router serves are the
-//! document's paths, and the parameters each route's table declares (the table its handler
-//! reads through) are the properties of the document's request schema for that route.
+//! document's paths; the parameters each route's table declares (the table its handler reads
+//! through), and what every route reads besides (`contract::EVERY_ROUTE`), are the properties
+//! of the document's request schema for that route and its header and query parameters; and
+//! each documented answer names exactly the response headers the code writes on that status.
 
 mod common;
 use common::*;
-use isp_crm::http::contract::{CREDENTIALS, ROUTES};
+use isp_crm::http::contract::{
+    EVERY_ROUTE, IDEMPOTENT_REPLAYED, RESPONSE_TYPE, RETRY_AFTER, RETRY_AFTER_STATUSES, ROUTES,
+    Route,
+};
 use serde_yaml_ng::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 fn document() -> Value {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.yaml"))
@@ -14,31 +20,52 @@ fn document() -> Value {
     serde_yaml_ng::from_str(&text).expect("valid YAML")
 }
 
-/// Follows a local `$ref` (`#/components/...`).
+/// Follows local `$ref`s (`#/components/...`), also a `$ref` that leads to another.
 fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
     match v.get("$ref").and_then(Value::as_str) {
-        Some(r) => r
-            .trim_start_matches("#/")
-            .split('/')
-            .fold(doc, |node, key| &node[key]),
+        Some(r) => resolve(
+            doc,
+            r.trim_start_matches("#/")
+                .split('/')
+                .fold(doc, |node, key| &node[key]),
+        ),
         None => v,
     }
+}
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_mapping()
+        .map(|m| {
+            m.keys()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    items.into_iter().map(str::to_owned).collect()
 }
 
 #[test]
 fn every_route_and_parameter_is_in_the_document_and_nothing_else() {
     let doc = document();
-    let paths = doc["paths"].as_mapping().expect("paths");
-    let documented: BTreeSet<&str> = paths.keys().filter_map(Value::as_str).collect();
-    let served: BTreeSet<&str> = ROUTES.iter().map(|r| r.path).collect();
+    let documented = keys(&doc["paths"]);
+    let served = set(ROUTES.iter().map(|r| r.path));
     assert_eq!(
         documented, served,
-        "paths of docs/openapi.yaml vs the router"
+        "paths of docs/openapi.yaml vs contract::ROUTES"
     );
 
     for route in ROUTES {
+        assert_eq!(
+            keys(&doc["paths"][route.path]),
+            set(["post"]),
+            "{}: POST only",
+            route.path
+        );
         let op = &doc["paths"][route.path]["post"];
-        assert!(op.is_mapping(), "{}: no POST", route.path);
         let content = &op["requestBody"]["content"];
         let schemas: BTreeSet<String> = [
             "application/x-www-form-urlencoded",
@@ -55,18 +82,16 @@ fn every_route_and_parameter_is_in_the_document_and_nothing_else() {
             route.path
         );
         let schema = resolve(&doc, &content["application/json"]["schema"]);
-        let properties: BTreeSet<&str> = schema["properties"]
-            .as_mapping()
-            .expect("properties")
-            .keys()
-            .filter_map(Value::as_str)
-            .collect();
-        let declared: BTreeSet<&str> = CREDENTIALS
+        let declared = set(EVERY_ROUTE
             .iter()
-            .chain(route.params.iter())
-            .copied()
-            .collect();
-        assert_eq!(properties, declared, "{}: body parameters", route.path);
+            .map(|p| p.param)
+            .chain(route.params.iter().copied()));
+        assert_eq!(
+            keys(&schema["properties"]),
+            declared,
+            "{}: body parameters",
+            route.path
+        );
 
         let parameters: BTreeSet<(String, String)> = op["parameters"]
             .as_sequence()
@@ -78,25 +103,168 @@ fn every_route_and_parameter_is_in_the_document_and_nothing_else() {
                 (s("in"), s("name"))
             })
             .collect();
-        let mut expected: BTreeSet<(String, String)> = [
-            ("header", "x-userid"),
-            ("header", "x-api-key"),
-            ("query", "userid"),
-            ("query", "api_key"),
-        ]
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
-        if route.params.contains(&"idempotency_key") {
-            expected.insert(("header".into(), "idempotency-key".into()));
-            expected.insert(("query".into(), "idempotency_key".into()));
-        }
+        let read: BTreeSet<(String, String)> = EVERY_ROUTE
+            .iter()
+            .flat_map(|p| {
+                [
+                    ("header".to_owned(), p.header.to_owned()),
+                    ("query".to_owned(), p.param.to_owned()),
+                ]
+            })
+            .collect();
         assert_eq!(
-            parameters, expected,
+            parameters, read,
             "{}: header and query parameters",
             route.path
         );
     }
+}
+
+/// The response headers the code writes on `status` of `route` (`error.rs`, `routes.rs`).
+fn written(route: &Route, status: u16) -> BTreeSet<String> {
+    let mut headers = BTreeSet::new();
+    if RETRY_AFTER_STATUSES.contains(&status) {
+        headers.insert(RETRY_AFTER.to_owned());
+    }
+    if status == 200 && route.replays() {
+        headers.insert(IDEMPOTENT_REPLAYED.to_owned());
+    }
+    headers
+}
+
+#[test]
+fn every_answer_declares_the_headers_the_code_writes_and_no_other() {
+    let doc = document();
+    let mut replaying = 0;
+    for route in ROUTES {
+        let responses = &doc["paths"][route.path]["post"]["responses"];
+        let statuses: BTreeMap<u16, &Value> = responses
+            .as_mapping()
+            .expect("responses")
+            .iter()
+            .map(|(k, v)| {
+                let status = k.as_str().and_then(|s| s.parse().ok());
+                (status.expect("a numeric status"), resolve(&doc, v))
+            })
+            .collect();
+        // Any route can answer these: its success, the per-user bucket's 429 and DynamoDB's
+        // throttling, a deadline's 503.
+        for status in [200].iter().chain(RETRY_AFTER_STATUSES.iter()) {
+            assert!(
+                statuses.contains_key(status),
+                "{}: {status} not documented",
+                route.path
+            );
+        }
+        for (status, response) in statuses {
+            assert_eq!(
+                keys(&response["content"]),
+                set([RESPONSE_TYPE]),
+                "{} {status}: the answer's media type",
+                route.path
+            );
+            let headers = &response["headers"];
+            let named: BTreeSet<String> = keys(headers)
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect();
+            assert_eq!(
+                named,
+                written(route, status),
+                "{} {status}: response headers",
+                route.path
+            );
+            for (name, header) in headers.as_mapping().into_iter().flatten() {
+                let name = name.as_str().unwrap_or_default().to_ascii_lowercase();
+                let required = resolve(&doc, header)["required"].as_bool() == Some(true);
+                // Retry-After is on every such answer; a replay header only on replays.
+                assert_eq!(
+                    required,
+                    name == RETRY_AFTER,
+                    "{} {status}: {name} required",
+                    route.path
+                );
+            }
+        }
+        replaying += usize::from(route.replays());
+    }
+    assert_eq!(replaying, 2, "customer/create and service/create replay");
+}
+
+/// Every `.route(…)` registered in `src/` (test modules aside): the name of the `contract`
+/// constant whose `.path` it serves, or the whole argument when it is not one.
+fn registered_in_source() -> Vec<String> {
+    fn walk(dir: &Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("src/") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, found);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source");
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for other in [".nest(", ".nest_service(", ".route_service("] {
+                assert!(
+                    !code.contains(other),
+                    "{}: {other}…) adds paths this test cannot see: register routes with \
+                     .route(contract::NAME.path, …)",
+                    path.display()
+                );
+            }
+            for (at, _) in code.match_indices(".route(") {
+                let rest = &code[at + ".route(".len()..];
+                let arg = rest.split(',').next().unwrap_or_default().trim();
+                let name = arg
+                    .strip_prefix("contract::")
+                    .unwrap_or(arg)
+                    .strip_suffix(".path")
+                    .unwrap_or(arg);
+                found.push(name.to_owned());
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut found,
+    );
+    found
+}
+
+/// The path of each `pub const NAME: Route` in src/http/contract.rs.
+fn declared_in_contract() -> BTreeMap<String, String> {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/contract.rs"))
+            .expect("contract.rs");
+    text.split("pub const ")
+        .skip(1)
+        .filter_map(|item| {
+            let (name, rest) = item.split_once(": Route = Route {")?;
+            let path = rest.split_once("path: \"")?.1.split_once('"')?.0;
+            Some((name.trim().to_owned(), path.to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_router_registers_the_declared_routes_and_no_other() {
+    let registered = registered_in_source();
+    let constants = declared_in_contract();
+    let mut paths = BTreeSet::new();
+    for name in &registered {
+        let path = constants.get(name).unwrap_or_else(|| {
+            panic!("a route registered as `{name}`: register it as contract::NAME.path")
+        });
+        assert!(paths.insert(path.as_str()), "{path} registered twice");
+    }
+    assert_eq!(
+        paths,
+        ROUTES.iter().map(|r| r.path).collect::<BTreeSet<_>>(),
+        "the router's routes (src/) vs contract::ROUTES"
+    );
 }
 
 #[tokio::test]
@@ -111,6 +279,18 @@ async fn the_router_serves_exactly_the_declared_routes() {
             "{}: served (and wants credentials)",
             route.path
         );
+        // Another method on it: 405, the envelope, and the method to use.
+        let resp = app
+            .http
+            .get(format!("{}{}", app.url, route.path))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(resp.status(), 405, "{}: GET", route.path);
+        assert_eq!(resp.headers()["allow"], "POST", "{}: Allow", route.path);
+        assert_eq!(resp.headers()["content-type"], RESPONSE_TYPE);
+        let body: serde_json::Value = resp.json().await.expect("JSON");
+        assert_eq!(body["error"], "method not allowed: use POST");
     }
     let reply = app.raw("service/nope", None, "").await;
     assert_eq!(reply.status, 404);

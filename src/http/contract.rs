@@ -1,6 +1,8 @@
-//! The parameters each route reads, declared once. The handlers read a request's parameters
-//! through this table (an undeclared name reads as absent, and trips a debug assertion in
-//! tests), and `tests/contract.rs` compares it with docs/openapi.yaml, both ways.
+//! The parameters each route reads, and the headers the API reads and writes, declared once.
+//! The handlers read a request's parameters through this table (an undeclared name reads as
+//! absent, and trips a debug assertion in tests), `credentials.rs`, `routes.rs` and `error.rs`
+//! read and write the headers named here, and `tests/contract.rs` compares all of it with
+//! docs/openapi.yaml, both ways.
 
 use super::params::Params;
 use crate::domain::Fields;
@@ -12,8 +14,52 @@ pub struct Route {
     pub params: &'static [&'static str],
 }
 
-/// Read on every route, from the body, the headers or the query string (`credentials.rs`).
-pub const CREDENTIALS: [&str; 2] = ["userid", "api_key"];
+impl Route {
+    /// Whether the route uses an idempotency key, and so may answer a replay
+    /// (`Idempotent-Replayed: true`).
+    pub fn replays(&self) -> bool {
+        self.params.contains(&IDEMPOTENCY_KEY.param)
+    }
+}
+
+/// A value read on every route from three places (`credentials.rs`): the body parameter
+/// `param`, the request header `header`, and `param` in the query string. Given in more than
+/// one place, the values must agree (else 400).
+#[derive(Debug)]
+pub struct Place {
+    pub param: &'static str,
+    /// Lower case, as `http::HeaderName` spells it.
+    pub header: &'static str,
+}
+
+pub const USERID: Place = Place {
+    param: "userid",
+    header: "x-userid",
+};
+pub const API_KEY: Place = Place {
+    param: "api_key",
+    header: "x-api-key",
+};
+/// Not a credential, but read the same ways on every route (so its places must agree there
+/// too); only the routes that declare `idempotency_key` (the creates) use it.
+pub const IDEMPOTENCY_KEY: Place = Place {
+    param: "idempotency_key",
+    header: "idempotency-key",
+};
+
+/// What every route reads besides its own parameters: the credentials and the idempotency key.
+pub const EVERY_ROUTE: [&Place; 3] = [&USERID, &API_KEY, &IDEMPOTENCY_KEY];
+
+/// Response header of every 429 and 503 answer (`error.rs`): seconds to wait before retrying.
+pub const RETRY_AFTER: &str = "retry-after";
+/// The statuses that carry `Retry-After`.
+pub const RETRY_AFTER_STATUSES: [u16; 2] = [429, 503];
+/// Response header of a create's 200 answered from a claim (a retry with the same
+/// `Idempotency-Key`, or a duplicate the guard recognised): nothing was written, the id is the
+/// first request's. Only on the routes that declare `idempotency_key` (`Route::replays`).
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+/// The media type of every answer, success or failure (the JSON envelope).
+pub const RESPONSE_TYPE: &str = "application/json";
 
 pub const CUSTOMER_LIST: Route = Route {
     path: "/api/customer/list",

@@ -2,6 +2,7 @@
 //! `X-Userid` / `X-Api-Key` headers, or the query string (a webhook URL is sometimes all a form
 //! tool lets one set). Given in more than one place, they must agree.
 
+use super::contract::{API_KEY, IDEMPOTENCY_KEY, Place, USERID};
 use super::params::{Params, RequestError};
 use crate::domain::Fields;
 use axum::http::HeaderMap;
@@ -36,53 +37,59 @@ fn agree<'a>(
     Ok(found.map(str::to_owned))
 }
 
+/// A header's name as the docs spell it (`x-api-key` → `X-Api-Key`).
+fn spelled(header: &str) -> String {
+    header
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 pub fn credentials(
     headers: &HeaderMap,
     query: Option<&str>,
     body: &Params,
 ) -> Result<Credentials, RequestError> {
     let query = Params::from_form(query.unwrap_or_default().as_bytes())?;
-    // A value that is not visible ASCII is refused, not read as absent: absent, it could
-    // neither be used nor disagree with the value in the body.
-    let header = |name: &'static str, param: &str| {
-        headers
-            .get_all(name)
+    // The body's, the query string's and the header's values of one place, which must agree.
+    // A header value that is not visible ASCII is refused, not read as absent: absent, it
+    // could neither be used nor disagree with the value in the body.
+    let read = |place: &Place| {
+        let from_headers = headers
+            .get_all(place.header)
             .iter()
             .map(|v| {
                 v.to_str().map_err(|_| {
                     RequestError::Malformed(format!(
-                        "{param}: the {name} header must be visible ASCII"
+                        "{}: the {} header must be visible ASCII",
+                        place.param,
+                        spelled(place.header)
                     ))
                 })
             })
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Result<Vec<_>, _>>()?;
+        agree(
+            place.param,
+            body.get(place.param)
+                .into_iter()
+                .chain(query.get(place.param))
+                .chain(from_headers),
+        )
     };
-    let userid_headers = header("X-Userid", "userid")?;
-    let key_headers = header("X-Api-Key", "api_key")?;
-    let idempotency_headers = header("Idempotency-Key", "idempotency_key")?;
     Ok(Credentials {
-        userid: agree(
-            "userid",
-            body.get("userid")
-                .into_iter()
-                .chain(query.get("userid"))
-                .chain(userid_headers.iter().copied()),
-        )?,
-        api_key: agree(
-            "api_key",
-            body.get("api_key")
-                .into_iter()
-                .chain(query.get("api_key"))
-                .chain(key_headers.iter().copied()),
-        )?,
-        idempotency_key: agree(
-            "idempotency_key",
-            body.get("idempotency_key")
-                .into_iter()
-                .chain(query.get("idempotency_key"))
-                .chain(idempotency_headers.iter().copied()),
-        )?,
-        api_key_in_query: query.get("api_key").is_some_and(|k| !k.trim().is_empty()),
+        userid: read(&USERID)?,
+        api_key: read(&API_KEY)?,
+        idempotency_key: read(&IDEMPOTENCY_KEY)?,
+        api_key_in_query: query
+            .get(API_KEY.param)
+            .is_some_and(|k| !k.trim().is_empty()),
     })
 }
 

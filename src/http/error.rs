@@ -1,5 +1,6 @@
 //! Every failure a client can see, and its status code: the one place that decides them.
 
+use super::contract;
 use super::params::RequestError;
 use crate::app::AppError;
 use crate::domain::DomainError;
@@ -105,9 +106,9 @@ pub fn failure(status: StatusCode, message: String) -> Response {
         api_key: None,
     };
     let mut response = (status, Json(body)).into_response();
-    if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+    if contract::RETRY_AFTER_STATUSES.contains(&status.as_u16()) {
         response.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
+            contract::RETRY_AFTER,
             axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
         );
     }
@@ -136,9 +137,7 @@ impl IntoResponse for ApiError {
         if let Self::App(AppError::RateLimited { retry_after, .. }) = &self
             && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after.to_string())
         {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, value);
+            response.headers_mut().insert(contract::RETRY_AFTER, value);
         }
         response
     }

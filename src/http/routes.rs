@@ -20,10 +20,6 @@ use serde_json::value::RawValue;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-/// On a create answered from a claim (a retry with the same `Idempotency-Key`, or a duplicate
-/// the guard recognised): nothing was written, the id is the first request's.
-pub const REPLAYED: &str = "idempotent-replayed";
-
 pub fn router(app: Arc<App>) -> Router {
     let sink = access_log::MetricsSink(app.metrics_namespace().map(Arc::from));
     Router::new()
@@ -163,9 +159,11 @@ where
             })
             .into_response();
             if reply.replayed {
-                response
-                    .headers_mut()
-                    .insert(REPLAYED, HeaderValue::from_static("true"));
+                debug_assert!(route.replays(), "{} answered a replay", route.path);
+                response.headers_mut().insert(
+                    contract::IDEMPOTENT_REPLAYED,
+                    HeaderValue::from_static("true"),
+                );
             }
             response
         }
