@@ -124,8 +124,8 @@ fn parameter_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = contract::ROUTES
         .iter()
         .flat_map(|r| r.params.iter().copied())
-        .chain(contract::CREDENTIALS)
-        .chain(["idempotency_key", "nope", "Name", ""])
+        .chain(contract::EVERY_ROUTE.iter().map(|place| place.param))
+        .chain(["nope", "Name", ""])
         .collect();
     names.sort_unstable();
     names.dedup();
