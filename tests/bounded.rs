@@ -455,8 +455,8 @@ async fn over_budget_is_refused_and_a_cursor_gets_short_pages_that_miss_nothing(
         .await;
     assert_eq!(reply.status, 400, "{reply:?}");
     assert!(
-        reply.error().contains("LIST_READ_BUDGET_UNITS"),
-        "{reply:?}"
+        reply.error().contains("LIST_READ_BUDGET_UNITS") && !reply.error().contains("cursor"),
+        "cursor would not help: the candidates are read before any page: {reply:?}"
     );
     // One service's customer is well within it.
     let one = format!("budget{}", sample[0].id.get());

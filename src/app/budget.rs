@@ -65,6 +65,11 @@ impl Budget {
             .max(1)
     }
 
+    /// The budget, in read units.
+    pub fn limit_units(&self) -> u64 {
+        self.limit_halves / 2
+    }
+
     /// Whether reading `n` more records by id stays within the budget.
     pub fn affords_records(&self, n: usize) -> bool {
         let left = self

@@ -44,6 +44,20 @@ fn too_broad() -> AppError {
     .into()
 }
 
+/// A `username` pattern whose services or customers the read budget cannot pay for: only
+/// more text helps (its candidates are read before any page, so `cursor` would not).
+fn over_budget(budget: &Budget) -> AppError {
+    Invalid::new(
+        "username",
+        format!(
+            "selects more than the read budget reads ({} read units, \
+             LIST_READ_BUDGET_UNITS): start the pattern with more text",
+            budget.limit_units()
+        ),
+    )
+    .into()
+}
+
 /// A service list's answer: a page, or a count.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceListOutcome {
@@ -266,7 +280,7 @@ impl App {
                         return Err(too_broad());
                     }
                     if budget.exhausted() {
-                        return Err(budget.refusal().into());
+                        return Err(over_budget(budget));
                     }
                 }
             }
@@ -278,7 +292,7 @@ impl App {
         }
         // The candidates are then read whole, at least 0.5 unit each.
         if !budget.affords_records(ids.len()) {
-            return Err(budget.refusal().into());
+            return Err(over_budget(budget));
         }
         Ok(Some(ids))
     }

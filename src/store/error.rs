@@ -40,9 +40,9 @@ where
 {
     fn from(err: SdkError<E, HttpResponse>) -> Self {
         let detail = || format!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&err));
-        if super::retries::is_budget_spent(&err) {
+        if let Some(refusal) = super::retries::budget_refusal(&err) {
             // A retry refused after a throttled attempt is still throttling (429).
-            return match super::retries::last_attempt_throttled() {
+            return match refusal.after_throttle {
                 true => Self::Throttled(detail()),
                 false => Self::Busy(detail()),
             };

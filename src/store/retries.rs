@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::config::interceptors::{
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use std::cell::Cell;
 
 /// A retry is also refused once the request has made this many DynamoDB calls: under
@@ -25,8 +26,6 @@ pub const MAX_CALLS_TO_RETRY: u32 = 6;
 struct Budget {
     left: Cell<u32>,
     calls: Cell<u32>,
-    /// The last attempt was answered with throttling: a refused retry of it is 429, not 503.
-    throttled: Cell<bool>,
 }
 
 tokio::task_local! {
@@ -38,7 +37,6 @@ pub async fn scope<F: Future>(retries: u32, fut: F) -> F::Output {
     let budget = Budget {
         left: Cell::new(retries),
         calls: Cell::new(0),
-        throttled: Cell::new(false),
     };
     BUDGET.scope(budget, fut).await
 }
@@ -63,17 +61,12 @@ fn attempted() {
     let _ = BUDGET.try_with(|b| b.calls.set(b.calls.get().saturating_add(1)));
 }
 
-/// Whether the request's last DynamoDB attempt was answered with throttling (so a retry the
-/// budget refuses ends as throttled, 429, rather than busy).
-pub fn last_attempt_throttled() -> bool {
-    BUDGET.try_with(|b| b.throttled.get()).unwrap_or(false)
-}
-
 /// DynamoDB's throttling answers: HTTP 400 with one of these as the body's `__type`.
-const THROTTLES: [&[u8]; 3] = [
+const THROTTLES: [&[u8]; 4] = [
     b"ThrottlingException",
     b"ProvisionedThroughputExceededException",
     b"RequestLimitExceeded",
+    b"LimitExceededException",
 ];
 
 fn is_throttle(status: u16, body: &[u8]) -> bool {
@@ -86,18 +79,33 @@ fn is_throttle(status: u16, body: &[u8]) -> bool {
 /// The error an SDK attempt fails with when the request's retries are spent.
 #[derive(Debug, thiserror::Error)]
 #[error("the request's retry budget is spent")]
-pub struct RetryBudgetSpent;
+pub struct RetryBudgetSpent {
+    /// The operation's attempt before the refused one was throttled: the request is
+    /// throttled (429), not busy.
+    pub after_throttle: bool,
+}
 
-/// Whether `err` (or one of its sources) is a refusal by the retry budget.
-pub fn is_budget_spent(err: &(dyn std::error::Error + 'static)) -> bool {
+/// The retry budget's refusal among `err` and its sources, if it is one.
+pub fn budget_refusal<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a RetryBudgetSpent> {
     let mut next = Some(err);
     while let Some(e) = next {
-        if e.is::<RetryBudgetSpent>() {
-            return true;
+        if let Some(spent) = e.downcast_ref::<RetryBudgetSpent>() {
+            return Some(spent);
         }
         next = e.source();
     }
-    false
+    None
+}
+
+/// Whether an operation's last attempt was throttled. Kept in the operation's own config
+/// bag, not the request's: an admin's list runs several operations at once.
+#[derive(Debug, Clone, Copy)]
+struct LastThrottled(bool);
+
+impl Storable for LastThrottled {
+    type Storer = StoreReplace<Self>;
 }
 
 /// The SDK interceptor: an attempt after an operation's first takes a retry, or fails.
@@ -117,7 +125,8 @@ impl Intercept for RetryBudget {
     ) -> Result<(), BoxError> {
         let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
         if attempt > 1 && !take() {
-            return Err(Box::new(RetryBudgetSpent));
+            let after_throttle = cfg.load::<LastThrottled>().is_some_and(|t| t.0);
+            return Err(Box::new(RetryBudgetSpent { after_throttle }));
         }
         attempted();
         Ok(())
@@ -127,24 +136,15 @@ impl Intercept for RetryBudget {
         &self,
         context: &FinalizerInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        // An attempt the budget refused was never sent: the one before it tells.
-        if context.response().is_none()
-            && context
-                .output_or_error()
-                .and_then(Result::err)
-                .is_some_and(|e| is_budget_spent(e))
-        {
-            return Ok(());
-        }
         // The body is in memory by now (read for deserialisation); error bodies are small.
         let throttled = context.response().is_some_and(|r| {
             r.body()
                 .bytes()
                 .is_some_and(|b| is_throttle(r.status().as_u16(), b))
         });
-        let _ = BUDGET.try_with(|b| b.throttled.set(throttled));
+        cfg.interceptor_state().store_put(LastThrottled(throttled));
         Ok(())
     }
 }
@@ -190,7 +190,10 @@ mod tests {
         #[derive(Debug, thiserror::Error)]
         #[error("dispatch failure")]
         struct Outer(#[source] RetryBudgetSpent);
-        assert!(is_budget_spent(&Outer(RetryBudgetSpent)));
-        assert!(!is_budget_spent(&std::fmt::Error));
+        let outer = Outer(RetryBudgetSpent {
+            after_throttle: true,
+        });
+        assert!(budget_refusal(&outer).is_some_and(|r| r.after_throttle));
+        assert!(budget_refusal(&std::fmt::Error).is_none());
     }
 }
