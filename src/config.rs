@@ -100,7 +100,8 @@ impl Default for ClientTuning {
 }
 
 impl ClientTuning {
-    fn timeouts(&self) -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
+    /// The SDK's timeouts (one type for every AWS SDK client: DynamoDB's, EventBridge's).
+    pub fn timeouts(&self) -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
         aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
             .connect_timeout(self.connect_timeout)
             .operation_attempt_timeout(self.attempt_timeout)
@@ -108,12 +109,20 @@ impl ClientTuning {
             .build()
     }
 
-    fn retries(&self) -> aws_sdk_dynamodb::config::retry::RetryConfig {
+    pub fn retries(&self) -> aws_sdk_dynamodb::config::retry::RetryConfig {
         aws_sdk_dynamodb::config::retry::RetryConfig::standard()
             .with_max_attempts(self.max_attempts)
             .with_initial_backoff(Duration::from_millis(50))
             .with_max_backoff(Duration::from_secs(1))
     }
+}
+
+/// Whether the binary was run as `NAME --version` (or `-V`): checked before any configuration
+/// is read, runtime started or connection made. Lambda passes no arguments.
+pub fn asks_for_version() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .any(|a| a == "--version" || a == "-V")
 }
 
 /// Whether this process runs inside AWS Lambda.

@@ -9,12 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
-    // `customer-api --version` (or -V): the name and the crate version, printed before any
-    // configuration is read, runtime started or connection made. Lambda passes no arguments.
-    if std::env::args_os()
-        .skip(1)
-        .any(|a| a == "--version" || a == "-V")
-    {
+    if config::asks_for_version() {
         println!("{} {}", env!("CARGO_BIN_NAME"), env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }

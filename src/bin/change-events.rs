@@ -11,10 +11,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 fn main() -> ExitCode {
-    if std::env::args_os()
-        .skip(1)
-        .any(|a| a == "--version" || a == "-V")
-    {
+    if isp_crm::config::asks_for_version() {
         println!("{} {}", env!("CARGO_BIN_NAME"), env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }

@@ -4,10 +4,7 @@ use super::StreamTables;
 use crate::config::{ClientTuning, ConfigError, TlsRoots, under_lambda};
 use crate::store::Tables;
 use crate::store::keys::DEV_PREFIX;
-use aws_sdk_eventbridge::config::retry::RetryConfig;
-use aws_sdk_eventbridge::config::timeout::TimeoutConfig;
 use aws_sdk_eventbridge::config::{BehaviorVersion, Builder, Credentials, Region};
-use std::time::Duration;
 
 /// The consumer's settings, from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,8 +74,8 @@ pub async fn eventbridge_client(
     {
         let mut builder = Builder::new()
             .behavior_version(BehaviorVersion::latest())
-            .timeout_config(timeouts(&tuning))
-            .retry_config(retries(&tuning))
+            .timeout_config(tuning.timeouts())
+            .retry_config(tuning.retries())
             .region(Region::new(region))
             .credentials_provider(
                 aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
@@ -98,25 +95,10 @@ pub async fn eventbridge_client(
     }
     let shared = local_loader(endpoint, roots).load().await;
     let config = Builder::from(&shared)
-        .timeout_config(timeouts(&tuning))
-        .retry_config(retries(&tuning))
+        .timeout_config(tuning.timeouts())
+        .retry_config(tuning.retries())
         .build();
     aws_sdk_eventbridge::Client::from_conf(config)
-}
-
-fn timeouts(t: &ClientTuning) -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(t.connect_timeout)
-        .operation_attempt_timeout(t.attempt_timeout)
-        .operation_timeout(t.operation_timeout)
-        .build()
-}
-
-fn retries(t: &ClientTuning) -> RetryConfig {
-    RetryConfig::standard()
-        .with_max_attempts(t.max_attempts)
-        .with_initial_backoff(Duration::from_millis(50))
-        .with_max_backoff(Duration::from_secs(1))
 }
 
 /// Outside Lambda: the SDK's provider chains, as `config::dynamodb_client` loads them, and

@@ -53,12 +53,9 @@ where
         match &err {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Self::Unavailable(detail()),
             SdkError::ServiceError(_) => match code_of(&err) {
-                Some(
-                    "ProvisionedThroughputExceededException"
-                    | "ThrottlingException"
-                    | "RequestLimitExceeded"
-                    | "LimitExceededException",
-                ) => Self::Throttled(detail()),
+                Some(code) if super::retries::THROTTLING_CODES.contains(&code) => {
+                    Self::Throttled(detail())
+                }
                 Some("TransactionInProgressException" | "TransactionConflictException") => {
                     Self::Busy(detail())
                 }

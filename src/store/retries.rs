@@ -61,19 +61,19 @@ fn attempted() {
     let _ = BUDGET.try_with(|b| b.calls.set(b.calls.get().saturating_add(1)));
 }
 
-/// DynamoDB's throttling answers: HTTP 400 with one of these as the body's `__type`.
-const THROTTLES: [&[u8]; 4] = [
-    b"ThrottlingException",
-    b"ProvisionedThroughputExceededException",
-    b"RequestLimitExceeded",
-    b"LimitExceededException",
+/// DynamoDB's throttling error codes (an answer's HTTP 400 body names one as its `__type`).
+pub const THROTTLING_CODES: [&str; 4] = [
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
 ];
 
 fn is_throttle(status: u16, body: &[u8]) -> bool {
     status == 400
-        && THROTTLES
+        && THROTTLING_CODES
             .iter()
-            .any(|t| body.windows(t.len()).any(|w| w == *t))
+            .any(|t| body.windows(t.len()).any(|w| w == t.as_bytes()))
 }
 
 /// The error an SDK attempt fails with when the request's retries are spent.
