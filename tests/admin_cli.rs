@@ -247,12 +247,7 @@ db.update_item(TableName=sys.argv[2], Key={"scope": {"S": "reseller|5"}, "shard"
 #[tokio::test]
 async fn raise_ids_moves_the_counters_the_tenancy_routes_take_ids_from() {
     let app = common::spawn_app().await;
-    let prefix = app
-        .store
-        .tables
-        .customers
-        .trim_end_matches("customers")
-        .to_owned();
+    let prefix = app.prefix();
     for (what, above) in [("isp", "40"), ("reseller", "700"), ("user", "9000")] {
         ok(&admin(&prefix, &[what, "raise-ids", "--above", above]));
         ok(&admin(&prefix, &[what, "raise-ids", "--above", "3"]));

@@ -13,12 +13,7 @@ use std::time::Duration;
 async fn local_server_logs_requests_and_emits_emf_metrics() {
     // Tables and users from the harness; the binary serves them under the same prefix.
     let app = spawn_app().await;
-    let prefix = app
-        .store
-        .tables
-        .customers
-        .trim_end_matches("customers")
-        .to_owned();
+    let prefix = app.prefix();
     let mut child = Command::new(env!("CARGO_BIN_EXE_customer-api"))
         .env(
             "DYNAMODB_ENDPOINT",

@@ -13,6 +13,7 @@ use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use isp_crm::domain::scope::{Caller, Placement, Role, Scope};
 use isp_crm::store::capacity::{self, Usage};
 use isp_crm::store::records::CustomerItem;
+use rand::distr::{Distribution, weighted::WeightedIndex};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
@@ -151,11 +152,11 @@ const TINY_RESELLER: Scope = Scope::Reseller {
 
 /// Runs one list as `scope` and returns what it answered and what it read.
 async fn list(app: &TestApp, scope: Scope, params: &[(&str, &str)]) -> (ListOutcome, Usage) {
-    let f: HashMap<String, String> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let (out, usage) = capacity::measure(app.app.list_customers(&caller(scope), &f)).await;
+    let (out, usage) = capacity::measure(
+        app.app
+            .list_customers(&caller(scope), &common::params(params)),
+    )
+    .await;
     (out.unwrap_or_else(|e| panic!("{params:?}: {e}")), usage)
 }
 
@@ -305,21 +306,11 @@ async fn random_worlds_stay_within_the_bounds_and_an_admin_pays_a_small_query_pe
                 .await
                 .unwrap();
         }
-        let total: u64 = weights.iter().sum();
         // Records the size of real ones (~550 B: 11 make a 1-unit page).
         let street = "Flat 12, Sunrise Apartments, Near the Old Market, ".repeat(5);
+        let isp_of = WeightedIndex::new(&weights).unwrap();
         let items = load_with(&app, 240, seed, &street, |rng| {
-            let mut pick = rng.random_range(0..total);
-            let isp = 1 + weights
-                .iter()
-                .position(|w| match pick < *w {
-                    true => true,
-                    false => {
-                        pick -= w;
-                        false
-                    }
-                })
-                .unwrap_or(0) as u64;
+            let isp = 1 + isp_of.sample(rng) as u64;
             match isp {
                 1 => reseller_of(rng),
                 2 => (2, 3),

@@ -596,18 +596,15 @@ const NOT_ROUTES: [&str; 2] = ["/api/customer/nope", "/api/isp/delete"];
 /// test created; the random parameters then override or add to these.
 fn base_params(path: &str, n: u32) -> Vec<(&'static str, String)> {
     let fixed: &[(&'static str, &str)] = match path {
-        "/api/customer/create" => &[
-            ("type", "Individual"),
-            ("name", "Some Name"),
-            ("mobile", "12344444"),
-            ("email", "abc@email.com"),
-            ("zipcode", "12345"),
-            ("state", "Goa"),
-            ("city", "Panaji"),
-            ("street", "3rd street"),
-            ("ispid", "1"),
-            ("resellerid", "1"),
-        ],
+        "/api/customer/create" => {
+            // A fresh mobile each time, so that creates are not all duplicates.
+            let mut params = customer_fields();
+            for (_, v) in params.iter_mut().filter(|(k, _)| *k == "mobile") {
+                *v = format!("98{n:08}");
+            }
+            params.extend([("ispid", "1".to_owned()), ("resellerid", "1".to_owned())]);
+            return params;
+        }
         "/api/customer/update" => &[("customerid", "@customer"), ("city", "Margao")],
         "/api/customer/delete" => &[("customerid", "@customer")],
         "/api/service/create" => &[("customerid", "@customer"), ("plan", "100 Mbps")],
@@ -625,11 +622,9 @@ fn base_params(path: &str, n: u32) -> Vec<(&'static str, String)> {
     };
     let mut params: Vec<(&'static str, String)> =
         fixed.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
-    // A fresh username and mobile each time, so that creates are not all duplicates.
-    match path {
-        "/api/service/create" => params.push(("username", format!("user{n}"))),
-        "/api/customer/create" => params[2].1 = format!("98{n:08}"),
-        _ => {}
+    // A fresh username each time, so that creates are not all duplicates.
+    if path == "/api/service/create" {
+        params.push(("username", format!("user{n}")));
     }
     params
 }

@@ -17,7 +17,6 @@ use isp_crm::domain::zone::IspTimeZone;
 use isp_crm::store::capacity;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 const ISP3_USER: u64 = 30;
 const BERLIN: (&str, &str) = ("TIME_ZONE", "Europe/Berlin");
@@ -267,13 +266,10 @@ fn isp1_user() -> Caller {
 #[tokio::test]
 async fn a_warm_instance_reads_an_isps_zone_once_per_cache_time() {
     let app = world(&[]).await;
-    let f: HashMap<String, String> = [
+    let f = params(&[
         ("created_from", "2026-11-27"),
         ("created_upto", "2026-11-27"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ]);
     let first = capacity::measure(app.app.list_customers(&isp1_user(), &f)).await;
     let second = capacity::measure(app.app.list_customers(&isp1_user(), &f)).await;
     assert_eq!(first.0.unwrap(), second.0.unwrap());
@@ -294,10 +290,7 @@ async fn the_authentications_read_of_the_isp_gives_its_zone_too() {
         .authenticate(Some(&ISP1_USER.to_string()), Some(&key))
         .await
         .unwrap();
-    let f: HashMap<String, String> = [("created_from", "2026-11-27")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let f = params(&[("created_from", "2026-11-27")]);
     let first = capacity::measure(app.app.list_customers(&isp1_user(), &f)).await;
     let second = capacity::measure(app.app.list_customers(&isp1_user(), &f)).await;
     assert_eq!(first.0.unwrap(), second.0.unwrap());

@@ -194,6 +194,19 @@ mod tests {
         AttributeValue::S(v.into())
     }
 
+    /// The fields of a record as the API answers it, in order.
+    fn keys(json: &serde_json::Value) -> Vec<&str> {
+        json.as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn names(fields: &[(&'static str, Kind)]) -> Vec<&'static str> {
+        fields.iter().map(|(f, _)| *f).collect()
+    }
+
     fn n(v: &str) -> AttributeValue {
         AttributeValue::N(v.into())
     }
@@ -223,14 +236,7 @@ mod tests {
         ]))
         .unwrap();
         let json = serde_json::to_value(Customer::from(customer)).unwrap();
-        let api: Vec<&str> = json
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let ours: Vec<&str> = CUSTOMER_FIELDS.iter().map(|(f, _)| *f).collect();
-        assert_eq!(api, ours);
+        assert_eq!(keys(&json), names(CUSTOMER_FIELDS));
 
         let service: ServiceItem = serde_dynamo::from_item(item(&[
             ("id", n("3")),
@@ -246,14 +252,7 @@ mod tests {
         ]))
         .unwrap();
         let json = serde_json::to_value(Service::from(service)).unwrap();
-        let api: Vec<&str> = json
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let ours: Vec<&str> = SERVICE_FIELDS.iter().map(|(f, _)| *f).collect();
-        assert_eq!(api, ours);
+        assert_eq!(keys(&json), names(SERVICE_FIELDS));
 
         for (name, _) in CUSTOMER_FIELDS.iter().chain(SERVICE_FIELDS) {
             assert!(

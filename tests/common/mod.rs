@@ -238,6 +238,14 @@ pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestAp
     }
 }
 
+/// Parameters from name/value pairs, as a use case reads them (`Fields`).
+pub fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// A valid create, as the spec's example sends it (resellerid added by `create`).
 pub fn customer_fields() -> Vec<(&'static str, String)> {
     [
