@@ -1,50 +1,34 @@
-//! Operator tasks behind `crm-admin`, and the directory rules it shares with the tenant
-//! self-service routes (`directory`: ISPs, resellers and login users).
+//! Operator tasks behind `crm-admin`: its tenancy commands (`tenancy`: the app's rules as
+//! the platform admin), raising id sequences, importing customers from code, checking and
+//! rebuilding the customer counts.
 
-mod directory;
-mod users;
-pub use directory::*;
-pub use users::*;
+mod tenancy;
+pub use tenancy::*;
 
-use crate::domain::DomainError;
-use crate::domain::credentials::RandomError;
 use crate::domain::ids::IspId;
-use crate::domain::list::rfc3339_seconds;
+use crate::store::sequences::Sequence;
 use crate::store::{Store, StoreError};
 use crate::transfer::TransferError;
 use crate::transfer::customers::CustomerImport;
-use crate::transfer::import::{self, ImportOptions, Quiet, Summary};
+use crate::transfer::import;
+use crate::transfer::options::{ImportOptions, Quiet, Summary};
 use crate::transfer::source::Source;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
     #[error("{0}")]
     Invalid(String),
-    /// A rule of the directory: bad input, an unknown or taken record, a refused change.
     #[error(transparent)]
-    Domain(#[from] DomainError),
-    #[error("{0} already exists")]
-    Exists(String),
-    /// `param` names a record that does not exist (`what`).
-    #[error("{what} does not exist")]
-    Missing { param: &'static str, what: String },
+    Tenancy(#[from] TenancyError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Random(#[from] RandomError),
     #[error(transparent)]
     Transfer(#[from] TransferError),
 }
 
-fn now() -> String {
-    rfc3339_seconds(jiff::Timestamp::now())
-}
-
-/// Raises the customer id counter so new customers get ids above `at_least`.
+/// Raises the customer id sequence so new customers get ids above `at_least`.
 pub async fn raise_customer_ids(store: &Store, at_least: u64) -> Result<u64, AdminError> {
-    Ok(store
-        .raise_counter(crate::store::keys::CUSTOMER_ID_COUNTER, at_least)
-        .await?)
+    Ok(store.raise_ids(Sequence::Customer, at_least).await?)
 }
 
 /// Imports customers from today's JSON format (an array of flat objects with `ispid`,

@@ -13,7 +13,6 @@ pub mod replay;
 pub mod service_list;
 mod services;
 pub mod tenancy;
-mod tenants;
 mod zones;
 
 pub use error::AppError;
@@ -34,8 +33,8 @@ use std::sync::Mutex;
 pub struct App {
     pub store: Store,
     auth: auth::AuthCache,
-    /// ISPs and resellers: enabled or not, and a reseller's ISP (`tenants.rs`).
-    tenants: tenants::TenantCache,
+    /// ISPs and resellers: enabled or not, and a reseller's ISP (`tenancy/cache.rs`).
+    tenants: tenancy::TenantCache,
     /// The deployment's `TIME_ZONE`: "today" for dates of birth, and the days of lists of
     /// ISPs without a zone of their own.
     time_zone: TimeZone,
@@ -66,7 +65,7 @@ impl App {
         Ok(Self {
             store,
             auth: auth::AuthCache::new(settings.auth_cache_ttl),
-            tenants: tenants::TenantCache::new(settings.auth_cache_ttl),
+            tenants: tenancy::TenantCache::new(settings.auth_cache_ttl),
             time_zone: settings.time_zone.clone(),
             zones: zones::ZoneCache::new(settings.auth_cache_ttl),
             cursors: cursor::CursorSeal::new(secret.as_bytes()).with_previous(

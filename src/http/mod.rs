@@ -8,6 +8,7 @@ mod error;
 mod guard;
 pub mod metrics;
 mod params;
+mod pipeline;
 mod routes;
 mod tenancy;
 

@@ -2,7 +2,7 @@
 //! authentication, envelope and status codes as the customer routes; a form key may use none.
 
 use super::contract::{self, Route};
-use super::routes::{Reply, handle};
+use super::pipeline::{Reply, handle};
 use crate::app::App;
 use crate::app::tenancy::{DirectoryPage, IssuedKey};
 use crate::domain::scope::{Caller, Operation};

@@ -277,7 +277,7 @@ impl Store {
     }
 
     pub async fn next_customer_id(&self) -> Result<CustomerId, StoreError> {
-        self.next_counter(keys::CUSTOMER_ID_COUNTER)
+        self.next_id(super::sequences::Sequence::Customer)
             .await
             .map(CustomerId)
     }

@@ -42,7 +42,7 @@ fn build_err(e: impl std::fmt::Display) -> StoreError {
 
 impl Store {
     pub async fn next_service_id(&self) -> Result<ServiceId, StoreError> {
-        self.next_counter(keys::SERVICE_ID_COUNTER)
+        self.next_id(super::sequences::Sequence::Service)
             .await
             .map(ServiceId)
     }

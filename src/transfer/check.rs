@@ -1,11 +1,15 @@
 //! Pass 1 of an import: every row checked, in chunks that share their reads, before
 //! anything is written.
 
-use super::import::{CHECK_CHUNK, Kind, Progress};
+use super::kind::Kind;
+use super::options::Progress;
 use super::source::Source;
 use super::{Problem, TransferError};
 use crate::store::Store;
 use std::collections::{HashMap, HashSet};
+
+/// Rows checked together (one BatchGetItem of their references).
+const CHECK_CHUNK: usize = 100;
 
 /// What pass 1 learnt of the file.
 pub(super) struct Checked {

@@ -2,7 +2,7 @@
 //! read once per file, its kept id checked unused.
 
 use super::Problem;
-use super::import::Kind;
+use super::kind::Kind;
 use super::source::Row;
 use crate::domain::customer::{Customer, CustomerFields};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
@@ -10,7 +10,8 @@ use crate::domain::list::rfc3339_seconds;
 use crate::domain::scope::{Actor, Placement};
 use crate::domain::{Fields, Invalid, text};
 use crate::store::records::CustomerItem;
-use crate::store::{Store, StoreError, TxOutcome, keys};
+use crate::store::sequences::Sequence;
+use crate::store::{Store, StoreError, TxOutcome};
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
@@ -178,7 +179,7 @@ fn public(item: &CustomerItem) -> Customer {
 impl Kind for CustomerImport {
     type Item = CustomerItem;
     const NAME: &'static str = "customers";
-    const COUNTER: &'static str = keys::CUSTOMER_ID_COUNTER;
+    const SEQUENCE: Sequence = Sequence::Customer;
     const FIELDS: &'static [&'static str] = &FIELDS;
 
     fn required(&self) -> Vec<&'static str> {

@@ -6,9 +6,7 @@ use super::{TransferError, cells, customers, services};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::service::Service;
-use crate::store::customers::IndexKey;
-use crate::store::keys::ServiceIndex;
-use crate::store::services::ServiceKey;
+use crate::store::transfer::ExportScope;
 use crate::store::{Item, Store};
 use serde::Serialize;
 use std::io::Write;
@@ -31,6 +29,16 @@ pub enum Format {
 pub struct Selection {
     pub isp: IspId,
     pub reseller: Option<ResellerId>,
+}
+
+impl Selection {
+    /// The scope its records are read from (the reseller's ISP is checked before).
+    fn scope(self) -> ExportScope {
+        match self.reseller {
+            Some(r) => ExportScope::Reseller(r),
+            None => ExportScope::Isp(self.isp),
+        }
+    }
 }
 
 /// Writes records one at a time in `format`.
@@ -145,14 +153,11 @@ pub async fn customers(
     bom: bool,
 ) -> Result<u64, TransferError> {
     check_reseller(store, sel).await?;
-    let key = match sel.reseller {
-        Some(r) => IndexKey::reseller(r),
-        None => IndexKey::isp(sel.isp),
-    };
+    let scope = sel.scope();
     let mut out = Out::new(w, format, &customers::COLUMNS, bom)?;
     let mut start: Option<Item> = None;
     loop {
-        let page = store.query_customers(&key, true, Some(PAGE), start).await?;
+        let page = store.export_customers(scope, PAGE, start).await?;
         for item in page.items {
             out.record(&Customer::from(item))?;
         }
@@ -172,24 +177,11 @@ pub async fn services(
     bom: bool,
 ) -> Result<u64, TransferError> {
     check_reseller(store, sel).await?;
-    let key = match sel.reseller {
-        Some(r) => ServiceKey {
-            index: ServiceIndex::ByReseller,
-            partition: r.get(),
-            prefix: None,
-        },
-        None => ServiceKey {
-            index: ServiceIndex::ByIsp,
-            partition: sel.isp.get(),
-            prefix: None,
-        },
-    };
+    let scope = sel.scope();
     let mut out = Out::new(w, format, &services::COLUMNS, bom)?;
     let mut start: Option<Item> = None;
     loop {
-        let page = store
-            .query_services(&key, None, true, Some(PAGE), start)
-            .await?;
+        let page = store.export_services(scope, PAGE, start).await?;
         for item in page.items {
             out.record(&Service::from(item))?;
         }

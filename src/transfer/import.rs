@@ -3,110 +3,17 @@
 //! `skip_invalid`, one bad row means nothing is written. Pass 2 gives the rows without an id
 //! a block of ids, writes the rows in transactions of [`BATCH`], and keeps the journal.
 
+use super::TransferError;
 use super::check::check_all;
 use super::journal::{Journal, file_digest};
-use super::source::{Row, Source};
+use super::kind::Kind;
+use super::options::{ImportOptions, Progress, Summary};
+use super::source::Source;
 use super::write::{Batch, flush};
-use super::{Problem, TransferError};
+use crate::store::Store;
 use crate::store::bulk::BATCH;
-use crate::store::{Store, StoreError};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-/// Rows checked together (one BatchGetItem of their references).
-pub(super) const CHECK_CHUNK: usize = 100;
-/// Attempts at one batch when DynamoDB throttles or a transaction conflicts; the SDK's own
-/// retries come on top of each.
-pub(super) const WRITE_ATTEMPTS: u32 = 8;
-
-/// What is imported: customers or services.
-pub trait Kind {
-    type Item;
-    /// `customers` or `services` (the journal's kind, and messages).
-    const NAME: &'static str;
-    /// The id counter a block is taken from.
-    const COUNTER: &'static str;
-    /// The columns read; any other is ignored with a warning.
-    const FIELDS: &'static [&'static str];
-
-    /// The fields a file must have a column for (given no default for them).
-    fn required(&self) -> Vec<&'static str>;
-
-    /// Checks a chunk of rows: for each, its kept id (if it has one) or why it is refused.
-    /// May remember what pass 2 needs (the resellers or customers it read).
-    fn check(
-        &mut self,
-        store: &Store,
-        rows: &[Row],
-    ) -> impl Future<Output = Result<Vec<Result<Option<u64>, Problem>>, StoreError>>;
-
-    /// The record of a row that passed `check`, with id `id`.
-    fn item(&self, row: &Row, id: u64) -> Result<Self::Item, Problem>;
-
-    /// The id of a record.
-    fn id_of(item: &Self::Item) -> u64;
-
-    /// Writes a batch in one transaction; the records refused (and nothing written then)
-    /// as (index in `items`, reason).
-    fn write(
-        &self,
-        store: &Store,
-        items: &[Self::Item],
-    ) -> impl Future<Output = Result<Vec<(usize, String)>, StoreError>>;
-
-    /// Whether the stored record under `item`'s id is `item` (written by the run a
-    /// `--resume` continues), rather than another record.
-    fn stored(
-        &self,
-        store: &Store,
-        item: &Self::Item,
-    ) -> impl Future<Output = Result<bool, StoreError>>;
-
-    /// The id the row had in the previous system (`old_id`), for the id map.
-    fn old_id(_row: &Row) -> Option<String> {
-        None
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ImportOptions {
-    pub skip_invalid: bool,
-    /// Where to write the refused rows (the file's columns and a `reason`).
-    pub rejects: Option<PathBuf>,
-    pub resume: bool,
-    /// Leave the id counter below kept ids (new records skip them as they meet them).
-    pub keep_counter: bool,
-    /// Stop after writing this many rows, as an interruption would (tests of `--resume`).
-    pub stop_after: Option<u64>,
-    /// Check every row and report, write nothing (no journal either).
-    pub check_only: bool,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Summary {
-    pub rows: u64,
-    pub created: u64,
-    /// Written by the run that `--resume` continued.
-    pub skipped: u64,
-    pub rejected: u64,
-    pub elapsed: Duration,
-    /// `<file>.ids.csv`: old ids beside the ids given, when rows had an `old_id`.
-    pub id_map: Option<PathBuf>,
-    /// Stopped by `stop_after` before the end.
-    pub interrupted: bool,
-}
-
-/// What the operator sees while an import runs.
-pub trait Progress {
-    fn warn(&self, text: &str);
-    /// A refused row, as pass 1 finds it.
-    fn problem(&self, p: &Problem);
-    /// Pass 2 starts: this many rows to go through.
-    fn start(&self, rows: u64);
-    fn advance(&self, rows: u64);
-    fn finish(&self);
-}
+use std::time::Instant;
 
 fn save(journal: &Journal, path: Option<&Path>) -> Result<(), TransferError> {
     match path {
@@ -201,11 +108,11 @@ pub async fn import<K: Kind>(
         Some(j) => j,
         None => {
             if let (false, Some(max)) = (opts.keep_counter, checked.max_kept) {
-                store.raise_counter(K::COUNTER, max).await?;
+                store.raise_ids(K::SEQUENCE, max).await?;
             }
             let first_id = match checked.without_id {
                 0 => 0,
-                n => store.take_counter_block(K::COUNTER, n).await?,
+                n => store.take_ids(K::SEQUENCE, n).await?,
             };
             let j = Journal {
                 kind: K::NAME.to_owned(),
@@ -321,24 +228,4 @@ pub async fn import<K: Kind>(
     }
     summary.elapsed = started.elapsed();
     Ok(summary)
-}
-
-/// Progress that shows nothing and keeps the problems (imports from code: tests, the seed).
-#[derive(Debug, Default)]
-pub struct Quiet {
-    pub problems: std::sync::Mutex<Vec<Problem>>,
-}
-
-impl Progress for Quiet {
-    fn warn(&self, text: &str) {
-        tracing::warn!("{text}");
-    }
-    fn problem(&self, p: &Problem) {
-        if let Ok(mut v) = self.problems.lock() {
-            v.push(p.clone());
-        }
-    }
-    fn start(&self, _rows: u64) {}
-    fn advance(&self, _rows: u64) {}
-    fn finish(&self) {}
 }

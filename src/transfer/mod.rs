@@ -9,6 +9,8 @@ pub mod customers;
 pub mod export;
 pub mod import;
 pub mod journal;
+pub mod kind;
+pub mod options;
 pub mod services;
 pub mod source;
 mod write;

@@ -5,7 +5,7 @@
 use super::Problem;
 use super::TransferError;
 use super::customers::history;
-use super::import::Kind;
+use super::kind::Kind;
 use super::source::Row;
 use crate::domain::Fields;
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
@@ -13,7 +13,8 @@ use crate::domain::scope::{Actor, Placement};
 use crate::domain::service::ServiceFields;
 use crate::store::bulk::BatchRefusal;
 use crate::store::records::ServiceItem;
-use crate::store::{Store, StoreError, TxOutcome, keys};
+use crate::store::sequences::Sequence;
+use crate::store::{Store, StoreError, TxOutcome};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -121,7 +122,7 @@ impl ServiceImport {
 impl Kind for ServiceImport {
     type Item = ServiceItem;
     const NAME: &'static str = "services";
-    const COUNTER: &'static str = keys::SERVICE_ID_COUNTER;
+    const SEQUENCE: Sequence = Sequence::Service;
     const FIELDS: &'static [&'static str] = &COLUMNS;
 
     fn required(&self) -> Vec<&'static str> {
@@ -196,21 +197,16 @@ impl Kind for ServiceImport {
                 }
                 Ok((
                     id.map(ServiceId::get),
-                    keys::claim::username(at.isp, &item.username.to_ascii_lowercase()),
+                    (at.isp, item.username.to_ascii_lowercase()),
                 ))
             });
             results.push(result);
         }
         // Usernames claimed and kept ids in use: one batch read each.
-        let claims: Vec<String> = results.iter().flatten().map(|(_, c)| c.clone()).collect();
+        let usernames: Vec<(IspId, String)> =
+            results.iter().flatten().map(|(_, u)| u.clone()).collect();
         let now = jiff::Timestamp::now().as_second();
-        let held: HashSet<String> = store
-            .get_claims(&claims)
-            .await?
-            .into_iter()
-            .filter(|c| c.is_live(now))
-            .map(|c| c.claim)
-            .collect();
+        let held = store.usernames_in_use(&usernames, now).await?;
         let kept: Vec<ServiceId> = results
             .iter()
             .flatten()
@@ -226,8 +222,8 @@ impl Kind for ServiceImport {
             .iter()
             .zip(results)
             .map(|(row, r)| {
-                let (id, claim) = r?;
-                if held.contains(&claim) {
+                let (id, username) = r?;
+                if held.contains(&username) {
                     let name = row.fields.get("username").map_or("", String::as_str);
                     return Err(Problem::new(
                         row.line,

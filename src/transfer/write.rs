@@ -1,9 +1,14 @@
 //! Pass 2's writes: a batch of records in one transaction, retried without the records it
 //! refused (and with back-off when DynamoDB throttles or transactions conflict).
 
-use super::import::{ImportOptions, Kind, Progress, Summary, WRITE_ATTEMPTS};
+use super::kind::Kind;
+use super::options::{ImportOptions, Progress, Summary};
 use super::{Problem, TransferError};
 use crate::store::{Store, StoreError};
+
+/// Attempts at one batch when DynamoDB throttles or a transaction conflicts; the SDK's own
+/// retries come on top of each.
+const WRITE_ATTEMPTS: u32 = 8;
 
 /// A batch of records to write, with the line each came from.
 pub(super) struct Batch<T> {

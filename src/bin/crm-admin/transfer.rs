@@ -1,14 +1,15 @@
-//! `crm-admin customer|service import|export`: the commands, their progress bar and summary.
+//! What `crm-admin customer` and `service` share: the import and export arguments, the
+//! progress bar and the summary.
 
 use super::{CliError, id};
-use clap::{Args, Subcommand};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use isp_crm::domain::ids::{IspId, ResellerId};
-use isp_crm::store::{Store, keys};
-use isp_crm::transfer::customers::CustomerImport;
+use isp_crm::store::Store;
 use isp_crm::transfer::export::{self, Format, Selection};
-use isp_crm::transfer::import::{self, ImportOptions, Kind, Progress, Summary};
-use isp_crm::transfer::services::ServiceImport;
+use isp_crm::transfer::import;
+use isp_crm::transfer::kind::Kind;
+use isp_crm::transfer::options::{ImportOptions, Progress, Summary};
 use isp_crm::transfer::source::{Source, SourceOptions, TextEncoding};
 use isp_crm::transfer::{Problem, TransferError};
 use std::path::PathBuf;
@@ -72,57 +73,6 @@ pub struct ExportArgs {
     bom: bool,
 }
 
-#[derive(Subcommand)]
-pub enum CustomerCommand {
-    /// Import customers from a CSV or JSON file: every row is checked, and every refused row
-    /// reported with its line, before anything is written. Kept ids (an id column) stay;
-    /// rows without one get ids from one block. Columns: id, ispid, resellerid, type, name,
-    /// surname, dob, mobile, email, uniqueid, zipcode, state, city, street, notes,
-    /// created_at, updated_at, and old_id (a previous system's id: the old → new ids are
-    /// written to <file>.ids.csv for `service import --customer-ids`)
-    Import {
-        #[command(flatten)]
-        args: ImportArgs,
-        /// The ISP of rows without an ispid column
-        #[arg(long, value_parser = id::<IspId>)]
-        isp: Option<IspId>,
-        /// The reseller of rows without a resellerid column
-        #[arg(long, value_parser = id::<ResellerId>)]
-        reseller: Option<ResellerId>,
-    },
-    /// Write an ISP's (or a reseller's) customers, in id order, as CSV or JSON
-    Export(ExportArgs),
-    /// Make new customer ids follow an existing range: the next id will be above N
-    /// (the counter only ever goes up)
-    RaiseIds {
-        #[arg(long, value_name = "N")]
-        above: u64,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum ServiceCommand {
-    /// Import services from a CSV or JSON file, checked as customers are. Columns: id,
-    /// customerid, username, plan, status, notes, created_at, updated_at (ispid and
-    /// resellerid, if given, must be the customer's). Usernames are claimed as the API
-    /// claims them: unique within an ISP
-    Import {
-        #[command(flatten)]
-        args: ImportArgs,
-        /// Read customerid as a previous system's id, through this map (old_id,id: the
-        /// <file>.ids.csv a customer import wrote)
-        #[arg(long)]
-        customer_ids: Option<PathBuf>,
-    },
-    /// Write an ISP's (or a reseller's) services, in id order, as CSV or JSON
-    Export(ExportArgs),
-    /// Make new service ids follow an existing range: the next id will be above N
-    RaiseIds {
-        #[arg(long, value_name = "N")]
-        above: u64,
-    },
-}
-
 fn column_map(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((old, new)) if !old.trim().is_empty() && !new.trim().is_empty() => {
@@ -165,7 +115,7 @@ impl Progress for Bar {
     }
 }
 
-async fn run_import<K: Kind>(
+pub async fn run_import<K: Kind>(
     store: &Store,
     args: ImportArgs,
     kind: K,
@@ -224,7 +174,7 @@ async fn run_import<K: Kind>(
     Ok(())
 }
 
-async fn run_export(
+pub async fn run_export(
     store: &Store,
     args: ExportArgs,
     customers: bool,
@@ -248,45 +198,4 @@ async fn run_export(
     let what = if customers { "customers" } else { "services" };
     eprintln!("exported {n} {what} ({target})");
     Ok(())
-}
-
-pub async fn customer(
-    store: &Store,
-    command: CustomerCommand,
-    target: &str,
-) -> Result<(), CliError> {
-    match command {
-        CustomerCommand::Import {
-            args,
-            isp,
-            reseller,
-        } => run_import(store, args, CustomerImport::new(isp, reseller), target).await,
-        CustomerCommand::Export(args) => run_export(store, args, true, target).await,
-        CustomerCommand::RaiseIds { above } => {
-            let now = store
-                .raise_counter(keys::CUSTOMER_ID_COUNTER, above)
-                .await
-                .map_err(TransferError::from)?;
-            eprintln!("customer ids continue after {now} ({target})");
-            Ok(())
-        }
-    }
-}
-
-pub async fn service(store: &Store, command: ServiceCommand, target: &str) -> Result<(), CliError> {
-    match command {
-        ServiceCommand::Import { args, customer_ids } => {
-            let kind = ServiceImport::new(customer_ids.as_deref())?;
-            run_import(store, args, kind, target).await
-        }
-        ServiceCommand::Export(args) => run_export(store, args, false, target).await,
-        ServiceCommand::RaiseIds { above } => {
-            let now = store
-                .raise_counter(keys::SERVICE_ID_COUNTER, above)
-                .await
-                .map_err(TransferError::from)?;
-            eprintln!("service ids continue after {now} ({target})");
-            Ok(())
-        }
-    }
 }

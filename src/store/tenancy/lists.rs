@@ -1,13 +1,14 @@
-//! Pages of ISPs, resellers and users for the tenant self-service lists, each bounded by
-//! its page size: ISPs by a Scan of their small table, resellers and users by Query of
-//! their indexes (`keys::UserIndex`, `keys::RESELLERS_BY_ISP`).
+//! Lists of ISPs, resellers and users. Pages for the tenant self-service lists, each
+//! bounded by its page size: ISPs by a Scan of their small table, resellers and users by
+//! Query of their indexes (`keys::UserIndex`, `keys::RESELLERS_BY_ISP`). Whole lists of ids
+//! (every ISP, an ISP's resellers) by a Scan of their small tables.
 
-use super::capacity::{self, Kind};
-use super::keys::{RESELLERS_BY_ISP, UserIndex};
-use super::records::{IspItem, ResellerItem, UserItem};
-use super::{Item, Store, StoreError, n, s};
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::scope::Role;
+use crate::store::capacity::{self, Kind};
+use crate::store::keys::{RESELLERS_BY_ISP, UserIndex};
+use crate::store::records::{IspItem, ResellerItem, UserItem};
+use crate::store::{Item, Store, StoreError, n, s};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -159,6 +160,71 @@ impl Store {
             }
             start = next;
         }
+    }
+
+    /// Every ISP's id and time zone (`None`: the deployment's), in id order: the same small
+    /// Scan as `isp_ids`, the zone attribute projected too.
+    pub async fn isp_zones(&self) -> Result<Vec<(IspId, Option<String>)>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Zone {
+            ispid: IspId,
+            #[serde(default)]
+            time_zone: Option<String>,
+        }
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.tables.isps)
+            .projection_expression("ispid, time_zone");
+        let mut zones: Vec<(IspId, Option<String>)> = self
+            .scan_all::<Zone>(scan)
+            .await?
+            .into_iter()
+            .map(|z| (z.ispid, z.time_zone))
+            .collect();
+        zones.sort();
+        Ok(zones)
+    }
+
+    /// Every ISP id. The ISP table holds one small item per ISP, so this scan reads a few
+    /// units; the customers table is never scanned.
+    pub async fn isp_ids(&self) -> Result<Vec<IspId>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Id {
+            ispid: IspId,
+        }
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.tables.isps)
+            .projection_expression("ispid");
+        let mut ids: Vec<IspId> = self
+            .scan_all::<Id>(scan)
+            .await?
+            .into_iter()
+            .map(|i| i.ispid)
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// The resellers of an ISP: a Scan of the resellers table (one small item each), for
+    /// `crm-admin` only; the API never scans it.
+    pub async fn reseller_ids(&self, isp: IspId) -> Result<Vec<ResellerId>, StoreError> {
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.tables.resellers)
+            .filter_expression("ispid = :isp")
+            .expression_attribute_values(":isp", n(isp.get()));
+        let mut ids: Vec<ResellerId> = self
+            .scan_all::<ResellerItem>(scan)
+            .await?
+            .into_iter()
+            .map(|r| r.resellerid)
+            .collect();
+        ids.sort();
+        Ok(ids)
     }
 }
 

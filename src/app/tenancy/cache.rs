@@ -8,7 +8,7 @@
 //! ISP (3 GetItems, 1.5 units). ISPs and resellers are shared by many users, so on a warm
 //! instance it is usually the user's read alone.
 
-use super::{App, AppError};
+use crate::app::{App, AppError};
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::scope::Scope;
 use std::collections::HashMap;
@@ -52,7 +52,7 @@ impl<K: Eq + Hash + Copy, V: Clone> Timed<K, V> {
     }
 }
 
-pub(super) struct TenantCache {
+pub(in crate::app) struct TenantCache {
     ttl: Duration,
     /// Whether the ISP exists and is enabled.
     isps: Timed<IspId, bool>,
@@ -61,7 +61,7 @@ pub(super) struct TenantCache {
 }
 
 impl TenantCache {
-    pub(super) fn new(ttl: Duration) -> Self {
+    pub(in crate::app) fn new(ttl: Duration) -> Self {
         Self {
             ttl,
             isps: Timed::new(),
@@ -72,7 +72,7 @@ impl TenantCache {
 
 impl App {
     /// A reseller's ISP and whether the reseller is enabled; `None` if there is no such reseller.
-    pub(super) async fn reseller_state(
+    pub(in crate::app) async fn reseller_state(
         &self,
         reseller: ResellerId,
     ) -> Result<Option<(IspId, bool)>, AppError> {
@@ -100,7 +100,7 @@ impl App {
         // left for the list to report).
         if let Some(zone) = record
             .as_ref()
-            .and_then(|r| super::zones::stored_zone(isp, r.time_zone.as_deref()).ok())
+            .and_then(|r| crate::app::zones::stored_zone(isp, r.time_zone.as_deref()).ok())
         {
             self.zones.remember(isp, zone);
         }
@@ -110,7 +110,7 @@ impl App {
     }
 
     /// Whether the ISP and reseller of a user's scope exist and are enabled.
-    pub(super) async fn tenant_enabled(&self, scope: &Scope) -> Result<bool, AppError> {
+    pub(in crate::app) async fn tenant_enabled(&self, scope: &Scope) -> Result<bool, AppError> {
         Ok(match *scope {
             Scope::Platform => true,
             Scope::Isp(isp) => self.isp_enabled(isp).await?,

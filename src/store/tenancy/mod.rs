@@ -1,0 +1,221 @@
+//! Login users, ISPs and resellers: small tables read by key, written whole when created
+//! and by typed updates after; their lists in `lists`.
+
+mod lists;
+
+pub use lists::{PageKey, Paged, UserPartition};
+
+use super::records::{IspItem, ResellerItem, UserItem};
+use super::{Item, Store, StoreError, conditional_write, n, s};
+use crate::domain::ids::{IspId, ResellerId, UserId};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use serde::Serialize;
+
+/// The outcome of a create: written, or its id was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Inserted {
+    Done,
+    Taken,
+}
+
+/// The outcome of an update: written, or there is no such record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Updated {
+    Done,
+    Missing,
+}
+
+/// Who changed a record and when (RFC 3339): its `updated_at` and `updated_by`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub at: String,
+    pub by: String,
+}
+
+impl Stamp {
+    fn set(&self) -> Vec<(&'static str, AttributeValue)> {
+        vec![
+            ("updated_at", s(self.at.as_str())),
+            ("updated_by", s(self.by.as_str())),
+        ]
+    }
+}
+
+/// What an ISP update changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IspUpdate {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    /// `Some(None)`: no zone of its own (the attribute is removed).
+    pub time_zone: Option<Option<String>>,
+    pub stamp: Stamp,
+}
+
+/// What a reseller update changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResellerUpdate {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub stamp: Stamp,
+}
+
+/// What a user update changes: a new key (its hex SHA-256) or its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserUpdate {
+    pub key_sha256: Option<String>,
+    pub enabled: Option<bool>,
+    pub stamp: Stamp,
+}
+
+/// The name and state of an ISP or reseller update.
+fn named(set: &mut Vec<(&'static str, AttributeValue)>, name: Option<&str>, enabled: Option<bool>) {
+    if let Some(name) = name {
+        set.push(("name", s(name)));
+    }
+    if let Some(enabled) = enabled {
+        set.push(("enabled", AttributeValue::Bool(enabled)));
+    }
+}
+
+impl Store {
+    /// Writes a record unless one with the same key exists.
+    async fn put_new<T: Serialize>(
+        &self,
+        table: &str,
+        key: &str,
+        record: &T,
+    ) -> Result<Inserted, StoreError> {
+        let item: Item = serde_dynamo::to_item(record)?;
+        let res = self
+            .client
+            .put_item()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", key)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        Ok(match conditional_write(res)? {
+            true => Inserted::Done,
+            false => Inserted::Taken,
+        })
+    }
+
+    pub async fn get_user(&self, id: UserId) -> Result<Option<UserItem>, StoreError> {
+        self.get_by_key(&self.tables.users, "userid", id.get())
+            .await
+    }
+
+    pub async fn get_isp(&self, id: IspId) -> Result<Option<IspItem>, StoreError> {
+        self.get_by_key(&self.tables.isps, "ispid", id.get()).await
+    }
+
+    pub async fn get_reseller(&self, id: ResellerId) -> Result<Option<ResellerItem>, StoreError> {
+        self.get_by_key(&self.tables.resellers, "resellerid", id.get())
+            .await
+    }
+
+    pub async fn insert_user(&self, user: &UserItem) -> Result<Inserted, StoreError> {
+        self.put_new(&self.tables.users, "userid", user).await
+    }
+
+    pub async fn insert_isp(&self, isp: &IspItem) -> Result<Inserted, StoreError> {
+        self.put_new(&self.tables.isps, "ispid", isp).await
+    }
+
+    pub async fn insert_reseller(&self, reseller: &ResellerItem) -> Result<Inserted, StoreError> {
+        self.put_new(&self.tables.resellers, "resellerid", reseller)
+            .await
+    }
+
+    /// Writes a user's new key or state; `Missing` if there is no such user.
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        update: &UserUpdate,
+    ) -> Result<Updated, StoreError> {
+        let mut set = update.stamp.set();
+        if let Some(digest) = &update.key_sha256 {
+            set.push(("key_sha256", s(digest.as_str())));
+        }
+        if let Some(enabled) = update.enabled {
+            set.push(("enabled", AttributeValue::Bool(enabled)));
+        }
+        self.update_existing(&self.tables.users, "userid", id.get(), &set, &[])
+            .await
+    }
+
+    /// Renames, enables or disables an ISP, sets or clears its time zone; `Missing` if there
+    /// is no such ISP.
+    pub async fn update_isp(&self, id: IspId, update: &IspUpdate) -> Result<Updated, StoreError> {
+        let mut set = update.stamp.set();
+        named(&mut set, update.name.as_deref(), update.enabled);
+        let mut remove = Vec::new();
+        match &update.time_zone {
+            Some(Some(zone)) => set.push(("time_zone", s(zone.as_str()))),
+            Some(None) => remove.push("time_zone"),
+            None => {}
+        }
+        self.update_existing(&self.tables.isps, "ispid", id.get(), &set, &remove)
+            .await
+    }
+
+    /// Renames, enables or disables a reseller; `Missing` if there is no such reseller.
+    pub async fn update_reseller(
+        &self,
+        id: ResellerId,
+        update: &ResellerUpdate,
+    ) -> Result<Updated, StoreError> {
+        let mut set = update.stamp.set();
+        named(&mut set, update.name.as_deref(), update.enabled);
+        self.update_existing(&self.tables.resellers, "resellerid", id.get(), &set, &[])
+            .await
+    }
+
+    /// One UpdateItem of the item with numeric key `key` = `id`, only if it exists.
+    async fn update_existing(
+        &self,
+        table: &str,
+        key: &str,
+        id: u64,
+        set: &[(&str, AttributeValue)],
+        remove: &[&str],
+    ) -> Result<Updated, StoreError> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(table)
+            .key(key, n(id))
+            .condition_expression("attribute_exists(#key)")
+            .expression_attribute_names("#key", key)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        let mut sets = Vec::new();
+        for (i, (attr, value)) in set.iter().enumerate() {
+            sets.push(format!("#a{i} = :v{i}"));
+            req = req
+                .expression_attribute_names(format!("#a{i}"), *attr)
+                .expression_attribute_values(format!(":v{i}"), value.clone());
+        }
+        let mut removes = Vec::new();
+        for (i, attr) in remove.iter().enumerate() {
+            removes.push(format!("#r{i}"));
+            req = req.expression_attribute_names(format!("#r{i}"), *attr);
+        }
+        let mut expression = Vec::new();
+        if !sets.is_empty() {
+            expression.push(format!("SET {}", sets.join(", ")));
+        }
+        if !removes.is_empty() {
+            expression.push(format!("REMOVE {}", removes.join(", ")));
+        }
+        let written = conditional_write(req.update_expression(expression.join(" ")).send().await)?;
+        Ok(if written {
+            Updated::Done
+        } else {
+            Updated::Missing
+        })
+    }
+}
