@@ -3,7 +3,8 @@
 //! A request flows HTTP (`http`: parse, authenticate) → use case (`app`: orchestrate, plan
 //! the list in `app/planner.rs`) → domain (`domain`: typed values, validation, scope rules)
 //! → storage (`store`: keys, queries on DynamoDB). `admin` and `transfer` (import, export)
-//! serve `crm-admin`; `events` turns the tables' stream records into change events (the
+//! serve `crm-admin` only (its ISP, reseller and user commands call `app::tenancy`, the
+//! API's own rules, as the platform admin); `events` turns the tables' stream records into change events (the
 //! `change-events` binary); the API never calls it.
 
 pub mod admin;

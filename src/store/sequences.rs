@@ -120,3 +120,22 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Sequence;
+
+    #[test]
+    fn sequences_keep_their_stored_names() {
+        let names = [
+            (Sequence::Customer, "customer_id"),
+            (Sequence::Service, "service_id"),
+            (Sequence::Isp, "isp_id"),
+            (Sequence::Reseller, "reseller_id"),
+            (Sequence::User, "user_id"),
+        ];
+        for (seq, name) in names {
+            assert_eq!(seq.name(), name, "{seq:?}");
+        }
+    }
+}
