@@ -3,6 +3,7 @@
 //! Who may call what is decided before, by `domain::tenancy`. Login users: `users.rs`.
 
 use super::{AdminError, now};
+use crate::domain::audit::Audit;
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::scope::Actor;
 use crate::domain::tenancy::DirectoryUpdate;
@@ -17,9 +18,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 const ALLOCATION_TRIES: usize = 20;
 
 fn name_of(name: &str) -> Result<String, AdminError> {
-    Ok(crate::domain::text::NAME
-        .parse("name", name)
-        .map_err(DomainError::from)?)
+    Ok(crate::domain::tenancy::parse_name("name", name).map_err(DomainError::from)?)
 }
 
 pub(super) fn invalid(param: &'static str, rule: &str) -> AdminError {
@@ -57,16 +56,12 @@ pub struct NewEntry {
 }
 
 fn isp_item(id: IspId, entry: &NewEntry, by: Actor) -> IspItem {
-    let at = now();
     IspItem {
         ispid: id,
         name: entry.name.clone(),
         enabled: entry.enabled,
         time_zone: entry.time_zone.as_ref().map(|z| z.name().to_owned()),
-        created_at: at.clone(),
-        updated_at: Some(at),
-        created_by: Some(by.label()),
-        updated_by: Some(by.label()),
+        audit: Audit::created(now(), by),
     }
 }
 
@@ -111,16 +106,12 @@ pub async fn create_isp_next(
 }
 
 fn reseller_item(id: ResellerId, isp: IspId, entry: &NewEntry, by: Actor) -> ResellerItem {
-    let at = now();
     ResellerItem {
         resellerid: id,
         ispid: isp,
         name: entry.name.clone(),
         enabled: entry.enabled,
-        created_at: at.clone(),
-        updated_at: Some(at),
-        created_by: Some(by.label()),
-        updated_by: Some(by.label()),
+        audit: Audit::created(now(), by),
     }
 }
 
@@ -175,10 +166,9 @@ pub async fn create_reseller_next(
 
 /// The attribute writes of an ISP or reseller update.
 fn directory_set(update: &DirectoryUpdate, by: Actor) -> Vec<(&'static str, AttributeValue)> {
-    let mut set = vec![
-        ("updated_at", AttributeValue::S(now())),
-        ("updated_by", AttributeValue::S(by.label())),
-    ];
+    let mut set: Vec<_> = Audit::updated(now(), by)
+        .map(|(k, v)| (k, AttributeValue::S(v)))
+        .into();
     if let Some(name) = &update.name {
         set.push(("name", AttributeValue::S(name.clone())));
     }

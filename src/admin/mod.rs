@@ -9,7 +9,6 @@ pub use users::*;
 use crate::domain::DomainError;
 use crate::domain::credentials::RandomError;
 use crate::domain::ids::IspId;
-use crate::domain::list::rfc3339_seconds;
 use crate::store::{Store, StoreError};
 use crate::transfer::TransferError;
 use crate::transfer::customers::CustomerImport;
@@ -37,7 +36,7 @@ pub enum AdminError {
 }
 
 fn now() -> String {
-    rfc3339_seconds(jiff::Timestamp::now())
+    crate::domain::audit::now()
 }
 
 /// Raises the customer id counter so new customers get ids above `at_least`.

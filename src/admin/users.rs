@@ -5,6 +5,7 @@
 use super::directory::{allocate, invalid, isp_exists};
 use super::{AdminError, now};
 use crate::domain::DomainError;
+use crate::domain::audit::Audit;
 use crate::domain::credentials::ApiKey;
 use crate::domain::ids::{IspId, ResellerId, UserId};
 use crate::domain::scope::{Actor, Role};
@@ -79,7 +80,6 @@ fn user_item(
     key: &ApiKey,
     by: Actor,
 ) -> UserItem {
-    let at = now();
     UserItem {
         userid,
         role,
@@ -87,10 +87,7 @@ fn user_item(
         resellerid: reseller,
         enabled: true,
         key_sha256: key.digest().to_hex(),
-        created_at: at.clone(),
-        updated_at: at,
-        created_by: Some(by.label()),
-        updated_by: Some(by.label()),
+        audit: Audit::created(now(), by),
     }
 }
 
@@ -142,11 +139,8 @@ pub async fn rotate_key(store: &Store, userid: UserId) -> Result<ApiKey, AdminEr
 /// As `rotate_key`, recording who rotated it.
 pub async fn rotate_key_by(store: &Store, userid: UserId, by: Actor) -> Result<ApiKey, AdminError> {
     let key = ApiKey::generate()?;
-    let set = [
-        ("key_sha256", AttributeValue::S(key.digest().to_hex())),
-        ("updated_at", AttributeValue::S(now())),
-        ("updated_by", AttributeValue::S(by.label())),
-    ];
+    let mut set = vec![("key_sha256", AttributeValue::S(key.digest().to_hex()))];
+    set.extend(Audit::updated(now(), by).map(|(k, v)| (k, AttributeValue::S(v))));
     match store.update_user(userid, &set).await? {
         true => Ok(key),
         false => Err(missing_user(userid)),
@@ -179,11 +173,8 @@ pub async fn set_enabled_by(
             .into());
         }
     }
-    let set = [
-        ("enabled", AttributeValue::Bool(enabled)),
-        ("updated_at", AttributeValue::S(now())),
-        ("updated_by", AttributeValue::S(by.label())),
-    ];
+    let mut set = vec![("enabled", AttributeValue::Bool(enabled))];
+    set.extend(Audit::updated(now(), by).map(|(k, v)| (k, AttributeValue::S(v))));
     match store.update_user(userid, &set).await? {
         true => Ok(()),
         false => Err(missing_user(userid)),

@@ -6,7 +6,6 @@ use super::{App, AppError};
 use crate::admin::{self, AdminError, IspChange, NewEntry};
 use crate::domain::credentials::ApiKey;
 use crate::domain::ids::{IspId, ResellerId, UserId};
-use crate::domain::list::{DEFAULT_LIMIT, MAX_LIMIT, parse_u32_in};
 use crate::domain::scope::{Caller, Role, Scope};
 use crate::domain::tenancy::{self, DirectoryUpdate, IspRights, NOT_YOURS, parse_flag, parse_role};
 use crate::domain::zone::IspTimeZone;
@@ -45,14 +44,12 @@ pub struct IssuedKey {
 const ROLES: [Role; 4] = [Role::Admin, Role::Isp, Role::Reseller, Role::Form];
 
 fn rows_limit(f: &impl Fields) -> Result<i32, Invalid> {
-    let n = f
-        .parse_opt("rows_limit", |p, v| parse_u32_in(p, v, 1, MAX_LIMIT))?
-        .unwrap_or(DEFAULT_LIMIT);
+    let n = tenancy::PAGING.parse(f)?.limit;
     Ok(i32::try_from(n).unwrap_or(100))
 }
 
 fn name_required(f: &impl Fields) -> Result<String, Invalid> {
-    f.parse_req("name", crate::domain::text::NAME.parser())
+    f.parse_req("name", tenancy::parse_name)
 }
 
 impl App {
