@@ -66,6 +66,11 @@ mod tests {
         let a = Audit::created("t".into(), Actor::User(UserId(5)));
         let names: Vec<_> = a.present().map(|(n, _)| n).collect();
         assert_eq!(crate::domain::entity::check::keys(&a), names);
+        let declared: Vec<_> = crate::domain::entity::AUDIT
+            .iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(names, declared, "the entity tables' audit rows");
         assert_eq!(a.updated_by.as_deref(), Some("5"));
         let json = serde_json::to_value(&a).unwrap();
         for (name, value) in Audit::updated("u", Actor::Admin) {

@@ -1,7 +1,7 @@
 //! Customer values and the inputs of create and update, parsed from request fields.
 
 use super::audit::Audit;
-use super::entity::{Field, Input, Kind};
+use super::entity::{self, Field, Input, Kind};
 use super::ids::{CustomerId, IspId, ResellerId};
 use super::text::{self, TextRule};
 use super::{Fields, Invalid};
@@ -150,7 +150,9 @@ pub fn parse_dob(param: &'static str, value: &str, today: Date) -> Result<Date, 
 /// A customer's public fields, in the order the list returns them (see `entity`). A new
 /// field: a row here, its rule if new, its place in `CustomerFields`, `Change` and `Customer`
 /// (the tests below fail until they agree), and the docs.
-pub const FIELDS: &[Field] = &[
+pub const FIELDS: &[Field] = &entity::with_audit::<{ OWN_FIELDS.len() + 4 }>(OWN_FIELDS);
+
+const OWN_FIELDS: &[Field] = &[
     Field::new("id", Kind::Number, Input::Assigned),
     Field::new("ispid", Kind::Number, Input::Placement),
     Field::new("resellerid", Kind::Number, Input::Placement),
@@ -166,10 +168,6 @@ pub const FIELDS: &[Field] = &[
     Field::text("city", Input::Required, text::PLACE),
     Field::text("street", Input::Required, text::STREET),
     Field::text("notes", Input::Optional, text::NOTES),
-    Field::new("created_at", Kind::Time, Input::Assigned),
-    Field::new("updated_at", Kind::Time, Input::Assigned),
-    Field::new("created_by", Kind::Text, Input::Assigned),
-    Field::new("updated_by", Kind::Text, Input::Assigned),
 ];
 
 /// The fields of a customer that callers write (create sets them, update changes some).

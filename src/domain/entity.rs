@@ -101,6 +101,30 @@ impl Pick {
     }
 }
 
+/// The audit fields every entity ends with (`audit::Audit`).
+pub const AUDIT: [Field; 4] = [
+    Field::new("created_at", Kind::Time, Input::Assigned),
+    Field::new("updated_at", Kind::Time, Input::Assigned),
+    Field::new("created_by", Kind::Text, Input::Assigned),
+    Field::new("updated_by", Kind::Text, Input::Assigned),
+];
+
+/// An entity's table: its own fields, then `AUDIT` (`N` is `own.len() + AUDIT.len()`).
+pub const fn with_audit<const N: usize>(own: &[Field]) -> [Field; N] {
+    let mut out = [AUDIT[0]; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < own.len() {
+            own[i]
+        } else {
+            AUDIT[i - own.len()]
+        };
+        i += 1;
+    }
+    assert!(N == own.len() + AUDIT.len(), "N must be own.len() + 4");
+    out
+}
+
 /// How many names `names` returns for the same arguments (the length of its array).
 pub const fn count(before: &[&str], fields: &[Field], pick: Pick, after: &[&str]) -> usize {
     let mut n = before.len() + after.len();

@@ -2,7 +2,7 @@
 //! create and update input, and the service list request.
 
 use super::audit::Audit;
-use super::entity::{Field, Input, Kind};
+use super::entity::{self, Field, Input, Kind};
 use super::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use super::list::{Pattern, exact_text};
 use super::paging::{PagingRules, SortOrder, one_of};
@@ -85,7 +85,9 @@ pub const PLAN: TextRule = TextRule {
 };
 
 /// A service's public fields, in the order the service list returns them (see `entity`).
-pub const FIELDS: &[Field] = &[
+pub const FIELDS: &[Field] = &entity::with_audit::<{ OWN_FIELDS.len() + 4 }>(OWN_FIELDS);
+
+const OWN_FIELDS: &[Field] = &[
     Field::new("id", Kind::Number, Input::Assigned),
     Field::new("customerid", Kind::Number, Input::Placement),
     // The customer's, copied: scope is checked on the service itself.
@@ -95,10 +97,6 @@ pub const FIELDS: &[Field] = &[
     Field::text("plan", Input::Required, PLAN),
     Field::new("status", Kind::Choice, Input::Defaulted),
     Field::text("notes", Input::Optional, text::NOTES),
-    Field::new("created_at", Kind::Time, Input::Assigned),
-    Field::new("updated_at", Kind::Time, Input::Assigned),
-    Field::new("created_by", Kind::Text, Input::Assigned),
-    Field::new("updated_by", Kind::Text, Input::Assigned),
 ];
 
 /// The input of `service/create`.

@@ -455,6 +455,57 @@ mod tests {
         assert_eq!(serde_dynamo::from_item::<_, UserItem>(item).unwrap(), u);
     }
 
+    /// A stored item holds its entity's declared fields, and otherwise only what the store
+    /// derives or keeps to itself (never returned, never in an event).
+    #[test]
+    fn stored_attributes_are_the_declared_fields_and_store_only_ones() {
+        use crate::domain::entity::{Field, Kind, Pick, picked};
+        use crate::events::is_secret_or_derived;
+        let check = |item: Item, fields: &[Field]| {
+            let public: std::collections::BTreeSet<_> = item
+                .keys()
+                .map(String::as_str)
+                .filter(|k| !is_secret_or_derived(k))
+                .collect();
+            assert_eq!(public, picked(fields, Pick::All).collect());
+            for f in fields {
+                let number = matches!(item.get(f.name), Some(AttributeValue::N(_)));
+                assert_eq!(number, f.kind == Kind::Number, "{}", f.name);
+            }
+        };
+        let mut c = customer();
+        c.surname = Some("S".into());
+        c.uniqueid = Some("U".into());
+        c.notes = Some("N".into());
+        c.audit.updated_by = Some("5".into());
+        c.portal_password_hash = Some("$argon2id$".into());
+        c.service_count = Some(1);
+        check(
+            serde_dynamo::to_item(&c).unwrap(),
+            crate::domain::customer::FIELDS,
+        );
+        let s = ServiceItem::new(
+            ServiceId(3),
+            Placement {
+                isp: IspId(1),
+                reseller: ResellerId(2),
+            },
+            ServiceFields {
+                customerid: CustomerId(1),
+                username: crate::domain::service::Username::parse("u", "u").unwrap(),
+                plan: "p".into(),
+                status: crate::domain::service::ServiceStatus::Active,
+                notes: Some("n".into()),
+            },
+            "t".into(),
+            Actor::Admin,
+        );
+        check(
+            serde_dynamo::to_item(&s).unwrap(),
+            crate::domain::service::FIELDS,
+        );
+    }
+
     #[test]
     fn list_view_never_carries_the_password_hash() {
         let mut c = customer();
