@@ -153,17 +153,17 @@ pub fn parse_dob(param: &'static str, value: &str, today: Date) -> Result<Date, 
 pub const FIELDS: &[Field] = &entity::with_audit::<{ OWN_FIELDS.len() + 4 }>(OWN_FIELDS);
 
 const OWN_FIELDS: &[Field] = &[
-    Field::new("id", Kind::Number, Input::Assigned),
-    Field::new("ispid", Kind::Number, Input::Placement),
-    Field::new("resellerid", Kind::Number, Input::Placement),
-    Field::new("type", Kind::Choice, Input::Required),
+    Field::new("id", Kind::Number, Input::Assigned, "1"),
+    Field::new("ispid", Kind::Number, Input::Placement, "1"),
+    Field::new("resellerid", Kind::Number, Input::Placement, "1"),
+    Field::new("type", Kind::Choice, Input::Required, "Individual"),
     Field::text("name", Input::Required, text::NAME),
     Field::text("surname", Input::Optional, text::NAME),
-    Field::new("dob", Kind::Date, Input::Optional),
-    Field::new("mobile", Kind::Text, Input::Required),
-    Field::new("email", Kind::Text, Input::Required),
+    Field::new("dob", Kind::Date, Input::Optional, "1990-01-31"),
+    Field::new("mobile", Kind::Text, Input::Required, "12344444"),
+    Field::new("email", Kind::Text, Input::Required, "abc@email.com"),
     Field::text("uniqueid", Input::Optional, text::UNIQUE_ID),
-    Field::new("zipcode", Kind::Text, Input::Required),
+    Field::new("zipcode", Kind::Text, Input::Required, "12345"),
     Field::text("state", Input::Required, text::PLACE),
     Field::text("city", Input::Required, text::PLACE),
     Field::text("street", Input::Required, text::STREET),
@@ -442,16 +442,9 @@ mod tests {
         }
     }
 
-    /// A value each written field's parser accepts.
+    /// The table's example of a field (a value its parser accepts).
     fn sample(name: &str) -> &'static str {
-        match name {
-            "type" => "Individual",
-            "dob" => "1990-01-31",
-            "mobile" => "12344444",
-            "email" => "abc@email.com",
-            "zipcode" => "12345",
-            _ => "x",
-        }
+        crate::domain::entity::field(FIELDS, name).map_or("", |f| f.example)
     }
 
     fn written() -> Vec<&'static str> {

@@ -54,24 +54,29 @@ pub struct Field {
     /// The free-text rule of a text field the caller writes (`None`: a typed value with its
     /// own parser, or not written by callers).
     pub rule: Option<TextRule>,
+    /// A value its parser accepts: for tests, and for an import reading past a refused value.
+    pub example: &'static str,
 }
 
 impl Field {
-    pub const fn new(name: &'static str, kind: Kind, input: Input) -> Self {
+    pub const fn new(name: &'static str, kind: Kind, input: Input, example: &'static str) -> Self {
         Self {
             name,
             kind,
             input,
             rule: None,
+            example,
         }
     }
 
+    /// Free text under `rule` (`x` is an example every rule accepts).
     pub const fn text(name: &'static str, input: Input, rule: TextRule) -> Self {
         Self {
             name,
             kind: Kind::Text,
             input,
             rule: Some(rule),
+            example: "x",
         }
     }
 }
@@ -103,10 +108,20 @@ impl Pick {
 
 /// The audit fields every entity ends with (`audit::Audit`).
 pub const AUDIT: [Field; 4] = [
-    Field::new("created_at", Kind::Time, Input::Assigned),
-    Field::new("updated_at", Kind::Time, Input::Assigned),
-    Field::new("created_by", Kind::Text, Input::Assigned),
-    Field::new("updated_by", Kind::Text, Input::Assigned),
+    Field::new(
+        "created_at",
+        Kind::Time,
+        Input::Assigned,
+        "2026-11-27T05:10:00Z",
+    ),
+    Field::new(
+        "updated_at",
+        Kind::Time,
+        Input::Assigned,
+        "2026-11-27T05:10:00Z",
+    ),
+    Field::new("created_by", Kind::Text, Input::Assigned, "crm-admin"),
+    Field::new("updated_by", Kind::Text, Input::Assigned, "crm-admin"),
 ];
 
 /// An entity's table: its own fields, then `AUDIT` (`N` is `own.len() + AUDIT.len()`).
@@ -171,6 +186,11 @@ pub const fn names<const N: usize>(
     }
     assert!(n == N, "N must be count() of the same arguments");
     out
+}
+
+/// The field named `name`, if the table has one.
+pub fn field<'a>(fields: &'a [Field], name: &str) -> Option<&'a Field> {
+    fields.iter().find(|f| f.name == name)
 }
 
 /// The names of the `pick`ed fields, for code that needs no constant.
@@ -249,10 +269,10 @@ mod tests {
     use super::*;
 
     const T: &[Field] = &[
-        Field::new("id", Kind::Number, Input::Assigned),
-        Field::new("at", Kind::Number, Input::Placement),
+        Field::new("id", Kind::Number, Input::Assigned, "1"),
+        Field::new("at", Kind::Number, Input::Placement, "1"),
         Field::text("a", Input::Required, super::super::text::NAME),
-        Field::new("b", Kind::Text, Input::Optional),
+        Field::new("b", Kind::Text, Input::Optional, "b"),
     ];
 
     #[test]

@@ -88,14 +88,14 @@ pub const PLAN: TextRule = TextRule {
 pub const FIELDS: &[Field] = &entity::with_audit::<{ OWN_FIELDS.len() + 4 }>(OWN_FIELDS);
 
 const OWN_FIELDS: &[Field] = &[
-    Field::new("id", Kind::Number, Input::Assigned),
-    Field::new("customerid", Kind::Number, Input::Placement),
+    Field::new("id", Kind::Number, Input::Assigned, "1"),
+    Field::new("customerid", Kind::Number, Input::Placement, "1"),
     // The customer's, copied: scope is checked on the service itself.
-    Field::new("ispid", Kind::Number, Input::Assigned),
-    Field::new("resellerid", Kind::Number, Input::Assigned),
-    Field::new("username", Kind::Text, Input::Required),
+    Field::new("ispid", Kind::Number, Input::Assigned, "1"),
+    Field::new("resellerid", Kind::Number, Input::Assigned, "1"),
+    Field::new("username", Kind::Text, Input::Required, "u1"),
     Field::text("plan", Input::Required, PLAN),
-    Field::new("status", Kind::Choice, Input::Defaulted),
+    Field::new("status", Kind::Choice, Input::Defaulted, "Active"),
     Field::text("notes", Input::Optional, text::NOTES),
 ];
 
@@ -287,11 +287,7 @@ mod tests {
     }
 
     fn sample(name: &str) -> &'static str {
-        match name {
-            "customerid" => "1",
-            "status" => "Active",
-            _ => "x",
-        }
+        crate::domain::entity::field(FIELDS, name).map_or("", |f| f.example)
     }
 
     /// Create and update read what the table declares, and treat each field as it says.

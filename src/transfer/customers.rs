@@ -6,7 +6,7 @@ use super::import::Kind;
 use super::source::Row;
 use crate::domain::audit::Audit;
 use crate::domain::customer::{self, Customer, CustomerFields};
-use crate::domain::entity::{Input, Pick};
+use crate::domain::entity::{Input, Pick, field};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::rfc3339_seconds;
 use crate::domain::scope::{Actor, Placement};
@@ -97,17 +97,11 @@ impl CustomerImport {
     }
 }
 
-/// A value each required field's rule accepts, to read past it.
+/// A value each required field's rule accepts, to read past it (its table's example).
 fn stand_in(param: &str) -> Option<&'static str> {
-    match param {
-        "ispid" | "resellerid" => Some("1"),
-        "type" => Some("Individual"),
-        "name" | "state" | "city" | "street" => Some("x"),
-        "mobile" => Some("123456"),
-        "email" => Some("a@example.com"),
-        "zipcode" => Some("00"),
-        _ => None,
-    }
+    field(customer::FIELDS, param)
+        .filter(|f| Pick::RequiredOnCreate.takes(f.input))
+        .map(|f| f.example)
 }
 
 /// When and by whom a record was written in the previous system, where the file says (an
