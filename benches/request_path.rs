@@ -412,10 +412,10 @@ fn page(n: u64) -> Vec<Customer> {
             city: "Panaji".into(),
             street: "3rd street, Altinho".into(),
             notes: None,
-            created_at: "2026-11-27T05:10:00Z".into(),
-            updated_at: "2026-11-27T05:10:00Z".into(),
-            created_by: Some("5".into()),
-            updated_by: Some("5".into()),
+            audit: isp_crm::domain::audit::Audit::created(
+                "2026-11-27T05:10:00Z".into(),
+                isp_crm::domain::scope::Actor::User(isp_crm::domain::ids::UserId(5)),
+            ),
         })
         .collect()
 }

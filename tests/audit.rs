@@ -85,7 +85,7 @@ async fn users_say_who_issued_them_and_who_last_rotated_or_disabled_them() {
         async move { store.get_user(UserId(id)).await.unwrap().unwrap() }
     };
     let u = user(RESELLER1_USER).await;
-    assert_eq!(u.created_by.as_deref(), Some("crm-admin"));
+    assert_eq!(u.audit.created_by.as_deref(), Some("crm-admin"));
     admin::rotate_key_by(
         &app.store,
         UserId(RESELLER1_USER),
@@ -95,7 +95,7 @@ async fn users_say_who_issued_them_and_who_last_rotated_or_disabled_them() {
     .unwrap();
     let u = user(RESELLER1_USER).await;
     assert_eq!(
-        (u.created_by.as_deref(), u.updated_by.as_deref()),
+        (u.audit.created_by.as_deref(), u.audit.updated_by.as_deref()),
         (Some("crm-admin"), Some("5"))
     );
     admin::set_enabled_by(
@@ -108,5 +108,5 @@ async fn users_say_who_issued_them_and_who_last_rotated_or_disabled_them() {
     .unwrap();
     let u = user(RESELLER1_USER).await;
     assert!(!u.enabled);
-    assert_eq!(u.updated_by.as_deref(), Some("1"));
+    assert_eq!(u.audit.updated_by.as_deref(), Some("1"));
 }

@@ -124,5 +124,5 @@ async fn crm_admin_locks_out_an_isp_or_reseller_and_lets_it_in_again() {
     assert_eq!(app.call(ISP2_USER, "list", &[]).await.status, 200);
     let isp = app.store.get_isp(IspId(1)).await.unwrap().unwrap();
     assert!(!isp.enabled);
-    assert_eq!(isp.updated_by.as_deref(), Some("crm-admin"));
+    assert_eq!(isp.audit.updated_by.as_deref(), Some("crm-admin"));
 }

@@ -108,7 +108,7 @@ impl App {
     }
 
     fn now(&self) -> String {
-        crate::domain::list::rfc3339_seconds(Timestamp::now())
+        crate::domain::audit::now()
     }
 
     /// Today in the deployment's time zone (a date of birth may not be after it).

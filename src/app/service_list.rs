@@ -92,7 +92,7 @@ struct Walk {
 /// The `by-username` key prefix a pattern allows: `<name>\x01` for an exact name (so
 /// `john` does not read `johnny`), the text before the first `%` otherwise.
 fn username_prefix(pattern: &Pattern) -> Option<String> {
-    let prefix = pattern.prefix().to_ascii_lowercase();
+    let prefix = crate::domain::service::Username::fold(pattern.prefix());
     match pattern.is_exact() {
         true => Some(keys::exact_prefix(&prefix)),
         false => Some(prefix).filter(|p| !p.is_empty()),

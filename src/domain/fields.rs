@@ -17,6 +17,21 @@ pub trait Fields {
         self.optional(name).ok_or(Invalid::required(name))
     }
 
+    /// An update's field that may not be emptied: absent, or present and not empty (trimmed).
+    fn unless_empty(&self, name: &'static str) -> Result<Option<&str>, Invalid> {
+        match self.get(name).map(str::trim) {
+            None => Ok(None),
+            Some("") => Err(Invalid::new(name, "must not be empty")),
+            Some(v) => Ok(Some(v)),
+        }
+    }
+
+    /// An update's field that an empty value clears: `Some(None)` clears, `None` leaves it.
+    fn clearable(&self, name: &str) -> Option<Option<&str>> {
+        self.get(name)
+            .map(|v| Some(v.trim()).filter(|v| !v.is_empty()))
+    }
+
     /// Parses an optional parameter with `parse`.
     fn parse_opt<T>(
         &self,

@@ -9,10 +9,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-pub const DEFAULT_LIMIT: u32 = 10;
-pub const MAX_LIMIT: u32 = 100;
-/// Deeper pages are reached with `cursor`: an offset is walked row by row, a cursor is not.
-pub const MAX_OFFSET: u32 = 10_000;
+use super::paging::PagingRules;
+pub use super::paging::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SortOrder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortField {
@@ -20,12 +18,6 @@ pub enum SortField {
     Name,
     Mobile,
     Email,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SortOrder {
-    Asc,
-    Desc,
 }
 
 /// A `%` wildcard pattern; every other character (`_` included) is literal.
@@ -214,7 +206,7 @@ impl Filters {
             && self
                 .created
                 .as_ref()
-                .is_none_or(|r| r.contains(&c.created_at))
+                .is_none_or(|r| r.contains(&c.audit.created_at))
     }
 }
 
@@ -233,38 +225,17 @@ pub struct ListRequest {
     pub cursor: Option<String>,
 }
 
-pub(crate) fn parse_u32_in(
-    param: &'static str,
-    value: &str,
-    min: u32,
-    max: u32,
-) -> Result<u32, Invalid> {
-    let rule = || Invalid::new(param, format!("must be a whole number from {min} to {max}"));
-    let value = value.trim();
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(rule());
-    }
-    value
-        .parse::<u32>()
-        .ok()
-        .filter(|n| (min..=max).contains(n))
-        .ok_or_else(rule)
-}
-
-pub(crate) fn one_of<T: Copy>(
-    param: &'static str,
-    value: &str,
-    allowed: &[(&str, T)],
-) -> Result<T, Invalid> {
-    allowed
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(value.trim()))
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<_> = allowed.iter().map(|(n, _)| *n).collect();
-            Invalid::new(param, format!("must be one of {}", names.join(", ")))
-        })
-}
+/// The customer list's paging: every parameter, `cursor` included.
+pub const PAGING: PagingRules<SortField> = PagingRules {
+    sorts: &[
+        ("id", SortField::Id),
+        ("name", SortField::Name),
+        ("mobile", SortField::Mobile),
+        ("email", SortField::Email),
+    ],
+    offset: true,
+    cursor: true,
+};
 
 pub(crate) fn exact_text(param: &'static str, value: &str) -> Result<String, Invalid> {
     if value.chars().count() > 255 {
@@ -307,54 +278,19 @@ impl ListRequest {
             city: f.parse_opt("city", exact_text)?,
             created,
         };
-        let sort = f
-            .parse_opt("sort_field", |p, v| {
-                one_of(
-                    p,
-                    v,
-                    &[
-                        ("id", SortField::Id),
-                        ("name", SortField::Name),
-                        ("mobile", SortField::Mobile),
-                        ("email", SortField::Email),
-                    ],
-                )
-            })?
-            .unwrap_or(SortField::Id);
-        let order = f
-            .parse_opt("sort_order", |p, v| {
-                one_of(p, v, &[("asc", SortOrder::Asc), ("desc", SortOrder::Desc)])
-            })?
-            .unwrap_or(SortOrder::Asc);
-        let show_count = f
-            .parse_opt("show_count", |p, v| {
-                one_of(p, v, &[("0", false), ("1", true)])
-            })?
-            .unwrap_or(false);
+        let ispid = f.parse_opt("ispid", IspId::parse)?;
+        let resellerid = f.parse_opt("resellerid", ResellerId::parse)?;
+        let paging = PAGING.parse(f)?;
         Ok(Self {
-            ispid: f.parse_opt("ispid", IspId::parse)?,
-            resellerid: f.parse_opt("resellerid", ResellerId::parse)?,
+            ispid,
+            resellerid,
             filters,
-            sort,
-            order,
-            limit: f
-                .parse_opt("rows_limit", |p, v| parse_u32_in(p, v, 1, MAX_LIMIT))?
-                .unwrap_or(DEFAULT_LIMIT),
-            offset: f
-                .parse_opt("rows_offset", |p, v| {
-                    parse_u32_in(p, v, 0, MAX_OFFSET).map_err(|e| {
-                        Invalid::new(p, format!("{} (page further with cursor)", e.rule))
-                    })
-                })?
-                .unwrap_or(0),
-            show_count,
-            // Present even when empty: `cursor=` asks for the first page, with short pages.
-            cursor: match f.get("cursor").map(str::trim) {
-                Some(v) if v.len() > 2048 => {
-                    return Err(Invalid::new("cursor", "is not a cursor this API issued"));
-                }
-                v => v.map(str::to_owned),
-            },
+            sort: paging.sort.unwrap_or(SortField::Id),
+            order: paging.order,
+            limit: paging.limit,
+            offset: paging.offset,
+            show_count: paging.show_count,
+            cursor: paging.cursor,
         })
     }
 }

@@ -2,13 +2,16 @@
 //! an ISP's time zone.
 //! Knows nothing of HTTP or DynamoDB.
 
+pub mod audit;
 pub mod credentials;
 pub mod customer;
+pub mod entity;
 pub mod error;
 pub mod fields;
 pub mod idempotency;
 pub mod ids;
 pub mod list;
+pub mod paging;
 pub mod scope;
 pub mod service;
 pub mod tenancy;

@@ -1,10 +1,11 @@
 //! Services of a customer (an internet subscription with its PPPoE username): typed values,
 //! create and update input, and the service list request.
 
+use super::audit::Audit;
+use super::entity::{self, Field, Input, Kind};
 use super::ids::{CustomerId, IspId, ResellerId, ServiceId};
-use super::list::{
-    DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Pattern, SortOrder, exact_text, one_of, parse_u32_in,
-};
+use super::list::{Pattern, exact_text};
+use super::paging::{PagingRules, SortOrder, one_of};
 use super::text::{self, TextRule};
 use super::{Fields, Invalid};
 use serde::Serialize;
@@ -36,7 +37,12 @@ impl Username {
 
     /// The form uniqueness and searches compare (ASCII only, so lower-casing is exact).
     pub fn folded(&self) -> String {
-        self.0.to_ascii_lowercase()
+        Self::fold(&self.0)
+    }
+
+    /// `folded` of a username already stored (or a search prefix): the one folding rule.
+    pub fn fold(value: &str) -> String {
+        value.to_ascii_lowercase()
     }
 }
 
@@ -78,6 +84,21 @@ pub const PLAN: TextRule = TextRule {
     multiline: false,
 };
 
+/// A service's public fields, in the order the service list returns them (see `entity`).
+pub const FIELDS: &[Field] = &entity::with_audit::<{ OWN_FIELDS.len() + 4 }>(OWN_FIELDS);
+
+const OWN_FIELDS: &[Field] = &[
+    Field::new("id", Kind::Number, Input::Assigned, "1"),
+    Field::new("customerid", Kind::Number, Input::Placement, "1"),
+    // The customer's, copied: scope is checked on the service itself.
+    Field::new("ispid", Kind::Number, Input::Assigned, "1"),
+    Field::new("resellerid", Kind::Number, Input::Assigned, "1"),
+    Field::new("username", Kind::Text, Input::Required, "u1"),
+    Field::text("plan", Input::Required, PLAN),
+    Field::new("status", Kind::Choice, Input::Defaulted, "Active"),
+    Field::text("notes", Input::Optional, text::NOTES),
+];
+
 /// The input of `service/create`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceFields {
@@ -115,13 +136,7 @@ pub struct ServiceUpdate {
 
 impl ServiceUpdate {
     pub fn parse(f: &impl Fields) -> Result<Self, Invalid> {
-        let required = |name: &'static str| -> Result<Option<&str>, Invalid> {
-            match f.get(name).map(str::trim) {
-                None => Ok(None),
-                Some("") => Err(Invalid::new(name, "must not be empty")),
-                Some(v) => Ok(Some(v)),
-            }
-        };
+        let required = |name| f.unless_empty(name);
         let update = Self {
             serviceid: f.parse_req("serviceid", ServiceId::parse)?,
             username: required("username")?
@@ -134,8 +149,7 @@ impl ServiceUpdate {
                 .map(|v| ServiceStatus::parse("status", v))
                 .transpose()?,
             notes: f
-                .get("notes")
-                .map(|v| Some(v.trim()).filter(|v| !v.is_empty()))
+                .clearable("notes")
                 .map(|v| v.map(|v| text::NOTES.parse("notes", v)).transpose())
                 .transpose()?,
         };
@@ -164,10 +178,8 @@ pub struct Service {
     pub plan: String,
     pub status: String,
     pub notes: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub created_by: Option<String>,
-    pub updated_by: Option<String>,
+    #[serde(flatten)]
+    pub audit: Audit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -192,42 +204,34 @@ pub struct ServiceListRequest {
     pub show_count: bool,
 }
 
+/// The service list's paging: no `cursor`.
+pub const PAGING: PagingRules<ServiceSort> = PagingRules {
+    sorts: &[("id", ServiceSort::Id), ("username", ServiceSort::Username)],
+    offset: true,
+    cursor: false,
+};
+
 impl ServiceListRequest {
     pub fn parse(f: &impl Fields) -> Result<Self, Invalid> {
+        let ispid = f.parse_opt("ispid", IspId::parse)?;
+        let resellerid = f.parse_opt("resellerid", ResellerId::parse)?;
+        let customerid = f.parse_opt("customerid", CustomerId::parse)?;
+        let serviceid = f.parse_opt("serviceid", ServiceId::parse)?;
+        let username = f.parse_opt("username", exact_text)?;
+        let status = f.parse_opt("status", ServiceStatus::parse)?;
+        let paging = PAGING.parse(f)?;
         Ok(Self {
-            ispid: f.parse_opt("ispid", IspId::parse)?,
-            resellerid: f.parse_opt("resellerid", ResellerId::parse)?,
-            customerid: f.parse_opt("customerid", CustomerId::parse)?,
-            serviceid: f.parse_opt("serviceid", ServiceId::parse)?,
-            username: f
-                .parse_opt("username", exact_text)?
-                .map(|v| Pattern::new(&v, true)),
-            status: f.parse_opt("status", ServiceStatus::parse)?,
-            sort: f
-                .parse_opt("sort_field", |p, v| {
-                    one_of(
-                        p,
-                        v,
-                        &[("id", ServiceSort::Id), ("username", ServiceSort::Username)],
-                    )
-                })?
-                .unwrap_or(ServiceSort::Id),
-            order: f
-                .parse_opt("sort_order", |p, v| {
-                    one_of(p, v, &[("asc", SortOrder::Asc), ("desc", SortOrder::Desc)])
-                })?
-                .unwrap_or(SortOrder::Asc),
-            limit: f
-                .parse_opt("rows_limit", |p, v| parse_u32_in(p, v, 1, MAX_LIMIT))?
-                .unwrap_or(DEFAULT_LIMIT),
-            offset: f
-                .parse_opt("rows_offset", |p, v| parse_u32_in(p, v, 0, MAX_OFFSET))?
-                .unwrap_or(0),
-            show_count: f
-                .parse_opt("show_count", |p, v| {
-                    one_of(p, v, &[("0", false), ("1", true)])
-                })?
-                .unwrap_or(false),
+            ispid,
+            resellerid,
+            customerid,
+            serviceid,
+            username: username.map(|v| Pattern::new(&v, true)),
+            status,
+            sort: paging.sort.unwrap_or(ServiceSort::Id),
+            order: paging.order,
+            limit: paging.limit,
+            offset: paging.offset,
+            show_count: paging.show_count,
         })
     }
 
@@ -247,6 +251,8 @@ impl ServiceListRequest {
 mod tests {
     use super::*;
 
+    use crate::domain::entity::check::{Reads, set};
+    use crate::domain::entity::{Pick, picked};
     use crate::domain::fields::fields_of as fields;
 
     #[test]
@@ -278,6 +284,60 @@ mod tests {
             err.rule,
             "must be one of Active, Suspend, NP, NPD, NewRequest"
         );
+    }
+
+    fn sample(name: &str) -> &'static str {
+        crate::domain::entity::field(FIELDS, name).map_or("", |f| f.example)
+    }
+
+    /// Create and update read what the table declares, and treat each field as it says.
+    #[test]
+    fn parsers_follow_the_table() {
+        let create: Vec<_> = picked(FIELDS, Pick::Create).collect();
+        let values: Vec<_> = create.iter().map(|n| (*n, sample(n))).collect();
+        let f = Reads::new(&values);
+        ServiceFields::parse_create(&f).unwrap();
+        assert_eq!(f.names(), set(create.iter().copied()));
+        for field in FIELDS.iter().filter(|f| Pick::Create.takes(f.input)) {
+            let others: Vec<_> = values
+                .iter()
+                .copied()
+                .filter(|(n, _)| *n != field.name)
+                .collect();
+            let result = ServiceFields::parse_create(&fields(&others));
+            match Pick::RequiredOnCreate.takes(field.input) {
+                true => assert_eq!(result.unwrap_err(), Invalid::required(field.name)),
+                false => assert!(result.is_ok(), "{}", field.name),
+            }
+        }
+
+        let update: Vec<_> = picked(FIELDS, Pick::Update).collect();
+        let mut values: Vec<_> = update.iter().map(|n| (*n, sample(n))).collect();
+        values.push(("serviceid", "3"));
+        let f = Reads::new(&values);
+        ServiceUpdate::parse(&f).unwrap();
+        let mut expected = set(update.iter().copied());
+        expected.insert("serviceid".into());
+        assert_eq!(f.names(), expected);
+        for field in FIELDS.iter().filter(|f| Pick::Update.takes(f.input)) {
+            let result = ServiceUpdate::parse(&fields(&[("serviceid", "3"), (field.name, "")]));
+            match field.input {
+                Input::Optional => assert!(result.is_ok(), "{}", field.name),
+                _ => assert_eq!(
+                    result.unwrap_err().to_string(),
+                    format!("{}: must not be empty", field.name)
+                ),
+            }
+        }
+        for field in FIELDS {
+            let Some(rule) = field.rule else { continue };
+            let long = "x".repeat(rule.max + 1);
+            let f = fields(&[("serviceid", "3"), (field.name, &long)]);
+            assert_eq!(
+                ServiceUpdate::parse(&f).unwrap_err().to_string(),
+                format!("{}: must be at most {} characters", field.name, rule.max)
+            );
+        }
     }
 
     #[test]

@@ -8,11 +8,21 @@
 //! nobody creates a user with rights above its own. A form key does none of this: it sits in
 //! public web pages, and a key that could rotate itself could be locked away by anyone.
 
+use super::audit::Audit;
 use super::fields::Fields;
 use super::ids::{IspId, ResellerId, UserId};
+use super::paging::PagingRules;
 use super::scope::{Caller, Role, Scope};
 use super::{DomainError, Invalid};
 use serde::Serialize;
+
+/// The paging of `isp/list`, `reseller/list` and `user/list`: `rows_limit` here; `cursor`
+/// is opened by the use case, with the list's fingerprint.
+pub const PAGING: PagingRules<()> = PagingRules {
+    sorts: &[],
+    offset: false,
+    cursor: false,
+};
 
 /// A user as the rules see it: who and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +133,11 @@ pub fn parse_role(param: &'static str, value: &str) -> Result<Role, Invalid> {
     }
 }
 
+/// An ISP's or reseller's name: checked like a customer's name (1-100 characters, one line).
+pub fn parse_name(param: &'static str, value: &str) -> Result<String, Invalid> {
+    super::text::NAME.parse(param, value)
+}
+
 /// The changes of an ISP or reseller update: only what is given changes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DirectoryUpdate {
@@ -146,7 +161,7 @@ impl DirectoryUpdate {
     /// The `name` and `enabled` given, if any (an ISP update may change its zone alone).
     pub fn read(f: &impl Fields) -> Result<Self, Invalid> {
         Ok(Self {
-            name: f.parse_opt("name", super::text::NAME.parser())?,
+            name: f.parse_opt("name", parse_name)?,
             enabled: f.parse_opt("enabled", parse_flag)?,
         })
     }
@@ -160,10 +175,8 @@ pub struct Isp {
     /// The IANA zone of its lists' days; `None`: the deployment's `TIME_ZONE`.
     pub time_zone: Option<String>,
     pub enabled: bool,
-    pub created_at: String,
-    pub updated_at: Option<String>,
-    pub created_by: Option<String>,
-    pub updated_by: Option<String>,
+    #[serde(flatten)]
+    pub audit: Audit,
 }
 
 /// A reseller as `reseller/list` returns it.
@@ -173,10 +186,8 @@ pub struct Reseller {
     pub ispid: IspId,
     pub name: String,
     pub enabled: bool,
-    pub created_at: String,
-    pub updated_at: Option<String>,
-    pub created_by: Option<String>,
-    pub updated_by: Option<String>,
+    #[serde(flatten)]
+    pub audit: Audit,
 }
 
 /// A user as `user/list` returns it: never its key or the key's digest.
@@ -187,10 +198,9 @@ pub struct User {
     pub ispid: Option<IspId>,
     pub resellerid: Option<ResellerId>,
     pub enabled: bool,
-    pub created_at: String,
-    pub updated_at: String,
-    pub created_by: Option<String>,
-    pub updated_by: Option<String>,
+    /// `updated_at` is always present: users are written with it.
+    #[serde(flatten)]
+    pub audit: Audit,
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! needs to act on it without calling the API back (docs/events.md has the catalogue).
 
 use super::EventsError;
-use super::image::{self, CUSTOMER_FIELDS, Kind, SERVICE_FIELDS};
+use super::image::{self, CUSTOMER_FIELDS, SERVICE_FIELDS};
+use crate::domain::entity::Field;
 use aws_lambda_events::dynamodb::EventRecord;
 use serde_dynamo::Item;
 use serde_json::{Map, Value};
@@ -25,7 +26,7 @@ impl Entity {
         }
     }
 
-    fn fields(self) -> &'static [(&'static str, Kind)] {
+    fn fields(self) -> &'static [Field] {
         match self {
             Self::Customer => CUSTOMER_FIELDS,
             Self::Service => SERVICE_FIELDS,

@@ -1,59 +1,21 @@
 //! Customer and service records as a stream image holds them, read attribute by attribute.
 //!
-//! Only the fields the API returns for a record are read (`domain::customer::Customer`,
-//! `domain::service::Service`): an allow-list, so an attribute added to the items later (a
+//! Only the fields the API returns for a record are read (the tables `domain::customer::FIELDS`
+//! and `domain::service::FIELDS`): an allow-list, so an attribute added to the items later (a
 //! hash, a derived `*_key`, a counter such as `service_count`) stays out of events until
-//! someone names it here. A test below keeps the lists equal to what the API returns.
+//! someone declares it a field. A test below keeps the tables equal to what the API returns.
 
 use super::EventsError;
+use crate::domain::entity::Field;
 use serde_dynamo::{AttributeValue, Item};
 use serde_json::{Map, Value};
 
-/// How a field is stored: ids as numbers (`N`), everything else as text (`S`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Number,
-    Text,
-}
+/// A customer's public fields, in the order the API returns them (`domain::customer::FIELDS`).
+pub const CUSTOMER_FIELDS: &[Field] = crate::domain::customer::FIELDS;
 
-/// A customer's public fields, in the order the API returns them.
-pub const CUSTOMER_FIELDS: &[(&str, Kind)] = &[
-    ("id", Kind::Number),
-    ("ispid", Kind::Number),
-    ("resellerid", Kind::Number),
-    ("type", Kind::Text),
-    ("name", Kind::Text),
-    ("surname", Kind::Text),
-    ("dob", Kind::Text),
-    ("mobile", Kind::Text),
-    ("email", Kind::Text),
-    ("uniqueid", Kind::Text),
-    ("zipcode", Kind::Text),
-    ("state", Kind::Text),
-    ("city", Kind::Text),
-    ("street", Kind::Text),
-    ("notes", Kind::Text),
-    ("created_at", Kind::Text),
-    ("updated_at", Kind::Text),
-    ("created_by", Kind::Text),
-    ("updated_by", Kind::Text),
-];
-
-/// A service's public fields (a service item holds no password; `username_key` is derived).
-pub const SERVICE_FIELDS: &[(&str, Kind)] = &[
-    ("id", Kind::Number),
-    ("customerid", Kind::Number),
-    ("ispid", Kind::Number),
-    ("resellerid", Kind::Number),
-    ("username", Kind::Text),
-    ("plan", Kind::Text),
-    ("status", Kind::Text),
-    ("notes", Kind::Text),
-    ("created_at", Kind::Text),
-    ("updated_at", Kind::Text),
-    ("created_by", Kind::Text),
-    ("updated_by", Kind::Text),
-];
+/// A service's public fields (`domain::service::FIELDS`; a service item holds no password,
+/// and `username_key` is derived).
+pub const SERVICE_FIELDS: &[Field] = crate::domain::service::FIELDS;
 
 /// Never in an event, whatever a field list says: checked by a test on the lists above.
 pub fn is_secret_or_derived(name: &str) -> bool {
@@ -75,17 +37,22 @@ fn malformed(field: &str, why: impl Into<String>) -> EventsError {
 }
 
 /// One attribute as JSON, if present. `NULL` counts as absent (the API never writes it).
-fn value(image: &Item, name: &str, kind: Kind) -> Result<Option<Value>, EventsError> {
-    match (image.get(name), kind) {
+/// Numbers are stored as `N`, every other kind as `S`.
+fn value(image: &Item, name: &str, number: bool) -> Result<Option<Value>, EventsError> {
+    match (image.get(name), number) {
         (None | Some(AttributeValue::Null(_)), _) => Ok(None),
-        (Some(AttributeValue::S(s)), Kind::Text) => Ok(Some(Value::String(s.clone()))),
-        (Some(AttributeValue::N(n)), Kind::Number) => n
+        (Some(AttributeValue::S(s)), false) => Ok(Some(Value::String(s.clone()))),
+        (Some(AttributeValue::N(n)), true) => n
             .parse::<u64>()
             .map(|n| Some(Value::from(n)))
             .map_err(|_| malformed(name, format!("{n:?} is not a whole number"))),
         (Some(other), _) => Err(malformed(
             name,
-            format!("expected {kind:?}, found {}", type_name(other)),
+            format!(
+                "expected {}, found {}",
+                if number { "Number" } else { "Text" },
+                type_name(other)
+            ),
         )),
     }
 }
@@ -106,14 +73,11 @@ fn type_name(v: &AttributeValue) -> &'static str {
 }
 
 /// The public fields `image` holds, in `fields` order; absent optional fields are left out.
-pub fn public_record(
-    image: &Item,
-    fields: &[(&str, Kind)],
-) -> Result<Map<String, Value>, EventsError> {
+pub fn public_record(image: &Item, fields: &[Field]) -> Result<Map<String, Value>, EventsError> {
     let mut out = Map::new();
-    for &(name, kind) in fields {
-        if let Some(v) = value(image, name, kind)? {
-            out.insert(name.to_owned(), v);
+    for field in fields {
+        if let Some(v) = value(image, field.name, field.kind.is_number())? {
+            out.insert(field.name.to_owned(), v);
         }
     }
     Ok(out)
@@ -132,10 +96,11 @@ pub fn required<'a>(record: &'a Map<String, Value>, name: &str) -> Result<&'a Va
 pub fn changes(
     old: &Map<String, Value>,
     new: &Map<String, Value>,
-    fields: &[(&str, Kind)],
+    fields: &[Field],
 ) -> Map<String, Value> {
     let mut out = Map::new();
-    for &(name, _) in fields {
+    for Field { name, .. } in fields {
+        let name = *name;
         if name == "updated_at" || name == "updated_by" {
             continue;
         }
@@ -203,8 +168,8 @@ mod tests {
             .collect()
     }
 
-    fn names(fields: &[(&'static str, Kind)]) -> Vec<&'static str> {
-        fields.iter().map(|(f, _)| *f).collect()
+    fn names(fields: &[Field]) -> Vec<&'static str> {
+        fields.iter().map(|f| f.name).collect()
     }
 
     fn n(v: &str) -> AttributeValue {
@@ -254,7 +219,7 @@ mod tests {
         let json = serde_json::to_value(Service::from(service)).unwrap();
         assert_eq!(keys(&json), names(SERVICE_FIELDS));
 
-        for (name, _) in CUSTOMER_FIELDS.iter().chain(SERVICE_FIELDS) {
+        for Field { name, .. } in CUSTOMER_FIELDS.iter().chain(SERVICE_FIELDS) {
             assert!(
                 !is_secret_or_derived(name),
                 "{name} must never be in an event"

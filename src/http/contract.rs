@@ -5,7 +5,8 @@
 //! docs/openapi.yaml, both ways.
 
 use super::params::Params;
-use crate::domain::Fields;
+use crate::domain::entity::Pick;
+use crate::domain::{Fields, customer, service};
 
 /// A route and the body parameters its use case reads (besides the credentials).
 #[derive(Debug)]
@@ -88,42 +89,16 @@ pub const CUSTOMER_LIST: Route = Route {
 };
 pub const CUSTOMER_CREATE: Route = Route {
     path: "/api/customer/create",
-    params: &[
-        "idempotency_key",
-        "ispid",
-        "resellerid",
-        "type",
-        "name",
-        "surname",
-        "dob",
-        "mobile",
-        "email",
-        "uniqueid",
-        "zipcode",
-        "state",
-        "city",
-        "street",
-        "notes",
-    ],
+    params: &crate::field_names!(&["idempotency_key"], customer::FIELDS, Pick::Create, &[]),
 };
 pub const CUSTOMER_UPDATE: Route = Route {
     path: "/api/customer/update",
-    params: &[
-        "customerid",
-        "type",
-        "name",
-        "surname",
-        "dob",
-        "mobile",
-        "email",
-        "uniqueid",
-        "zipcode",
-        "state",
-        "city",
-        "street",
-        "notes",
-        "reset_password",
-    ],
+    params: &crate::field_names!(
+        &["customerid"],
+        customer::FIELDS,
+        Pick::Update,
+        &["reset_password"]
+    ),
 };
 pub const CUSTOMER_DELETE: Route = Route {
     path: "/api/customer/delete",
@@ -147,18 +122,11 @@ pub const SERVICE_LIST: Route = Route {
 };
 pub const SERVICE_CREATE: Route = Route {
     path: "/api/service/create",
-    params: &[
-        "idempotency_key",
-        "customerid",
-        "username",
-        "plan",
-        "status",
-        "notes",
-    ],
+    params: &crate::field_names!(&["idempotency_key"], service::FIELDS, Pick::Create, &[]),
 };
 pub const SERVICE_UPDATE: Route = Route {
     path: "/api/service/update",
-    params: &["serviceid", "username", "plan", "status", "notes"],
+    params: &crate::field_names!(&["serviceid"], service::FIELDS, Pick::Update, &[]),
 };
 pub const SERVICE_DELETE: Route = Route {
     path: "/api/service/delete",
@@ -271,5 +239,75 @@ impl Fields for Declared {
     /// Every parameter, declared or not: a create's fingerprint covers what the sender sent.
     fn pairs(&self) -> Vec<(&str, &str)> {
         self.params.pairs()
+    }
+}
+
+/// The parameter lists agree with the domain: what each parser reads is what its route
+/// declares (besides what the use case reads itself: placement, credentials, the key).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::entity::check::{Reads, set};
+    use crate::domain::list::{self, ListRequest};
+    use crate::domain::service::{ServiceFields, ServiceListRequest, ServiceUpdate};
+    use crate::domain::tenancy;
+    use std::collections::BTreeSet;
+
+    fn declared(route: &Route, besides: &[&str]) -> BTreeSet<String> {
+        let mut names = set(route.params.iter().copied());
+        for b in besides {
+            names.remove(*b);
+        }
+        names
+    }
+
+    #[test]
+    fn parsers_read_what_their_routes_declare() {
+        // The customer's create and update lists are the table's (`customer::FIELDS`), and
+        // its parsers read the table's fields (tests in `domain::customer`).
+        let f = Reads::new(&[]);
+        ListRequest::parse(&f).unwrap();
+        assert_eq!(f.names(), declared(&CUSTOMER_LIST, &[]));
+        let f = Reads::new(&[]);
+        ServiceListRequest::parse(&f).unwrap();
+        assert_eq!(f.names(), declared(&SERVICE_LIST, &[]));
+
+        let f = Reads::new(&[("customerid", "1"), ("username", "u"), ("plan", "p")]);
+        ServiceFields::parse_create(&f).unwrap();
+        assert_eq!(f.names(), declared(&SERVICE_CREATE, &["idempotency_key"]));
+        let f = Reads::new(&[("serviceid", "1"), ("notes", "")]);
+        ServiceUpdate::parse(&f).unwrap();
+        assert_eq!(f.names(), declared(&SERVICE_UPDATE, &[]));
+    }
+
+    #[test]
+    fn list_routes_declare_the_paging_their_rules_read() {
+        let paging = |route: &Route| -> BTreeSet<String> {
+            let every = [
+                "sort_field",
+                "sort_order",
+                "rows_limit",
+                "rows_offset",
+                "show_count",
+                "cursor",
+            ];
+            route
+                .params
+                .iter()
+                .filter(|p| every.contains(p))
+                .map(|p| p.to_string())
+                .collect()
+        };
+        assert_eq!(paging(&CUSTOMER_LIST), set(list::PAGING.params()));
+        assert_eq!(
+            paging(&SERVICE_LIST),
+            set(crate::domain::service::PAGING.params())
+        );
+        // The directory lists open `cursor` in the use case.
+        let mut directory = set(tenancy::PAGING.params());
+        directory.insert("cursor".into());
+        for route in [&ISP_LIST, &RESELLER_LIST, &USER_LIST] {
+            assert_eq!(paging(route), directory, "{}", route.path);
+        }
     }
 }

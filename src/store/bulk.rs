@@ -155,7 +155,10 @@ impl Store {
         }
         for svc in services {
             let claim = ClaimItem {
-                claim: super::keys::claim::username(svc.ispid, &svc.username.to_ascii_lowercase()),
+                claim: super::keys::claim::username(
+                    svc.ispid,
+                    &crate::domain::service::Username::fold(&svc.username),
+                ),
                 result: svc.id.get(),
                 fingerprint: None,
                 expires_at: None,

@@ -89,8 +89,9 @@ impl Patch {
         if let Some(hash) = password_hash {
             p.set.push(("portal_password_hash", s(hash)));
         }
-        p.set.push(("updated_at", s(now)));
-        p.set.push(("updated_by", s(by.label())));
+        for (name, value) in crate::domain::audit::Audit::updated(now, by) {
+            p.set.push((name, s(value)));
+        }
         p
     }
 

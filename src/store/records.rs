@@ -2,13 +2,25 @@
 //! (`name_key`, `mobile_key`, ...) exist only here: they are the sort keys of the indexes.
 
 use super::keys;
+use crate::domain::audit::Audit;
 use crate::domain::customer::{Customer, CustomerFields};
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId, UserId};
 use crate::domain::scope::{Actor, Placement, Role};
 use crate::domain::service::{Service, ServiceFields};
 use crate::domain::tenancy;
 use crate::domain::text::fold;
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+
+/// An item's audit fields as stored: an absent one is left out (no `NULL` attribute), where
+/// the API's answers show it as `null`.
+fn stored_audit<S: Serializer>(audit: &Audit, s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(None)?;
+    for (name, value) in audit.present() {
+        map.serialize_entry(name, value)?;
+    }
+    map.end()
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerItem {
@@ -40,10 +52,8 @@ pub struct CustomerItem {
     pub street: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    pub created_at: String,
     /// `<created_at>\x01<id>`: by-created sort key.
     pub created_key: String,
-    pub updated_at: String,
     /// argon2id PHC string of the customer-portal password, set by `reset_password=Y`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portal_password_hash: Option<String>,
@@ -51,12 +61,9 @@ pub struct CustomerItem {
     /// the customer delete (which is refused while it is above 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_count: Option<u64>,
-    /// Who created it and who last changed it (`Actor::label`); absent on records written
-    /// before they were recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_by: Option<String>,
+    /// Who created it and who last changed it, and when; an absent one is left out.
+    #[serde(flatten, serialize_with = "stored_audit")]
+    pub audit: Audit,
 }
 
 impl CustomerItem {
@@ -82,12 +89,9 @@ impl CustomerItem {
             street: f.street,
             notes: f.notes,
             created_key: keys::sort_key(&now, id),
-            created_at: now.clone(),
-            updated_at: now,
             portal_password_hash: None,
             service_count: None,
-            created_by: Some(by.label()),
-            updated_by: Some(by.label()),
+            audit: Audit::created(now, by),
         }
     }
 }
@@ -110,10 +114,7 @@ impl From<CustomerItem> for Customer {
             city: i.city,
             street: i.street,
             notes: i.notes,
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-            created_by: i.created_by,
-            updated_by: i.updated_by,
+            audit: i.audit,
         }
     }
 }
@@ -132,12 +133,9 @@ pub struct ServiceItem {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_by: Option<String>,
+    /// Who created it and who last changed it, and when; an absent one is left out.
+    #[serde(flatten, serialize_with = "stored_audit")]
+    pub audit: Audit,
 }
 
 impl ServiceItem {
@@ -152,10 +150,7 @@ impl ServiceItem {
             plan: f.plan,
             status: f.status.as_str().to_owned(),
             notes: f.notes,
-            created_at: now.clone(),
-            updated_at: now,
-            created_by: Some(by.label()),
-            updated_by: Some(by.label()),
+            audit: Audit::created(now, by),
         }
     }
 
@@ -178,10 +173,7 @@ impl From<ServiceItem> for Service {
             plan: i.plan,
             status: i.status,
             notes: i.notes,
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-            created_by: i.created_by,
-            updated_by: i.updated_by,
+            audit: i.audit,
         }
     }
 }
@@ -217,13 +209,9 @@ pub struct UserItem {
     pub enabled: bool,
     /// Hex SHA-256 of the API key; the key itself is never stored.
     pub key_sha256: String,
-    pub created_at: String,
-    pub updated_at: String,
     /// Who issued the user, and who last rotated its key, disabled or enabled it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_by: Option<String>,
+    #[serde(flatten, serialize_with = "stored_audit")]
+    pub audit: Audit,
 }
 
 fn enabled() -> bool {
@@ -238,13 +226,9 @@ pub struct IspItem {
     /// existed are enabled).
     #[serde(default = "enabled")]
     pub enabled: bool,
-    pub created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_by: Option<String>,
+    /// Who created it and who last changed it, and when; an absent one is left out.
+    #[serde(flatten, serialize_with = "stored_audit")]
+    pub audit: Audit,
     /// The IANA zone its lists' days are in (`domain::zone::IspTimeZone`); absent: the
     /// deployment's `TIME_ZONE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,13 +243,9 @@ pub struct ResellerItem {
     /// A disabled reseller's users and form keys are refused.
     #[serde(default = "enabled")]
     pub enabled: bool,
-    pub created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_by: Option<String>,
+    /// Who created it and who last changed it, and when; an absent one is left out.
+    #[serde(flatten, serialize_with = "stored_audit")]
+    pub audit: Audit,
 }
 
 impl From<IspItem> for tenancy::Isp {
@@ -275,10 +255,7 @@ impl From<IspItem> for tenancy::Isp {
             name: i.name,
             time_zone: i.time_zone,
             enabled: i.enabled,
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-            created_by: i.created_by,
-            updated_by: i.updated_by,
+            audit: i.audit,
         }
     }
 }
@@ -290,10 +267,7 @@ impl From<ResellerItem> for tenancy::Reseller {
             ispid: r.ispid,
             name: r.name,
             enabled: r.enabled,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            created_by: r.created_by,
-            updated_by: r.updated_by,
+            audit: r.audit,
         }
     }
 }
@@ -318,10 +292,7 @@ impl From<UserItem> for tenancy::User {
             ispid: u.ispid,
             resellerid: u.resellerid,
             enabled: u.enabled,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-            created_by: u.created_by,
-            updated_by: u.updated_by,
+            audit: u.audit,
         }
     }
 }
@@ -355,13 +326,15 @@ mod tests {
             city: "Panaji".into(),
             street: "3rd street".into(),
             notes: None,
-            created_at: "2026-11-27T05:10:00Z".into(),
             created_key: "2026-11-27T05:10:00Z\u{1}0000000000001243".into(),
-            updated_at: "2026-11-27T05:10:00Z".into(),
             portal_password_hash: None,
             service_count: None,
-            created_by: Some("5".into()),
-            updated_by: None,
+            audit: Audit {
+                created_at: "2026-11-27T05:10:00Z".into(),
+                updated_at: Some("2026-11-27T05:10:00Z".into()),
+                created_by: Some("5".into()),
+                updated_by: None,
+            },
         }
     }
 
@@ -386,6 +359,10 @@ mod tests {
             !item.contains_key("surname"),
             "absent optional fields are not stored"
         );
+        assert!(
+            !item.contains_key("updated_by") && item.contains_key("created_by"),
+            "nor absent audit fields"
+        );
         let back: CustomerItem = serde_dynamo::from_item(item).unwrap();
         assert_eq!(back, c);
     }
@@ -402,10 +379,12 @@ mod tests {
             plan: "100M".into(),
             status: "Active".into(),
             notes: None,
-            created_at: "2026-11-27T05:10:00Z".into(),
-            updated_at: "2026-11-27T05:10:00Z".into(),
-            created_by: Some("crm-admin".into()),
-            updated_by: Some("7".into()),
+            audit: Audit {
+                created_at: "2026-11-27T05:10:00Z".into(),
+                updated_at: Some("2026-11-27T05:10:00Z".into()),
+                created_by: Some("crm-admin".into()),
+                updated_by: Some("7".into()),
+            },
         };
         let item: Item = serde_dynamo::to_item(&s).unwrap();
         for key in ["id", "customerid", "ispid", "resellerid"] {
@@ -433,12 +412,14 @@ mod tests {
         let mut isp = IspItem {
             ispid: IspId(4),
             name: "ISP Four".into(),
-            created_at: "2026-11-27T05:10:00Z".into(),
             time_zone: None,
             enabled: true,
-            updated_at: None,
-            created_by: None,
-            updated_by: None,
+            audit: Audit {
+                created_at: "2026-11-27T05:10:00Z".into(),
+                updated_at: None,
+                created_by: None,
+                updated_by: None,
+            },
         };
         let item: Item = serde_dynamo::to_item(&isp).unwrap();
         assert!(!item.contains_key("time_zone"));
@@ -458,10 +439,12 @@ mod tests {
             resellerid: None,
             enabled: true,
             key_sha256: "00".repeat(32),
-            created_at: "2026-11-27T05:10:00Z".into(),
-            updated_at: "2026-11-27T05:10:00Z".into(),
-            created_by: Some("1".into()),
-            updated_by: None,
+            audit: Audit {
+                created_at: "2026-11-27T05:10:00Z".into(),
+                updated_at: Some("2026-11-27T05:10:00Z".into()),
+                created_by: Some("1".into()),
+                updated_by: None,
+            },
         };
         let item: Item = serde_dynamo::to_item(&u).unwrap();
         assert!(matches!(item.get("role"), Some(AttributeValue::S(r)) if r == "isp"));
@@ -470,6 +453,57 @@ mod tests {
             Some(AttributeValue::Bool(true))
         ));
         assert_eq!(serde_dynamo::from_item::<_, UserItem>(item).unwrap(), u);
+    }
+
+    /// A stored item holds its entity's declared fields, and otherwise only what the store
+    /// derives or keeps to itself (never returned, never in an event).
+    #[test]
+    fn stored_attributes_are_the_declared_fields_and_store_only_ones() {
+        use crate::domain::entity::{Field, Kind, Pick, picked};
+        use crate::events::is_secret_or_derived;
+        let check = |item: Item, fields: &[Field]| {
+            let public: std::collections::BTreeSet<_> = item
+                .keys()
+                .map(String::as_str)
+                .filter(|k| !is_secret_or_derived(k))
+                .collect();
+            assert_eq!(public, picked(fields, Pick::All).collect());
+            for f in fields {
+                let number = matches!(item.get(f.name), Some(AttributeValue::N(_)));
+                assert_eq!(number, f.kind == Kind::Number, "{}", f.name);
+            }
+        };
+        let mut c = customer();
+        c.surname = Some("S".into());
+        c.uniqueid = Some("U".into());
+        c.notes = Some("N".into());
+        c.audit.updated_by = Some("5".into());
+        c.portal_password_hash = Some("$argon2id$".into());
+        c.service_count = Some(1);
+        check(
+            serde_dynamo::to_item(&c).unwrap(),
+            crate::domain::customer::FIELDS,
+        );
+        let s = ServiceItem::new(
+            ServiceId(3),
+            Placement {
+                isp: IspId(1),
+                reseller: ResellerId(2),
+            },
+            ServiceFields {
+                customerid: CustomerId(1),
+                username: crate::domain::service::Username::parse("u", "u").unwrap(),
+                plan: "p".into(),
+                status: crate::domain::service::ServiceStatus::Active,
+                notes: Some("n".into()),
+            },
+            "t".into(),
+            Actor::Admin,
+        );
+        check(
+            serde_dynamo::to_item(&s).unwrap(),
+            crate::domain::service::FIELDS,
+        );
     }
 
     #[test]

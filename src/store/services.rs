@@ -130,7 +130,7 @@ impl Store {
                 "username_key",
                 s(keys::username_key(&u.folded(), current.id)),
             ));
-            let old = current.username.to_ascii_lowercase();
+            let old = crate::domain::service::Username::fold(&current.username);
             if old != u.folded() {
                 claims = Some((
                     keys::claim::username(current.ispid, &old),
@@ -154,8 +154,9 @@ impl Store {
             Some(None) => patch.remove.push("notes"),
             None => {}
         }
-        patch.set.push(("updated_at", s(now)));
-        patch.set.push(("updated_by", s(by.label())));
+        for (name, value) in crate::domain::audit::Audit::updated(now, by) {
+            patch.set.push((name, s(value)));
+        }
         let (expr, names, values) = patch.expression();
         // The username read is still the stored one: its claim is the one released.
         let condition = Condition::within(scope).and(
@@ -221,7 +222,10 @@ impl Store {
             .condition(Condition::within(scope))
             .build()
             .map_err(build_err)?;
-        let username = keys::claim::username(current.ispid, &current.username.to_ascii_lowercase());
+        let username = keys::claim::username(
+            current.ispid,
+            &crate::domain::service::Username::fold(&current.username),
+        );
         let items = vec![
             TransactWriteItem::builder().delete(delete).build(),
             self.claim_release(&username, current.id.get())?,

@@ -4,7 +4,9 @@
 use super::Problem;
 use super::kind::Kind;
 use super::source::Row;
-use crate::domain::customer::{Customer, CustomerFields};
+use crate::domain::audit::Audit;
+use crate::domain::customer::{self, Customer, CustomerFields};
+use crate::domain::entity::{Input, Pick, field};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::rfc3339_seconds;
 use crate::domain::scope::{Actor, Placement};
@@ -15,40 +17,13 @@ use crate::store::{Store, StoreError, TxOutcome};
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-/// The columns of a customer, in export order; `old_id` is only read.
-pub const COLUMNS: [&str; 19] = [
-    "id",
-    "ispid",
-    "resellerid",
-    "type",
-    "name",
-    "surname",
-    "dob",
-    "mobile",
-    "email",
-    "uniqueid",
-    "zipcode",
-    "state",
-    "city",
-    "street",
-    "notes",
-    "created_at",
-    "updated_at",
-    "created_by",
-    "updated_by",
-];
+/// The columns of a customer, in export order: its public fields.
+pub const COLUMNS: [&str; customer::FIELDS.len()] =
+    crate::field_names!(&[], customer::FIELDS, Pick::All, &[]);
 
 /// What an import reads: the columns, and `old_id`.
-const FIELDS: [&str; 20] = {
-    let mut fields = [""; 20];
-    let mut i = 0;
-    while i < COLUMNS.len() {
-        fields[i] = COLUMNS[i];
-        i += 1;
-    }
-    fields[19] = "old_id";
-    fields
-};
+const FIELDS: [&str; customer::FIELDS.len() + 1] =
+    crate::field_names!(&[], customer::FIELDS, Pick::All, &["old_id"]);
 
 pub struct CustomerImport {
     /// `--isp` / `--reseller`: for rows without those columns.
@@ -91,12 +66,10 @@ impl CustomerImport {
         let isp = f.parse_req("ispid", IspId::parse)?;
         let reseller = f.parse_req("resellerid", ResellerId::parse)?;
         let customer = CustomerFields::parse_create(&f, self.today)?;
-        let h = history(&f)?;
+        let audit = history(&f)?;
         let at = Placement { isp, reseller };
-        let mut item = CustomerItem::new(id, at, customer, h.created_at, Actor::Admin);
-        item.updated_at = h.updated_at;
-        item.created_by = h.created_by.or(item.created_by);
-        item.updated_by = h.updated_by.or(item.updated_by);
+        let mut item = CustomerItem::new(id, at, customer, audit.created_at.clone(), Actor::Admin);
+        item.audit = audit;
         Ok((item, reseller))
     }
 }
@@ -125,36 +98,26 @@ impl CustomerImport {
     }
 }
 
-/// A value each required field's rule accepts, to read past it.
+/// A value each required field's rule accepts, to read past it (its table's example).
 fn stand_in(param: &str) -> Option<&'static str> {
-    match param {
-        "ispid" | "resellerid" => Some("1"),
-        "type" => Some("Individual"),
-        "name" | "state" | "city" | "street" => Some("x"),
-        "mobile" => Some("123456"),
-        "email" => Some("a@example.com"),
-        "zipcode" => Some("00"),
-        _ => None,
-    }
+    field(customer::FIELDS, param)
+        .filter(|f| Pick::RequiredOnCreate.takes(f.input))
+        .map(|f| f.example)
 }
 
 /// When and by whom a record was written in the previous system, where the file says (an
-/// export of ours does); else now, and the import's own writer.
-pub(super) struct History {
-    pub created_at: String,
-    pub updated_at: String,
-    pub created_by: Option<String>,
-    pub updated_by: Option<String>,
-}
-
-pub(super) fn history(f: &impl Fields) -> Result<History, Invalid> {
-    let created_at =
-        timestamp(f, "created_at")?.unwrap_or_else(|| rfc3339_seconds(jiff::Timestamp::now()));
-    Ok(History {
-        updated_at: timestamp(f, "updated_at")?.unwrap_or_else(|| created_at.clone()),
-        created_at,
-        created_by: f.parse_opt("created_by", text::UNIQUE_ID.parser())?,
-        updated_by: f.parse_opt("updated_by", text::UNIQUE_ID.parser())?,
+/// export of ours does); else now, and the import's own writer (`crm-admin`).
+pub(super) fn history(f: &impl Fields) -> Result<Audit, Invalid> {
+    let created_at = timestamp(f, "created_at")?.unwrap_or_else(crate::domain::audit::now);
+    let updated_at = timestamp(f, "updated_at")?.unwrap_or_else(|| created_at.clone());
+    let created_by = f.parse_opt("created_by", text::UNIQUE_ID.parser())?;
+    let updated_by = f.parse_opt("updated_by", text::UNIQUE_ID.parser())?;
+    let ours = Audit::created(created_at, Actor::Admin);
+    Ok(Audit {
+        updated_at: Some(updated_at),
+        created_by: created_by.or(ours.created_by),
+        updated_by: updated_by.or(ours.updated_by),
+        created_at: ours.created_at,
     })
 }
 
@@ -171,8 +134,8 @@ fn timestamp(f: &impl Fields, name: &'static str) -> Result<Option<String>, Inva
 /// import may have set itself.
 fn public(item: &CustomerItem) -> Customer {
     let mut c = Customer::from(item.clone());
-    c.created_at.clear();
-    c.updated_at.clear();
+    c.audit.created_at.clear();
+    c.audit.updated_at = None;
     c
 }
 
@@ -183,16 +146,18 @@ impl Kind for CustomerImport {
     const FIELDS: &'static [&'static str] = &FIELDS;
 
     fn required(&self) -> Vec<&'static str> {
-        let mut r = vec![
-            "type", "name", "mobile", "email", "zipcode", "state", "city", "street",
-        ];
-        if self.isp.is_none() {
-            r.push("ispid");
-        }
-        if self.reseller.is_none() {
-            r.push("resellerid");
-        }
-        r
+        // The placement columns last, unless `--isp` / `--reseller` stand for them.
+        let given = |c: &&str| match *c {
+            "ispid" => self.isp.is_some(),
+            "resellerid" => self.reseller.is_some(),
+            _ => false,
+        };
+        let taking = |input| customer::FIELDS.iter().filter(move |f| f.input == input);
+        taking(Input::Required)
+            .chain(taking(Input::Placement))
+            .map(|f| f.name)
+            .filter(|c| !given(c))
+            .collect()
     }
 
     async fn check(

@@ -8,9 +8,10 @@ use super::customers::history;
 use super::kind::Kind;
 use super::source::Row;
 use crate::domain::Fields;
+use crate::domain::entity::{Pick, picked};
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use crate::domain::scope::{Actor, Placement};
-use crate::domain::service::ServiceFields;
+use crate::domain::service::{self, ServiceFields};
 use crate::store::bulk::BatchRefusal;
 use crate::store::records::ServiceItem;
 use crate::store::sequences::Sequence;
@@ -18,21 +19,9 @@ use crate::store::{Store, StoreError, TxOutcome};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-/// The columns of a service, in export order.
-pub const COLUMNS: [&str; 12] = [
-    "id",
-    "customerid",
-    "ispid",
-    "resellerid",
-    "username",
-    "plan",
-    "status",
-    "notes",
-    "created_at",
-    "updated_at",
-    "created_by",
-    "updated_by",
-];
+/// The columns of a service, in export order: its public fields.
+pub const COLUMNS: [&str; service::FIELDS.len()] =
+    crate::field_names!(&[], service::FIELDS, Pick::All, &[]);
 
 pub struct ServiceImport {
     /// Old customer ids → ours (`--customer-ids`, a customer import's `<file>.ids.csv`).
@@ -101,7 +90,7 @@ impl ServiceImport {
         let reseller = f
             .parse_opt("resellerid", ResellerId::parse)
             .map_err(invalid)?;
-        let h = history(&f).map_err(invalid)?;
+        let audit = history(&f).map_err(invalid)?;
         let at = self
             .customers
             .get(&fields.customerid)
@@ -111,10 +100,8 @@ impl ServiceImport {
                 isp: IspId(0),
                 reseller: ResellerId(0),
             });
-        let mut item = ServiceItem::new(id, at, fields, h.created_at, Actor::Admin);
-        item.updated_at = h.updated_at;
-        item.created_by = h.created_by.or(item.created_by);
-        item.updated_by = h.updated_by.or(item.updated_by);
+        let mut item = ServiceItem::new(id, at, fields, audit.created_at.clone(), Actor::Admin);
+        item.audit = audit;
         Ok((item, isp, reseller))
     }
 }
@@ -126,7 +113,7 @@ impl Kind for ServiceImport {
     const FIELDS: &'static [&'static str] = &COLUMNS;
 
     fn required(&self) -> Vec<&'static str> {
-        vec!["customerid", "username", "plan"]
+        picked(service::FIELDS, Pick::RequiredOnCreate).collect()
     }
 
     async fn check(
@@ -182,10 +169,10 @@ impl Kind for ServiceImport {
                         ),
                     ));
                 }
-                if !self
-                    .usernames
-                    .insert((at.isp, item.username.to_ascii_lowercase()))
-                {
+                if !self.usernames.insert((
+                    at.isp,
+                    crate::domain::service::Username::fold(&item.username),
+                )) {
                     return Err(Problem::new(
                         row.line,
                         "username",
@@ -197,7 +184,10 @@ impl Kind for ServiceImport {
                 }
                 Ok((
                     id.map(ServiceId::get),
-                    (at.isp, item.username.to_ascii_lowercase()),
+                    (
+                        at.isp,
+                        crate::domain::service::Username::fold(&item.username),
+                    ),
                 ))
             });
             results.push(result);

@@ -5,6 +5,7 @@ use super::{
     DirectoryPage, NewEntry, NewId, TenancyError, allocate, invalid, name_of, rows_limit, stamp,
 };
 use crate::app::{App, AppError};
+use crate::domain::audit::{Audit, now};
 use crate::domain::ids::IspId;
 use crate::domain::scope::{Actor, Caller};
 use crate::domain::tenancy::{self, DirectoryUpdate, IspRights, NOT_YOURS, parse_flag};
@@ -27,16 +28,12 @@ pub struct IspChange {
 }
 
 fn isp_item(id: IspId, entry: &NewEntry, name: &str, by: Actor) -> IspItem {
-    let stamp = stamp(by);
     IspItem {
         ispid: id,
         name: name.to_owned(),
         enabled: entry.enabled,
         time_zone: entry.time_zone.as_ref().map(|z| z.name().to_owned()),
-        created_at: stamp.at.clone(),
-        updated_at: Some(stamp.at),
-        created_by: Some(stamp.by.clone()),
-        updated_by: Some(stamp.by),
+        audit: Audit::created(now(), by),
     }
 }
 
@@ -135,7 +132,7 @@ impl App {
             ));
         }
         let entry = NewEntry {
-            name: f.parse_req("name", crate::domain::text::NAME.parser())?,
+            name: f.parse_req("name", crate::domain::tenancy::parse_name)?,
             enabled: f.parse_opt("enabled", parse_flag)?.unwrap_or(true),
             time_zone: f.parse_opt("time_zone", IspTimeZone::parse)?,
         };

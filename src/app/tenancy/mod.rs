@@ -16,10 +16,11 @@ pub use users::{NewUser, Place, add_user, place_user, rotate_key_by, set_enabled
 
 use super::cursor::fingerprint;
 use super::{App, AppError};
+use crate::domain::audit::{Audit, now};
 use crate::domain::credentials::{ApiKey, RandomError};
 use crate::domain::ids::UserId;
-use crate::domain::list::{DEFAULT_LIMIT, MAX_LIMIT, parse_u32_in, rfc3339_seconds};
 use crate::domain::scope::Actor;
+use crate::domain::tenancy;
 use crate::domain::zone::IspTimeZone;
 use crate::domain::{DomainError, Fields, Invalid};
 use crate::store::sequences::Sequence;
@@ -98,20 +99,14 @@ pub struct IssuedKey {
 /// Ids an allocation tries before giving up: ids taken by crm-admin are skipped one by one.
 const ALLOCATION_TRIES: usize = 20;
 
-fn now() -> String {
-    rfc3339_seconds(jiff::Timestamp::now())
-}
-
+/// The `updated_at`/`updated_by` an update by `by` writes now.
 fn stamp(by: Actor) -> Stamp {
-    Stamp {
-        at: now(),
-        by: by.label(),
-    }
+    Stamp(Audit::updated(now(), by))
 }
 
 /// The rule of an ISP's or reseller's name.
 fn name_of(name: &str) -> Result<String, TenancyError> {
-    Ok(crate::domain::text::NAME.parse("name", name)?)
+    Ok(tenancy::parse_name("name", name)?)
 }
 
 fn invalid(param: &'static str, rule: &str) -> TenancyError {
@@ -137,9 +132,7 @@ where
 }
 
 fn rows_limit(f: &impl Fields) -> Result<i32, Invalid> {
-    let n = f
-        .parse_opt("rows_limit", |p, v| parse_u32_in(p, v, 1, MAX_LIMIT))?
-        .unwrap_or(DEFAULT_LIMIT);
+    let n = tenancy::PAGING.parse(f)?.limit;
     Ok(i32::try_from(n).unwrap_or(100))
 }
 

@@ -5,6 +5,7 @@ use super::{
     DirectoryPage, NewEntry, NewId, TenancyError, allocate, invalid, name_of, rows_limit, stamp,
 };
 use crate::app::{App, AppError};
+use crate::domain::audit::{Audit, now};
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::scope::{Actor, Caller, Role};
 use crate::domain::tenancy::{self, DirectoryUpdate, NOT_YOURS, parse_flag};
@@ -15,16 +16,12 @@ use crate::store::sequences::Sequence;
 use crate::store::tenancy::{Inserted, PageKey, ResellerUpdate, Updated};
 
 fn reseller_item(id: ResellerId, isp: IspId, name: &str, enabled: bool, by: Actor) -> ResellerItem {
-    let stamp = stamp(by);
     ResellerItem {
         resellerid: id,
         ispid: isp,
         name: name.to_owned(),
         enabled,
-        created_at: stamp.at.clone(),
-        updated_at: Some(stamp.at),
-        created_by: Some(stamp.by.clone()),
-        updated_by: Some(stamp.by),
+        audit: Audit::created(now(), by),
     }
 }
 
@@ -116,7 +113,7 @@ impl App {
     ) -> Result<ResellerId, AppError> {
         let isp = tenancy::reseller_isp(caller, f.parse_opt("ispid", IspId::parse)?)?;
         let entry = NewEntry {
-            name: f.parse_req("name", crate::domain::text::NAME.parser())?,
+            name: f.parse_req("name", crate::domain::tenancy::parse_name)?,
             enabled: f.parse_opt("enabled", parse_flag)?.unwrap_or(true),
             time_zone: None,
         };

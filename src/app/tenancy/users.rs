@@ -9,6 +9,7 @@ use super::{
 use crate::app::{App, AppError};
 use crate::domain::DomainError;
 use crate::domain::Fields;
+use crate::domain::audit::{Audit, now};
 use crate::domain::credentials::ApiKey;
 use crate::domain::ids::{IspId, ResellerId, UserId};
 use crate::domain::scope::{Actor, Caller, Role, Scope};
@@ -90,7 +91,6 @@ fn user_item(
     key: &ApiKey,
     by: Actor,
 ) -> UserItem {
-    let stamp = stamp(by);
     UserItem {
         userid,
         role,
@@ -98,10 +98,7 @@ fn user_item(
         resellerid: reseller,
         enabled: true,
         key_sha256: key.digest().to_hex(),
-        created_at: stamp.at.clone(),
-        updated_at: stamp.at,
-        created_by: Some(stamp.by.clone()),
-        updated_by: Some(stamp.by),
+        audit: Audit::created(now(), by),
     }
 }
 

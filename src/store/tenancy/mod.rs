@@ -27,19 +27,13 @@ pub enum Updated {
     Missing,
 }
 
-/// Who changed a record and when (RFC 3339): its `updated_at` and `updated_by`.
+/// What an update writes of its record's audit fields: `Audit::updated`'s pairs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp {
-    pub at: String,
-    pub by: String,
-}
+pub struct Stamp(pub [(&'static str, String); 2]);
 
 impl Stamp {
     fn set(&self) -> Vec<(&'static str, AttributeValue)> {
-        vec![
-            ("updated_at", s(self.at.as_str())),
-            ("updated_by", s(self.by.as_str())),
-        ]
+        self.0.iter().map(|(name, v)| (*name, s(v))).collect()
     }
 }
 
