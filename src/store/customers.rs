@@ -3,9 +3,10 @@
 use super::capacity::{self, Kind};
 use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
-use super::counts::Counted;
+use super::counts::{CountRead, Counted};
 use super::keys::{self, CustomerIndex};
 use super::limits::WindowCount;
+use super::plan::{CustomerQuery, Part, Resume};
 pub use super::query::SortCond;
 use super::records::CustomerItem;
 use super::transact::TxOutcome;
@@ -183,7 +184,7 @@ pub struct IndexEntry {
 #[derive(Debug, Default)]
 pub struct Entries {
     pub entries: Vec<IndexEntry>,
-    pub next: Option<Item>,
+    pub next: Option<Resume>,
     /// Its read units by DynamoDB's rules (what the read budget counts).
     pub units: f64,
 }
@@ -230,7 +231,7 @@ pub enum CustomerDelete {
 #[derive(Debug, Default)]
 pub struct Page {
     pub items: Vec<CustomerItem>,
-    pub next: Option<Item>,
+    pub next: Option<Resume>,
     /// Its read units by DynamoDB's rules.
     pub units: f64,
 }
@@ -384,29 +385,29 @@ impl Store {
         key: &IndexKey,
         forward: bool,
         limit: Option<i32>,
-        start: Option<Item>,
+        start: Option<Resume>,
     ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StoreError> {
         let out = self
             .query_builder(key)
             .scan_index_forward(forward)
             .set_limit(limit)
-            .set_exclusive_start_key(start)
+            .set_exclusive_start_key(start.map(|r| r.0))
             .send()
             .await?;
         capacity::record(Kind::Read, out.consumed_capacity());
         Ok(out)
     }
 
-    /// Reads up to `limit` items of an index in key order (descending if `!forward`),
-    /// starting after `start`.
+    /// Reads up to `limit` customers of a query whose index holds them, in its order
+    /// (descending if `!forward`), starting after `start`.
     pub async fn query_customers(
         &self,
-        key: &IndexKey,
+        query: &CustomerQuery,
         forward: bool,
         limit: Option<i32>,
-        start: Option<Item>,
+        start: Option<Resume>,
     ) -> Result<Page, StoreError> {
-        let out = self.query_page(key, forward, limit, start).await?;
+        let out = self.query_page(&query.key, forward, limit, start).await?;
         let units = capacity::computed_read(out.items(), false);
         let items = out
             .items
@@ -416,20 +417,21 @@ impl Store {
             .collect::<Result<Vec<CustomerItem>, _>>()?;
         Ok(Page {
             items,
-            next: out.last_evaluated_key,
+            next: out.last_evaluated_key.map(Resume),
             units,
         })
     }
 
-    /// Reads up to `limit` entries of a keys-only index in key order (descending if
-    /// `!forward`), starting after `start`.
+    /// Reads up to `limit` entries of a query whose index holds keys only, in its order
+    /// (descending if `!forward`), starting after `start`.
     pub async fn query_entries(
         &self,
-        key: &IndexKey,
+        query: &CustomerQuery,
         forward: bool,
         limit: Option<i32>,
-        start: Option<Item>,
+        start: Option<Resume>,
     ) -> Result<Entries, StoreError> {
+        let key = &query.key;
         let (_, sk) = key.index.key_attrs();
         let out = self.query_page(key, forward, limit, start).await?;
         let units = capacity::computed_read(out.items(), false);
@@ -459,7 +461,7 @@ impl Store {
         Ok(Entries {
             entries,
             units,
-            next: out.last_evaluated_key,
+            next: out.last_evaluated_key.map(Resume),
         })
     }
 
@@ -483,6 +485,20 @@ impl Store {
             .map(serde_dynamo::from_item)
             .collect::<Result<Vec<CustomerItem>, _>>()?;
         Ok((found, units))
+    }
+
+    /// The customers a query matches, counted by `Select=COUNT` (as `count_customers`).
+    pub async fn count_matching(
+        &self,
+        query: &CustomerQuery,
+        max_entries: Option<u64>,
+    ) -> Result<CountWalk, StoreError> {
+        self.count_customers(&query.key, max_entries).await
+    }
+
+    /// The number of customers of a part, from its maintained count (one small Query).
+    pub async fn count_part(&self, part: Part) -> Result<CountRead, StoreError> {
+        self.read_count(&part.count_scope()).await
     }
 
     /// Counts the entries under a key with `Select=COUNT` (no items are returned; the read

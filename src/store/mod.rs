@@ -3,6 +3,7 @@
 pub mod bulk;
 pub mod capacity;
 pub mod claims;
+pub mod client;
 mod conditions;
 pub mod counters;
 pub mod counts;
@@ -11,6 +12,7 @@ pub mod directory;
 mod error;
 pub mod keys;
 pub mod limits;
+pub mod plan;
 mod query;
 pub mod records;
 pub mod retries;
@@ -20,7 +22,7 @@ pub mod tenancy;
 mod transact;
 
 pub use error::StoreError;
-pub use keys::Tables;
+pub use keys::{DEV_PREFIX, Tables};
 pub use transact::TxOutcome;
 
 use aws_sdk_dynamodb::Client;
@@ -131,5 +133,10 @@ pub struct Store {
 impl Store {
     pub fn new(client: Client, tables: Tables) -> Self {
         Self { client, tables }
+    }
+
+    /// A store that never reaches DynamoDB (`client::offline_client`).
+    pub fn offline(tables: Tables) -> Self {
+        Self::new(client::offline_client(), tables)
     }
 }

@@ -6,10 +6,8 @@ use super::{TransferError, cells, customers, services};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::service::Service;
-use crate::store::customers::IndexKey;
-use crate::store::keys::ServiceIndex;
-use crate::store::services::ServiceKey;
-use crate::store::{Item, Store};
+use crate::store::Store;
+use crate::store::plan::{Access, CustomerQuery, Part, ServiceQuery};
 use serde::Serialize;
 use std::io::Write;
 
@@ -31,6 +29,18 @@ pub enum Format {
 pub struct Selection {
     pub isp: IspId,
     pub reseller: Option<ResellerId>,
+}
+
+impl Selection {
+    fn part(self) -> Part {
+        match self.reseller {
+            Some(reseller) => Part::Reseller {
+                isp: self.isp,
+                reseller,
+            },
+            None => Part::Isp(self.isp),
+        }
+    }
 }
 
 /// Writes records one at a time in `format`.
@@ -145,12 +155,9 @@ pub async fn customers(
     bom: bool,
 ) -> Result<u64, TransferError> {
     check_reseller(store, sel).await?;
-    let key = match sel.reseller {
-        Some(r) => IndexKey::reseller(r),
-        None => IndexKey::isp(sel.isp),
-    };
+    let key = CustomerQuery::new(sel.part(), Access::Scope);
     let mut out = Out::new(w, format, &customers::COLUMNS, bom)?;
-    let mut start: Option<Item> = None;
+    let mut start = None;
     loop {
         let page = store.query_customers(&key, true, Some(PAGE), start).await?;
         for item in page.items {
@@ -172,24 +179,11 @@ pub async fn services(
     bom: bool,
 ) -> Result<u64, TransferError> {
     check_reseller(store, sel).await?;
-    let key = match sel.reseller {
-        Some(r) => ServiceKey {
-            index: ServiceIndex::ByReseller,
-            partition: r.get(),
-            prefix: None,
-        },
-        None => ServiceKey {
-            index: ServiceIndex::ByIsp,
-            partition: sel.isp.get(),
-            prefix: None,
-        },
-    };
+    let key = ServiceQuery::scope(sel.part());
     let mut out = Out::new(w, format, &services::COLUMNS, bom)?;
-    let mut start: Option<Item> = None;
+    let mut start = None;
     loop {
-        let page = store
-            .query_services(&key, None, true, Some(PAGE), start)
-            .await?;
+        let page = store.query_services(&key, true, Some(PAGE), start).await?;
         for item in page.items {
             out.record(&Service::from(item))?;
         }
