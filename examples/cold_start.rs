@@ -855,7 +855,7 @@ const PHASES: [&str; 8] = [
     "tokio runtime",
     "logging (telemetry::init)",
     "settings (Settings::from_env)",
-    "SDK config + DynamoDB client (isp_crm::store::client::dynamodb_client)",
+    "SDK config + DynamoDB client (store::client::dynamodb_client)",
     "App::new + router",
     "total, main → router",
     "first DynamoDB call (ListTables)",

@@ -7,7 +7,8 @@ use crate::domain::customer::{CustomerFields, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::{Caller, PlacementRequest};
 use crate::domain::{DomainError, Fields};
-use crate::store::customers::{CustomerDelete, CustomerInsert, Patch};
+use crate::store::customers::{CustomerDelete, CustomerInsert};
+use crate::store::patch::Patch;
 use crate::store::records::CustomerItem;
 use std::net::IpAddr;
 

@@ -2,7 +2,7 @@
 //! write many records with their claims and counts at once.
 
 use super::capacity::{self, Kind};
-use super::claims::NewClaim;
+use super::claims::{ClaimKey, NewClaim};
 use super::keys::count;
 use super::records::{ClaimItem, CustomerItem, ServiceItem};
 use super::{Item, Store, StoreError, TxOutcome};
@@ -154,13 +154,9 @@ impl Store {
                 .1 += 1;
         }
         for svc in services {
-            let claim = ClaimItem {
-                claim: super::keys::claim::username(svc.ispid, &svc.username.to_ascii_lowercase()),
-                result: svc.id.get(),
-                fingerprint: None,
-                expires_at: None,
-            };
-            items.push(self.claim_put(&NewClaim::from(claim), now)?);
+            let claim =
+                NewClaim::username(ClaimKey::username(svc.ispid, &svc.username), svc.id.get());
+            items.push(self.claim_put(&claim, now)?);
         }
         let order: Vec<CustomerId> = customers.keys().copied().collect();
         for (id, (at, delta)) in customers {

@@ -12,6 +12,7 @@ pub mod directory;
 mod error;
 pub mod keys;
 pub mod limits;
+pub mod patch;
 pub mod plan;
 mod query;
 pub mod records;

@@ -4,8 +4,8 @@
 use super::capacity::{self, Kind};
 use super::claims::{ClaimKey, NewClaim};
 use super::conditions::{Condition, Conditional};
-use super::customers::Patch;
 use super::keys::{self, ServiceIndex};
+use super::patch::Patch;
 use super::plan::{Resume, ServiceQuery};
 use super::query::SortCond;
 use super::records::ServiceItem;
