@@ -7,7 +7,7 @@ use crate::domain::customer::{CustomerFields, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::{Caller, PlacementRequest};
 use crate::domain::{DomainError, Fields};
-use crate::store::customers::{CustomerDelete, CustomerInsert};
+use crate::store::customers::{CustomerDelete, CustomerInsert, CustomerWrite};
 use crate::store::patch::Patch;
 use crate::store::records::CustomerItem;
 use std::net::IpAddr;
@@ -118,11 +118,11 @@ impl App {
         };
         let hash = password.as_ref().map(|p| p.hash.clone());
         let patch = Patch::customer(&update, &self.now(), hash, caller.actor());
-        if !self
+        let outcome = self
             .store
             .update_customer(update.customerid, &caller.scope, &patch)
-            .await?
-        {
+            .await?;
+        if outcome == CustomerWrite::NotFound {
             return Err(DomainError::NotFound("customerid").into());
         }
         Ok(password.map(|p| p.clear))

@@ -125,6 +125,14 @@ pub enum CustomerInsert {
     Conflict,
 }
 
+/// What a customer update did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerWrite {
+    Written,
+    /// No such customer in the caller's scope.
+    NotFound,
+}
+
 /// What a customer delete did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CustomerDelete {
@@ -208,13 +216,13 @@ impl Store {
             .await
     }
 
-    /// Applies `patch` to a customer within `scope`; `false` if no such customer is in scope.
+    /// Applies `patch` to a customer within `scope`.
     pub async fn update_customer(
         &self,
         id: CustomerId,
         scope: &Scope,
         patch: &Patch,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<CustomerWrite, StoreError> {
         let (expr, names, values) = patch.expression();
         let mut req = self
             .client
@@ -230,7 +238,10 @@ impl Store {
         for (placeholder, value) in values {
             req = req.expression_attribute_values(placeholder, value);
         }
-        send_conditional(|| req.clone().send()).await
+        Ok(match send_conditional(|| req.clone().send()).await? {
+            true => CustomerWrite::Written,
+            false => CustomerWrite::NotFound,
+        })
     }
 
     /// Deletes a customer within `scope` that has no services, and its counts, in one

@@ -121,7 +121,7 @@ fn sort_field_of(index: CustomerIndex) -> Option<SortField> {
 }
 
 /// An index of the part: the ISP's, or its reseller twin.
-fn key_in(part: Part, index: CustomerIndex, sort: SortCond) -> IndexKey {
+pub(crate) fn key_in(part: Part, index: CustomerIndex, sort: SortCond) -> IndexKey {
     match part {
         Part::Isp(isp) => IndexKey::in_isp(index, isp, sort),
         Part::Reseller { reseller, .. } => IndexKey::in_reseller(index, reseller, sort),
