@@ -4,15 +4,15 @@ use super::capacity::{self, Kind};
 use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
 use super::counts::{CountRead, Counted};
-use super::keys::{self, CustomerIndex};
+use super::keys;
 use super::limits::WindowCount;
 use super::patch::Patch;
 use super::plan::{CustomerQuery, Part, Resume};
-pub use super::query::SortCond;
+pub use super::query::{IndexEntry, IndexKey, SortCond};
 use super::records::CustomerItem;
 use super::transact::TxOutcome;
-use super::{Item, Store, StoreError, n, s, send_conditional};
-use crate::domain::ids::{CustomerId, IspId, ResellerId};
+use super::{Item, Store, StoreError, n, send_conditional};
+use crate::domain::ids::CustomerId;
 use crate::domain::scope::Scope;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnConsumedCapacity, Select, TransactWriteItem,
@@ -24,70 +24,6 @@ fn counted(c: &CustomerItem) -> Counted {
         isp: c.ispid,
         reseller: c.resellerid,
     }
-}
-
-/// A key condition on one index of the customers table: one partition, part of its sort keys.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndexKey {
-    pub index: CustomerIndex,
-    pub partition: AttributeValue,
-    pub sort: SortCond,
-}
-
-impl IndexKey {
-    pub fn isp(isp: IspId) -> Self {
-        Self::whole(CustomerIndex::ByIsp, n(isp.get()))
-    }
-
-    pub fn reseller(reseller: ResellerId) -> Self {
-        Self::whole(CustomerIndex::ByReseller, n(reseller.get()))
-    }
-
-    pub fn whole(index: CustomerIndex, partition: AttributeValue) -> Self {
-        Self {
-            index,
-            partition,
-            sort: SortCond::Any,
-        }
-    }
-
-    /// An index of one ISP.
-    pub fn in_isp(index: CustomerIndex, isp: IspId, sort: SortCond) -> Self {
-        Self {
-            index,
-            partition: n(isp.get()),
-            sort,
-        }
-    }
-
-    /// The reseller twin of an ISP's index (`by-name` → `by-reseller-name`), in one reseller.
-    pub fn in_reseller(index: CustomerIndex, reseller: ResellerId, sort: SortCond) -> Self {
-        Self {
-            index: index.for_reseller(),
-            partition: n(reseller.get()),
-            sort,
-        }
-    }
-
-    /// The `ExclusiveStartKey` that resumes a walk of this index just after the entry of
-    /// customer `id` whose sort-key value is `sort_value`.
-    pub fn start_after(&self, id: CustomerId, sort_value: Option<&str>) -> Item {
-        let (pk, sk) = self.index.key_attrs();
-        let mut key = Item::new();
-        key.insert(pk.to_owned(), self.partition.clone());
-        key.insert("id".to_owned(), n(id.get()));
-        if let Some(v) = sort_value.filter(|_| sk != "id") {
-            key.insert(sk.to_owned(), s(v));
-        }
-        key
-    }
-}
-
-/// An entry of a keys-only index: the customer's id and the sort-key value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexEntry {
-    pub id: CustomerId,
-    pub sort_value: String,
 }
 
 /// One page of a keys-only index and where the next page starts.
@@ -460,20 +396,5 @@ impl Store {
                 return Ok(walk);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn start_keys_name_the_index_keys_and_the_table_key() {
-        let key = IndexKey::in_isp(CustomerIndex::ByName, IspId(2), SortCond::Any);
-        let start = key.start_after(CustomerId(5), Some("ann\u{1}0000000000000005"));
-        assert_eq!(start.len(), 3);
-        assert_eq!(start.get("ispid"), Some(&n(2)));
-        let start = IndexKey::isp(IspId(2)).start_after(CustomerId(5), None);
-        assert_eq!(start.len(), 2);
     }
 }

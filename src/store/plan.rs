@@ -14,12 +14,10 @@
 //! | `Ordered(name / mobile / email)`        | that field's index (its twin) | the part, in order       |
 
 use super::Item;
-pub use super::customers::IndexEntry;
-use super::customers::IndexKey;
 use super::keys::{self, CustomerIndex, ServiceIndex, count};
-use super::query::SortCond;
+pub use super::query::IndexEntry;
+use super::query::{IndexKey, ServiceKey, SortCond};
 use super::records::{CustomerItem, ServiceItem};
-use super::services::ServiceKey;
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::{Pattern, SortField};
 use crate::domain::service::ServiceSort;

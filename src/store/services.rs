@@ -4,7 +4,7 @@
 use super::capacity::{self, Kind};
 use super::claims::{ClaimKey, NewClaim};
 use super::conditions::{Condition, Conditional};
-use super::keys::{self, ServiceIndex};
+use super::keys;
 use super::patch::Patch;
 use super::plan::{Resume, ServiceQuery};
 use super::query::SortCond;
@@ -17,15 +17,6 @@ use crate::domain::service::ServiceUpdate;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
 };
-
-/// A key condition on one index of the services table (`plan::ServiceQuery` builds them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ServiceKey {
-    pub(crate) index: ServiceIndex,
-    pub(crate) partition: u64,
-    /// `begins_with` on the sort key (by-username only).
-    pub(crate) prefix: Option<String>,
-}
 
 /// What a service insert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
