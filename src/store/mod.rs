@@ -24,7 +24,7 @@ mod transact;
 
 pub use error::StoreError;
 pub use keys::{DEV_PREFIX, Tables};
-pub use transact::TxOutcome;
+pub(crate) use transact::TxOutcome;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;

@@ -11,9 +11,10 @@ use crate::domain::Fields;
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use crate::domain::scope::{Actor, Placement};
 use crate::domain::service::ServiceFields;
-use crate::store::bulk::BatchRefusal;
+use crate::store::bulk::{BatchInsert, BatchRefusal};
+use crate::store::claims::ClaimKey;
 use crate::store::records::ServiceItem;
-use crate::store::{Store, StoreError, TxOutcome, keys};
+use crate::store::{Store, StoreError, keys};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -196,7 +197,9 @@ impl Kind for ServiceImport {
                 }
                 Ok((
                     id.map(ServiceId::get),
-                    keys::claim::username(at.isp, &item.username.to_ascii_lowercase()),
+                    ClaimKey::username(at.isp, &item.username)
+                        .as_str()
+                        .to_owned(),
                 ))
             });
             results.push(result);
@@ -263,14 +266,13 @@ impl Kind for ServiceImport {
         items: &[ServiceItem],
     ) -> Result<Vec<(usize, String)>, StoreError> {
         let now = jiff::Timestamp::now().as_second();
-        let (outcome, batch) = store.insert_services(items, now).await?;
-        if outcome == TxOutcome::Written {
-            return Ok(Vec::new());
-        }
-        let refused = batch.refusals(&outcome, items);
-        if refused.is_empty() {
-            return Err(StoreError::Busy("import transaction conflict".into()));
-        }
+        let refused = match store.insert_services(items, now).await? {
+            BatchInsert::Written => return Ok(Vec::new()),
+            BatchInsert::Refused(refused) => refused,
+            BatchInsert::Conflict => {
+                return Err(StoreError::Busy("import transaction conflict".into()));
+            }
+        };
         Ok(refused
             .into_iter()
             .filter_map(|(i, why)| {
