@@ -157,7 +157,8 @@ async fn seed(endpoint: String) -> Warm {
     .into_iter()
     .collect();
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).expect("bench settings");
-    let client = config::dynamodb_client(Some(&endpoint), config::TlsRoots::default()).await;
+    let client =
+        isp_crm::store::client::dynamodb_client(Some(&endpoint), config::TlsRoots::default()).await;
     let store = Store::new(client, Tables::with_prefix(&prefix));
     store
         .create_tables(TEMPLATE)

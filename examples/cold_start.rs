@@ -230,7 +230,8 @@ async fn seed(endpoint: &str, prefix: &str) -> Result<(), String> {
     ]);
     let settings =
         Settings::from_lookup(|k| env.get(k).cloned(), false).map_err(|e| e.to_string())?;
-    let client = config::dynamodb_client(Some(endpoint), config::TlsRoots::default()).await;
+    let client =
+        isp_crm::store::client::dynamodb_client(Some(endpoint), config::TlsRoots::default()).await;
     let store = Store::new(client, Tables::with_prefix(prefix));
     store
         .create_tables(isp_crm::store::schema::TEMPLATE)
@@ -854,7 +855,7 @@ const PHASES: [&str; 8] = [
     "tokio runtime",
     "logging (telemetry::init)",
     "settings (Settings::from_env)",
-    "SDK config + DynamoDB client (config::dynamodb_client)",
+    "SDK config + DynamoDB client (store::client::dynamodb_client)",
     "App::new + router",
     "total, main → router",
     "first DynamoDB call (ListTables)",
@@ -878,8 +879,11 @@ fn phases() -> ExitCode {
         mark(&mut marks);
         let settings = Settings::from_env().expect("settings");
         mark(&mut marks);
-        let client =
-            config::dynamodb_client(settings.endpoint.as_deref(), settings.tls_roots).await;
+        let client = isp_crm::store::client::dynamodb_client(
+            settings.endpoint.as_deref(),
+            settings.tls_roots,
+        )
+        .await;
         mark(&mut marks);
         let store = Store::new(client.clone(), settings.tables.clone());
         let app = App::new(store, &settings).expect("app");

@@ -1,10 +1,8 @@
 //! Settings from the environment, read once at start-up.
 
+use crate::store::DEV_PREFIX;
 use crate::store::Tables;
-use crate::store::keys::DEV_PREFIX;
 pub use crate::tls::TlsRoots;
-use aws_config::BehaviorVersion;
-use aws_sdk_dynamodb::Client;
 use jiff::tz::TimeZone;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -101,16 +99,16 @@ impl Default for ClientTuning {
 
 impl ClientTuning {
     /// The SDK's timeouts (one type for every AWS SDK client: DynamoDB's, EventBridge's).
-    pub fn timeouts(&self) -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
-        aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+    pub fn timeouts(&self) -> aws_smithy_types::timeout::TimeoutConfig {
+        aws_smithy_types::timeout::TimeoutConfig::builder()
             .connect_timeout(self.connect_timeout)
             .operation_attempt_timeout(self.attempt_timeout)
             .operation_timeout(self.operation_timeout)
             .build()
     }
 
-    pub fn retries(&self) -> aws_sdk_dynamodb::config::retry::RetryConfig {
-        aws_sdk_dynamodb::config::retry::RetryConfig::standard()
+    pub fn retries(&self) -> aws_smithy_types::retry::RetryConfig {
+        aws_smithy_types::retry::RetryConfig::standard()
             .with_max_attempts(self.max_attempts)
             .with_initial_backoff(Duration::from_millis(50))
             .with_max_backoff(Duration::from_secs(1))
@@ -373,87 +371,6 @@ impl Settings {
             .map(|()| get("METRICS_NAMESPACE").unwrap_or_else(|| "IspCustomerApi".into())),
         })
     }
-}
-
-/// Builds the DynamoDB client once per process. Against a local endpoint, missing
-/// credentials and region default to moto's dummy ones, so nothing probes the instance
-/// metadata address.
-pub async fn dynamodb_client(endpoint: Option<&str>, roots: TlsRoots) -> Client {
-    dynamodb_client_tuned(endpoint, roots, &ClientTuning::default()).await
-}
-
-/// The DynamoDB client with chosen timeouts and retries, and the per-request retry budget.
-pub async fn dynamodb_client_tuned(
-    endpoint: Option<&str>,
-    roots: TlsRoots,
-    tuning: &ClientTuning,
-) -> Client {
-    if under_lambda()
-        && let Some(config) =
-            lambda_config(std::env::var("AWS_REGION").ok(), endpoint, roots, tuning)
-    {
-        return Client::from_conf(config);
-    }
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if roots == TlsRoots::Aws {
-        match crate::tls::https_client_trusting(crate::tls::AWS_ROOTS) {
-            Ok(client) => loader = loader.http_client(client),
-            // Cannot happen with the tested compiled-in roots; the SDK's default is safe.
-            Err(e) => tracing::warn!(error = %e, "compiled-in roots refused; using the system's"),
-        }
-    }
-    if let Some(url) = endpoint {
-        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "test", "test", None, None, "local",
-            ));
-        }
-        if std::env::var_os("AWS_REGION").is_none()
-            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-        {
-            loader = loader.region(aws_config::Region::new("us-east-1"));
-        }
-        loader = loader.endpoint_url(url);
-    }
-    let shared = loader.load().await;
-    let config = aws_sdk_dynamodb::config::Builder::from(&shared)
-        .timeout_config(tuning.timeouts())
-        .retry_config(tuning.retries())
-        .interceptor(crate::store::retries::RetryBudget)
-        .build();
-    Client::from_conf(config)
-}
-
-/// Under Lambda, the region and the function's credentials are environment variables
-/// (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), so the
-/// client is configured from them directly, without the provider chains `aws_config`
-/// assembles for every other environment (profiles, SSO, web identity, ECS, IMDS): ~0.2 ms of
-/// each cold start (docs/performance.md). The SDK's other `AWS_*` settings (e.g.
-/// `AWS_MAX_ATTEMPTS`) are not read there. `None` without a region: the chains decide.
-pub fn lambda_config(
-    region: Option<String>,
-    endpoint: Option<&str>,
-    roots: TlsRoots,
-    tuning: &ClientTuning,
-) -> Option<aws_sdk_dynamodb::Config> {
-    let region = region.filter(|r| !r.trim().is_empty())?;
-    let mut builder = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .timeout_config(tuning.timeouts())
-        .retry_config(tuning.retries())
-        .interceptor(crate::store::retries::RetryBudget)
-        .region(aws_sdk_dynamodb::config::Region::new(region))
-        .credentials_provider(
-            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-        );
-    if let Some(url) = endpoint {
-        builder = builder.endpoint_url(url);
-    }
-    if roots == TlsRoots::Aws {
-        builder =
-            builder.http_client(crate::tls::https_client_trusting(crate::tls::AWS_ROOTS).ok()?);
-    }
-    Some(builder.build())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use isp_crm::app::App;
 use isp_crm::config::{self, Settings};
-use isp_crm::store::Store;
+use isp_crm::store::{self, Store};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ async fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let client = config::dynamodb_client_tuned(
+    let client = store::client::dynamodb_client_tuned(
         settings.endpoint.as_deref(),
         settings.tls_roots,
         &settings.dynamodb,

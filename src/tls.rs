@@ -6,8 +6,8 @@
 //! cold start left (docs/performance.md). `TLS_ROOTS=system` goes back to the system's roots,
 //! for an endpoint behind a TLS-inspecting proxy or an emulator with its own certificate.
 
-use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 /// Amazon Root CA 1–4 and Starfield Services Root Certificate Authority - G2: the roots AWS
 /// names for Amazon Trust Services certificates. Their SHA-256 fingerprints are checked by a

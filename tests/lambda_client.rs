@@ -1,15 +1,16 @@
-//! Under Lambda the DynamoDB client is configured from the environment alone (src/config.rs,
+//! Under Lambda the DynamoDB client is configured from the environment alone (src/store/client.rs,
 //! `lambda_config`): the region, the function's credentials, the compiled-in roots. This
 //! checks that such a client really works against the DynamoDB API `make test` started.
 
 use aws_sdk_dynamodb::Client;
-use isp_crm::config::{self, TlsRoots};
+use isp_crm::config::TlsRoots;
+use isp_crm::store::client;
 
 #[tokio::test]
 async fn a_client_from_the_lambda_environment_reaches_dynamodb() {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("make test sets DYNAMODB_ENDPOINT");
     for roots in [TlsRoots::Aws, TlsRoots::System] {
-        let conf = config::lambda_config(
+        let conf = client::lambda_config(
             Some("us-east-1".into()),
             Some(&endpoint),
             roots,
@@ -34,8 +35,8 @@ async fn a_client_from_the_lambda_environment_reaches_dynamodb() {
 
 #[test]
 fn without_a_region_the_provider_chains_decide() {
-    assert!(config::lambda_config(None, None, TlsRoots::Aws, &Default::default()).is_none());
+    assert!(client::lambda_config(None, None, TlsRoots::Aws, &Default::default()).is_none());
     assert!(
-        config::lambda_config(Some(" ".into()), None, TlsRoots::Aws, &Default::default()).is_none()
+        client::lambda_config(Some(" ".into()), None, TlsRoots::Aws, &Default::default()).is_none()
     );
 }

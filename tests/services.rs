@@ -563,8 +563,8 @@ async fn the_create_transaction_itself_refuses_a_customer_that_is_gone() {
     use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
     use isp_crm::domain::scope::Placement;
     use isp_crm::domain::service::{ServiceFields, ServiceStatus, Username};
-    use isp_crm::store::records::{ClaimItem, ServiceItem};
-    use isp_crm::store::services::create_tx;
+    use isp_crm::store::records::ServiceItem;
+    use isp_crm::store::services::ServiceInsert;
 
     let app = spawn_app().await;
     let customer = new_customer(&app, ISP1_USER, "1", "Gone").await;
@@ -590,18 +590,8 @@ async fn the_create_transaction_itself_refuses_a_customer_that_is_gone() {
         "2026-11-27T00:00:00Z".into(),
         isp_crm::domain::scope::Actor::Admin,
     );
-    let claim = ClaimItem {
-        claim: "username|1|orphan".into(),
-        result: 77,
-        fingerprint: None,
-        expires_at: None,
-    };
-    let outcome = app
-        .store
-        .insert_service(&item, &claim, &[], 0)
-        .await
-        .unwrap();
-    assert!(outcome.failed(create_tx::CUSTOMER), "{outcome:?}");
+    let outcome = app.store.insert_service(&item, &[], 0).await.unwrap();
+    assert_eq!(outcome, ServiceInsert::CustomerGone, "{outcome:?}");
     assert_eq!(app.count_items(&app.store.tables.services).await, 0);
     assert_eq!(
         app.count_items(&app.store.tables.claims).await,

@@ -97,7 +97,7 @@ pub async fn fresh_tables(
     ]);
     env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).unwrap();
-    let client = config::dynamodb_client_tuned(
+    let client = isp_crm::store::client::dynamodb_client_tuned(
         Some(endpoint),
         config::TlsRoots::default(),
         &settings.dynamodb,

@@ -7,15 +7,10 @@ use crate::domain::customer::{CustomerFields, CustomerUpdate};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::scope::{Caller, PlacementRequest};
 use crate::domain::{DomainError, Fields};
-use crate::store::StoreError;
-use crate::store::customers::CustomerInsert;
-use crate::store::customers::{CustomerDelete, Patch};
+use crate::store::customers::{CustomerDelete, CustomerInsert, CustomerWrite};
+use crate::store::patch::Patch;
 use crate::store::records::CustomerItem;
 use std::net::IpAddr;
-
-/// Allocated ids are never taken and conflicts are short: the bound only guards against a
-/// broken counter or a stuck item.
-const ATTEMPTS: u32 = 5;
 
 impl App {
     /// Creates a customer and returns its new id. Everything is checked before anything is
@@ -64,10 +59,8 @@ impl App {
         let limits = self.form_limits.windows(caller, source, self.epoch());
         // A refused transaction writes nothing: its id is kept for the next attempt.
         let mut id = self.store.next_customer_id().await?;
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                self.again(attempt, 1, "customer create").await?;
-            }
+        let mut tries = self.attempts("customer create", 1);
+        while tries.next().await? {
             let item =
                 CustomerItem::new(id, placement, fields.clone(), now.clone(), caller.actor());
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
@@ -96,7 +89,7 @@ impl App {
                 // A transaction on the same claim was in flight: see who won, else retry.
                 (_, g) => {
                     if let Some(g) = g {
-                        self.again(attempt, 1, "customer create").await?;
+                        tries.pause().await?;
                         if let Some(done) = self.peek(g).await? {
                             return Ok(Created::replayed(CustomerId(done)));
                         }
@@ -104,10 +97,7 @@ impl App {
                 }
             }
         }
-        Err(
-            StoreError::Busy("customer create: kept conflicting with concurrent writes".into())
-                .into(),
-        )
+        Err(tries.exhausted())
     }
 
     /// Applies an update; returns the new portal password when one was reset.
@@ -128,11 +118,11 @@ impl App {
         };
         let hash = password.as_ref().map(|p| p.hash.clone());
         let patch = Patch::customer(&update, &self.now(), hash, caller.actor());
-        if !self
+        let outcome = self
             .store
             .update_customer(update.customerid, &caller.scope, &patch)
-            .await?
-        {
+            .await?;
+        if outcome == CustomerWrite::NotFound {
             return Err(DomainError::NotFound("customerid").into());
         }
         Ok(password.map(|p| p.clear))
@@ -142,11 +132,9 @@ impl App {
     /// them first; the check and the delete are one conditional write).
     pub async fn delete_customer(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let id = f.parse_req("customerid", CustomerId::parse)?;
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                // A read and a transaction again.
-                self.again(attempt, 2, "customer delete").await?;
-            }
+        // Each attempt is a read and a transaction.
+        let mut tries = self.attempts("customer delete", 2);
+        while tries.next().await? {
             match self.store.delete_customer(id, &caller.scope).await? {
                 CustomerDelete::Deleted => return Ok(()),
                 CustomerDelete::NotFound => return Err(DomainError::NotFound("customerid").into()),
@@ -161,9 +149,6 @@ impl App {
                 }
             }
         }
-        Err(
-            StoreError::Busy("customer delete: kept conflicting with concurrent writes".into())
-                .into(),
-        )
+        Err(tries.exhausted())
     }
 }

@@ -2,14 +2,13 @@
 //! its creates are counted per key and per (key, source) in fixed windows, exactly across
 //! Lambda instances (`store::limits`: a counter item in the create's transaction). The
 //! per-source limit keeps one spammer from using up a form's quota and locking out real
-//! signups; a source is an IPv4 address or an IPv6 /64 (`claim::source_group`). Replays
+//! signups; a source is an IPv4 address or an IPv6 /64 (`store::limits::Per`). Replays
 //! (answered from an idempotency or duplicate claim) count nothing.
 
 use super::AppError;
 use crate::config::Settings;
 use crate::domain::scope::{Caller, Role};
-use crate::store::keys::claim;
-use crate::store::limits::WindowCount;
+use crate::store::limits::{Per, WindowCount};
 use std::net::IpAddr;
 
 pub struct FormLimits {
@@ -39,18 +38,21 @@ impl FormLimits {
         let expires_at = start + self.window;
         let mut windows = Vec::new();
         if self.per_key > 0 {
-            windows.push(WindowCount {
-                key: claim::rate_key(caller.userid, start),
-                max: self.per_key,
+            windows.push(WindowCount::per_key(
+                caller.userid,
+                start,
+                self.per_key,
                 expires_at,
-            });
+            ));
         }
         if let (true, Some(source)) = (self.per_source > 0, source) {
-            windows.push(WindowCount {
-                key: claim::rate_source(caller.userid, source, start),
-                max: self.per_source,
+            windows.push(WindowCount::per_source(
+                caller.userid,
+                source,
+                start,
+                self.per_source,
                 expires_at,
-            });
+            ));
         }
         windows
     }
@@ -58,12 +60,15 @@ impl FormLimits {
     /// 429, with the seconds until the full window ends.
     pub fn refusal(&self, full: Option<&WindowCount>, now: i64) -> AppError {
         let (what, max, end) = match full {
-            // An IPv6 source counts as its /64 (`claim::source_group`): say so.
-            Some(w) if w.key.starts_with("rate|ip|") && w.key.contains("/64|") => {
-                ("from this IPv6 /64", w.max, w.expires_at)
+            // An IPv6 source counts as its /64: say so.
+            Some(w) => {
+                let what = match w.per {
+                    Per::Ipv6Net => "from this IPv6 /64",
+                    Per::Address => "from this address",
+                    Per::Key => "in all",
+                };
+                (what, w.max, w.expires_at)
             }
-            Some(w) if w.key.starts_with("rate|ip|") => ("from this address", w.max, w.expires_at),
-            Some(w) => ("in all", w.max, w.expires_at),
             None => ("in all", self.per_key, now + self.window),
         };
         let retry_after = u64::try_from(end - now).unwrap_or(1).max(1);

@@ -1,6 +1,6 @@
 //! The list: narrow the scope, plan each part (`planner.rs`), walk, merge and page.
 //!
-//! Rows carry an order key (see `planner::order_key`), so parts merge and pages resume by
+//! Rows carry an order key (see `store::plan::order_key`), so parts merge and pages resume by
 //! comparing strings. An ordered walk stops after the rows the page needs (plus one, to know
 //! whether there is a next page); an unordered one reads every match and sorts in memory.
 //! Keys-only indexes yield ids; only the rows of the page (or the candidates a remaining
@@ -22,6 +22,7 @@ use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::{Filters, ListRequest, SortField, SortOrder};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
 use crate::domain::{Fields, Invalid};
+use crate::store::plan::order_key;
 use crate::store::records::CustomerItem;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,13 +49,7 @@ pub(super) struct Row {
 }
 
 fn row_of(item: CustomerItem, sort: SortField) -> Row {
-    let key = planner::order_key(
-        sort,
-        item.id,
-        &item.name_key,
-        &item.mobile_key,
-        &item.email_key,
-    );
+    let key = order_key(&item, sort);
     Row {
         id: item.id,
         key,
@@ -245,7 +240,7 @@ impl App {
                 let rounds = plans.len() > 1
                     && plans
                         .iter()
-                        .all(|p| p.plan.ordered && p.plan.key.index.holds_items());
+                        .all(|p| p.plan.ordered && p.plan.query.holds_items());
                 let walks = match rounds {
                     true => {
                         self.walk_merged(&plans, req, after.as_deref(), want, budget, short_ok)

@@ -29,6 +29,48 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::sync::Mutex;
 
+/// Conflicts with concurrent writers are short and allocated ids are never taken: the bound
+/// on a write's attempts only guards against a stuck item or a broken counter.
+const ATTEMPTS: u32 = 5;
+
+/// The attempts of one write (`App::attempts`): `while tries.next().await? { ... }`, then
+/// `Err(tries.exhausted())`.
+struct Attempts<'a> {
+    app: &'a App,
+    what: &'static str,
+    calls: u32,
+    attempt: u32,
+}
+
+impl Attempts<'_> {
+    /// Whether to make another attempt; every one after the first follows a pause
+    /// (`App::again`), which may refuse when the request's retries are spent.
+    async fn next(&mut self) -> Result<bool, AppError> {
+        if self.attempt >= ATTEMPTS {
+            return Ok(false);
+        }
+        self.attempt += 1;
+        if self.attempt > 1 {
+            self.pause().await?;
+        }
+        Ok(true)
+    }
+
+    /// A pause within an attempt (before reading what a concurrent writer did).
+    async fn pause(&self) -> Result<(), AppError> {
+        self.app.again(self.attempt, self.calls, self.what).await
+    }
+
+    /// 503 once every attempt met another writer.
+    fn exhausted(&self) -> AppError {
+        StoreError::Busy(format!(
+            "{}: kept conflicting with concurrent writes",
+            self.what
+        ))
+        .into()
+    }
+}
+
 /// Everything a request needs, built once per process (cold start) and shared.
 pub struct App {
     pub store: Store,
@@ -132,6 +174,17 @@ impl App {
         }
         tokio::time::sleep(backoff(attempt)).await;
         Ok(())
+    }
+
+    /// The attempts of a write that other writers may get in the way of: `calls` DynamoDB
+    /// calls each, reported as `what`.
+    fn attempts(&self, what: &'static str, calls: u32) -> Attempts<'_> {
+        Attempts {
+            app: self,
+            what,
+            calls,
+            attempt: 0,
+        }
     }
 
     /// Every ISP id, read at most once a minute per instance.

@@ -1,57 +1,31 @@
-//! The list planner: from the caller's scope, the filters and the sort, which index to read
-//! with which key condition, in which order, and what is left to check on each row.
+//! The list planner: from the caller's scope, the filters and the sort, which access pattern
+//! to read (`store::plan`: the store picks the index and key condition), in which order,
+//! and what is left to check on each row.
 //!
-//! | the request has                         | index         | key condition                     |
-//! |-----------------------------------------|---------------|-----------------------------------|
-//! | `mobile`                                | `by-mobile`   | begins_with `<mobile>\x01`        |
-//! | `email` (case folded)                   | `by-email`    | begins_with `<email>\x01`         |
-//! | `name` without `%`                      | `by-name`     | begins_with `<name>\x01`          |
-//! | `zipcode`                               | `by-zipcode`  | begins_with `<zipcode>\x01`       |
-//! | `name` starting with text (`abc%…`)     | `by-name`     | begins_with `abc`                 |
-//! | `created_from` / `created_upto`         | `by-created`  | BETWEEN the two instants          |
-//! | sort by name/mobile/email, no filter    | that index    | the whole ISP, in order           |
-//! | anything else, reseller scope           | `by-reseller` | the reseller                      |
-//! | anything else, ISP scope                | `by-isp`      | the ISP                           |
+//! | the request has                         | access pattern                    |
+//! |-----------------------------------------|-----------------------------------|
+//! | `mobile`                                | `Exact(Mobile, <mobile>)`         |
+//! | `email` (case folded)                   | `Exact(Email, <email>)`           |
+//! | `name` without `%`                      | `Exact(Name, <name>)`             |
+//! | `zipcode`                               | `Exact(Zipcode, <zipcode>)`       |
+//! | `name` starting with text (`abc%…`)     | `NamePrefix("abc")`               |
+//! | `created_from` / `created_upto`         | `Created` between the two instants|
+//! | sort by name/mobile/email, no filter    | `Ordered(<sort>)`                 |
+//! | anything else                           | `Scope` (the ISP or the reseller) |
 //!
 //! The first row that applies wins: equality reads the fewest items, then a name prefix,
-//! then a date range. In a reseller scope each keyed index is replaced by its reseller twin
-//! (`by-name` → `by-reseller-name`, ...; partition: the reseller), so a reseller's walk reads
-//! its own entries only. An admin without `ispid` gets one plan per ISP, merged, each with the
-//! created range in that ISP's own time zone (`zones.rs`). The table itself is never scanned.
+//! then a date range. In a reseller scope the store reads the reseller's own entries only.
+//! An admin without `ispid` gets one plan per ISP, merged, each with the created range in
+//! that ISP's own time zone (`zones.rs`). The table itself is never scanned.
 //!
 //! A request with `cursor` may get short pages, so it needs a walk in the requested order
-//! that can stop anywhere: when the plan above is unordered (a filter index read for another
-//! sort), `plan_ordered` walks the sort's own index instead and checks every filter on the
-//! record.
+//! that can stop anywhere: when the plan above is unordered (a filter's pattern read for
+//! another sort), `plan_ordered` walks the sort's own order instead and checks every filter
+//! on the record.
 
-use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::{Filters, SortField};
-use crate::store::customers::{IndexEntry, IndexKey, SortCond};
-use crate::store::keys::{self, CustomerIndex};
-use aws_sdk_dynamodb::types::AttributeValue;
-use std::collections::HashMap;
-
-/// One ISP partition of the caller's scope, possibly narrowed to a reseller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    Isp(IspId),
-    Reseller { isp: IspId, reseller: ResellerId },
-}
-
-impl Part {
-    pub fn isp(self) -> IspId {
-        match self {
-            Self::Isp(isp) | Self::Reseller { isp, .. } => isp,
-        }
-    }
-
-    pub fn reseller(self) -> Option<ResellerId> {
-        match self {
-            Self::Isp(_) => None,
-            Self::Reseller { reseller, .. } => Some(reseller),
-        }
-    }
-}
+pub use crate::store::plan::Part;
+use crate::store::plan::{Access, CustomerQuery, Field, IndexEntry, Resume};
 
 /// Which filter a key condition decides on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,56 +40,12 @@ enum Decided {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    pub key: IndexKey,
-    /// The index yields rows in the requested sort order, so a page can stop early.
+    pub query: CustomerQuery,
+    /// The query yields rows in the requested sort order, so a page can stop early.
     pub ordered: bool,
     /// Filters remain that only the customer's full record can decide.
     pub residual: bool,
-    /// The key condition is one exact value (`<value>\x01`): entries are then in id order.
-    exact: bool,
     sort: SortField,
-}
-
-/// The field an index sorts by, if it is a sort field of the API.
-fn sort_field_of(index: CustomerIndex) -> Option<SortField> {
-    match index {
-        CustomerIndex::ByIsp | CustomerIndex::ByReseller => Some(SortField::Id),
-        CustomerIndex::ByName => Some(SortField::Name),
-        CustomerIndex::ByMobile => Some(SortField::Mobile),
-        CustomerIndex::ByEmail => Some(SortField::Email),
-        CustomerIndex::ByResellerName => Some(SortField::Name),
-        CustomerIndex::ByResellerMobile => Some(SortField::Mobile),
-        CustomerIndex::ByResellerEmail => Some(SortField::Email),
-        CustomerIndex::ByZipcode
-        | CustomerIndex::ByCreated
-        | CustomerIndex::ByResellerZipcode
-        | CustomerIndex::ByResellerCreated => None,
-    }
-}
-
-/// An index of the part: the ISP's, or its reseller twin.
-fn key_in(part: Part, index: CustomerIndex, sort: SortCond) -> IndexKey {
-    match part {
-        Part::Isp(isp) => IndexKey::in_isp(index, isp, sort),
-        Part::Reseller { reseller, .. } => IndexKey::in_reseller(index, reseller, sort),
-    }
-}
-
-/// The part's index in id order, which holds whole items.
-fn scope_key(part: Part) -> IndexKey {
-    match part {
-        Part::Isp(isp) => IndexKey::isp(isp),
-        Part::Reseller { reseller, .. } => IndexKey::reseller(reseller),
-    }
-}
-
-fn index_of(sort: SortField) -> CustomerIndex {
-    match sort {
-        SortField::Id => CustomerIndex::ByIsp,
-        SortField::Name => CustomerIndex::ByName,
-        SortField::Mobile => CustomerIndex::ByMobile,
-        SortField::Email => CustomerIndex::ByEmail,
-    }
 }
 
 /// Whether any filter other than `decided` is set (`customerid`, `serviceid` and `username`
@@ -133,140 +63,81 @@ fn residual(f: &Filters, decided: Decided) -> bool {
 
 /// Plans the rows of one part, in the order of `sort`.
 pub fn plan(part: Part, f: &Filters, sort: SortField) -> Plan {
-    let exact = |index, value: &str| {
-        (
-            key_in(part, index, SortCond::BeginsWith(keys::exact_prefix(value))),
-            true,
-        )
-    };
+    let exact = |field, value: &str| Access::Exact(field, value.to_owned());
     let name_exact = f.name.as_ref().filter(|p| p.is_exact());
     let name_prefix = f.name.as_ref().filter(|p| !p.prefix().is_empty());
-    let ((key, exact), decided) = if let Some(m) = &f.mobile {
-        (exact(CustomerIndex::ByMobile, m.as_str()), Decided::Mobile)
+    let (access, decided) = if let Some(m) = &f.mobile {
+        (exact(Field::Mobile, m.as_str()), Decided::Mobile)
     } else if let Some(e) = &f.email {
-        (exact(CustomerIndex::ByEmail, e), Decided::Email)
+        (exact(Field::Email, e), Decided::Email)
     } else if let Some(p) = name_exact {
-        (exact(CustomerIndex::ByName, p.prefix()), Decided::Name)
+        (exact(Field::Name, p.prefix()), Decided::Name)
     } else if let Some(z) = &f.zipcode {
-        (
-            exact(CustomerIndex::ByZipcode, z.as_str()),
-            Decided::Zipcode,
-        )
+        (exact(Field::Zipcode, z.as_str()), Decided::Zipcode)
     } else if let Some(p) = name_prefix {
-        let key = key_in(
-            part,
-            CustomerIndex::ByName,
-            SortCond::BeginsWith(p.prefix().to_owned()),
-        );
-        (
-            (key, false),
-            if p.is_prefix_only() {
-                Decided::Name
-            } else {
-                Decided::Nothing
-            },
-        )
+        let decided = match p.is_prefix_only() {
+            true => Decided::Name,
+            false => Decided::Nothing,
+        };
+        (Access::NamePrefix(p.prefix().to_owned()), decided)
     } else if let Some(range) = &f.created {
-        // created_key is `<created_at>\x01<id>`: "0" is below every instant, and "\x02"
-        // after the last second takes every id of that second.
-        let lo = range.from.clone().unwrap_or_else(|| "0".into());
-        let hi = range
-            .upto
-            .as_ref()
-            .map_or_else(|| "9".into(), |u| format!("{u}\u{2}"));
-        let key = key_in(part, CustomerIndex::ByCreated, SortCond::Between(lo, hi));
-        ((key, false), Decided::Created)
+        let access = Access::Created {
+            from: range.from.clone(),
+            upto: range.upto.clone(),
+        };
+        (access, Decided::Created)
     } else if sort != SortField::Id && !residual(f, Decided::Nothing) {
-        (
-            (key_in(part, index_of(sort), SortCond::Any), false),
-            Decided::Nothing,
-        )
+        (Access::Ordered(sort), Decided::Nothing)
     } else {
-        ((scope_key(part), false), Decided::Nothing)
+        (Access::Scope, Decided::Nothing)
     };
-    let index_sort = sort_field_of(key.index);
+    let query = CustomerQuery::new(part, access);
     Plan {
-        ordered: index_sort == Some(sort) || (exact && sort == SortField::Id),
+        ordered: query.yields(sort),
         residual: residual(f, decided),
-        exact,
         sort,
-        key,
+        query,
     }
 }
 
 /// Plans the rows of one part as a walk in the order of `sort` that may stop anywhere (a
-/// request with `cursor`): `plan`'s choice when it is ordered, else the sort's own index of
-/// the part, with every filter checked on the record.
+/// request with `cursor`): `plan`'s choice when it is ordered, else the part in the sort's
+/// order, with every filter checked on the record.
 pub fn plan_ordered(part: Part, f: &Filters, sort: SortField) -> Plan {
     let chosen = plan(part, f, sort);
     if chosen.ordered {
         return chosen;
     }
-    let key = match sort {
-        SortField::Id => scope_key(part),
-        other => key_in(part, index_of(other), SortCond::Any),
+    let access = match sort {
+        SortField::Id => Access::Scope,
+        other => Access::Ordered(other),
     };
     Plan {
-        key,
+        query: CustomerQuery::new(part, access),
         ordered: true,
         residual: residual(f, Decided::Nothing),
-        exact: false,
         sort,
-    }
-}
-
-/// The order key of a row for a sort: `id` as 16 digits, otherwise the index sort key of the
-/// field (`<folded value>\x01<id>`). Comparing order keys orders rows, ties broken by id.
-pub fn order_key(
-    sort: SortField,
-    id: CustomerId,
-    name_key: &str,
-    mobile_key: &str,
-    email_key: &str,
-) -> String {
-    match sort {
-        SortField::Id => keys::id_part(id),
-        SortField::Name => name_key.to_owned(),
-        SortField::Mobile => mobile_key.to_owned(),
-        SortField::Email => email_key.to_owned(),
     }
 }
 
 impl Plan {
     /// The order key of an index entry, when the entry alone tells it.
     pub fn entry_order_key(&self, entry: &IndexEntry) -> Option<String> {
-        if self.sort == SortField::Id {
-            Some(keys::id_part(entry.id))
-        } else if sort_field_of(self.key.index) == Some(self.sort) {
-            Some(entry.sort_value.clone())
-        } else {
-            None
-        }
+        self.query.entry_order_key(entry, self.sort)
     }
 
     /// Whether each candidate's record must be read: a filter remains, or the entry does
     /// not carry the requested order.
     pub fn needs_records(&self) -> bool {
-        self.residual
-            || (self.sort != SortField::Id && sort_field_of(self.key.index) != Some(self.sort))
+        self.residual || (self.sort != SortField::Id && self.query.order() != Some(self.sort))
     }
 
     /// Where an ordered walk resumes to continue after the row with order key `after`.
-    pub fn start_after(&self, after: &str) -> Option<HashMap<String, AttributeValue>> {
-        if !self.ordered {
-            return None;
+    pub fn start_after(&self, after: &str) -> Option<Resume> {
+        match self.ordered {
+            true => self.query.start_after(self.sort, after),
+            false => None,
         }
-        let id = keys::id_of_key(after)?;
-        Some(if self.key.index.holds_items() {
-            self.key.start_after(id, None)
-        } else if self.exact && self.sort == SortField::Id {
-            let SortCond::BeginsWith(prefix) = &self.key.sort else {
-                return None;
-            };
-            self.key.start_after(id, Some(&format!("{prefix}{after}")))
-        } else {
-            self.key.start_after(id, Some(after))
-        })
     }
 }
 
@@ -274,6 +145,7 @@ impl Plan {
 mod tests {
     use super::*;
     use crate::domain::customer::{CustomerType, Mobile, Zipcode};
+    use crate::domain::ids::{IspId, ResellerId};
     use crate::domain::list::{CreatedRange, Pattern};
 
     const ISP: Part = Part::Isp(IspId(1));
@@ -282,9 +154,8 @@ mod tests {
         reseller: ResellerId(7),
     };
 
-    fn index(part: Part, f: &Filters, sort: SortField) -> (CustomerIndex, SortCond) {
-        let p = plan(part, f, sort);
-        (p.key.index, p.key.sort)
+    fn access(part: Part, f: &Filters, sort: SortField) -> Access {
+        plan(part, f, sort).query.access
     }
 
     fn name(p: &str) -> Filters {
@@ -294,51 +165,43 @@ mod tests {
         }
     }
 
+    fn exact(field: Field, value: &str) -> Access {
+        Access::Exact(field, value.into())
+    }
+
     #[test]
-    fn each_indexed_filter_uses_its_index() {
+    fn each_indexed_filter_uses_its_pattern() {
         let mobile = Filters {
             mobile: Mobile::parse("mobile", "12344444").ok(),
             ..Filters::default()
         };
         assert_eq!(
-            index(ISP, &mobile, SortField::Id),
-            (
-                CustomerIndex::ByMobile,
-                SortCond::BeginsWith("12344444\u{1}".into())
-            )
+            access(ISP, &mobile, SortField::Id),
+            exact(Field::Mobile, "12344444")
         );
         let email = Filters {
             email: Some("a@b.com".into()),
             ..Filters::default()
         };
         assert_eq!(
-            index(ISP, &email, SortField::Id),
-            (
-                CustomerIndex::ByEmail,
-                SortCond::BeginsWith("a@b.com\u{1}".into())
-            )
+            access(ISP, &email, SortField::Id),
+            exact(Field::Email, "a@b.com")
         );
         assert_eq!(
-            index(ISP, &name("Some Name"), SortField::Id),
-            (
-                CustomerIndex::ByName,
-                SortCond::BeginsWith("some name\u{1}".into())
-            )
+            access(ISP, &name("Some Name"), SortField::Id),
+            exact(Field::Name, "some name")
         );
         let zip = Filters {
             zipcode: Zipcode::parse("zipcode", "12345").ok(),
             ..Filters::default()
         };
         assert_eq!(
-            index(ISP, &zip, SortField::Id),
-            (
-                CustomerIndex::ByZipcode,
-                SortCond::BeginsWith("12345\u{1}".into())
-            )
+            access(ISP, &zip, SortField::Id),
+            exact(Field::Zipcode, "12345")
         );
         assert_eq!(
-            index(ISP, &name("XYZ_%"), SortField::Id),
-            (CustomerIndex::ByName, SortCond::BeginsWith("xyz_".into()))
+            access(ISP, &name("XYZ_%"), SortField::Id),
+            Access::NamePrefix("xyz_".into())
         );
         let created = Filters {
             created: Some(CreatedRange {
@@ -348,14 +211,11 @@ mod tests {
             ..Filters::default()
         };
         assert_eq!(
-            index(ISP, &created, SortField::Id),
-            (
-                CustomerIndex::ByCreated,
-                SortCond::Between(
-                    "2026-01-01T00:00:00Z".into(),
-                    "2026-01-31T23:59:59Z\u{2}".into()
-                )
-            )
+            access(ISP, &created, SortField::Id),
+            Access::Created {
+                from: Some("2026-01-01T00:00:00Z".into()),
+                upto: Some("2026-01-31T23:59:59Z".into()),
+            }
         );
     }
 
@@ -368,7 +228,7 @@ mod tests {
             ..Filters::default()
         };
         let p = plan(ISP, &f, SortField::Id);
-        assert_eq!(p.key.index, CustomerIndex::ByMobile);
+        assert_eq!(p.query.access, exact(Field::Mobile, "12344444"));
         assert!(p.residual && p.ordered);
         let p = plan(ISP, &name("ab%"), SortField::Name);
         assert!(
@@ -384,54 +244,56 @@ mod tests {
 
     #[test]
     fn sorts_without_filters_walk_their_index_in_order() {
-        for (sort, idx) in [
-            (SortField::Name, CustomerIndex::ByName),
-            (SortField::Mobile, CustomerIndex::ByMobile),
-            (SortField::Email, CustomerIndex::ByEmail),
-        ] {
+        for sort in [SortField::Name, SortField::Mobile, SortField::Email] {
             let p = plan(ISP, &Filters::default(), sort);
-            assert_eq!((p.key.index, p.ordered, p.residual), (idx, true, false));
+            assert_eq!(
+                (p.query.access, p.ordered, p.residual),
+                (Access::Ordered(sort), true, false)
+            );
         }
-        // With a filter that no index serves, the scope index is read and sorted in memory.
+        // With a filter that no index serves, the scope is read and sorted in memory.
         let f = Filters {
             city: Some("Panaji".into()),
             ..Filters::default()
         };
         let p = plan(ISP, &f, SortField::Name);
         assert_eq!(
-            (p.key.index, p.ordered, p.residual),
-            (CustomerIndex::ByIsp, false, true)
+            (p.query.access, p.ordered, p.residual),
+            (Access::Scope, false, true)
         );
     }
 
     #[test]
-    fn scopes_use_their_own_index_and_never_scan() {
+    fn scopes_read_their_own_part_and_never_scan() {
         assert_eq!(
-            index(ISP, &Filters::default(), SortField::Id),
-            (CustomerIndex::ByIsp, SortCond::Any)
+            plan(ISP, &Filters::default(), SortField::Id).query,
+            CustomerQuery::new(ISP, Access::Scope)
         );
-        let p = plan(RES, &Filters::default(), SortField::Id);
-        assert_eq!(p.key.index, CustomerIndex::ByReseller);
-        // Every keyed index has a reseller twin: a reseller's walk never sees another's entries.
-        for (f, sort, twin) in [
-            (name("ann"), SortField::Id, CustomerIndex::ByResellerName),
-            (name("an%"), SortField::Name, CustomerIndex::ByResellerName),
+        assert_eq!(
+            plan(RES, &Filters::default(), SortField::Id).query,
+            CustomerQuery::new(RES, Access::Scope)
+        );
+        // A reseller's walks are of its own part (the store reads the reseller twins).
+        for (f, sort, expected) in [
+            (name("ann"), SortField::Id, exact(Field::Name, "ann")),
+            (
+                name("an%"),
+                SortField::Name,
+                Access::NamePrefix("an".into()),
+            ),
             (
                 Filters::default(),
                 SortField::Mobile,
-                CustomerIndex::ByResellerMobile,
+                Access::Ordered(SortField::Mobile),
             ),
             (
                 Filters::default(),
                 SortField::Email,
-                CustomerIndex::ByResellerEmail,
+                Access::Ordered(SortField::Email),
             ),
         ] {
             let p = plan(RES, &f, sort);
-            assert_eq!(
-                (p.key.index, &p.key.partition),
-                (twin, &AttributeValue::N("7".into()))
-            );
+            assert_eq!(p.query, CustomerQuery::new(RES, expected));
             assert!(p.ordered);
         }
         let zip = Filters {
@@ -439,8 +301,8 @@ mod tests {
             ..Filters::default()
         };
         assert_eq!(
-            plan(RES, &zip, SortField::Id).key.index,
-            CustomerIndex::ByResellerZipcode
+            plan(RES, &zip, SortField::Id).query,
+            CustomerQuery::new(RES, exact(Field::Zipcode, "12345"))
         );
     }
 
@@ -450,17 +312,17 @@ mod tests {
             zipcode: Zipcode::parse("zipcode", "12345").ok(),
             ..Filters::default()
         };
-        // By zipcode, sorted by name: the zipcode index is not in name order.
+        // By zipcode, sorted by name: the zipcode's rows are not in name order.
         assert!(!plan(ISP, &zip, SortField::Name).ordered);
         let p = plan_ordered(ISP, &zip, SortField::Name);
         assert_eq!(
-            (p.key.index, p.ordered, p.residual),
-            (CustomerIndex::ByName, true, true)
+            (p.query.access, p.ordered, p.residual),
+            (Access::Ordered(SortField::Name), true, true)
         );
         let p = plan_ordered(RES, &zip, SortField::Id);
         assert_eq!(
-            (p.key.index, p.ordered, p.residual),
-            (CustomerIndex::ByResellerZipcode, true, false),
+            (p.query.access, p.ordered, p.residual),
+            (exact(Field::Zipcode, "12345"), true, false),
             "an ordered plan is kept"
         );
         let city = Filters {
@@ -469,28 +331,20 @@ mod tests {
         };
         let p = plan_ordered(RES, &city, SortField::Email);
         assert_eq!(
-            (p.key.index, p.ordered, p.residual),
-            (CustomerIndex::ByResellerEmail, true, true)
+            (p.query.access, p.ordered, p.residual),
+            (Access::Ordered(SortField::Email), true, true)
         );
     }
 
     #[test]
-    fn resuming_starts_after_the_last_row() {
-        let p = plan(ISP, &Filters::default(), SortField::Id);
-        let start = p.start_after(&keys::id_part(CustomerId(42))).unwrap();
-        assert_eq!(start.get("id"), Some(&AttributeValue::N("42".into())));
-        let p = plan(ISP, &name("Ann"), SortField::Id);
-        let start = p.start_after(&keys::id_part(CustomerId(42))).unwrap();
-        assert_eq!(
-            start.get("name_key"),
-            Some(&AttributeValue::S(keys::sort_key("ann", CustomerId(42))))
-        );
+    fn only_an_ordered_walk_resumes() {
         let p = plan(ISP, &Filters::default(), SortField::Email);
-        let after = keys::sort_key("a@b.com", CustomerId(3));
+        let after = "a@b.com\u{1}0000000000000003";
         assert_eq!(
-            p.start_after(&after).unwrap().get("email_key"),
-            Some(&AttributeValue::S(after.clone()))
+            p.start_after(after),
+            p.query.start_after(SortField::Email, after)
         );
+        assert!(p.start_after(after).is_some());
         let unordered = plan(
             ISP,
             &Filters {
@@ -499,6 +353,6 @@ mod tests {
             },
             SortField::Name,
         );
-        assert_eq!(unordered.start_after(&after), None);
+        assert_eq!(unordered.start_after(after), None);
     }
 }

@@ -10,8 +10,7 @@ use super::{App, AppError};
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::scope::Caller;
 use crate::domain::{DomainError, Fields};
-use crate::store::claims::NewClaim;
-use crate::store::keys::claim;
+use crate::store::claims::{ClaimKey, NewClaim};
 use crate::store::records::ClaimItem;
 use crate::store::{StoreError, backoff, retries};
 use sha2::{Digest, Sha256};
@@ -32,7 +31,7 @@ enum Kind {
 #[derive(Debug, Clone)]
 pub(super) struct Guard {
     kind: Kind,
-    key: String,
+    key: ClaimKey,
     fingerprint: String,
     expires_at: i64,
     /// A duplicate-guard claim on a record since deleted: the new record takes it over.
@@ -100,15 +99,13 @@ impl Guard {
 
     /// The claim to write with a record whose id is `result`.
     pub fn claim(&self, result: u64) -> NewClaim {
-        NewClaim {
-            item: ClaimItem {
-                claim: self.key.clone(),
-                result,
-                fingerprint: Some(self.fingerprint.clone()),
-                expires_at: Some(self.expires_at),
-            },
-            replaces: self.replaces,
-        }
+        NewClaim::guard(
+            &self.key,
+            result,
+            &self.fingerprint,
+            self.expires_at,
+            self.replaces,
+        )
     }
 }
 
@@ -130,14 +127,14 @@ impl App {
         Ok(match key {
             Some(key) => Some(Guard {
                 kind: Kind::Key,
-                key: claim::idempotency(caller.userid, key.as_str()),
+                key: ClaimKey::idempotency(caller.userid, key.as_str()),
                 fingerprint,
                 expires_at: now + secs(self.idempotency_ttl),
                 replaces: None,
             }),
             None => Some(Guard {
                 kind: Kind::Recent,
-                key: claim::recent(caller.userid, &fingerprint),
+                key: ClaimKey::recent(caller.userid, &fingerprint),
                 fingerprint,
                 expires_at: now + secs(self.duplicate_window),
                 replaces: None,
@@ -173,7 +170,7 @@ impl App {
     /// guard matches, if any. Read before anything is allocated, so a retry writes nothing;
     /// strongly consistent, so a retry that follows its first request closely finds it.
     pub(super) async fn peek(&self, guard: &Guard) -> Result<Option<u64>, AppError> {
-        let found = self.store.get_claim(&guard.key, true).await?;
+        let found = self.store.get_claim(guard.key.as_str(), true).await?;
         self.answer(guard, found)
     }
 

@@ -1,15 +1,14 @@
-//! The service list. Which index serves which request:
+//! The service list. Which access pattern (`store::plan::ServiceQuery`) serves which request:
 //!
-//! | the request has                         | index         | key condition               |
-//! |-----------------------------------------|---------------|-----------------------------|
-//! | `serviceid`                             | the table     | GetItem                     |
-//! | `customerid`                            | `by-customer` | the customer                |
-//! | `username` starting with text, or sort by username | `by-username` | begins_with `<prefix>` (ISP) |
-//! | anything else, reseller scope           | `by-reseller` | the reseller                |
-//! | anything else, ISP scope                | `by-isp`      | the ISP                     |
+//! | the request has                                    | reads                            |
+//! |----------------------------------------------------|----------------------------------|
+//! | `serviceid`                                        | the one service                  |
+//! | `customerid`                                       | `customer`: the customer's       |
+//! | `username` starting with text, or sort by username | `username_pattern` / `by_username` |
+//! | anything else                                      | `scope`: the ISP's or reseller's |
 //!
 //! `status` and the rest of a `username` pattern are checked on each row. In a reseller
-//! scope `by-username` (partitioned by ISP) keeps the reseller's rows with a filter. An
+//! scope the username order (kept per ISP) keeps the reseller's rows with a filter. An
 //! admin without `ispid` gets one walk per ISP, merged. Offsets are walked (at most
 //! `MAX_OFFSET` rows); a walk in the requested order stops once the page is full.
 
@@ -17,15 +16,14 @@ use super::budget::Budget;
 use super::list::page_size;
 use super::planner::Part;
 use super::{App, AppError};
-use crate::domain::ids::{CustomerId, ResellerId};
+use crate::domain::ids::CustomerId;
+use crate::domain::list::Filters;
 use crate::domain::list::SortOrder;
-use crate::domain::list::{Filters, Pattern};
 use crate::domain::scope::{Caller, ListScope};
 use crate::domain::service::{Service, ServiceListRequest, ServiceSort};
 use crate::domain::{Fields, Invalid};
-use crate::store::keys::{self, ServiceIndex};
+use crate::store::plan::{ServiceQuery, service_order_key};
 use crate::store::records::ServiceItem;
-use crate::store::services::ServiceKey;
 
 /// The customer list's `username` reads at most this many services per ISP (pages of
 /// `CANDIDATE_PAGE`) and keeps at most `MAX_CANDIDATES` customers, which it then reads
@@ -65,69 +63,38 @@ pub enum ServiceListOutcome {
     Count(u64),
 }
 
-/// A row and its order key: the 16-digit id, or the username sort key.
+/// A row and its order key (`store::plan::service_order_key`).
 struct Row {
     key: String,
     service: Service,
 }
 
 fn row_of(item: ServiceItem, sort: ServiceSort) -> Row {
-    let key = match sort {
-        ServiceSort::Id => format!("{:016}", item.id.get()),
-        ServiceSort::Username => item.username_key.clone(),
-    };
     Row {
-        key,
+        key: service_order_key(&item, sort),
         service: Service::from(item),
     }
 }
 
-/// One walk: an index key, the reseller to keep, and whether it yields the requested order.
+/// One walk: a query, and whether it yields the requested order.
 struct Walk {
-    key: ServiceKey,
-    reseller: Option<ResellerId>,
+    query: ServiceQuery,
     ordered: bool,
 }
 
-/// The `by-username` key prefix a pattern allows: `<name>\x01` for an exact name (so
-/// `john` does not read `johnny`), the text before the first `%` otherwise.
-fn username_prefix(pattern: &Pattern) -> Option<String> {
-    let prefix = crate::domain::service::Username::fold(pattern.prefix());
-    match pattern.is_exact() {
-        true => Some(keys::exact_prefix(&prefix)),
-        false => Some(prefix).filter(|p| !p.is_empty()),
-    }
-}
-
 fn plan(part: Part, req: &ServiceListRequest) -> Walk {
-    let (isp, reseller) = (part.isp(), part.reseller());
-    let prefix = req.username.as_ref().and_then(username_prefix);
-    if prefix.is_some() || req.sort == ServiceSort::Username {
+    let by_pattern = req
+        .username
+        .as_ref()
+        .and_then(|p| ServiceQuery::username_pattern(part, p));
+    if by_pattern.is_some() || req.sort == ServiceSort::Username {
         return Walk {
-            key: ServiceKey {
-                index: ServiceIndex::ByUsername,
-                partition: isp.get(),
-                prefix,
-            },
-            reseller,
+            query: by_pattern.unwrap_or_else(|| ServiceQuery::by_username(part)),
             ordered: req.sort == ServiceSort::Username,
         };
     }
-    let key = match reseller {
-        Some(r) => ServiceKey {
-            index: ServiceIndex::ByReseller,
-            partition: r.get(),
-            prefix: None,
-        },
-        None => ServiceKey {
-            index: ServiceIndex::ByIsp,
-            partition: isp.get(),
-            prefix: None,
-        },
-    };
     Walk {
-        key,
-        reseller: None,
+        query: ServiceQuery::scope(part),
         ordered: req.sort == ServiceSort::Id,
     }
 }
@@ -151,15 +118,9 @@ impl App {
                 .into_iter()
                 .collect()
         } else if let Some(customer) = req.customerid {
-            let key = ServiceKey {
-                index: ServiceIndex::ByCustomer,
-                partition: customer.get(),
-                prefix: None,
-            };
             self.walk_services(
                 &Walk {
-                    key,
-                    reseller: None,
+                    query: ServiceQuery::customer(customer),
                     ordered: false,
                 },
                 &req,
@@ -212,7 +173,7 @@ impl App {
             let page = page_size(want.map(|w| w.saturating_sub(rows.len())), false);
             let found = self
                 .store
-                .query_services(&walk.key, walk.reseller, forward, page, start)
+                .query_services(&walk.query, forward, page, start)
                 .await?;
             let next = found.next;
             rows.extend(
@@ -230,7 +191,7 @@ impl App {
     }
 
     /// The customers that `serviceid`/`username` select, through their services (`None`
-    /// when neither is given). `username` reads `by-username` of each ISP in scope.
+    /// when neither is given). `username` reads the username order of each ISP in scope.
     pub(super) async fn services_filter<C>(
         &self,
         scope: ListScope,
@@ -255,12 +216,8 @@ impl App {
             );
         } else if let Some(pattern) = &f.username {
             for part in self.parts(scope).await? {
-                let (isp, reseller) = (part.isp(), part.reseller());
-                let key = ServiceKey {
-                    index: ServiceIndex::ByUsername,
-                    partition: isp.get(),
-                    prefix: username_prefix(pattern),
-                };
+                let query = ServiceQuery::username_pattern(part, pattern)
+                    .unwrap_or_else(|| ServiceQuery::by_username(part));
                 let mut start = None;
                 for page in 1.. {
                     // Pages no larger than the budget pays for (services of ~SERVICE_BYTES).
@@ -268,7 +225,7 @@ impl App {
                     let size = CANDIDATE_PAGE.min(i32::try_from(affordable).unwrap_or(i32::MAX));
                     let found = self
                         .store
-                        .query_services(&key, reseller, true, Some(size), start)
+                        .query_services(&query, true, Some(size), start)
                         .await?;
                     budget.spend(found.units);
                     ids.extend(found.items.iter().filter(|s| keep(s)).map(|s| s.customerid));

@@ -7,13 +7,8 @@ use crate::domain::ids::{CustomerId, ServiceId};
 use crate::domain::scope::{Caller, Placement};
 use crate::domain::service::{ServiceFields, ServiceUpdate};
 use crate::domain::{DomainError, Fields};
-use crate::store::keys::claim;
-use crate::store::records::{ClaimItem, ServiceItem};
-use crate::store::services::create_tx;
-use crate::store::{StoreError, TxOutcome};
-
-/// Conflicts with concurrent transactions are short; the bound only guards against a stuck item.
-const ATTEMPTS: u32 = 5;
+use crate::store::records::ServiceItem;
+use crate::store::services::{ServiceInsert, ServiceWrite};
 
 fn username_taken() -> AppError {
     DomainError::Conflict("username: already in use in this ISP".into()).into()
@@ -36,42 +31,29 @@ impl App {
         }
         let placement = self.customer_placement(caller, fields.customerid).await?;
         let now = self.now();
-        let username = claim::username(placement.isp, &fields.username.folded());
         // A refused transaction writes nothing: its id is kept for the next attempt.
         let mut id = self.store.next_service_id().await?;
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                self.again(attempt, 1, "service create").await?;
-            }
+        let mut tries = self.attempts("service create", 1);
+        while tries.next().await? {
             let item = ServiceItem::new(id, placement, fields.clone(), now.clone(), caller.actor());
-            let username = ClaimItem {
-                claim: username.clone(),
-                result: id.get(),
-                fingerprint: None,
-                expires_at: None,
-            };
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
             let outcome = self
                 .store
-                .insert_service(&item, &username, &claims, self.epoch())
+                .insert_service(&item, &claims, self.epoch())
                 .await?;
-            let guard_failed = claims
-                .iter()
-                .enumerate()
-                .any(|(i, _)| outcome.failed(create_tx::CLAIMS + i));
             match (outcome, &guard) {
-                (TxOutcome::Written, _) => return Ok(Created::new(id)),
-                (o, _) if o.failed(create_tx::CUSTOMER) => {
+                (ServiceInsert::Written, _) => return Ok(Created::new(id)),
+                (ServiceInsert::CustomerGone, _) => {
                     return Err(DomainError::NotFound("customerid").into());
                 }
                 // A duplicate won the race (and took the username): answer with its id.
-                (_, Some(g)) if guard_failed => {
+                (ServiceInsert::ClaimTaken, Some(g)) => {
                     if let Some(done) = self.settle(g).await? {
                         return Ok(Created::replayed(ServiceId(done)));
                     }
                 }
-                (o, _) if o.failed(create_tx::USERNAME) => return Err(username_taken()),
-                (o, _) if o.failed(create_tx::SERVICE) => {
+                (ServiceInsert::UsernameTaken, _) => return Err(username_taken()),
+                (ServiceInsert::IdTaken, _) => {
                     tracing::error!(service_id = id.get(), "allocated service id already in use");
                     id = self.store.next_service_id().await?;
                 }
@@ -79,7 +61,7 @@ impl App {
                 // see whether a duplicate won, else try again shortly.
                 (_, g) => {
                     if let Some(g) = g {
-                        self.again(attempt, 1, "service create").await?;
+                        tries.pause().await?;
                         if let Some(done) = self.peek(g).await? {
                             return Ok(Created::replayed(ServiceId(done)));
                         }
@@ -87,10 +69,7 @@ impl App {
                 }
             }
         }
-        Err(
-            StoreError::Busy("service create: kept conflicting with concurrent writes".into())
-                .into(),
-        )
+        Err(tries.exhausted())
     }
 
     /// Where a customer in the caller's scope is (404 for one outside it).
@@ -125,11 +104,9 @@ impl App {
 
     pub async fn update_service(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let update = ServiceUpdate::parse(f)?;
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                // A read and a write again.
-                self.again(attempt, 2, "service update").await?;
-            }
+        // Each attempt is a read and a write.
+        let mut tries = self.attempts("service update", 2);
+        while tries.next().await? {
             let current = self.service_in_scope(caller, update.serviceid).await?;
             let outcome = self
                 .store
@@ -142,34 +119,25 @@ impl App {
                 )
                 .await?;
             match outcome {
-                TxOutcome::Written => return Ok(()),
-                // Position 2 is the new username's claim.
-                o if o.failed(2) => return Err(username_taken()),
+                ServiceWrite::Written => return Ok(()),
+                ServiceWrite::UsernameTaken => return Err(username_taken()),
                 // The service changed (or went) since it was read, or a transaction on it was
                 // in flight: read it again.
-                _ => {}
+                ServiceWrite::Stale => {}
             }
         }
-        Err(
-            StoreError::Busy("service update: kept conflicting with concurrent writes".into())
-                .into(),
-        )
+        Err(tries.exhausted())
     }
 
     pub async fn delete_service(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let id = f.parse_req("serviceid", ServiceId::parse)?;
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                self.again(attempt, 2, "service delete").await?;
-            }
+        let mut tries = self.attempts("service delete", 2);
+        while tries.next().await? {
             let current = self.service_in_scope(caller, id).await?;
-            if self.store.delete_service(&current, &caller.scope).await? == TxOutcome::Written {
+            if self.store.delete_service(&current, &caller.scope).await? == ServiceWrite::Written {
                 return Ok(());
             }
         }
-        Err(
-            StoreError::Busy("service delete: kept conflicting with concurrent writes".into())
-                .into(),
-        )
+        Err(tries.exhausted())
     }
 }

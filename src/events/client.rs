@@ -2,8 +2,8 @@
 
 use super::StreamTables;
 use crate::config::{ClientTuning, ConfigError, TlsRoots, under_lambda};
+use crate::store::DEV_PREFIX;
 use crate::store::Tables;
-use crate::store::keys::DEV_PREFIX;
 use aws_sdk_eventbridge::config::{BehaviorVersion, Builder, Credentials, Region};
 
 /// The consumer's settings, from the environment.
@@ -101,9 +101,9 @@ pub async fn eventbridge_client(
     aws_sdk_eventbridge::Client::from_conf(config)
 }
 
-/// Outside Lambda: the SDK's provider chains, as `config::dynamodb_client` loads them, and
+/// Outside Lambda: the SDK's provider chains, as `store::client::dynamodb_client` loads them, and
 /// against a local endpoint moto's dummy credentials and region when none are set. (Not
-/// shared with config.rs on purpose: moving that code changed the API binary's size.)
+/// shared with store/client.rs on purpose: moving that code changed the API binary's size.)
 fn local_loader(endpoint: Option<&str>, roots: TlsRoots) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if roots == TlsRoots::Aws {

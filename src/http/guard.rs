@@ -56,14 +56,7 @@ mod tests {
             false,
         )
         .unwrap();
-        let conf = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-            .build();
-        let store = Store::new(
-            aws_sdk_dynamodb::Client::from_conf(conf),
-            Tables::with_prefix("x-"),
-        );
+        let store = Store::offline(Tables::with_prefix("x-"));
         let app = Arc::new(App::new(store, &settings).unwrap());
         axum::Router::new()
             .route(

@@ -2,7 +2,7 @@
 //! write many records with their claims and counts at once.
 
 use super::capacity::{self, Kind};
-use super::claims::NewClaim;
+use super::claims::{ClaimKey, NewClaim};
 use super::keys::count;
 use super::records::{ClaimItem, CustomerItem, ServiceItem};
 use super::{Item, Store, StoreError, TxOutcome};
@@ -99,13 +99,12 @@ impl Store {
             .collect()
     }
 
-    /// Writes up to [`BATCH`] new customers and their counts in one transaction. Position
-    /// `i` of a refusal is `customers[i]` (its id is in use); the count updates that
-    /// follow never refuse.
+    /// Writes up to [`BATCH`] new customers and their counts in one transaction. A refused
+    /// customer's id is in use (the count updates never refuse).
     pub async fn insert_customers(
         &self,
         customers: &[CustomerItem],
-    ) -> Result<TxOutcome, StoreError> {
+    ) -> Result<BatchInsert, StoreError> {
         let mut items = Vec::with_capacity(customers.len() * 3);
         // One update per count shard touched, however many of the batch's customers it counts.
         let mut counts: BTreeMap<(String, u64), i64> = BTreeMap::new();
@@ -126,18 +125,28 @@ impl Store {
         for ((scope, shard), delta) in counts {
             items.push(self.count_update(scope, shard, delta)?);
         }
-        self.transact(items).await
+        // Position `i` of a refusal is `customers[i]`.
+        Ok(match self.transact(items).await? {
+            TxOutcome::Written => BatchInsert::Written,
+            TxOutcome::Refused { failed, .. } if !failed.is_empty() => BatchInsert::Refused(
+                failed
+                    .into_iter()
+                    .filter(|i| *i < customers.len())
+                    .map(|i| (i, BatchRefusal::IdTaken))
+                    .collect(),
+            ),
+            TxOutcome::Refused { .. } => BatchInsert::Conflict,
+        })
     }
 
     /// Writes up to [`BATCH`] new services in one transaction: each record and its
     /// username claim, and each customer's service count raised by its services in the
-    /// batch, on condition that the customer is still where the service says. Positions of
-    /// a refusal: see [`ServiceBatch`].
+    /// batch, on condition that the customer is still where the service says.
     pub async fn insert_services(
         &self,
         services: &[ServiceItem],
         now: i64,
-    ) -> Result<(TxOutcome, ServiceBatch), StoreError> {
+    ) -> Result<BatchInsert, StoreError> {
         let mut items = Vec::with_capacity(services.len() * 3);
         let mut customers: BTreeMap<CustomerId, (Placement, i64)> = BTreeMap::new();
         for svc in services {
@@ -154,16 +163,9 @@ impl Store {
                 .1 += 1;
         }
         for svc in services {
-            let claim = ClaimItem {
-                claim: super::keys::claim::username(
-                    svc.ispid,
-                    &crate::domain::service::Username::fold(&svc.username),
-                ),
-                result: svc.id.get(),
-                fingerprint: None,
-                expires_at: None,
-            };
-            items.push(self.claim_put(&NewClaim::from(claim), now)?);
+            let claim =
+                NewClaim::username(ClaimKey::username(svc.ispid, &svc.username), svc.id.get());
+            items.push(self.claim_put(&claim, now)?);
         }
         let order: Vec<CustomerId> = customers.keys().copied().collect();
         for (id, (at, delta)) in customers {
@@ -173,16 +175,34 @@ impl Store {
             services: services.len(),
             customers: order,
         };
-        Ok((self.transact(items).await?, batch))
+        let outcome = self.transact(items).await?;
+        if outcome == TxOutcome::Written {
+            return Ok(BatchInsert::Written);
+        }
+        let refused = batch.refusals(&outcome, services);
+        Ok(match refused.is_empty() {
+            true => BatchInsert::Conflict,
+            false => BatchInsert::Refused(refused),
+        })
     }
+}
+
+/// What a batch insert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchInsert {
+    Written,
+    /// Nothing was written: the records refused, as (index in the batch, reason).
+    Refused(Vec<(usize, BatchRefusal)>),
+    /// Another transaction on the same items was in flight: nothing was written.
+    Conflict,
 }
 
 /// Where a service batch's items sit in its transaction: `services` puts, then as many
 /// username claims, then one update per customer in `customers`' order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceBatch {
-    pub services: usize,
-    pub customers: Vec<CustomerId>,
+struct ServiceBatch {
+    services: usize,
+    customers: Vec<CustomerId>,
 }
 
 /// Why one record of a refused batch was refused.
@@ -196,7 +216,7 @@ pub enum BatchRefusal {
 
 impl ServiceBatch {
     /// The refusals of `outcome`, as (index of the service in the batch, reason).
-    pub fn refusals(
+    fn refusals(
         &self,
         outcome: &TxOutcome,
         services: &[ServiceItem],

@@ -1,8 +1,37 @@
 //! Claims on unique values (service usernames, idempotency keys, recent creates).
 
+use super::keys::claim;
 use super::records::ClaimItem;
 use super::{Item, Store, StoreError, n, s};
+use crate::domain::ids::{IspId, UserId};
+use crate::domain::service::Username;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use std::collections::{HashMap, HashSet};
+
+/// The key of a claim, made from what it claims; its format is `keys::claim`'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimKey(String);
+
+impl ClaimKey {
+    /// A caller's idempotency key (two callers may use the same key).
+    pub fn idempotency(user: UserId, key: &str) -> Self {
+        Self(claim::idempotency(user, key))
+    }
+
+    /// A caller's recent create, by the fingerprint of its input.
+    pub fn recent(user: UserId, fingerprint: &str) -> Self {
+        Self(claim::recent(user, fingerprint))
+    }
+
+    /// A service username in an ISP (unique ignoring case: folded here).
+    pub fn username(isp: IspId, username: &str) -> Self {
+        Self(claim::username(isp, &Username::fold(username)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// A claim to write, and the id a live claim on the same key may still hold for it to be taken
 /// over: the duplicate guard's claim on a record that has since been deleted.
@@ -10,6 +39,38 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 pub struct NewClaim {
     pub item: ClaimItem,
     pub replaces: Option<u64>,
+}
+
+impl NewClaim {
+    /// A create guard's claim on `key` for the record `result`, live until `expires_at`; it
+    /// takes over a live claim that still holds `replaces` (a record since deleted).
+    pub fn guard(
+        key: &ClaimKey,
+        result: u64,
+        fingerprint: &str,
+        expires_at: i64,
+        replaces: Option<u64>,
+    ) -> Self {
+        Self {
+            item: ClaimItem {
+                claim: key.0.clone(),
+                result,
+                fingerprint: Some(fingerprint.to_owned()),
+                expires_at: Some(expires_at),
+            },
+            replaces,
+        }
+    }
+
+    /// The never-expiring claim of a service's username.
+    pub(crate) fn username(key: ClaimKey, service: u64) -> Self {
+        Self::from(ClaimItem {
+            claim: key.0,
+            result: service,
+            fingerprint: None,
+            expires_at: None,
+        })
+    }
 }
 
 impl From<ClaimItem> for NewClaim {
@@ -74,5 +135,29 @@ impl Store {
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
         Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+}
+
+/// crm-admin's import: which usernames of a file are already claimed.
+impl Store {
+    /// Which of `usernames` (ISP, folded username) a live claim holds at `now` (epoch
+    /// seconds): one batch read.
+    pub async fn usernames_in_use(
+        &self,
+        usernames: &[(IspId, String)],
+        now: i64,
+    ) -> Result<HashSet<(IspId, String)>, StoreError> {
+        let by_key: HashMap<String, &(IspId, String)> = usernames
+            .iter()
+            .map(|u| (ClaimKey::username(u.0, &u.1).0, u))
+            .collect();
+        let keys: Vec<String> = by_key.keys().cloned().collect();
+        Ok(self
+            .get_claims(&keys)
+            .await?
+            .into_iter()
+            .filter(|c| c.is_live(now))
+            .filter_map(|c| by_key.get(&c.claim).map(|u| (*u).clone()))
+            .collect())
     }
 }

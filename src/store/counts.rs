@@ -2,7 +2,9 @@
 //! transactions (see `keys::count` for the sharding).
 
 use super::capacity::{self, Kind};
-use super::keys::count;
+use super::keys::{CustomerIndex, count};
+use super::plan::{Part, key_in};
+use super::query::SortCond;
 use super::{Item, Store, StoreError, n, s};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use aws_sdk_dynamodb::types::{
@@ -16,6 +18,15 @@ pub struct Counted {
     pub reseller: ResellerId,
 }
 
+/// A part's kept count beside its customers counted one by one (what `crm-admin` checks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recount {
+    /// The count partition, as the counts table names it (`isp|1`, `reseller|7`).
+    pub scope: String,
+    pub kept: i64,
+    pub actual: u64,
+}
+
 /// What a count partition holds, and what reading it cost.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CountRead {
@@ -24,6 +35,21 @@ pub struct CountRead {
 }
 
 impl Store {
+    /// Reads a part's kept count and counts its customers one by one: every customer has a
+    /// creation time, so the part's keys-only `by-created` index (~100 bytes an entry) is
+    /// the cheapest complete walk. Read-only.
+    pub async fn recount(&self, part: Part) -> Result<Recount, StoreError> {
+        let scope = part.count_scope();
+        let all = key_in(part, CustomerIndex::ByCreated, SortCond::Any);
+        let actual = self.count_customers(&all, None).await?.count;
+        let kept = self.read_count(&scope).await?.customers;
+        Ok(Recount {
+            scope,
+            kept,
+            actual,
+        })
+    }
+
     /// The transaction items that add `delta` (1 on create, -1 on delete) to the counts of
     /// customer `id`. Unconditional: they never refuse, so they never shift the positions of
     /// a transaction's conditional items, which come first.

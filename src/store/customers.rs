@@ -3,17 +3,16 @@
 use super::capacity::{self, Kind};
 use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
-use super::counts::Counted;
-use super::keys::{self, CustomerIndex};
+use super::counts::{CountRead, Counted};
 use super::limits::WindowCount;
-pub use super::query::SortCond;
+use super::patch::Patch;
+use super::plan::{CustomerQuery, Part, Resume};
+pub use super::query::{IndexEntry, IndexKey, SortCond};
 use super::records::CustomerItem;
 use super::transact::TxOutcome;
-use super::{Item, Store, StoreError, n, s, send_conditional};
-use crate::domain::customer::{Change, CustomerUpdate};
-use crate::domain::ids::{CustomerId, IspId, ResellerId};
-use crate::domain::scope::{Actor, Scope};
-use crate::domain::text::fold;
+use super::{Item, Store, StoreError, n, send_conditional};
+use crate::domain::ids::CustomerId;
+use crate::domain::scope::Scope;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnConsumedCapacity, Select, TransactWriteItem,
 };
@@ -26,165 +25,11 @@ fn counted(c: &CustomerItem) -> Counted {
     }
 }
 
-/// An update expression with its placeholder names and values.
-pub(crate) type UpdateExpression = (
-    String,
-    Vec<(String, &'static str)>,
-    Vec<(String, AttributeValue)>,
-);
-
-/// The attribute writes of an update (customer or service), derived index keys included.
-#[derive(Debug, Default, PartialEq)]
-pub struct Patch {
-    pub(crate) set: Vec<(&'static str, AttributeValue)>,
-    pub(crate) remove: Vec<&'static str>,
-}
-
-impl Patch {
-    /// The writes of a customer `update`; derived sort keys follow the fields they come
-    /// from, and `now` becomes `updated_at`.
-    pub fn customer(
-        update: &CustomerUpdate,
-        now: &str,
-        password_hash: Option<String>,
-        by: Actor,
-    ) -> Self {
-        let id = update.customerid;
-        let mut p = Self::default();
-        let opt = |p: &mut Self, attr: &'static str, v: Option<String>| match v {
-            Some(v) => p.set.push((attr, s(v))),
-            None => p.remove.push(attr),
-        };
-        for change in &update.changes {
-            match change {
-                Change::Type(t) => p.set.push(("type", s(t.as_str()))),
-                Change::Name(v) => {
-                    p.set.push(("name", s(v.as_str())));
-                    p.set.push(("name_key", s(keys::sort_key(&fold(v), id))));
-                }
-                Change::Surname(v) => opt(&mut p, "surname", v.clone()),
-                Change::Dob(v) => opt(&mut p, "dob", v.map(|d| d.to_string())),
-                Change::Mobile(m) => {
-                    p.set.push(("mobile", s(m.as_str())));
-                    p.set
-                        .push(("mobile_key", s(keys::sort_key(m.as_str(), id))));
-                }
-                Change::Email(e) => {
-                    p.set.push(("email", s(e.as_str())));
-                    p.set
-                        .push(("email_key", s(keys::sort_key(&e.folded(), id))));
-                }
-                Change::UniqueId(v) => opt(&mut p, "uniqueid", v.clone()),
-                Change::Zipcode(z) => {
-                    p.set.push(("zipcode", s(z.as_str())));
-                    p.set
-                        .push(("zipcode_key", s(keys::sort_key(z.as_str(), id))));
-                }
-                Change::State(v) => p.set.push(("state", s(v.as_str()))),
-                Change::City(v) => p.set.push(("city", s(v.as_str()))),
-                Change::Street(v) => p.set.push(("street", s(v.as_str()))),
-                Change::Notes(v) => opt(&mut p, "notes", v.clone()),
-            }
-        }
-        if let Some(hash) = password_hash {
-            p.set.push(("portal_password_hash", s(hash)));
-        }
-        for (name, value) in crate::domain::audit::Audit::updated(now, by) {
-            p.set.push((name, s(value)));
-        }
-        p
-    }
-
-    pub(crate) fn expression(&self) -> UpdateExpression {
-        let mut names = Vec::new();
-        let mut values = Vec::new();
-        let mut sets = Vec::new();
-        for (i, (attr, value)) in self.set.iter().enumerate() {
-            names.push((format!("#s{i}"), *attr));
-            values.push((format!(":s{i}"), value.clone()));
-            sets.push(format!("#s{i} = :s{i}"));
-        }
-        let mut expr = format!("SET {}", sets.join(", "));
-        if !self.remove.is_empty() {
-            let removes: Vec<_> = (0..self.remove.len()).map(|i| format!("#r{i}")).collect();
-            for (i, attr) in self.remove.iter().enumerate() {
-                names.push((format!("#r{i}"), *attr));
-            }
-            expr.push_str(&format!(" REMOVE {}", removes.join(", ")));
-        }
-        (expr, names, values)
-    }
-}
-
-/// A key condition on one index of the customers table: one partition, part of its sort keys.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndexKey {
-    pub index: CustomerIndex,
-    pub partition: AttributeValue,
-    pub sort: SortCond,
-}
-
-impl IndexKey {
-    pub fn isp(isp: IspId) -> Self {
-        Self::whole(CustomerIndex::ByIsp, n(isp.get()))
-    }
-
-    pub fn reseller(reseller: ResellerId) -> Self {
-        Self::whole(CustomerIndex::ByReseller, n(reseller.get()))
-    }
-
-    pub fn whole(index: CustomerIndex, partition: AttributeValue) -> Self {
-        Self {
-            index,
-            partition,
-            sort: SortCond::Any,
-        }
-    }
-
-    /// An index of one ISP.
-    pub fn in_isp(index: CustomerIndex, isp: IspId, sort: SortCond) -> Self {
-        Self {
-            index,
-            partition: n(isp.get()),
-            sort,
-        }
-    }
-
-    /// The reseller twin of an ISP's index (`by-name` → `by-reseller-name`), in one reseller.
-    pub fn in_reseller(index: CustomerIndex, reseller: ResellerId, sort: SortCond) -> Self {
-        Self {
-            index: index.for_reseller(),
-            partition: n(reseller.get()),
-            sort,
-        }
-    }
-
-    /// The `ExclusiveStartKey` that resumes a walk of this index just after the entry of
-    /// customer `id` whose sort-key value is `sort_value`.
-    pub fn start_after(&self, id: CustomerId, sort_value: Option<&str>) -> Item {
-        let (pk, sk) = self.index.key_attrs();
-        let mut key = Item::new();
-        key.insert(pk.to_owned(), self.partition.clone());
-        key.insert("id".to_owned(), n(id.get()));
-        if let Some(v) = sort_value.filter(|_| sk != "id") {
-            key.insert(sk.to_owned(), s(v));
-        }
-        key
-    }
-}
-
-/// An entry of a keys-only index: the customer's id and the sort-key value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexEntry {
-    pub id: CustomerId,
-    pub sort_value: String,
-}
-
 /// One page of a keys-only index and where the next page starts.
 #[derive(Debug, Default)]
 pub struct Entries {
     pub entries: Vec<IndexEntry>,
-    pub next: Option<Item>,
+    pub next: Option<Resume>,
     /// Its read units by DynamoDB's rules (what the read budget counts).
     pub units: f64,
 }
@@ -215,6 +60,14 @@ pub enum CustomerInsert {
     Conflict,
 }
 
+/// What a customer update did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerWrite {
+    Written,
+    /// No such customer in the caller's scope.
+    NotFound,
+}
+
 /// What a customer delete did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CustomerDelete {
@@ -231,7 +84,7 @@ pub enum CustomerDelete {
 #[derive(Debug, Default)]
 pub struct Page {
     pub items: Vec<CustomerItem>,
-    pub next: Option<Item>,
+    pub next: Option<Resume>,
     /// Its read units by DynamoDB's rules.
     pub units: f64,
 }
@@ -298,13 +151,13 @@ impl Store {
             .await
     }
 
-    /// Applies `patch` to a customer within `scope`; `false` if no such customer is in scope.
+    /// Applies `patch` to a customer within `scope`.
     pub async fn update_customer(
         &self,
         id: CustomerId,
         scope: &Scope,
         patch: &Patch,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<CustomerWrite, StoreError> {
         let (expr, names, values) = patch.expression();
         let mut req = self
             .client
@@ -320,7 +173,10 @@ impl Store {
         for (placeholder, value) in values {
             req = req.expression_attribute_values(placeholder, value);
         }
-        send_conditional(|| req.clone().send()).await
+        Ok(match send_conditional(|| req.clone().send()).await? {
+            true => CustomerWrite::Written,
+            false => CustomerWrite::NotFound,
+        })
     }
 
     /// Deletes a customer within `scope` that has no services, and its counts, in one
@@ -385,29 +241,29 @@ impl Store {
         key: &IndexKey,
         forward: bool,
         limit: Option<i32>,
-        start: Option<Item>,
+        start: Option<Resume>,
     ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StoreError> {
         let out = self
             .query_builder(key)
             .scan_index_forward(forward)
             .set_limit(limit)
-            .set_exclusive_start_key(start)
+            .set_exclusive_start_key(start.map(|r| r.0))
             .send()
             .await?;
         capacity::record(Kind::Read, out.consumed_capacity());
         Ok(out)
     }
 
-    /// Reads up to `limit` items of an index in key order (descending if `!forward`),
-    /// starting after `start`.
+    /// Reads up to `limit` customers of a query whose index holds them, in its order
+    /// (descending if `!forward`), starting after `start`.
     pub async fn query_customers(
         &self,
-        key: &IndexKey,
+        query: &CustomerQuery,
         forward: bool,
         limit: Option<i32>,
-        start: Option<Item>,
+        start: Option<Resume>,
     ) -> Result<Page, StoreError> {
-        let out = self.query_page(key, forward, limit, start).await?;
+        let out = self.query_page(&query.key, forward, limit, start).await?;
         let units = capacity::computed_read(out.items(), false);
         let items = out
             .items
@@ -417,20 +273,21 @@ impl Store {
             .collect::<Result<Vec<CustomerItem>, _>>()?;
         Ok(Page {
             items,
-            next: out.last_evaluated_key,
+            next: out.last_evaluated_key.map(Resume),
             units,
         })
     }
 
-    /// Reads up to `limit` entries of a keys-only index in key order (descending if
-    /// `!forward`), starting after `start`.
+    /// Reads up to `limit` entries of a query whose index holds keys only, in its order
+    /// (descending if `!forward`), starting after `start`.
     pub async fn query_entries(
         &self,
-        key: &IndexKey,
+        query: &CustomerQuery,
         forward: bool,
         limit: Option<i32>,
-        start: Option<Item>,
+        start: Option<Resume>,
     ) -> Result<Entries, StoreError> {
+        let key = &query.key;
         let (_, sk) = key.index.key_attrs();
         let out = self.query_page(key, forward, limit, start).await?;
         let units = capacity::computed_read(out.items(), false);
@@ -460,7 +317,7 @@ impl Store {
         Ok(Entries {
             entries,
             units,
-            next: out.last_evaluated_key,
+            next: out.last_evaluated_key.map(Resume),
         })
     }
 
@@ -484,6 +341,20 @@ impl Store {
             .map(serde_dynamo::from_item)
             .collect::<Result<Vec<CustomerItem>, _>>()?;
         Ok((found, units))
+    }
+
+    /// The customers a query matches, counted by `Select=COUNT` (as `count_customers`).
+    pub async fn count_matching(
+        &self,
+        query: &CustomerQuery,
+        max_entries: Option<u64>,
+    ) -> Result<CountWalk, StoreError> {
+        self.count_customers(&query.key, max_entries).await
+    }
+
+    /// The number of customers of a part, from its maintained count (one small Query).
+    pub async fn count_part(&self, part: Part) -> Result<CountRead, StoreError> {
+        self.read_count(&part.count_scope()).await
     }
 
     /// Counts the entries under a key with `Select=COUNT` (no items are returned; the read
@@ -524,50 +395,5 @@ impl Store {
                 return Ok(walk);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn patch_rewrites_derived_keys_and_removes_cleared_fields() {
-        let f = crate::domain::fields::fields_of(&[
-            ("customerid", "9"),
-            ("mobile", "98765 43210"),
-            ("surname", ""),
-            ("name", "Zed"),
-        ]);
-        let update = CustomerUpdate::parse(&f, jiff::civil::Date::constant(2026, 11, 27)).unwrap();
-        let patch = Patch::customer(&update, "2026-11-27T05:10:00Z", None, Actor::Admin);
-        let (expr, names, values) = patch.expression();
-        let attrs: Vec<_> = names.iter().map(|(_, a)| *a).collect();
-        assert!(
-            attrs.contains(&"mobile_key")
-                && attrs.contains(&"name_key")
-                && attrs.contains(&"updated_at")
-        );
-        assert!(expr.contains("REMOVE"));
-        assert!(
-            values
-                .iter()
-                .any(|(_, v)| v == &s("9876543210\u{1}0000000000000009"))
-        );
-        assert!(
-            values
-                .iter()
-                .any(|(_, v)| v == &s("zed\u{1}0000000000000009"))
-        );
-    }
-
-    #[test]
-    fn start_keys_name_the_index_keys_and_the_table_key() {
-        let key = IndexKey::in_isp(CustomerIndex::ByName, IspId(2), SortCond::Any);
-        let start = key.start_after(CustomerId(5), Some("ann\u{1}0000000000000005"));
-        assert_eq!(start.len(), 3);
-        assert_eq!(start.get("ispid"), Some(&n(2)));
-        let start = IndexKey::isp(IspId(2)).start_after(CustomerId(5), None);
-        assert_eq!(start.len(), 2);
     }
 }

@@ -2,8 +2,21 @@
 //! claims table taken in the create's own transaction, so a burst spread over many instances
 //! still counts once per create, and a refused or replayed create counts nothing.
 
+use super::keys::claim;
 use super::{Store, StoreError, n, s};
+use crate::domain::ids::UserId;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use std::net::IpAddr;
+
+/// What one window counts: a form key's creates in all, or those from one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Per {
+    Key,
+    /// An IPv4 address.
+    Address,
+    /// An IPv6 /64 (`keys::claim::source_group`).
+    Ipv6Net,
+}
 
 /// One window's counter: `key` (a `keys::claim::rate_*` key), refused at `max` creates;
 /// removed by the table's TTL at `expires_at` (the window's end).
@@ -12,6 +25,33 @@ pub struct WindowCount {
     pub key: String,
     pub max: u32,
     pub expires_at: i64,
+    pub per: Per,
+}
+
+impl WindowCount {
+    /// A form key's creates in the window starting at `start` (epoch seconds).
+    pub fn per_key(user: UserId, start: i64, max: u32, expires_at: i64) -> Self {
+        Self {
+            key: claim::rate_key(user, start),
+            max,
+            expires_at,
+            per: Per::Key,
+        }
+    }
+
+    /// A form key's creates from `source` in the window starting at `start`.
+    pub fn per_source(user: UserId, source: IpAddr, start: i64, max: u32, expires_at: i64) -> Self {
+        let per = match source.to_canonical() {
+            IpAddr::V4(_) => Per::Address,
+            IpAddr::V6(_) => Per::Ipv6Net,
+        };
+        Self {
+            key: claim::rate_source(user, source, start),
+            max,
+            expires_at,
+            per,
+        }
+    }
 }
 
 impl Store {

@@ -3,6 +3,7 @@
 pub mod bulk;
 pub mod capacity;
 pub mod claims;
+pub mod client;
 mod conditions;
 pub mod counts;
 pub mod customers;
@@ -10,6 +11,8 @@ mod error;
 mod items;
 pub mod keys;
 pub mod limits;
+pub mod patch;
+pub mod plan;
 mod query;
 pub mod records;
 pub mod retries;
@@ -18,11 +21,10 @@ pub mod sequences;
 pub mod services;
 pub mod tenancy;
 mod transact;
-pub mod transfer;
 
 pub use error::StoreError;
-pub use keys::Tables;
-pub use transact::TxOutcome;
+pub use keys::{DEV_PREFIX, Tables};
+pub(crate) use transact::TxOutcome;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
@@ -132,5 +134,10 @@ pub struct Store {
 impl Store {
     pub fn new(client: Client, tables: Tables) -> Self {
         Self { client, tables }
+    }
+
+    /// A store that never reaches DynamoDB (`client::offline_client`).
+    pub fn offline(tables: Tables) -> Self {
+        Self::new(client::offline_client(), tables)
     }
 }

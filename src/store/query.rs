@@ -1,6 +1,9 @@
-//! Queries of one partition of a secondary index, customers' or services'.
+//! Queries of one partition of a secondary index, customers' or services': their key
+//! conditions (`plan.rs` builds them from access patterns) and the Query that reads them.
 
-use super::{Store, s};
+use super::keys::{CustomerIndex, ServiceIndex};
+use super::{Item, Store, n, s};
+use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 
@@ -11,6 +14,79 @@ pub enum SortCond {
     BeginsWith(String),
     /// Inclusive bounds.
     Between(String, String),
+}
+
+/// A key condition on one index of the customers table: one partition, part of its sort keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexKey {
+    pub index: CustomerIndex,
+    pub partition: AttributeValue,
+    pub sort: SortCond,
+}
+
+impl IndexKey {
+    pub fn isp(isp: IspId) -> Self {
+        Self::whole(CustomerIndex::ByIsp, n(isp.get()))
+    }
+
+    pub fn reseller(reseller: ResellerId) -> Self {
+        Self::whole(CustomerIndex::ByReseller, n(reseller.get()))
+    }
+
+    pub fn whole(index: CustomerIndex, partition: AttributeValue) -> Self {
+        Self {
+            index,
+            partition,
+            sort: SortCond::Any,
+        }
+    }
+
+    /// An index of one ISP.
+    pub fn in_isp(index: CustomerIndex, isp: IspId, sort: SortCond) -> Self {
+        Self {
+            index,
+            partition: n(isp.get()),
+            sort,
+        }
+    }
+
+    /// The reseller twin of an ISP's index (`by-name` → `by-reseller-name`), in one reseller.
+    pub fn in_reseller(index: CustomerIndex, reseller: ResellerId, sort: SortCond) -> Self {
+        Self {
+            index: index.for_reseller(),
+            partition: n(reseller.get()),
+            sort,
+        }
+    }
+
+    /// The `ExclusiveStartKey` that resumes a walk of this index just after the entry of
+    /// customer `id` whose sort-key value is `sort_value`.
+    pub fn start_after(&self, id: CustomerId, sort_value: Option<&str>) -> Item {
+        let (pk, sk) = self.index.key_attrs();
+        let mut key = Item::new();
+        key.insert(pk.to_owned(), self.partition.clone());
+        key.insert("id".to_owned(), n(id.get()));
+        if let Some(v) = sort_value.filter(|_| sk != "id") {
+            key.insert(sk.to_owned(), s(v));
+        }
+        key
+    }
+}
+
+/// An entry of a keys-only index: the customer's id and the sort-key value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub id: CustomerId,
+    pub sort_value: String,
+}
+
+/// A key condition on one index of the services table (`plan::ServiceQuery` builds them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ServiceKey {
+    pub(crate) index: ServiceIndex,
+    pub(crate) partition: u64,
+    /// `begins_with` on the sort key (by-username only).
+    pub(crate) prefix: Option<String>,
 }
 
 impl Store {
@@ -44,5 +120,20 @@ impl Store {
                 .expression_attribute_values(":lo", s(lo.as_str()))
                 .expression_attribute_values(":hi", s(hi.as_str())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_keys_name_the_index_keys_and_the_table_key() {
+        let key = IndexKey::in_isp(CustomerIndex::ByName, IspId(2), SortCond::Any);
+        let start = key.start_after(CustomerId(5), Some("ann\u{1}0000000000000005"));
+        assert_eq!(start.len(), 3);
+        assert_eq!(start.get("ispid"), Some(&n(2)));
+        let start = IndexKey::isp(IspId(2)).start_after(CustomerId(5), None);
+        assert_eq!(start.len(), 2);
     }
 }

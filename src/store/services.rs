@@ -2,38 +2,62 @@
 //! right, and index queries.
 
 use super::capacity::{self, Kind};
-use super::claims::NewClaim;
+use super::claims::{ClaimKey, NewClaim};
 use super::conditions::{Condition, Conditional};
-use super::customers::Patch;
-use super::keys::{self, ServiceIndex};
+use super::keys;
+use super::patch::Patch;
+use super::plan::{Resume, ServiceQuery};
 use super::query::SortCond;
-use super::records::{ClaimItem, ServiceItem};
+use super::records::ServiceItem;
 use super::transact::TxOutcome;
 use super::{Item, Store, StoreError, n, s, send_conditional};
-use crate::domain::ids::{CustomerId, ResellerId, ServiceId};
+use crate::domain::ids::{CustomerId, ServiceId};
 use crate::domain::scope::{Actor, Placement, Scope};
 use crate::domain::service::ServiceUpdate;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
 };
 
-/// A key condition on one index of the services table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceKey {
-    pub index: ServiceIndex,
-    pub partition: u64,
-    /// `begins_with` on the sort key (by-username only).
-    pub prefix: Option<String>,
+/// What a service insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceInsert {
+    Written,
+    /// The customer is gone, or is no longer where the service was placed.
+    CustomerGone,
+    /// A claim of the create's guard (idempotency key, recent create) is held by another record.
+    ClaimTaken,
+    /// The username is in use in the ISP.
+    UsernameTaken,
+    /// The id is in use (an allocated id never is; checked, not assumed).
+    IdTaken,
+    /// Another transaction on the same items was in flight.
+    Conflict,
+}
+
+/// What a service update or delete did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceWrite {
+    Written,
+    /// The new username is in use in the ISP.
+    UsernameTaken,
+    /// The service changed or went since it was read, or a transaction on it was in flight:
+    /// read it again.
+    Stale,
 }
 
 /// Positions of the items of a service-create transaction.
-pub mod create_tx {
+mod create_tx {
     /// The customer's service count (its condition: the customer exists where expected).
     pub const CUSTOMER: usize = 0;
     pub const SERVICE: usize = 1;
     pub const USERNAME: usize = 2;
     /// Further claims (idempotency key, recent create) follow.
     pub const CLAIMS: usize = 3;
+}
+
+/// Positions of the items of a service update that moves its username's claim.
+mod update_tx {
+    pub const NEW_USERNAME: usize = 2;
 }
 
 fn build_err(e: impl std::fmt::Display) -> StoreError {
@@ -85,15 +109,15 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Creates a service: the record, its username claim, the customer's count and any
-    /// further `claims`, all or nothing (positions in `create_tx`).
+    /// Creates a service: the record, its username's claim, the customer's count and the
+    /// guard's `claims`, all or nothing.
     pub async fn insert_service(
         &self,
         service: &ServiceItem,
-        username_claim: &ClaimItem,
         claims: &[NewClaim],
         now: i64,
-    ) -> Result<TxOutcome, StoreError> {
+    ) -> Result<ServiceInsert, StoreError> {
+        let username = ClaimKey::username(service.ispid, &service.username);
         let item: Item = serde_dynamo::to_item(service)?;
         let put = Put::builder()
             .table_name(&self.tables.services)
@@ -104,17 +128,46 @@ impl Store {
         let mut items = vec![
             self.count_services(service.customerid, service.placement(), 1)?,
             TransactWriteItem::builder().put(put).build(),
-            self.claim_put(&username_claim.clone().into(), now)?,
+            self.claim_put(&NewClaim::username(username, service.id.get()), now)?,
         ];
         for claim in claims {
             items.push(self.claim_put(claim, now)?);
         }
-        self.transact(items).await
+        let outcome = self.transact(items).await?;
+        let claim_failed = (0..claims.len()).any(|i| outcome.failed(create_tx::CLAIMS + i));
+        Ok(match outcome {
+            TxOutcome::Written => ServiceInsert::Written,
+            o if o.failed(create_tx::CUSTOMER) => ServiceInsert::CustomerGone,
+            _ if claim_failed => ServiceInsert::ClaimTaken,
+            o if o.failed(create_tx::USERNAME) => ServiceInsert::UsernameTaken,
+            o if o.failed(create_tx::SERVICE) => ServiceInsert::IdTaken,
+            _ => ServiceInsert::Conflict,
+        })
     }
 
     /// Updates a service read as `current`, within `scope`. A new username moves its claim
     /// in the same transaction (position 0 the service, 1 the old claim, 2 the new one).
     pub async fn update_service(
+        &self,
+        current: &ServiceItem,
+        scope: &Scope,
+        update: &ServiceUpdate,
+        now: &str,
+        by: Actor,
+    ) -> Result<ServiceWrite, StoreError> {
+        Ok(
+            match self
+                .update_service_tx(current, scope, update, now, by)
+                .await?
+            {
+                TxOutcome::Written => ServiceWrite::Written,
+                o if o.failed(update_tx::NEW_USERNAME) => ServiceWrite::UsernameTaken,
+                TxOutcome::Refused { .. } => ServiceWrite::Stale,
+            },
+        )
+    }
+
+    async fn update_service_tx(
         &self,
         current: &ServiceItem,
         scope: &Scope,
@@ -133,13 +186,11 @@ impl Store {
             let old = crate::domain::service::Username::fold(&current.username);
             if old != u.folded() {
                 claims = Some((
-                    keys::claim::username(current.ispid, &old),
-                    ClaimItem {
-                        claim: keys::claim::username(current.ispid, &u.folded()),
-                        result: current.id.get(),
-                        fingerprint: None,
-                        expires_at: None,
-                    },
+                    ClaimKey::username(current.ispid, &old),
+                    NewClaim::username(
+                        ClaimKey::username(current.ispid, u.as_str()),
+                        current.id.get(),
+                    ),
                 ));
             }
         }
@@ -202,9 +253,9 @@ impl Store {
             TransactWriteItem::builder()
                 .update(b.build().map_err(build_err)?)
                 .build(),
-            self.claim_release(&old, current.id.get())?,
+            self.claim_release(old.as_str(), current.id.get())?,
             // Username claims never expire, so no clock is needed for the condition.
-            self.claim_put(&new.into(), 0)?,
+            self.claim_put(&new, 0)?,
         ];
         self.transact(items).await
     }
@@ -215,35 +266,34 @@ impl Store {
         &self,
         current: &ServiceItem,
         scope: &Scope,
-    ) -> Result<TxOutcome, StoreError> {
+    ) -> Result<ServiceWrite, StoreError> {
         let delete = Delete::builder()
             .table_name(&self.tables.services)
             .key("id", n(current.id.get()))
             .condition(Condition::within(scope))
             .build()
             .map_err(build_err)?;
-        let username = keys::claim::username(
-            current.ispid,
-            &crate::domain::service::Username::fold(&current.username),
-        );
+        let username = ClaimKey::username(current.ispid, &current.username);
         let items = vec![
             TransactWriteItem::builder().delete(delete).build(),
-            self.claim_release(&username, current.id.get())?,
+            self.claim_release(username.as_str(), current.id.get())?,
             self.count_services(current.customerid, current.placement(), -1)?,
         ];
-        self.transact(items).await
+        Ok(match self.transact(items).await? {
+            TxOutcome::Written => ServiceWrite::Written,
+            TxOutcome::Refused { .. } => ServiceWrite::Stale,
+        })
     }
 
-    /// One page of an index, in key order (descending if `!forward`). `reseller` keeps
-    /// only that reseller's services (a filter: by-username is partitioned by ISP).
+    /// One page of a query, in key order (descending if `!forward`), starting after `start`.
     pub async fn query_services(
         &self,
-        key: &ServiceKey,
-        reseller: Option<ResellerId>,
+        query: &ServiceQuery,
         forward: bool,
         limit: Option<i32>,
-        start: Option<Item>,
+        start: Option<Resume>,
     ) -> Result<ServicePage, StoreError> {
+        let key = &query.key;
         let sort = match &key.prefix {
             None => SortCond::Any,
             Some(prefix) => SortCond::BeginsWith(prefix.clone()),
@@ -258,8 +308,9 @@ impl Store {
             )
             .scan_index_forward(forward)
             .set_limit(limit)
-            .set_exclusive_start_key(start);
-        if let Some(r) = reseller {
+            .set_exclusive_start_key(start.map(|r| r.0));
+        // By-username is partitioned by ISP: a reseller's rows are kept by a filter.
+        if let Some(r) = query.reseller {
             q = q
                 .filter_expression("resellerid = :reseller")
                 .expression_attribute_values(":reseller", n(r.get()));
@@ -275,7 +326,7 @@ impl Store {
             .collect::<Result<Vec<ServiceItem>, _>>()?;
         Ok(ServicePage {
             items,
-            next: out.last_evaluated_key,
+            next: out.last_evaluated_key.map(Resume),
             units,
         })
     }
@@ -285,7 +336,7 @@ impl Store {
 pub struct ServicePage {
     pub items: Vec<ServiceItem>,
     /// Where the next page starts, if there is one.
-    pub next: Option<Item>,
+    pub next: Option<Resume>,
     /// Its read units by DynamoDB's rules (what a list's read budget counts).
     pub units: f64,
 }

@@ -11,9 +11,10 @@ use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::rfc3339_seconds;
 use crate::domain::scope::{Actor, Placement};
 use crate::domain::{Fields, Invalid, text};
+use crate::store::bulk::BatchInsert;
 use crate::store::records::CustomerItem;
 use crate::store::sequences::Sequence;
-use crate::store::{Store, StoreError, TxOutcome};
+use crate::store::{Store, StoreError};
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
@@ -252,14 +253,12 @@ impl Kind for CustomerImport {
         items: &[CustomerItem],
     ) -> Result<Vec<(usize, String)>, StoreError> {
         match store.insert_customers(items).await? {
-            TxOutcome::Written => Ok(Vec::new()),
-            TxOutcome::Refused { failed, .. } if !failed.is_empty() => Ok(failed
+            BatchInsert::Written => Ok(Vec::new()),
+            BatchInsert::Refused(refused) => Ok(refused
                 .into_iter()
-                .filter_map(|i| Some((i, format!("customer {} exists", items.get(i)?.id))))
+                .filter_map(|(i, _)| Some((i, format!("customer {} exists", items.get(i)?.id))))
                 .collect()),
-            TxOutcome::Refused { .. } => {
-                Err(StoreError::Busy("import transaction conflict".into()))
-            }
+            BatchInsert::Conflict => Err(StoreError::Busy("import transaction conflict".into())),
         }
     }
 

@@ -6,8 +6,8 @@ use super::{TransferError, cells, customers, services};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::service::Service;
-use crate::store::transfer::ExportScope;
-use crate::store::{Item, Store};
+use crate::store::Store;
+use crate::store::plan::{Access, CustomerQuery, Part, ServiceQuery};
 use serde::Serialize;
 use std::io::Write;
 
@@ -32,11 +32,13 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// The scope its records are read from (the reseller's ISP is checked before).
-    fn scope(self) -> ExportScope {
+    fn part(self) -> Part {
         match self.reseller {
-            Some(r) => ExportScope::Reseller(r),
-            None => ExportScope::Isp(self.isp),
+            Some(reseller) => Part::Reseller {
+                isp: self.isp,
+                reseller,
+            },
+            None => Part::Isp(self.isp),
         }
     }
 }
@@ -153,11 +155,11 @@ pub async fn customers(
     bom: bool,
 ) -> Result<u64, TransferError> {
     check_reseller(store, sel).await?;
-    let scope = sel.scope();
+    let key = CustomerQuery::new(sel.part(), Access::Scope);
     let mut out = Out::new(w, format, &customers::COLUMNS, bom)?;
-    let mut start: Option<Item> = None;
+    let mut start = None;
     loop {
-        let page = store.export_customers(scope, PAGE, start).await?;
+        let page = store.query_customers(&key, true, Some(PAGE), start).await?;
         for item in page.items {
             out.record(&Customer::from(item))?;
         }
@@ -177,11 +179,11 @@ pub async fn services(
     bom: bool,
 ) -> Result<u64, TransferError> {
     check_reseller(store, sel).await?;
-    let scope = sel.scope();
+    let key = ServiceQuery::scope(sel.part());
     let mut out = Out::new(w, format, &services::COLUMNS, bom)?;
-    let mut start: Option<Item> = None;
+    let mut start = None;
     loop {
-        let page = store.export_services(scope, PAGE, start).await?;
+        let page = store.query_services(&key, true, Some(PAGE), start).await?;
         for item in page.items {
             out.record(&Service::from(item))?;
         }

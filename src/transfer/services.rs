@@ -12,10 +12,10 @@ use crate::domain::entity::{Pick, picked};
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use crate::domain::scope::{Actor, Placement};
 use crate::domain::service::{self, ServiceFields};
-use crate::store::bulk::BatchRefusal;
+use crate::store::bulk::{BatchInsert, BatchRefusal};
 use crate::store::records::ServiceItem;
 use crate::store::sequences::Sequence;
-use crate::store::{Store, StoreError, TxOutcome};
+use crate::store::{Store, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -249,14 +249,13 @@ impl Kind for ServiceImport {
         items: &[ServiceItem],
     ) -> Result<Vec<(usize, String)>, StoreError> {
         let now = jiff::Timestamp::now().as_second();
-        let (outcome, batch) = store.insert_services(items, now).await?;
-        if outcome == TxOutcome::Written {
-            return Ok(Vec::new());
-        }
-        let refused = batch.refusals(&outcome, items);
-        if refused.is_empty() {
-            return Err(StoreError::Busy("import transaction conflict".into()));
-        }
+        let refused = match store.insert_services(items, now).await? {
+            BatchInsert::Written => return Ok(Vec::new()),
+            BatchInsert::Refused(refused) => refused,
+            BatchInsert::Conflict => {
+                return Err(StoreError::Busy("import transaction conflict".into()));
+            }
+        };
         Ok(refused
             .into_iter()
             .filter_map(|(i, why)| {

@@ -149,7 +149,7 @@ pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestAp
         env.entry(var.into()).or_insert_with(|| ms.into());
     }
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).expect("test settings");
-    let client = config::dynamodb_client_tuned(
+    let client = isp_crm::store::client::dynamodb_client_tuned(
         Some(&endpoint),
         config::TlsRoots::default(),
         &settings.dynamodb,
@@ -206,7 +206,7 @@ pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestAp
     let app_store = match proxy {
         None => store.clone(),
         Some(url) => Store::new(
-            config::dynamodb_client_tuned(
+            isp_crm::store::client::dynamodb_client_tuned(
                 Some(url),
                 config::TlsRoots::default(),
                 &settings.dynamodb,

@@ -6,7 +6,6 @@ use crate::app::budget::Budget;
 use crate::app::planner::{self, Part};
 use crate::app::{App, AppError};
 use crate::domain::list::{Filters, ListRequest, SortField};
-use crate::store::keys::count;
 
 impl App {
     /// The number of matches in one part: an unfiltered scope from its maintained count (one
@@ -20,14 +19,14 @@ impl App {
         budget: &Budget,
     ) -> Result<u64, AppError> {
         let plan = planner::plan(part, filters, SortField::Id);
-        if !plan.residual && plan.key.index.holds_items() {
-            let read = self.store.read_count(&count_scope(part)).await?;
+        if !plan.residual && plan.query.holds_items() {
+            let read = self.store.count_part(part).await?;
             budget.spend(read.units);
             return Ok(u64::try_from(read.customers).unwrap_or(0));
         }
         if !plan.residual {
-            let max = budget.entries_left(plan.key.index.entry_bytes());
-            let walk = self.store.count_customers(&plan.key, Some(max)).await?;
+            let max = budget.entries_left(plan.query.entry_bytes());
+            let walk = self.store.count_matching(&plan.query, Some(max)).await?;
             budget.spend(walk.units);
             return match walk.complete {
                 true => Ok(walk.count),
@@ -37,30 +36,5 @@ impl App {
         let planned = Planned { plan, filters };
         let walk = self.walk(&planned, req, None, None, budget, false).await?;
         Ok(walk.rows.len() as u64)
-    }
-}
-
-/// The count partition of a part.
-fn count_scope(part: Part) -> String {
-    match part {
-        Part::Isp(isp) => count::isp(isp),
-        Part::Reseller { reseller, .. } => count::reseller(reseller),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::ids::{IspId, ResellerId};
-
-    #[test]
-    fn each_part_is_counted_in_its_own_partition() {
-        assert_eq!(count_scope(Part::Isp(IspId(3))), count::isp(IspId(3)));
-        let part = Part::Reseller {
-            isp: IspId(3),
-            reseller: ResellerId(9),
-        };
-        assert_eq!(count_scope(part), count::reseller(ResellerId(9)));
-        assert_ne!(count::isp(IspId(9)), count::reseller(ResellerId(9)));
     }
 }

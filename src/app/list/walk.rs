@@ -111,19 +111,19 @@ impl App {
         loop {
             let remaining = wanted.map(|w| w.saturating_sub(rows.len()));
             // No page may read much past the budget: DynamoDB's own pages go up to 1 MB.
-            let affordable = match plan.needs_records() && !plan.key.index.holds_items() {
+            let affordable = match plan.needs_records() && !plan.query.holds_items() {
                 true => budget.records_left(),
-                false => budget.entries_left(plan.key.index.entry_bytes()),
+                false => budget.entries_left(plan.query.entry_bytes()),
             };
             let size = Some(
                 page_size(remaining, plan.residual)
                     .unwrap_or(i32::MAX)
                     .min(i32::try_from(affordable).unwrap_or(i32::MAX)),
             );
-            if plan.key.index.holds_items() {
+            if plan.query.holds_items() {
                 let page = self
                     .store
-                    .query_customers(&plan.key, forward, size, start)
+                    .query_customers(&plan.query, forward, size, start)
                     .await?;
                 budget.spend(page.units);
                 for item in page.items {
@@ -137,7 +137,7 @@ impl App {
             } else {
                 let page = self
                     .store
-                    .query_entries(&plan.key, forward, size, start)
+                    .query_entries(&plan.query, forward, size, start)
                     .await?;
                 budget.spend(page.units);
                 let entries = page.entries;

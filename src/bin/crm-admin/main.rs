@@ -150,7 +150,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         },
         false,
     )?;
-    let client = config::dynamodb_client_tuned(
+    let client = isp_crm::store::client::dynamodb_client_tuned(
         settings.endpoint.as_deref(),
         settings.tls_roots,
         &settings.dynamodb,
