@@ -286,28 +286,15 @@ async fn post(
     params: &[(&str, &str)],
     key: Option<&str>,
 ) -> (u16, Value) {
-    let mut form: Vec<(String, String)> = vec![
-        ("userid".into(), user.to_string()),
-        ("api_key".into(), app.key(user).to_owned()),
-    ];
-    form.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let url = match route.contains('/') {
-        true => format!("{}/api/{route}", app.url),
-        false => format!("{}/api/customer/{route}", app.url),
-    };
-    let mut req = app.http.post(url).form(&form);
+    let form = app.signed_form(user, params);
+    let mut req = app.http.post(app.route_url(route)).form(&form);
     if let Some(k) = key {
         req = req.header("Idempotency-Key", k);
     }
     let resp = req.send().await.expect("an answer");
     let status = resp.status().as_u16();
     let retry_after = resp.headers().get("retry-after").is_some();
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let ct = content_type_of(&resp);
     let body: Value = resp.json().await.unwrap_or(Value::Null);
     assert!(
         DOCUMENTED.contains(&status),

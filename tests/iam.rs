@@ -460,16 +460,6 @@ struct Services {
     sv2: u64,
 }
 
-/// A valid create's fields, `extra` added or replacing them.
-fn fields_with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
-    let mut fields = customer_fields();
-    for (k, v) in extra {
-        fields.retain(|(name, _)| name != k);
-        fields.push((k, (*v).to_owned()));
-    }
-    fields
-}
-
 /// Every route, and every path through it that reads or writes something else. The steps run
 /// in this order: later ones act on what earlier ones created.
 async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
@@ -486,7 +476,7 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
 /// Customer creates: guarded, keyed, unguarded, by each role, refused.
 async fn create_customers(rec: &Recorder, app: &TestApp, unguarded: &TestApp) -> Made {
     let key = [("Idempotency-Key", "iam-key-1")];
-    let with = fields_with;
+    let with = customer_fields_with;
 
     let c1 = step!(
         rec,
@@ -504,7 +494,7 @@ async fn create_customers(rec: &Recorder, app: &TestApp, unguarded: &TestApp) ->
     .id();
     assert_eq!(again, c1);
     let keyed = with(&[("resellerid", "1"), ("name", "Iam Keyed")]);
-    let keyed: Vec<(&str, &str)> = keyed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let keyed = as_pairs(&keyed);
     let c2 = step!(
         rec,
         "customer/create with Idempotency-Key",
@@ -519,7 +509,7 @@ async fn create_customers(rec: &Recorder, app: &TestApp, unguarded: &TestApp) ->
         app.call_with_headers(ISP1_USER, "create", &keyed, &key)
     );
     let other = with(&[("resellerid", "1"), ("name", "Iam Other")]);
-    let other: Vec<(&str, &str)> = other.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let other = as_pairs(&other);
     step!(
         rec,
         "customer/create, Idempotency-Key of another request (409)",
@@ -567,10 +557,7 @@ async fn create_customers(rec: &Recorder, app: &TestApp, unguarded: &TestApp) ->
         app.call_with_headers(
             FORM_USER,
             "create",
-            &with(&[("name", "Iam Form Keyed")])
-                .iter()
-                .map(|(k, v)| (*k, v.as_str()))
-                .collect::<Vec<_>>(),
+            &as_pairs(&with(&[("name", "Iam Form Keyed")])),
             &[("Idempotency-Key", "iam-form-1")]
         )
     );

@@ -789,7 +789,7 @@ async fn an_update_across_scope_neither_changes_nor_moves_the_record() {
     ];
     for (user, who, id) in attempts {
         let params = change(id);
-        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let params = as_pairs(&params);
         let reply = app.call(user, "update", &params).await;
         assert_status(
             &reply,

@@ -87,10 +87,7 @@ async fn create_as(app: &TestApp, user: u64, without: &[&str], set: &[(&str, &st
 
 /// The form body of a valid create by user 5, with `extra` appended as they are.
 fn create_form(app: &TestApp, extra: &str) -> String {
-    let mut pairs = vec![
-        ("userid".to_string(), ISP1_USER.to_string()),
-        ("api_key".to_string(), app.key(ISP1_USER).to_owned()),
-    ];
+    let mut pairs = app.signed_form(ISP1_USER, &[]);
     pairs.extend(create_params(ISP1_USER, &[], &[]));
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)

@@ -97,7 +97,39 @@ pub fn as_pairs<'a>(fields: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> 
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
+/// A response's `content-type`, empty when it has none.
+pub fn content_type_of(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A call's form: `user` and `api_key`, then `params` as they are.
+pub fn form_as(user: u64, api_key: &str, params: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = vec![
+        ("userid".into(), user.to_string()),
+        ("api_key".into(), api_key.to_owned()),
+    ];
+    form.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    form
+}
+
 impl TestApp {
+    /// `form_as` with `user`'s key.
+    pub fn signed_form(&self, user: u64, params: &[(&str, &str)]) -> Vec<(String, String)> {
+        form_as(user, self.key(user), params)
+    }
+
+    /// `/api/customer/<route>`, or `/api/<route>` for a route with a slash (`service/create`).
+    pub fn route_url(&self, route: &str) -> String {
+        match route.contains('/') {
+            true => format!("{}/api/{route}", self.url),
+            false => format!("{}/api/customer/{route}", self.url),
+        }
+    }
+
     /// POSTs a form to `/api/customer/<route>` (or `/api/<route>`, e.g. `service/list`)
     /// as `user`.
     pub async fn call(&self, user: u64, route: &str, params: &[(&str, &str)]) -> Reply {
@@ -125,13 +157,8 @@ impl TestApp {
         params: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut form: Vec<(String, String)> = vec![
-            ("userid".into(), user.to_string()),
-            ("api_key".into(), api_key.to_owned()),
-        ];
-        form.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
+            .extend_pairs(form_as(user, api_key, params))
             .finish();
         self.send(
             route,
@@ -160,13 +187,7 @@ impl TestApp {
         body: impl Into<reqwest::Body>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut req = self
-            .http
-            .post(match route.contains('/') {
-                true => format!("{}/api/{route}", self.url),
-                false => format!("{}/api/customer/{route}", self.url),
-            })
-            .body(body);
+        let mut req = self.http.post(self.route_url(route)).body(body);
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
         }
@@ -175,12 +196,7 @@ impl TestApp {
         }
         let resp = req.send().await.expect("request");
         let status = resp.status();
-        let ct = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let ct = content_type_of(&resp);
         assert_eq!(
             ct, "application/json",
             "every answer is JSON (status {status})"

@@ -2,7 +2,7 @@
 //! their own, for table-driven tests whose rows each need a world no other row touched.
 
 use super::app::TestApp;
-use super::http::Reply;
+use super::http::{Reply, as_pairs};
 use isp_crm::admin::{self, NewUser};
 use isp_crm::domain::credentials::ApiKey;
 use isp_crm::domain::ids::{IspId, ResellerId, UserId};
@@ -123,7 +123,7 @@ impl World {
                 _ => (k, v.to_owned()),
             })
             .collect();
-        let raised: Vec<(&str, &str)> = raised.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let raised = as_pairs(&raised);
         let user = self.id(user);
         app.call_as(user, &self.keys[&user], route, &raised, &[])
             .await
