@@ -181,12 +181,7 @@ fn amz_error(status: StatusCode, kind: &str, extra: Value) -> Response {
 }
 
 async fn handle(State(proxy): State<Arc<Proxy>>, headers: HeaderMap, body: Bytes) -> Response {
-    let op = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit('.').next())
-        .unwrap_or_default()
-        .to_owned();
+    let op = operation_of(&headers);
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let table = request["TableName"].as_str().unwrap_or_default().to_owned();
     let fault = proxy.draw(&op, &table);

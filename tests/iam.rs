@@ -82,12 +82,7 @@ impl Recorder {
 }
 
 async fn record(State(rec): State<Arc<Recorder>>, headers: HeaderMap, body: Bytes) -> Response {
-    let operation = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit('.').next())
-        .unwrap_or_default()
-        .to_owned();
+    let operation = operation_of(&headers);
     let parsed = serde_json::from_slice(&body).unwrap_or(Value::Null);
     rec.seen.lock().unwrap().push(Seen {
         step: rec.step.lock().unwrap().clone(),

@@ -1,5 +1,16 @@
 //! Proxies between the app and moto (tests/faults.rs, tests/iam.rs, tests/events).
 
+/// The DynamoDB operation a request names: the last part of its `x-amz-target`
+/// (`DynamoDB_20120810.PutItem` → `PutItem`), empty when it has none.
+pub fn operation_of(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit('.').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Sends a DynamoDB API request on to moto as it came, and brings its answer back: the core
 /// of the test proxies (tests/faults.rs injects faults around it, tests/iam.rs records).
 pub async fn forward_to_moto(

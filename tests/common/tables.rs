@@ -72,16 +72,9 @@ impl TestApp {
         out.items.unwrap_or_default()
     }
 
+    /// How many customers this test's table holds.
     pub async fn customer_count(&self) -> i32 {
-        self.store
-            .client
-            .scan()
-            .table_name(&self.store.tables.customers)
-            .select(Select::Count)
-            .send()
-            .await
-            .expect("scan")
-            .count
+        self.count_items(&self.store.tables.customers).await
     }
 
     /// One stored customer's attribute as text (`S` or `N`), if present.
