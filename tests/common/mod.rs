@@ -11,7 +11,11 @@
 //! | 9    | isp      | ISP 1, disabled              |
 //! | 20   | form     | reseller 1 of ISP 1          |
 //!
-//! Resellers 1 and 2 belong to ISP 1, reseller 3 to ISP 2.
+//! Resellers 1 and 2 belong to ISP 1, reseller 3 to ISP 2. A table-driven test whose rows
+//! change that world gives each row a copy of its own (`World`, in world.rs).
+//!
+//! `app`: the app and its settings; `http`: calls and replies; `tables`: what the tables hold,
+//! read directly; `proxy`: proxies in front of moto; `world`: the seeded world.
 #![allow(dead_code)]
 
 mod app;
