@@ -115,12 +115,29 @@ async fn main() {
         .expect("DYNAMODB_ENDPOINT (make cost-report starts moto)");
     let prefix = format!("cost{}-", std::process::id());
     let (settings, store) = data::fresh_tables(&endpoint, &prefix, &[]).await;
+    platform(&store).await;
+    eprintln!("loading {CUSTOMERS} customers…");
+    let mean_entry = load(&store).await;
+    // The data set was written directly: new ids continue after it, as an import does.
+    admin::raise_customer_ids(&store, CUSTOMERS).await.unwrap();
+    // Written without transactions: the counts are rebuilt as `crm-admin counters rebuild` does.
+    admin::rebuild_counts(&store, None).await.unwrap();
+
+    let new_app = || App::new(store.clone(), &settings).unwrap();
+    let mut shapes = request_shapes(&store, new_app).await;
+    shapes.extend(paged_shapes(new_app).await);
+    print_shapes(&shapes, &mean_entry);
+    operations(&store, &settings, &mean_entry).await;
+}
+
+/// ISPs 1 and 2, resellers 1-5 of ISP 1 and 6-10 of ISP 2, and ISP 1's user 5.
+async fn platform(store: &Store) {
     for isp in [1, 2] {
-        admin::create_isp(&store, IspId(isp), "ISP").await.unwrap();
+        admin::create_isp(store, IspId(isp), "ISP").await.unwrap();
     }
     for r in 1..=10 {
         admin::create_reseller(
-            &store,
+            store,
             IspId(if r <= 5 { 1 } else { 2 }),
             ResellerId(r),
             "Reseller",
@@ -129,7 +146,7 @@ async fn main() {
         .unwrap();
     }
     admin::create_user(
-        &store,
+        store,
         NewUser {
             userid: UserId(5),
             role: Role::Isp,
@@ -140,40 +157,47 @@ async fn main() {
     )
     .await
     .unwrap();
-    eprintln!("loading {CUSTOMERS} customers…");
-    let mean_entry = load(&store).await;
-    // The data set was written directly: new ids continue after it, as an import does.
-    admin::raise_customer_ids(&store, CUSTOMERS).await.unwrap();
-    // Written without transactions: the counts are rebuilt as `crm-admin counters rebuild` does.
-    admin::rebuild_counts(&store, None).await.unwrap();
+}
 
-    let isp_user = Caller {
+/// ISP 1's user 5.
+fn isp_user() -> Caller {
+    Caller {
         userid: UserId(5),
         role: Role::Isp,
         scope: Scope::Isp(IspId(1)),
-    };
-    let reseller_user = Caller {
+    }
+}
+
+/// A user of reseller 3 (ISP 1).
+fn reseller_user() -> Caller {
+    Caller {
         userid: UserId(7),
         role: Role::Reseller,
         scope: Scope::Reseller {
             isp: IspId(1),
             reseller: ResellerId(3),
         },
-    };
-    let new_app = || App::new(store.clone(), &settings).unwrap();
-    let mut shapes = Vec::new();
-    async fn measure(app: &App, caller: &Caller, params: &[(&str, &str)]) -> (usize, Usage) {
-        let f: HashMap<String, String> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let (out, usage) = capacity::measure(app.list_customers(caller, &f)).await;
-        let rows = match out.expect("list") {
-            isp_crm::app::ListOutcome::Rows { rows, .. } => rows.len(),
-            isp_crm::app::ListOutcome::Count(n) => n as usize,
-        };
-        (rows, usage)
     }
+}
+
+/// A list as `caller`: its rows (or count) and what it read.
+async fn measure(app: &App, caller: &Caller, params: &[(&str, &str)]) -> (usize, Usage) {
+    let f: HashMap<String, String> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let (out, usage) = capacity::measure(app.list_customers(caller, &f)).await;
+    let rows = match out.expect("list") {
+        isp_crm::app::ListOutcome::Rows { rows, .. } => rows.len(),
+        isp_crm::app::ListOutcome::Count(n) => n as usize,
+    };
+    (rows, usage)
+}
+
+/// Each list shape once, on a fresh (cold) instance.
+async fn request_shapes(store: &Store, new_app: impl Fn() -> App) -> Vec<Shape> {
+    let (isp_user, reseller_user) = (isp_user(), reseller_user());
+    let mut shapes = Vec::new();
     let shapes_spec: Vec<(&str, Caller, Params)> = vec![
         (
             "unfiltered page by id (10 rows), ISP scope",
@@ -274,6 +298,13 @@ async fn main() {
             rows,
         });
     }
+    shapes
+}
+
+/// Pages reached by paging forward on a warm instance, and a cursor page.
+async fn paged_shapes(new_app: impl Fn() -> App) -> Vec<Shape> {
+    let isp_user = isp_user();
+    let mut shapes = Vec::new();
     // Paged forward on one warm instance: offsets 0, 10, …; the figure is the last page's.
     for (target, sort) in [(100u32, "id"), (1000, "id"), (1000, "name")] {
         let app = new_app();
@@ -314,12 +345,15 @@ async fn main() {
         usage,
         rows,
     });
+    shapes
+}
 
+fn print_shapes(shapes: &[Shape], mean_entry: &HashMap<&'static str, f64>) {
     println!(
         "| request (ISP 1 holds ~10,000 customers, a reseller ~2,000) | DynamoDB calls | items/entries read | rows | read units |"
     );
     println!("|---|---|---|---|---|");
-    for s in &shapes {
+    for s in shapes {
         let walked: u64 = s.usage.items_read + s.usage.counted.iter().map(|(_, n)| n).sum::<u64>();
         println!(
             "| {} | {} | {} | {} | {:.1} |",
@@ -327,7 +361,7 @@ async fn main() {
             s.usage.calls,
             walked,
             s.rows,
-            units(&s.usage, &mean_entry)
+            units(&s.usage, mean_entry)
         );
     }
     let mut sizes: Vec<_> = mean_entry.iter().collect();
@@ -341,7 +375,6 @@ async fn main() {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    operations(&store, &settings, &mean_entry).await;
 }
 
 /// Write units by DynamoDB's rules (1 per started KB, for the table and each index written):
@@ -391,24 +424,56 @@ where
     (usage, times[times.len() / 2])
 }
 
+/// What each operation reads and writes, and how long it takes here: authentication, customer
+/// and service writes, a few lists.
 async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'static str, f64>) {
-    const RUNS: usize = 21;
     let app = App::new(store.clone(), settings).unwrap();
-    let isp_user = Caller {
-        userid: UserId(5),
-        role: Role::Isp,
-        scope: Scope::Isp(IspId(1)),
-    };
     let item_bytes = {
         let item = store.get_customer(CustomerId(4242)).await.unwrap().unwrap();
         let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();
         item_size(&av)
     };
+    let mut ops = authentication(store, settings, &app).await;
+    ops.extend(customer_writes(store, settings, &app, item_bytes).await);
+    ops.extend(service_writes(&app, item_bytes).await);
+    ops.extend(lists(store, &app, mean_entry).await);
+    print_operations(ops, item_bytes);
+}
+
+/// The runs of each operation; its figure is their median.
+const RUNS: usize = 21;
+
+/// A use case's parameters.
+fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A customer create of ISP 1's reseller 1, named by `tag` and `n`: each run creates another
+/// customer, as identical creates would be answered by the duplicate guard (its own row).
+fn named(n: usize, tag: &str) -> HashMap<String, String> {
+    let mut f = form(&[
+        ("resellerid", "1"),
+        ("type", "Individual"),
+        ("name", "Some Name"),
+        ("mobile", "12344444"),
+        ("email", "abc@email.com"),
+        ("zipcode", "12345"),
+        ("state", "Goa"),
+        ("city", "Panaji"),
+        ("street", "3rd street"),
+    ]);
+    f.insert("name".into(), format!("Cost {tag} {n}"));
+    f
+}
+
+/// Authentication: a fresh instance each run (cold), then one warm instance (cached).
+async fn authentication(store: &Store, settings: &Settings, app: &App) -> Vec<Op> {
     let key = admin::rotate_key(store, UserId(5)).await.unwrap();
     let key = key.expose().to_owned();
     let mut ops = Vec::new();
-
-    // Authentication: a fresh instance each run (cold), then one warm instance (cached).
     let (u, ms) = timed(RUNS, |_| {
         let app = App::new(store.clone(), settings).unwrap();
         let key = key.clone();
@@ -430,35 +495,21 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
         write_units: 0.0,
         ms,
     });
+    ops
+}
 
-    let form = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    };
-    let create = form(&[
-        ("resellerid", "1"),
-        ("type", "Individual"),
-        ("name", "Some Name"),
-        ("mobile", "12344444"),
-        ("email", "abc@email.com"),
-        ("zipcode", "12345"),
-        ("state", "Goa"),
-        ("city", "Panaji"),
-        ("street", "3rd street"),
-    ]);
-    // Each run creates another customer (another name): identical creates would be answered
-    // by the duplicate guard, which has its own row.
-    let named = |n: usize, tag: &str| {
-        let mut f = create.clone();
-        f.insert("name".into(), format!("Cost {tag} {n}"));
-        f
-    };
+/// Customer creates (guarded, answered from a claim, unguarded), updates and deletes.
+async fn customer_writes(
+    store: &Store,
+    settings: &Settings,
+    app: &App,
+    item_bytes: usize,
+) -> Vec<Op> {
+    let isp_user = isp_user();
+    let mut ops = Vec::new();
     let mut created = Vec::new();
     let (u, ms) = timed(RUNS, |n| {
         let f = named(n, "guarded");
-        let app = &app;
         async move { app.create_customer(&isp_user, &f).await }
     })
     .await;
@@ -482,7 +533,6 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
     });
     let (u, ms) = timed(RUNS, |_| {
         let f = named(0, "guarded");
-        let app = &app;
         async move { app.create_customer(&isp_user, &f).await }
     })
     .await;
@@ -518,7 +568,6 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
             ("customerid", &created[n].to_string()),
             ("street", "2nd street"),
         ]);
-        let app = &app;
         async move { app.update_customer(&isp_user, &f).await }
     })
     .await;
@@ -534,7 +583,6 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
             ("customerid", &created[n].to_string()),
             ("mobile", &format!("98{n:08}")),
         ]);
-        let app = &app;
         async move { app.update_customer(&isp_user, &f).await }
     })
     .await;
@@ -548,7 +596,6 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
     });
     let (u, ms) = timed(RUNS, |n| {
         let f = form(&[("customerid", &created[n].to_string())]);
-        let app = &app;
         async move { app.delete_customer(&isp_user, &f).await }
     })
     .await;
@@ -560,9 +607,14 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
         write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + KEY_INDEXES + COUNT_ITEMS,
         ms,
     });
+    ops
+}
 
-    // Services of the customers kept above: the customer's service_count changes in the same
-    // transaction, which rewrites its two ALL indexes. Service items are ~250 bytes (1 KB).
+/// Services of new customers: the customer's service_count changes in the same transaction,
+/// which rewrites its two ALL indexes. Service items are ~250 bytes (1 KB).
+async fn service_writes(app: &App, item_bytes: usize) -> Vec<Op> {
+    let isp_user = isp_user();
+    let mut ops = Vec::new();
     let mut owners = Vec::new();
     for n in 0..RUNS {
         let f = named(n, "with services");
@@ -578,7 +630,6 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
     let mut services = Vec::new();
     let (u, ms) = timed(RUNS, |n| {
         let f = service(n);
-        let app = &app;
         async move { app.create_service(&isp_user, &f).await }
     })
     .await;
@@ -605,7 +656,6 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
             ("serviceid", &services[n].to_string()),
             ("status", "Active"),
         ]);
-        let app = &app;
         async move { app.update_service(&isp_user, &f).await }
     })
     .await;
@@ -621,7 +671,6 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
             ("serviceid", &services[n].to_string()),
             ("username", &format!("renamed.user{n}")),
         ]);
-        let app = &app;
         async move { app.update_service(&isp_user, &f).await }
     })
     .await;
@@ -636,7 +685,6 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
     });
     let (u, ms) = timed(RUNS, |n| {
         let f = form(&[("serviceid", &services[n].to_string())]);
-        let app = &app;
         async move { app.delete_service(&isp_user, &f).await }
     })
     .await;
@@ -651,7 +699,13 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
             + kb(item_bytes) * ALL_INDEXES,
         ms,
     });
+    ops
+}
 
+/// A few lists, on a warm instance.
+async fn lists(store: &Store, app: &App, mean_entry: &HashMap<&'static str, f64>) -> Vec<Op> {
+    let isp_user = isp_user();
+    let mut ops = Vec::new();
     let mobile = store
         .get_customer(CustomerId(4242))
         .await
@@ -677,7 +731,10 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
             ms,
         });
     }
+    ops
+}
 
+fn print_operations(ops: Vec<Op>, item_bytes: usize) {
     println!();
     println!(
         "| operation | DynamoDB calls | read units | write units | ms here (vs moto) | ms modelled on AWS | DynamoDB $/M | HTTP API $/M | Lambda $/M | total $/M | total through a function URL $/M |"

@@ -10,12 +10,9 @@ use isp_crm::domain::ids::UserId;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::time::Duration;
 
 const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
-
-type Item = HashMap<String, AttributeValue>;
 
 /// POSTs a form to `/api/customer/<route>` with the given credentials (`None`: left out).
 async fn call_as(
@@ -56,21 +53,7 @@ fn refused<'r>(case: &str, reply: &'r Reply, status: StatusCode) -> &'r str {
 
 /// A valid create's fields for an ISP-1 user (reseller 1).
 fn create_fields() -> Vec<(&'static str, String)> {
-    let mut fields = customer_fields();
-    fields.push(("resellerid", "1".into()));
-    fields
-}
-
-fn refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-async fn item(app: &TestApp, id: u64) -> Item {
-    app.stored_customers()
-        .await
-        .into_iter()
-        .find(|i| matches!(i.get("id"), Some(AttributeValue::N(n)) if *n == id.to_string()))
-        .unwrap_or_else(|| panic!("customer {id} is not stored"))
+    customer_fields_with(&[("resellerid", "1")])
 }
 
 async fn list(app: &TestApp, user: &str, key: &str) -> Reply {
@@ -172,7 +155,7 @@ async fn bad_credentials_are_refused_on_create_and_write_nothing() {
             userid.as_deref(),
             key.as_deref(),
             "create",
-            &refs(&fields),
+            &as_pairs(&fields),
         )
         .await;
         let error = refused(case, &reply, status);
@@ -185,18 +168,25 @@ async fn bad_credentials_are_refused_on_create_and_write_nothing() {
         assert_eq!(app.customer_count().await, count, "{case}: nothing written");
     }
     // Unknown user and wrong key answer alike: the answer does not tell which user ids exist.
-    let unknown = call_as(&app, Some("999"), Some(SPEC_KEY), "create", &refs(&fields)).await;
+    let unknown = call_as(
+        &app,
+        Some("999"),
+        Some(SPEC_KEY),
+        "create",
+        &as_pairs(&fields),
+    )
+    .await;
     let wrong = call_as(
         &app,
         Some("5"),
         Some(app.key(ISP2_USER)),
         "create",
-        &refs(&fields),
+        &as_pairs(&fields),
     )
     .await;
     assert_eq!(unknown.body, wrong.body);
     // The same create with the right credentials succeeds (the cases fail for their credentials only).
-    app.call(ISP1_USER, "create", &refs(&fields)).await.id();
+    app.call(ISP1_USER, "create", &as_pairs(&fields)).await.id();
     assert_eq!(app.customer_count().await, count + 1);
 }
 
@@ -206,7 +196,7 @@ async fn bad_credentials_are_refused_on_update_delete_and_list() {
     let id = app.create(ISP1_USER, &[("resellerid", "1")]).await.id();
     let id_text = id.to_string();
     tokio::time::sleep(Duration::from_millis(1100)).await; // updated_at has second precision
-    let before = item(&app, id).await;
+    let before = app.stored_customer(id).await;
     let count = app.customer_count().await;
     for (case, userid, key, status) in bad_credentials(&app) {
         let (userid, key) = (userid.as_deref(), key.as_deref());
@@ -218,7 +208,7 @@ async fn bad_credentials_are_refused_on_update_delete_and_list() {
         let reply = call_as(&app, userid, key, "update", &update).await;
         refused(&format!("update, {case}"), &reply, status);
         assert_eq!(
-            item(&app, id).await,
+            app.stored_customer(id).await,
             before,
             "update, {case}: the customer changed"
         );
@@ -233,7 +223,7 @@ async fn bad_credentials_are_refused_on_update_delete_and_list() {
         .await;
         refused(&format!("reset_password, {case}"), &reply, status);
         assert_eq!(
-            item(&app, id).await,
+            app.stored_customer(id).await,
             before,
             "reset_password, {case}: the customer changed"
         );
@@ -242,7 +232,7 @@ async fn bad_credentials_are_refused_on_update_delete_and_list() {
         refused(&format!("delete, {case}"), &reply, status);
         assert_eq!(app.customer_count().await, count, "delete, {case}");
         assert_eq!(
-            item(&app, id).await,
+            app.stored_customer(id).await,
             before,
             "delete, {case}: the customer changed"
         );
@@ -317,7 +307,14 @@ async fn a_malformed_userid_is_a_bad_request() {
     let fields = create_fields();
     for userid in ["abc", "0", "-5", "5.0", "1e1", "5abc"] {
         let case = format!("userid={userid:?}");
-        let reply = call_as(&app, Some(userid), Some(SPEC_KEY), "create", &refs(&fields)).await;
+        let reply = call_as(
+            &app,
+            Some(userid),
+            Some(SPEC_KEY),
+            "create",
+            &as_pairs(&fields),
+        )
+        .await;
         let error = refused(&case, &reply, StatusCode::BAD_REQUEST);
         assert!(error.starts_with("userid: "), "{case}: {error:?}");
         assert_eq!(app.customer_count().await, count, "{case}: nothing written");
@@ -344,11 +341,11 @@ async fn without_a_cache_rotation_and_disabling_take_effect_at_once() {
         StatusCode::UNAUTHORIZED,
     );
     let count = app.customer_count().await;
-    let reply = call_as(&app, Some(&user), Some(&old), "create", &refs(&fields)).await;
+    let reply = call_as(&app, Some(&user), Some(&old), "create", &as_pairs(&fields)).await;
     refused("create with the old key", &reply, StatusCode::UNAUTHORIZED);
     assert_eq!(app.customer_count().await, count);
     list(&app, &user, &new).await.ids();
-    call_as(&app, Some(&user), Some(&new), "create", &refs(&fields))
+    call_as(&app, Some(&user), Some(&new), "create", &as_pairs(&fields))
         .await
         .id();
     assert_eq!(app.customer_count().await, count + 1);
@@ -361,7 +358,7 @@ async fn without_a_cache_rotation_and_disabling_take_effect_at_once() {
         &list(&app, &user, &new).await,
         StatusCode::FORBIDDEN,
     );
-    let reply = call_as(&app, Some(&user), Some(&new), "create", &refs(&fields)).await;
+    let reply = call_as(&app, Some(&user), Some(&new), "create", &as_pairs(&fields)).await;
     refused("create when disabled", &reply, StatusCode::FORBIDDEN);
     assert_eq!(app.customer_count().await, count + 1);
 
@@ -393,7 +390,7 @@ async fn with_the_default_cache_a_rotated_key_works_within_a_second() {
         Some(&user),
         Some(new),
         "create",
-        &refs(&create_fields()),
+        &as_pairs(&create_fields()),
     )
     .await;
     reply.id();
@@ -428,7 +425,9 @@ async fn with_a_short_cache_disabling_and_rotation_take_effect_after_the_cache_t
         StatusCode::FORBIDDEN,
     );
     let count = app.customer_count().await;
-    let reply = app.call(ISP1_USER, "create", &refs(&create_fields())).await;
+    let reply = app
+        .call(ISP1_USER, "create", &as_pairs(&create_fields()))
+        .await;
     refused("create when disabled", &reply, StatusCode::FORBIDDEN);
     assert_eq!(app.customer_count().await, count);
 

@@ -214,8 +214,7 @@ async fn pages_an_index_serves_in_order_cost_the_same_at_any_size_and_share() {
         let service = service_of(&small, sample.id).await;
         assert_eq!(service_of(&big, sample.id).await, service);
         for shape in ordered_shapes(sample, (service.0, &service.1)) {
-            let mut params: Vec<(&str, &str)> =
-                shape.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let mut params = as_pairs(&shape);
             if scope == Scope::Platform {
                 params.extend(admin_isp1);
             }
@@ -331,8 +330,7 @@ async fn random_worlds_stay_within_the_bounds_and_an_admin_pays_a_small_query_pe
             },
         ] {
             for shape in ordered_shapes(sample, (service.0, &service.1)) {
-                let params: Vec<(&str, &str)> =
-                    shape.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let params = as_pairs(&shape);
                 let (_, usage) = list(&app, scope, &params).await;
                 assert!(
                     usage.calls <= 4 && usage.computed_read_units <= 6.0,
@@ -538,7 +536,7 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
     );
     let key = [("Idempotency-Key", "count-key")];
     let fields: Vec<(&str, String)> = customer_fields();
-    let mut params: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut params = as_pairs(&fields);
     params.push(("resellerid", "1"));
     app.call_with_headers(ISP1_USER, "create", &params, &key)
         .await

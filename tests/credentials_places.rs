@@ -36,7 +36,7 @@ async fn post(app: &TestApp, query: &str, headers: &[(&str, &str)], body: String
 async fn headers_or_query_string_authenticate_a_create() {
     let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
     let fields = create_fields();
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let pairs = as_pairs(&fields);
     let key = app.key(ISP1_USER).to_owned();
 
     let by_header = post(
@@ -102,7 +102,7 @@ async fn disagreeing_places_are_refused_and_nothing_is_written() {
     let app = spawn_app().await;
     let fields = create_fields();
     let key = app.key(ISP1_USER).to_owned();
-    let mut pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut pairs = as_pairs(&fields);
     pairs.push(("userid", "5"));
     pairs.push(("api_key", &key));
 

@@ -8,11 +8,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 fn form_body(app: &TestApp) -> String {
-    let mut pairs = vec![
-        ("userid".to_string(), ISP1_USER.to_string()),
-        ("api_key".to_string(), app.key(ISP1_USER).to_string()),
-        ("resellerid".to_string(), "1".to_string()),
-    ];
+    let mut pairs = app.signed_form(ISP1_USER, &[("resellerid", "1")]);
     pairs.extend(
         customer_fields()
             .into_iter()

@@ -7,7 +7,6 @@
 //! `Idempotency-Key` must make one record, and the data must stay whole.
 
 mod common;
-use aws_sdk_dynamodb::types::AttributeValue;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -182,12 +181,7 @@ fn amz_error(status: StatusCode, kind: &str, extra: Value) -> Response {
 }
 
 async fn handle(State(proxy): State<Arc<Proxy>>, headers: HeaderMap, body: Bytes) -> Response {
-    let op = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit('.').next())
-        .unwrap_or_default()
-        .to_owned();
+    let op = operation_of(&headers);
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let table = request["TableName"].as_str().unwrap_or_default().to_owned();
     let fault = proxy.draw(&op, &table);
@@ -266,15 +260,7 @@ async fn proxy(faults: Faults, seed: u64, slow: Duration) -> (Arc<Proxy>, String
 
 /// A customer create in reseller 1 named `name`.
 fn create_fields(name: &str) -> Vec<(&'static str, String)> {
-    let mut fields = customer_fields();
-    fields.retain(|(k, _)| *k != "name");
-    fields.push(("name", name.to_owned()));
-    fields.push(("resellerid", "1".to_owned()));
-    fields
-}
-
-fn as_params<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
-    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    customer_fields_with(&[("name", name), ("resellerid", "1")])
 }
 
 /// Short timeouts, so that slow replies time out quickly.
@@ -295,28 +281,15 @@ async fn post(
     params: &[(&str, &str)],
     key: Option<&str>,
 ) -> (u16, Value) {
-    let mut form: Vec<(String, String)> = vec![
-        ("userid".into(), user.to_string()),
-        ("api_key".into(), app.key(user).to_owned()),
-    ];
-    form.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let url = match route.contains('/') {
-        true => format!("{}/api/{route}", app.url),
-        false => format!("{}/api/customer/{route}", app.url),
-    };
-    let mut req = app.http.post(url).form(&form);
+    let form = app.signed_form(user, params);
+    let mut req = app.http.post(app.route_url(route)).form(&form);
     if let Some(k) = key {
         req = req.header("Idempotency-Key", k);
     }
     let resp = req.send().await.expect("an answer");
     let status = resp.status().as_u16();
     let retry_after = resp.headers().get("retry-after").is_some();
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let ct = content_type_of(&resp);
     let body: Value = resp.json().await.unwrap_or(Value::Null);
     assert!(
         DOCUMENTED.contains(&status),
@@ -351,8 +324,6 @@ async fn deliver(
     }
     (None, tries)
 }
-
-type Item = HashMap<String, AttributeValue>;
 
 async fn scan(app: &TestApp, table: &str) -> Vec<Item> {
     let out = app
@@ -405,7 +376,7 @@ async fn deliver_all(
 ) -> Vec<Delivery> {
     futures_util::stream::iter(deliveries)
         .map(|mut d| async move {
-            let (now, sent) = deliver(app, route, &as_params(&d.params), &d.key, tries).await;
+            let (now, sent) = deliver(app, route, &as_pairs(&d.params), &d.key, tries).await;
             d.sent += sent;
             if let (Some(before), Some(now)) = (d.answered, now) {
                 assert_eq!(now, before, "{}: redelivered, another id", d.key);
@@ -634,7 +605,7 @@ async fn a_reply_lost_after_the_commit_answers_the_record_committed() {
         &app,
         ISP1_USER,
         "create",
-        &as_params(&create_fields("Owner")),
+        &as_pairs(&create_fields("Owner")),
         None,
     )
     .await
@@ -665,7 +636,7 @@ async fn a_reply_lost_after_the_commit_answers_the_record_committed() {
                 .at_most(1),
         );
         let from = proxy.count();
-        let (status, body) = post(&app, ISP1_USER, route, &as_params(fields), Some(&key)).await;
+        let (status, body) = post(&app, ISP1_USER, route, &as_pairs(fields), Some(&key)).await;
         proxy.set(Faults::default());
         let transactions: Vec<Option<Fault>> = proxy.calls()[from..]
             .iter()
@@ -686,7 +657,7 @@ async fn a_reply_lost_after_the_commit_answers_the_record_committed() {
             [id],
             "{route}"
         );
-        let (again, _) = deliver(&app, route, &as_params(fields), &key, 1).await;
+        let (again, _) = deliver(&app, route, &as_pairs(fields), &key, 1).await;
         assert_eq!(again, id, "{route}: redelivered");
     }
 }
@@ -709,12 +680,12 @@ async fn total_throttling_or_conflicts_end_in_a_few_calls_with_retry_after() {
         };
         if warm {
             let warm_up = create_fields("Warm Up");
-            post(&app, ISP1_USER, "create", &as_params(&warm_up), None).await;
+            post(&app, ISP1_USER, "create", &as_pairs(&warm_up), None).await;
         }
         proxy.set(Faults::always(&[fault]));
         let before = proxy.count();
         let busy = create_fields("Always Busy");
-        let params = as_params(&busy);
+        let params = as_pairs(&busy);
         let (status, body) = post(&app, ISP1_USER, "create", &params, Some("busy-key")).await;
         let calls = proxy.count() - before;
         let instance = if warm { "warm" } else { "cold" };
@@ -775,7 +746,7 @@ async fn total_faults_on_service_and_customer_changes_end_in_a_few_calls_writing
             &app,
             ISP1_USER,
             "create",
-            &as_params(&create_fields("Has One")),
+            &as_pairs(&create_fields("Has One")),
             None,
         )
         .await
@@ -785,7 +756,7 @@ async fn total_faults_on_service_and_customer_changes_end_in_a_few_calls_writing
             &app,
             ISP1_USER,
             "create",
-            &as_params(&create_fields("Has None")),
+            &as_pairs(&create_fields("Has None")),
             None,
         )
         .await
@@ -863,7 +834,7 @@ async fn conflicts_on_single_item_writes_are_retried_then_503() {
         &app,
         ISP1_USER,
         "create",
-        &as_params(&create_fields("Busy Item")),
+        &as_pairs(&create_fields("Busy Item")),
         None,
     )
     .await
@@ -1003,13 +974,7 @@ async fn an_import_under_lost_replies_throttling_and_conflicts_writes_each_row_o
             &[("rows_limit", "100"), ("sort_field", "name")],
         )
         .await;
-    let names: Vec<String> = r
-        .result()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap().to_owned())
-        .collect();
+    let names = r.texts("name");
     let want: Vec<String> = (0..60).map(|i| format!("Faulty {i:02}")).collect();
     assert_eq!(names, want);
     let verify = crm_admin(&app.prefix(), &["counters", "verify", "--isp", "1"]);

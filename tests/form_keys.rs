@@ -133,19 +133,12 @@ async fn a_form_key_is_limited_per_source_and_in_all_and_replays_are_free() {
     let create = |name: &'static str, key: Option<&'static str>| {
         let app = &app;
         async move {
-            let mut fields = customer_fields();
-            fields.retain(|(k, _)| *k != "name");
-            fields.push(("name", name.to_owned()));
-            let params: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let fields = customer_fields_with(&[("name", name)]);
+            let params = as_pairs(&fields);
             let headers: Vec<(&str, &str)> =
                 key.map(|k| ("Idempotency-Key", k)).into_iter().collect();
-            let url = format!("{}/api/customer/create", app.url);
-            let mut form: Vec<(String, String)> = vec![
-                ("userid".into(), FORM_USER.to_string()),
-                ("api_key".into(), app.key(FORM_USER).to_owned()),
-            ];
-            form.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-            let mut req = app.http.post(url).form(&form);
+            let form = app.signed_form(FORM_USER, &params);
+            let mut req = app.http.post(app.route_url("create")).form(&form);
             for (k, v) in headers {
                 req = req.header(k, v);
             }

@@ -82,12 +82,7 @@ impl Recorder {
 }
 
 async fn record(State(rec): State<Arc<Recorder>>, headers: HeaderMap, body: Bytes) -> Response {
-    let operation = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit('.').next())
-        .unwrap_or_default()
-        .to_owned();
+    let operation = operation_of(&headers);
     let parsed = serde_json::from_slice(&body).unwrap_or(Value::Null);
     rec.seen.lock().unwrap().push(Seen {
         step: rec.step.lock().unwrap().clone(),
@@ -445,19 +440,39 @@ fn next_of(r: &Reply) -> String {
         .to_owned()
 }
 
-/// Every route, and every path through it that reads or writes something else.
-async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
-    let key = [("Idempotency-Key", "iam-key-1")];
-    let with = |extra: &[(&'static str, &'static str)]| {
-        let mut fields = customer_fields();
-        for (k, v) in extra {
-            fields.retain(|(name, _)| name != k);
-            fields.push((k, (*v).to_owned()));
-        }
-        fields
-    };
+/// What the creates made, for the steps after them.
+struct Made {
+    /// ISP 1's customers: created with the duplicate guard on, and with an Idempotency-Key.
+    c1: u64,
+    c2: u64,
+    /// A customer of the app without the duplicate guard.
+    g1: u64,
+}
 
-    // Customer creates.
+/// The two services the service creates made (of `c1` and `c2`).
+struct Services {
+    sv1: u64,
+    sv2: u64,
+}
+
+/// Every route, and every path through it that reads or writes something else. The steps run
+/// in this order: later ones act on what earlier ones created.
+async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
+    let made = create_customers(rec, app, unguarded).await;
+    update_customers(rec, app, &made).await;
+    let services = create_and_update_services(rec, app, unguarded, &made).await;
+    list_services(rec, app, &made, &services).await;
+    list_customers(rec, app, &made, &services).await;
+    page_customers(rec, app, unguarded).await;
+    delete_services_and_customers(rec, app, &made, &services).await;
+    tenant_self_service(rec, app).await;
+}
+
+/// Customer creates: guarded, keyed, unguarded, by each role, refused.
+async fn create_customers(rec: &Recorder, app: &TestApp, unguarded: &TestApp) -> Made {
+    let key = [("Idempotency-Key", "iam-key-1")];
+    let with = customer_fields_with;
+
     let c1 = step!(
         rec,
         "customer/create (duplicate guard on)",
@@ -474,7 +489,7 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
     .id();
     assert_eq!(again, c1);
     let keyed = with(&[("resellerid", "1"), ("name", "Iam Keyed")]);
-    let keyed: Vec<(&str, &str)> = keyed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let keyed = as_pairs(&keyed);
     let c2 = step!(
         rec,
         "customer/create with Idempotency-Key",
@@ -489,7 +504,7 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
         app.call_with_headers(ISP1_USER, "create", &keyed, &key)
     );
     let other = with(&[("resellerid", "1"), ("name", "Iam Other")]);
-    let other: Vec<(&str, &str)> = other.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let other = as_pairs(&other);
     step!(
         rec,
         "customer/create, Idempotency-Key of another request (409)",
@@ -537,10 +552,7 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
         app.call_with_headers(
             FORM_USER,
             "create",
-            &with(&[("name", "Iam Form Keyed")])
-                .iter()
-                .map(|(k, v)| (*k, v.as_str()))
-                .collect::<Vec<_>>(),
+            &as_pairs(&with(&[("name", "Iam Form Keyed")])),
             &[("Idempotency-Key", "iam-form-1")]
         )
     );
@@ -560,10 +572,12 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
             "userid=9999&api_key=0f9895fb407c83e5ea128082098b47681aa75d6944576423c4"
         )
     );
+    Made { c1, c2, g1 }
+}
 
-    // Customer updates.
-    let s1 = c1.to_string();
-    let s2 = c2.to_string();
+/// Customer updates, of plain fields and of index keys, in and out of scope.
+async fn update_customers(rec: &Recorder, app: &TestApp, made: &Made) {
+    let s1 = made.c1.to_string();
     step!(
         rec,
         "customer/update (street)",
@@ -611,8 +625,16 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
             &[("customerid", &s1), ("street", "x street")]
         )
     );
+}
 
-    // Services.
+/// Service creates (guarded, keyed, refused, unguarded) and updates (renames).
+async fn create_and_update_services(
+    rec: &Recorder,
+    app: &TestApp,
+    unguarded: &TestApp,
+    made: &Made,
+) -> Services {
+    let Made { c1, c2, g1 } = *made;
     let sv1 = step!(
         rec,
         "service/create (duplicate guard on)",
@@ -663,7 +685,7 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
         200,
         unguarded.create_service(ISP1_USER, g1, "iam.unguarded", &[])
     );
-    let (sid1, sid2) = (sv1.to_string(), sv2.to_string());
+    let sid1 = sv1.to_string();
     step!(
         rec,
         "service/update of plan and status",
@@ -718,8 +740,12 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
             &[("serviceid", &sid1), ("plan", "x")]
         )
     );
+    Services { sv1, sv2 }
+}
 
-    // Service lists.
+/// Every shape of service list.
+async fn list_services(rec: &Recorder, app: &TestApp, made: &Made, services: &Services) {
+    let (s2, sid2) = (made.c2.to_string(), services.sv2.to_string());
     for (name, user, params) in [
         ("service/list, ISP scope", ISP1_USER, vec![]),
         ("service/list, reseller scope", RESELLER1_USER, vec![]),
@@ -767,8 +793,11 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
     ] {
         step!(rec, name, 200, app.call(user, "service/list", &params));
     }
+}
 
-    // Customer lists.
+/// Every shape of customer list: each scope, filter, sort and count.
+async fn list_customers(rec: &Recorder, app: &TestApp, made: &Made, services: &Services) {
+    let (s2, sid2) = (made.c2.to_string(), services.sv2.to_string());
     for (name, user, params) in [
         ("customer/list, ISP page by id", ISP1_USER, vec![]),
         ("customer/list, reseller page by id", RESELLER1_USER, vec![]),
@@ -881,6 +910,10 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
     ] {
         step!(rec, name, 200, app.call(user, "list", &params));
     }
+}
+
+/// Customer lists by created range, and a cursor's pages.
+async fn page_customers(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
     // A created range needs the ISP's time zone: read once per cache time, on an instance
     // whose lists across ISPs (a Scan that caches every zone) have not yet cached it.
     step!(
@@ -920,8 +953,18 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
             ]
         )
     );
+}
 
-    // Deletes.
+/// Deletes of services and customers, refused and done; a create after a delete.
+async fn delete_services_and_customers(
+    rec: &Recorder,
+    app: &TestApp,
+    made: &Made,
+    services: &Services,
+) {
+    let c1 = made.c1;
+    let (s1, s2) = (made.c1.to_string(), made.c2.to_string());
+    let (sid1, sid2) = (services.sv1.to_string(), services.sv2.to_string());
     step!(
         rec,
         "customer/delete refused: it still has services (409)",
@@ -972,8 +1015,10 @@ async fn exercise(rec: &Recorder, app: &TestApp, unguarded: &TestApp) {
     )
     .id();
     assert_ne!(renewed, c1);
+}
 
-    // Tenant self-service.
+/// Tenant self-service: ISPs, resellers, users and keys.
+async fn tenant_self_service(rec: &Recorder, app: &TestApp) {
     step!(
         rec,
         "isp/list, all (Scan)",

@@ -17,7 +17,7 @@ async fn create_with_key(app: &TestApp, key: &str, name: &str) -> Reply {
     fields.retain(|(k, _)| *k != "name");
     fields.push(("name", name.to_owned()));
     fields.push(("resellerid", "1".to_owned()));
-    let params: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let params = as_pairs(&fields);
     app.call_with_headers(ISP1_USER, "create", &params, &[("Idempotency-Key", key)])
         .await
 }
@@ -68,7 +68,7 @@ async fn a_retry_after_a_lost_response_gets_the_same_id_and_writes_nothing() {
         ("resellerid", "1".to_owned()),
         ("idempotency_key", "retry-1".to_owned()),
     ]);
-    let p: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = as_pairs(&params);
     assert_eq!(id_of(&app.call(ISP1_USER, "create", &p).await), id);
 }
 
@@ -95,7 +95,7 @@ async fn keys_belong_to_their_caller_and_must_agree_across_places() {
     fields.push(("resellerid", "1".to_owned()));
     fields.retain(|(k, _)| *k != "name");
     fields.push(("name", "Same Body".to_owned()));
-    let p: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = as_pairs(&fields);
     let theirs = app
         .call_with_headers(
             RESELLER1_USER,

@@ -147,13 +147,7 @@ async fn sorts_by_name_mobile_and_email_with_ties_broken_by_id() {
         )
         .await;
     assert_eq!(desc.ids(), all.ids()[2..6].to_vec());
-    let mobiles: Vec<_> = all
-        .result()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["mobile"].as_str().unwrap().to_owned())
-        .collect();
+    let mobiles = all.texts("mobile");
     assert!(mobiles.windows(2).all(|w| w[0] >= w[1]));
 }
 

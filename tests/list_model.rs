@@ -538,7 +538,7 @@ fn query() -> impl Strategy<Value = Query> {
 
 fn check(world: &World, q: &Query) -> Result<(), TestCaseError> {
     let app = &world.app;
-    let params: Vec<(&str, &str)> = q.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let params = as_pairs(&q.params);
     let reply = runtime().block_on(app.call(q.caller.userid(), "list", &params));
     let expected = reference(world, q);
     let ids = match expected {

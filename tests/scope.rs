@@ -91,13 +91,13 @@ async fn exists(app: &TestApp, id: u64) -> bool {
 async fn every_caller_sees_and_changes_only_the_customers_in_its_scope() {
     let app = spawn_app().await;
     let mut ids = [0u64; 3];
-    let mut notes = [String::new(), String::new(), String::new()];
     for (i, corner) in CORNERS.into_iter().enumerate() {
-        notes[i] = format!("original {i}");
-        ids[i] = customer_in(&app, corner, &notes[i]).await;
+        ids[i] = customer_in(&app, corner, &format!("original {i}")).await;
     }
     let missing = (ids.iter().max().unwrap() + 1000).to_string();
 
+    // Each caller's checks hold whichever callers ran before it: an update is checked against
+    // the notes stored just before it.
     for (user, who, sees) in MATRIX {
         let expected: Vec<u64> = ids
             .iter()
@@ -150,6 +150,7 @@ async fn every_caller_sees_and_changes_only_the_customers_in_its_scope() {
             );
 
             let new_notes = format!("set by {who}");
+            let mut notes = app.stored_attr(id, "notes").await;
             let updated = app
                 .call(
                     user,
@@ -159,13 +160,13 @@ async fn every_caller_sees_and_changes_only_the_customers_in_its_scope() {
                 .await;
             if in_scope {
                 assert_done(&updated, &format!("{ctx}: update"));
-                notes[i] = new_notes;
+                notes = Some(new_notes);
             } else {
                 assert_as_missing(&updated, &missing_update, &format!("{ctx}: update"));
             }
             assert_eq!(
-                app.stored_attr(id, "notes").await.as_deref(),
-                Some(notes[i].as_str()),
+                app.stored_attr(id, "notes").await,
+                notes,
                 "{ctx}: stored notes"
             );
 
@@ -438,9 +439,11 @@ async fn create_in_scope_places_the_customer_in_the_callers_isp_and_reseller() {
             (1, 2),
         ),
     ];
-    for (n, &(user, who, given, (isp, reseller))) in cases.iter().enumerate() {
+    // Each row adds one customer to those before it, whichever rows ran.
+    for &(user, who, given, (isp, reseller)) in cases {
+        let before = app.customer_count().await;
         let id = app.create(user, given).await.id();
-        assert_eq!(app.customer_count().await, n as i32 + 1, "{who}");
+        assert_eq!(app.customer_count().await, before + 1, "{who}");
         assert_eq!(
             app.stored_attr(id, "ispid").await,
             Some(isp.to_string()),
@@ -474,30 +477,73 @@ enum Expect {
     Forbidden(&'static str),
 }
 
-#[tokio::test]
-async fn list_ispid_and_resellerid_narrow_within_the_callers_scope_only() {
-    let app = spawn_app().await;
-    // Interleaved so that ids of the two ISPs alternate.
-    let a = customer_in(&app, R1, "a").await;
-    let b = customer_in(&app, R3, "b").await;
-    let c = customer_in(&app, R2, "c").await;
-    let d = customer_in(&app, R3, "d").await;
-    let e = customer_in(&app, R1, "e").await;
-    let f = customer_in(&app, R2, "f").await;
+/// Six customers, created interleaved so that ids of the two ISPs alternate, and the ids
+/// each corner and ISP holds.
+struct Six {
+    all: Vec<u64>,
+    r1: Vec<u64>,
+    r2: Vec<u64>,
+    r3: Vec<u64>,
+    isp1: Vec<u64>,
+    isp2: Vec<u64>,
+}
+
+async fn six_customers(app: &TestApp) -> Six {
+    let a = customer_in(app, R1, "a").await;
+    let b = customer_in(app, R3, "b").await;
+    let c = customer_in(app, R2, "c").await;
+    let d = customer_in(app, R3, "d").await;
+    let e = customer_in(app, R1, "e").await;
+    let f = customer_in(app, R2, "f").await;
     let all = vec![a, b, c, d, e, f];
     assert!(all.windows(2).all(|w| w[0] < w[1]), "ids increase: {all:?}");
-    let (r1, r2, r3) = (vec![a, e], vec![c, f], vec![b, d]);
-    let (isp1, isp2) = (vec![a, c, e, f], vec![b, d]);
-    let rev = |v: &[u64]| v.iter().rev().copied().collect::<Vec<u64>>();
+    Six {
+        all,
+        r1: vec![a, e],
+        r2: vec![c, f],
+        r3: vec![b, d],
+        isp1: vec![a, c, e, f],
+        isp2: vec![b, d],
+    }
+}
 
+fn rev(v: &[u64]) -> Vec<u64> {
+    v.iter().rev().copied().collect()
+}
+
+/// Lists as each case's caller, with and without `show_count`, and checks both answers.
+async fn check_lists(app: &TestApp, cases: &[(u64, &str, Params, Expect)]) {
+    use Expect::{Forbidden, Ids};
+    for (user, who, params, expect) in cases {
+        let listed = app.call(*user, "list", params).await;
+        let mut counting = params.to_vec();
+        counting.push(("show_count", "1"));
+        let counted = app.call(*user, "list", &counting).await;
+        match expect {
+            Ids(ids) => {
+                assert_eq!(&listed.ids(), ids, "{who}");
+                assert_eq!(counted.result(), &json!(ids.len()), "{who}: show_count");
+            }
+            Forbidden(param) => {
+                assert_forbidden(&listed, param, who);
+                assert_forbidden(&counted, param, &format!("{who}: show_count"));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn list_ispid_and_resellerid_narrow_within_an_isp_users_scope_only() {
+    let app = spawn_app().await;
+    let six = six_customers(&app).await;
     use Expect::{Forbidden, Ids};
     let cases: Vec<(u64, &str, Params, Expect)> = vec![
-        (ISP1_USER, "ISP 1 user", &[], Ids(isp1.clone())),
+        (ISP1_USER, "ISP 1 user", &[], Ids(six.isp1.clone())),
         (
             ISP1_USER,
             "ISP 1 user, ispid=1",
             &[("ispid", "1")],
-            Ids(isp1.clone()),
+            Ids(six.isp1.clone()),
         ),
         (
             ISP1_USER,
@@ -521,21 +567,21 @@ async fn list_ispid_and_resellerid_narrow_within_the_callers_scope_only() {
             ISP1_USER,
             "ISP 1 user, resellerid=2",
             &[("resellerid", "2")],
-            Ids(r2.clone()),
+            Ids(six.r2.clone()),
         ),
         (
             ISP1_USER,
             "ISP 1 user, ispid=1&resellerid=2",
             &[("ispid", "1"), ("resellerid", "2")],
-            Ids(r2.clone()),
+            Ids(six.r2.clone()),
         ),
         (
             ISP1_USER,
             "ISP 1 user, desc",
             &[("sort_order", "desc")],
-            Ids(rev(&isp1)),
+            Ids(rev(&six.isp1)),
         ),
-        (ISP2_USER, "ISP 2 user", &[], Ids(isp2.clone())),
+        (ISP2_USER, "ISP 2 user", &[], Ids(six.isp2.clone())),
         (
             ISP2_USER,
             "ISP 2 user, resellerid=1",
@@ -548,18 +594,28 @@ async fn list_ispid_and_resellerid_narrow_within_the_callers_scope_only() {
             &[("ispid", "1")],
             Forbidden("ispid"),
         ),
-        (RESELLER1_USER, "reseller 1 user", &[], Ids(r1.clone())),
+    ];
+    check_lists(&app, &cases).await;
+}
+
+#[tokio::test]
+async fn list_ispid_and_resellerid_narrow_within_a_reseller_users_scope_only() {
+    let app = spawn_app().await;
+    let six = six_customers(&app).await;
+    use Expect::{Forbidden, Ids};
+    let cases: Vec<(u64, &str, Params, Expect)> = vec![
+        (RESELLER1_USER, "reseller 1 user", &[], Ids(six.r1.clone())),
         (
             RESELLER1_USER,
             "reseller 1 user, resellerid=1",
             &[("resellerid", "1")],
-            Ids(r1.clone()),
+            Ids(six.r1.clone()),
         ),
         (
             RESELLER1_USER,
             "reseller 1 user, ispid=1",
             &[("ispid", "1")],
-            Ids(r1.clone()),
+            Ids(six.r1.clone()),
         ),
         (
             RESELLER1_USER,
@@ -579,43 +635,53 @@ async fn list_ispid_and_resellerid_narrow_within_the_callers_scope_only() {
             &[("ispid", "2")],
             Forbidden("ispid"),
         ),
-        (RESELLER3_USER, "reseller 3 user", &[], Ids(r3.clone())),
+        (RESELLER3_USER, "reseller 3 user", &[], Ids(six.r3.clone())),
         (
             RESELLER3_USER,
             "reseller 3 user, resellerid=1",
             &[("resellerid", "1")],
             Forbidden("resellerid"),
         ),
-        (ADMIN, "admin", &[], Ids(all.clone())),
+    ];
+    check_lists(&app, &cases).await;
+}
+
+#[tokio::test]
+async fn list_ispid_and_resellerid_narrow_an_admins_list_to_any_isp_or_reseller() {
+    let app = spawn_app().await;
+    let six = six_customers(&app).await;
+    use Expect::Ids;
+    let cases: Vec<(u64, &str, Params, Expect)> = vec![
+        (ADMIN, "admin", &[], Ids(six.all.clone())),
         (
             ADMIN,
             "admin, desc",
             &[("sort_order", "desc")],
-            Ids(rev(&all)),
+            Ids(rev(&six.all)),
         ),
         (
             ADMIN,
             "admin, ispid=1",
             &[("ispid", "1")],
-            Ids(isp1.clone()),
+            Ids(six.isp1.clone()),
         ),
         (
             ADMIN,
             "admin, ispid=2",
             &[("ispid", "2")],
-            Ids(isp2.clone()),
+            Ids(six.isp2.clone()),
         ),
         (
             ADMIN,
             "admin, resellerid=2",
             &[("resellerid", "2")],
-            Ids(r2.clone()),
+            Ids(six.r2.clone()),
         ),
         (
             ADMIN,
             "admin, ispid=1&resellerid=2",
             &[("ispid", "1"), ("resellerid", "2")],
-            Ids(r2.clone()),
+            Ids(six.r2.clone()),
         ),
         (
             ADMIN,
@@ -630,33 +696,22 @@ async fn list_ispid_and_resellerid_narrow_within_the_callers_scope_only() {
             Ids(vec![]),
         ),
     ];
-    for (user, who, params, expect) in &cases {
-        let listed = app.call(*user, "list", params).await;
-        let mut counting = params.to_vec();
-        counting.push(("show_count", "1"));
-        let counted = app.call(*user, "list", &counting).await;
-        match expect {
-            Ids(ids) => {
-                assert_eq!(&listed.ids(), ids, "{who}");
-                assert_eq!(counted.result(), &json!(ids.len()), "{who}: show_count");
-            }
-            Forbidden(param) => {
-                assert_forbidden(&listed, param, who);
-                assert_forbidden(&counted, param, &format!("{who}: show_count"));
-            }
-        }
-    }
+    check_lists(&app, &cases).await;
+}
 
-    // Pages of the admin's every-ISP list are cut from the merged id order.
+#[tokio::test]
+async fn an_admins_pages_across_isps_are_cut_from_the_merged_id_order() {
+    let app = spawn_app().await;
+    let six = six_customers(&app).await;
     let pages: &[(Params, Vec<u64>)] = &[
-        (&[("rows_limit", "3")], all[..3].to_vec()),
+        (&[("rows_limit", "3")], six.all[..3].to_vec()),
         (
             &[("rows_limit", "3"), ("sort_order", "desc")],
-            rev(&all)[..3].to_vec(),
+            rev(&six.all)[..3].to_vec(),
         ),
         (
             &[("rows_limit", "3"), ("rows_offset", "2")],
-            all[2..5].to_vec(),
+            six.all[2..5].to_vec(),
         ),
         (
             &[
@@ -664,11 +719,11 @@ async fn list_ispid_and_resellerid_narrow_within_the_callers_scope_only() {
                 ("rows_offset", "3"),
                 ("sort_order", "desc"),
             ],
-            rev(&all)[3..5].to_vec(),
+            rev(&six.all)[3..5].to_vec(),
         ),
         (
             &[("rows_limit", "2"), ("rows_offset", "1"), ("ispid", "1")],
-            isp1[1..3].to_vec(),
+            six.isp1[1..3].to_vec(),
         ),
     ];
     for (params, want) in pages {
@@ -683,7 +738,7 @@ async fn list_ispid_and_resellerid_narrow_within_the_callers_scope_only() {
         .await;
     assert_eq!(
         counted.result(),
-        &json!(all.len()),
+        &json!(six.all.len()),
         "show_count ignores rows_limit"
     );
 }
@@ -734,7 +789,7 @@ async fn an_update_across_scope_neither_changes_nor_moves_the_record() {
     ];
     for (user, who, id) in attempts {
         let params = change(id);
-        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let params = as_pairs(&params);
         let reply = app.call(user, "update", &params).await;
         assert_status(
             &reply,

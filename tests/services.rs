@@ -317,12 +317,7 @@ async fn service_list_sorts_filters_pages_and_counts() {
                 .await,
         ));
     }
-    let names = |r: &Reply| -> Vec<String> {
-        rows(r)
-            .iter()
-            .map(|s| s["username"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let names = |r: &Reply| r.texts("username");
     let r = app.call(ISP1_USER, "service/list", &[]).await;
     assert_eq!(
         names(&r),

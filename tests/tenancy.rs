@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use futures_util::StreamExt;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -106,317 +107,30 @@ async fn an_isp_is_onboarded_end_to_end_through_the_api() {
     }
 }
 
-/// A caller, a route, its parameters and the status the rules give.
-type Case = (u64, &'static str, Vec<(&'static str, &'static str)>, u16);
+/// A caller, a route, its parameters and the status the rules give. Written against the
+/// seeded world's ids (tests/common); each row runs in a copy of that world of its own.
+type Case = (
+    u64,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    u16,
+);
 
-/// The status a call gets.
-async fn status(app: &TestApp, user: u64, route: &str, params: &[(&str, &str)]) -> u16 {
-    app.call(user, route, params).await.status.as_u16()
-}
-
-#[tokio::test]
-async fn every_route_and_role_grants_exactly_the_rules() {
+/// Runs every case in a `World` of its own, a few at a time, in no set order; fails naming
+/// each case whose status differs.
+async fn check(cases: &[Case]) {
     let app = spawn_app_with(&[AUTH_OFF]).await;
-    let cases: Vec<Case> = vec![
-        // ISPs: admins all; an ISP user its own (name and time zone only); nobody else.
-        (ADMIN, "isp/list", vec![], 200),
-        (ISP1_USER, "isp/list", vec![], 200),
-        (RESELLER1_USER, "isp/list", vec![], 403),
-        (FORM_USER, "isp/list", vec![], 403),
-        (ADMIN, "isp/create", vec![("name", "New")], 200),
-        (ISP1_USER, "isp/create", vec![("name", "Mine")], 403),
-        (RESELLER1_USER, "isp/create", vec![("name", "Mine")], 403),
-        (FORM_USER, "isp/create", vec![("name", "Mine")], 403),
-        (
-            ADMIN,
-            "isp/update",
-            vec![("ispid", "2"), ("name", "Two")],
-            200,
-        ),
-        (ISP1_USER, "isp/update", vec![("name", "One")], 200),
-        (
-            ISP1_USER,
-            "isp/update",
-            vec![("time_zone", "Asia/Kolkata")],
-            200,
-        ),
-        (
-            ISP1_USER,
-            "isp/update",
-            vec![("time_zone", "Mars/Base")],
-            400,
-        ),
-        (
-            ADMIN,
-            "isp/create",
-            vec![("name", "Z"), ("time_zone", "Mars/Base")],
-            400,
-        ),
-        (
-            ISP1_USER,
-            "isp/update",
-            vec![("ispid", "2"), ("name", "X")],
-            403,
-        ),
-        (ISP1_USER, "isp/update", vec![("enabled", "N")], 403),
-        (
-            RESELLER1_USER,
-            "isp/update",
-            vec![("ispid", "1"), ("name", "X")],
-            403,
-        ),
-        (
-            FORM_USER,
-            "isp/update",
-            vec![("ispid", "1"), ("name", "X")],
-            403,
-        ),
-        // Resellers: admins any ISP (named); an ISP user its own ISP's.
-        (ADMIN, "reseller/list", vec![], 400),
-        (ADMIN, "reseller/list", vec![("ispid", "2")], 200),
-        (ISP1_USER, "reseller/list", vec![], 200),
-        (ISP1_USER, "reseller/list", vec![("ispid", "2")], 403),
-        (RESELLER1_USER, "reseller/list", vec![], 403),
-        (FORM_USER, "reseller/list", vec![], 403),
-        (
-            ADMIN,
-            "reseller/create",
-            vec![("ispid", "2"), ("name", "R")],
-            200,
-        ),
-        (
-            ADMIN,
-            "reseller/create",
-            vec![("ispid", "99"), ("name", "R")],
-            404,
-        ),
-        (ISP1_USER, "reseller/create", vec![("name", "R")], 200),
-        (
-            ISP1_USER,
-            "reseller/create",
-            vec![("ispid", "2"), ("name", "R")],
-            403,
-        ),
-        (RESELLER1_USER, "reseller/create", vec![("name", "R")], 403),
-        (FORM_USER, "reseller/create", vec![("name", "R")], 403),
-        (
-            ADMIN,
-            "reseller/update",
-            vec![("resellerid", "3"), ("name", "R3")],
-            200,
-        ),
-        (
-            ISP1_USER,
-            "reseller/update",
-            vec![("resellerid", "2"), ("name", "R2")],
-            200,
-        ),
-        (
-            ISP1_USER,
-            "reseller/update",
-            vec![("resellerid", "3"), ("name", "X")],
-            404,
-        ),
-        (
-            ISP1_USER,
-            "reseller/update",
-            vec![("resellerid", "2"), ("ispid", "2"), ("name", "X")],
-            403,
-        ),
-        (
-            ADMIN,
-            "reseller/update",
-            vec![("resellerid", "2"), ("ispid", "2"), ("name", "X")],
-            400,
-        ),
-        (
-            RESELLER1_USER,
-            "reseller/update",
-            vec![("resellerid", "1"), ("name", "X")],
-            403,
-        ),
-        (
-            FORM_USER,
-            "reseller/update",
-            vec![("resellerid", "1"), ("name", "X")],
-            403,
-        ),
-        // Users: never above the creator's rights, never a peer, never another ISP's.
-        (ADMIN, "user/create", vec![("role", "admin")], 200),
-        (
-            ISP1_USER,
-            "user/create",
-            vec![("role", "reseller"), ("resellerid", "1")],
-            200,
-        ),
-        (
-            ISP1_USER,
-            "user/create",
-            vec![("role", "form"), ("resellerid", "2")],
-            200,
-        ),
-        (ISP1_USER, "user/create", vec![("role", "isp")], 403),
-        (ISP1_USER, "user/create", vec![("role", "admin")], 403),
-        (
-            ISP1_USER,
-            "user/create",
-            vec![("role", "reseller"), ("resellerid", "3")],
-            403,
-        ),
-        (
-            ISP1_USER,
-            "user/create",
-            vec![("role", "reseller"), ("ispid", "2"), ("resellerid", "3")],
-            403,
-        ),
-        // Another ISP's reseller, or none at all: the same answer (existence not told).
-        (
-            ISP1_USER,
-            "user/create",
-            vec![("role", "form"), ("resellerid", "99")],
-            403,
-        ),
-        (
-            ISP1_USER,
-            "user/create",
-            vec![("role", "form"), ("ispid", "1"), ("resellerid", "3")],
-            403,
-        ),
-        (RESELLER1_USER, "user/create", vec![("role", "form")], 200),
-        (
-            RESELLER1_USER,
-            "user/create",
-            vec![("role", "form"), ("resellerid", "2")],
-            403,
-        ),
-        (
-            RESELLER1_USER,
-            "user/create",
-            vec![("role", "reseller")],
-            403,
-        ),
-        (FORM_USER, "user/create", vec![("role", "form")], 403),
-        (
-            ISP1_USER,
-            "user/rotate_key",
-            vec![("target_userid", "6")],
-            404,
-        ),
-        (
-            ISP1_USER,
-            "user/rotate_key",
-            vec![("target_userid", "9")],
-            404,
-        ),
-        (
-            ISP1_USER,
-            "user/rotate_key",
-            vec![("target_userid", "1")],
-            404,
-        ),
-        (
-            ISP1_USER,
-            "user/rotate_key",
-            vec![("target_userid", "8")],
-            404,
-        ),
-        (
-            RESELLER1_USER,
-            "user/rotate_key",
-            vec![("target_userid", "8")],
-            404,
-        ),
-        (
-            RESELLER1_USER,
-            "user/rotate_key",
-            vec![("target_userid", "5")],
-            404,
-        ),
-        (FORM_USER, "user/rotate_key", vec![], 403),
-        (ISP1_USER, "user/disable", vec![("target_userid", "5")], 403),
-        (ISP1_USER, "user/disable", vec![("target_userid", "9")], 404),
-        (ISP1_USER, "user/enable", vec![("target_userid", "9")], 404),
-        (ISP2_USER, "user/disable", vec![("target_userid", "7")], 404),
-        (
-            RESELLER1_USER,
-            "user/disable",
-            vec![("target_userid", "7")],
-            403,
-        ),
-        (
-            RESELLER3_USER,
-            "user/disable",
-            vec![("target_userid", "20")],
-            404,
-        ),
-        (
-            FORM_USER,
-            "user/disable",
-            vec![("target_userid", "20")],
-            403,
-        ),
-        (ADMIN, "user/list", vec![], 200),
-        (ISP1_USER, "user/list", vec![("ispid", "2")], 403),
-        (ISP1_USER, "user/list", vec![("resellerid", "3")], 403),
-        (RESELLER1_USER, "user/list", vec![("resellerid", "2")], 403),
-        (FORM_USER, "user/list", vec![], 403),
-        (FORM_USER, "user/enable", vec![("target_userid", "20")], 403),
-        // Across ISPs and resellers.
-        (
-            ISP2_USER,
-            "isp/update",
-            vec![("ispid", "1"), ("name", "X")],
-            403,
-        ),
-        (ISP2_USER, "reseller/list", vec![("ispid", "1")], 403),
-        (
-            ISP2_USER,
-            "reseller/update",
-            vec![("resellerid", "1"), ("name", "X")],
-            404,
-        ),
-        (
-            ISP2_USER,
-            "user/create",
-            vec![("role", "form"), ("resellerid", "1")],
-            403,
-        ),
-        (ISP2_USER, "user/list", vec![("resellerid", "1")], 403),
-        (
-            RESELLER3_USER,
-            "user/create",
-            vec![("role", "form"), ("resellerid", "1")],
-            403,
-        ),
-        (
-            RESELLER3_USER,
-            "user/rotate_key",
-            vec![("target_userid", "20")],
-            404,
-        ),
-        (ISP1_USER, "user/enable", vec![("target_userid", "8")], 404),
-        // Last: these change keys and states the cases above rely on.
-        (ADMIN, "user/enable", vec![("target_userid", "9")], 200),
-        (ADMIN, "user/disable", vec![("target_userid", "6")], 200),
-        (ISP2_USER, "isp/list", vec![], 403),
-        (ADMIN, "user/rotate_key", vec![("target_userid", "7")], 200),
-        (ADMIN, "user/rotate_key", vec![], 200),
-        (
-            ISP1_USER,
-            "user/rotate_key",
-            vec![("target_userid", "20")],
-            200,
-        ),
-    ];
-    let mut wrong = Vec::new();
-    for (user, route, params, want) in &cases {
-        let got = status(&app, *user, route, params).await;
-        if got != *want {
-            wrong.push(format!(
-                "user {user} {route} {params:?}: {got}, want {want}"
-            ));
-        }
-    }
+    let app = &app;
+    let outcomes: Vec<Option<String>> = futures_util::stream::iter(cases)
+        .map(|(user, route, params, want)| async move {
+            let world = World::new(app).await;
+            let got = world.call(app, *user, route, params).await.status.as_u16();
+            (got != *want).then(|| format!("user {user} {route} {params:?}: {got}, want {want}"))
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let wrong: Vec<String> = outcomes.into_iter().flatten().collect();
     assert!(
         wrong.is_empty(),
         "{} of {} cases:\n{}",
@@ -424,6 +138,306 @@ async fn every_route_and_role_grants_exactly_the_rules() {
         cases.len(),
         wrong.join("\n")
     );
+}
+
+/// ISPs: admins all; an ISP user its own (name and time zone only); nobody else.
+const ISP_CASES: &[Case] = &[
+    (ADMIN, "isp/list", &[], 200),
+    (ISP1_USER, "isp/list", &[], 200),
+    (RESELLER1_USER, "isp/list", &[], 403),
+    (FORM_USER, "isp/list", &[], 403),
+    (ADMIN, "isp/create", &[("name", "New")], 200),
+    (ISP1_USER, "isp/create", &[("name", "Mine")], 403),
+    (RESELLER1_USER, "isp/create", &[("name", "Mine")], 403),
+    (FORM_USER, "isp/create", &[("name", "Mine")], 403),
+    (ADMIN, "isp/update", &[("ispid", "2"), ("name", "Two")], 200),
+    (ISP1_USER, "isp/update", &[("name", "One")], 200),
+    (
+        ISP1_USER,
+        "isp/update",
+        &[("time_zone", "Asia/Kolkata")],
+        200,
+    ),
+    (ISP1_USER, "isp/update", &[("time_zone", "Mars/Base")], 400),
+    (
+        ADMIN,
+        "isp/create",
+        &[("name", "Z"), ("time_zone", "Mars/Base")],
+        400,
+    ),
+    (
+        ISP1_USER,
+        "isp/update",
+        &[("ispid", "2"), ("name", "X")],
+        403,
+    ),
+    (ISP1_USER, "isp/update", &[("enabled", "N")], 403),
+    (
+        RESELLER1_USER,
+        "isp/update",
+        &[("ispid", "1"), ("name", "X")],
+        403,
+    ),
+    (
+        FORM_USER,
+        "isp/update",
+        &[("ispid", "1"), ("name", "X")],
+        403,
+    ),
+];
+
+/// Resellers: admins any ISP (named); an ISP user its own ISP's.
+const RESELLER_CASES: &[Case] = &[
+    (ADMIN, "reseller/list", &[], 400),
+    (ADMIN, "reseller/list", &[("ispid", "2")], 200),
+    (ISP1_USER, "reseller/list", &[], 200),
+    (ISP1_USER, "reseller/list", &[("ispid", "2")], 403),
+    (RESELLER1_USER, "reseller/list", &[], 403),
+    (FORM_USER, "reseller/list", &[], 403),
+    (
+        ADMIN,
+        "reseller/create",
+        &[("ispid", "2"), ("name", "R")],
+        200,
+    ),
+    (
+        ADMIN,
+        "reseller/create",
+        &[("ispid", "99"), ("name", "R")],
+        404,
+    ),
+    (ISP1_USER, "reseller/create", &[("name", "R")], 200),
+    (
+        ISP1_USER,
+        "reseller/create",
+        &[("ispid", "2"), ("name", "R")],
+        403,
+    ),
+    (RESELLER1_USER, "reseller/create", &[("name", "R")], 403),
+    (FORM_USER, "reseller/create", &[("name", "R")], 403),
+    (
+        ADMIN,
+        "reseller/update",
+        &[("resellerid", "3"), ("name", "R3")],
+        200,
+    ),
+    (
+        ISP1_USER,
+        "reseller/update",
+        &[("resellerid", "2"), ("name", "R2")],
+        200,
+    ),
+    (
+        ISP1_USER,
+        "reseller/update",
+        &[("resellerid", "3"), ("name", "X")],
+        404,
+    ),
+    (
+        ISP1_USER,
+        "reseller/update",
+        &[("resellerid", "2"), ("ispid", "2"), ("name", "X")],
+        403,
+    ),
+    (
+        ADMIN,
+        "reseller/update",
+        &[("resellerid", "2"), ("ispid", "2"), ("name", "X")],
+        400,
+    ),
+    (
+        RESELLER1_USER,
+        "reseller/update",
+        &[("resellerid", "1"), ("name", "X")],
+        403,
+    ),
+    (
+        FORM_USER,
+        "reseller/update",
+        &[("resellerid", "1"), ("name", "X")],
+        403,
+    ),
+];
+
+/// Users: never above the creator's rights, never a peer, never another ISP's.
+const USER_CASES: &[Case] = &[
+    (ADMIN, "user/create", &[("role", "admin")], 200),
+    (
+        ISP1_USER,
+        "user/create",
+        &[("role", "reseller"), ("resellerid", "1")],
+        200,
+    ),
+    (
+        ISP1_USER,
+        "user/create",
+        &[("role", "form"), ("resellerid", "2")],
+        200,
+    ),
+    (ISP1_USER, "user/create", &[("role", "isp")], 403),
+    (ISP1_USER, "user/create", &[("role", "admin")], 403),
+    (
+        ISP1_USER,
+        "user/create",
+        &[("role", "reseller"), ("resellerid", "3")],
+        403,
+    ),
+    (
+        ISP1_USER,
+        "user/create",
+        &[("role", "reseller"), ("ispid", "2"), ("resellerid", "3")],
+        403,
+    ),
+    // Another ISP's reseller, or none at all: the same answer (existence not told).
+    (
+        ISP1_USER,
+        "user/create",
+        &[("role", "form"), ("resellerid", "99")],
+        403,
+    ),
+    (
+        ISP1_USER,
+        "user/create",
+        &[("role", "form"), ("ispid", "1"), ("resellerid", "3")],
+        403,
+    ),
+    (RESELLER1_USER, "user/create", &[("role", "form")], 200),
+    (
+        RESELLER1_USER,
+        "user/create",
+        &[("role", "form"), ("resellerid", "2")],
+        403,
+    ),
+    (RESELLER1_USER, "user/create", &[("role", "reseller")], 403),
+    (FORM_USER, "user/create", &[("role", "form")], 403),
+    (ISP1_USER, "user/rotate_key", &[("target_userid", "6")], 404),
+    (ISP1_USER, "user/rotate_key", &[("target_userid", "9")], 404),
+    (ISP1_USER, "user/rotate_key", &[("target_userid", "1")], 404),
+    (ISP1_USER, "user/rotate_key", &[("target_userid", "8")], 404),
+    (
+        RESELLER1_USER,
+        "user/rotate_key",
+        &[("target_userid", "8")],
+        404,
+    ),
+    (
+        RESELLER1_USER,
+        "user/rotate_key",
+        &[("target_userid", "5")],
+        404,
+    ),
+    (FORM_USER, "user/rotate_key", &[], 403),
+    (ISP1_USER, "user/disable", &[("target_userid", "5")], 403),
+    (ISP1_USER, "user/disable", &[("target_userid", "9")], 404),
+    (ISP1_USER, "user/enable", &[("target_userid", "9")], 404),
+    (ISP2_USER, "user/disable", &[("target_userid", "7")], 404),
+    (
+        RESELLER1_USER,
+        "user/disable",
+        &[("target_userid", "7")],
+        403,
+    ),
+    (
+        RESELLER3_USER,
+        "user/disable",
+        &[("target_userid", "20")],
+        404,
+    ),
+    (FORM_USER, "user/disable", &[("target_userid", "20")], 403),
+    (ADMIN, "user/list", &[], 200),
+    (ISP1_USER, "user/list", &[("ispid", "2")], 403),
+    (ISP1_USER, "user/list", &[("resellerid", "3")], 403),
+    (RESELLER1_USER, "user/list", &[("resellerid", "2")], 403),
+    (FORM_USER, "user/list", &[], 403),
+    (FORM_USER, "user/enable", &[("target_userid", "20")], 403),
+];
+
+/// Across ISPs and resellers.
+const ACROSS_CASES: &[Case] = &[
+    (
+        ISP2_USER,
+        "isp/update",
+        &[("ispid", "1"), ("name", "X")],
+        403,
+    ),
+    (ISP2_USER, "reseller/list", &[("ispid", "1")], 403),
+    (
+        ISP2_USER,
+        "reseller/update",
+        &[("resellerid", "1"), ("name", "X")],
+        404,
+    ),
+    (
+        ISP2_USER,
+        "user/create",
+        &[("role", "form"), ("resellerid", "1")],
+        403,
+    ),
+    (ISP2_USER, "user/list", &[("resellerid", "1")], 403),
+    (
+        RESELLER3_USER,
+        "user/create",
+        &[("role", "form"), ("resellerid", "1")],
+        403,
+    ),
+    (
+        RESELLER3_USER,
+        "user/rotate_key",
+        &[("target_userid", "20")],
+        404,
+    ),
+    (ISP1_USER, "user/enable", &[("target_userid", "8")], 404),
+];
+
+/// Keys and states that change: each row in a world of its own, so no row sees another's change.
+const KEY_AND_STATE_CASES: &[Case] = &[
+    (ADMIN, "user/enable", &[("target_userid", "9")], 200),
+    (ADMIN, "user/disable", &[("target_userid", "6")], 200),
+    (ADMIN, "user/rotate_key", &[("target_userid", "7")], 200),
+    (ADMIN, "user/rotate_key", &[], 200),
+    (
+        ISP1_USER,
+        "user/rotate_key",
+        &[("target_userid", "20")],
+        200,
+    ),
+];
+
+#[tokio::test]
+async fn isp_routes_grant_exactly_the_rules() {
+    check(ISP_CASES).await;
+}
+
+#[tokio::test]
+async fn reseller_routes_grant_exactly_the_rules() {
+    check(RESELLER_CASES).await;
+}
+
+#[tokio::test]
+async fn user_routes_grant_exactly_the_rules() {
+    check(USER_CASES).await;
+}
+
+#[tokio::test]
+async fn no_route_reaches_across_isps_or_resellers() {
+    check(ACROSS_CASES).await;
+}
+
+#[tokio::test]
+async fn keys_and_states_change_as_the_rules_allow() {
+    check(KEY_AND_STATE_CASES).await;
+}
+
+#[tokio::test]
+async fn a_user_an_admin_disabled_is_refused_at_once() {
+    let app = spawn_app_with(&[AUTH_OFF]).await;
+    let world = World::new(&app).await;
+    let r = world
+        .call(&app, ADMIN, "user/disable", &[("target_userid", "6")])
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = world.call(&app, ISP2_USER, "isp/list", &[]).await;
+    assert_eq!(r.status, 403, "{r:?}");
 }
 
 #[tokio::test]

@@ -56,13 +56,7 @@ fn export(app: &TestApp, what: &str, format: &str) -> String {
 
 async fn names(app: &TestApp) -> Vec<String> {
     let r = app.call(ISP1_USER, "list", &[("rows_limit", "100")]).await;
-    let mut names: Vec<String> = r
-        .result()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap().to_owned())
-        .collect();
+    let mut names = r.texts("name");
     names.sort();
     names
 }

@@ -5,17 +5,6 @@ use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use common::*;
 use std::time::Duration;
 
-async fn stored(
-    app: &TestApp,
-    id: u64,
-) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
-    app.stored_customers()
-        .await
-        .into_iter()
-        .find(|item| matches!(item.get("id"), Some(aws_sdk_dynamodb::types::AttributeValue::N(n)) if *n == id.to_string()))
-        .expect("stored customer")
-}
-
 #[tokio::test]
 async fn only_the_given_fields_change() {
     let app = spawn_app().await;
@@ -26,7 +15,7 @@ async fn only_the_given_fields_change() {
         )
         .await
         .id();
-    let before = stored(&app, id).await;
+    let before = app.stored_customer(id).await;
     tokio::time::sleep(Duration::from_millis(1100)).await; // updated_at has second precision
     let reply = app
         .call(
@@ -36,7 +25,7 @@ async fn only_the_given_fields_change() {
         )
         .await;
     assert_eq!(reply.result(), "done");
-    let after = stored(&app, id).await;
+    let after = app.stored_customer(id).await;
     for (attr, value) in &before {
         match attr.as_str() {
             "street" | "updated_at" => {

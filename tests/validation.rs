@@ -4,12 +4,10 @@ use common::*;
 // Invalid parameters and invalid requests are refused with 400/413/415 and the JSON
 // envelope, and nothing is written.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use http_body_util::BodyExt;
 use jiff::ToSpan;
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::time::Duration;
 use tower::ServiceExt;
 
@@ -20,7 +18,6 @@ const REQUIRED: [&str; 8] = [
     "type", "name", "mobile", "email", "zipcode", "state", "city", "street",
 ];
 
-type Item = HashMap<String, AttributeValue>;
 /// (parameters after userid/api_key, the parameter the error must name, a text it must contain)
 type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
 
@@ -90,10 +87,7 @@ async fn create_as(app: &TestApp, user: u64, without: &[&str], set: &[(&str, &st
 
 /// The form body of a valid create by user 5, with `extra` appended as they are.
 fn create_form(app: &TestApp, extra: &str) -> String {
-    let mut pairs = vec![
-        ("userid".to_string(), ISP1_USER.to_string()),
-        ("api_key".to_string(), app.key(ISP1_USER).to_owned()),
-    ];
+    let mut pairs = app.signed_form(ISP1_USER, &[]);
     pairs.extend(create_params(ISP1_USER, &[], &[]));
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
@@ -111,15 +105,6 @@ fn create_json_members(app: &TestApp) -> String {
         members.push(format!("{}:{}", Value::from(k), Value::from(v)));
     }
     members.join(",")
-}
-
-/// The stored item of customer `id`.
-async fn item(app: &TestApp, id: u64) -> Item {
-    app.stored_customers()
-        .await
-        .into_iter()
-        .find(|i| matches!(i.get("id"), Some(AttributeValue::N(n)) if *n == id.to_string()))
-        .unwrap_or_else(|| panic!("customer {id} is not stored"))
 }
 
 /// A customer of ISP 1 / reseller 1 with every optional field set, created more than a second
@@ -252,7 +237,7 @@ async fn update_refuses_bad_input_and_changes_nothing() {
     let id = target_customer(&app).await;
     let id_text = id.to_string();
     let cid = id_text.as_str();
-    let before = item(&app, id).await;
+    let before = app.stored_customer(id).await;
     let updated_at = app.stored_attr(id, "updated_at").await;
     assert!(updated_at.is_some());
     let count = app.customer_count().await;
@@ -358,7 +343,7 @@ async fn update_refuses_bad_input_and_changes_nothing() {
             "{case}: updated_at changed"
         );
         assert_eq!(
-            item(&app, id).await,
+            app.stored_customer(id).await,
             before,
             "{case}: the stored customer changed"
         );
@@ -370,7 +355,7 @@ async fn update_refuses_bad_input_and_changes_nothing() {
 async fn delete_refuses_a_missing_or_bad_customerid() {
     let app = spawn_app().await;
     let id = target_customer(&app).await;
-    let before = item(&app, id).await;
+    let before = app.stored_customer(id).await;
     let count = app.customer_count().await;
     let cases: Vec<Vec<(&str, &str)>> = vec![
         vec![],
@@ -388,7 +373,11 @@ async fn delete_refuses_a_missing_or_bad_customerid() {
         let reply = app.call(ISP1_USER, "delete", params).await;
         invalid(&case, &reply, "customerid");
         assert_eq!(app.customer_count().await, count, "{case}: nothing deleted");
-        assert_eq!(item(&app, id).await, before, "{case}: the customer changed");
+        assert_eq!(
+            app.stored_customer(id).await,
+            before,
+            "{case}: the customer changed"
+        );
     }
 }
 

@@ -44,8 +44,17 @@ async fn customers_and_services_changes_reach_a_queue_through_the_bus() {
     let radius_all = p
         .queue_for("radius-all", &docs_rule("rule: radius-all"))
         .await;
-    let app = &p.app;
+    let (c, s) = one_life_of_each(&p.app).await;
+    let customers = hand_streams_to_the_handler(&p).await;
+    let events = p.received(&p.all, 6).await;
+    every_event_is_one_change_of_isp_1s_user(&events, c);
+    each_event_tells_its_change(&events, &customers, s);
+    the_worked_rules_of_the_docs_match(&p, &radius_status, &radius_all).await;
+}
 
+/// A customer and a service of it, each created, updated and deleted (with a password reset
+/// and service_count changes between): their ids.
+async fn one_life_of_each(app: &TestApp) -> (u64, u64) {
     let c = app.create(ISP1_USER, &[("resellerid", "1")]).await.id();
     let cid = c.to_string();
     app.call(
@@ -82,7 +91,13 @@ async fn customers_and_services_changes_reach_a_queue_through_the_bus() {
     app.call(ISP1_USER, "delete", &[("customerid", &cid)])
         .await
         .result();
+    (c, s)
+}
 
+/// Hands both streams' records to the handler, its EventBridge requests recorded; the
+/// customers stream's records.
+async fn hand_streams_to_the_handler(p: &Plumbing) -> Value {
+    let app = &p.app;
     // The handler's EventBridge requests go through a recorder: PutEvents on the test's bus
     // is all it may send (template.yaml grants exactly that; tests/iam.rs checks the grant).
     let (seen, proxy) = recorder().await;
@@ -106,8 +121,11 @@ async fn customers_and_services_changes_reach_a_queue_through_the_bus() {
         assert_eq!(target, "AWSEvents.PutEvents");
         assert!(bus.iter().all(|b| b == &p.bus), "{bus:?}");
     }
+    customers
+}
 
-    let events = p.received(&p.all, 6).await;
+/// One event of each type, each ISP 1's customer `c`'s, none with a secret.
+fn every_event_is_one_change_of_isp_1s_user(events: &[Value], c: u64) {
     let mut types: Vec<&str> = events
         .iter()
         .filter_map(|e| e["detail-type"].as_str())
@@ -125,7 +143,7 @@ async fn customers_and_services_changes_reach_a_queue_through_the_bus() {
         ],
         "the password reset and the service_count changes made no event"
     );
-    for e in &events {
+    for e in events {
         assert_eq!(e["source"], "isp-crm");
         let d = &e["detail"];
         assert_eq!(
@@ -145,7 +163,11 @@ async fn customers_and_services_changes_reach_a_queue_through_the_bus() {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
     }
-    let created = &of_type(&events, "Customer Created")["detail"];
+}
+
+/// Each event's record, changes and ids (service `s`).
+fn each_event_tells_its_change(events: &[Value], customers: &Value, s: u64) {
+    let created = &of_type(events, "Customer Created")["detail"];
     assert_eq!(created["customer"]["street"], "3rd street");
     assert_eq!(created["customer"]["name"], "Some Name");
     assert!(
@@ -158,14 +180,14 @@ async fn customers_and_services_changes_reach_a_queue_through_the_bus() {
         created["sequence"],
         first_record["dynamodb"]["SequenceNumber"]
     );
-    let updated = &of_type(&events, "Customer Updated")["detail"];
+    let updated = &of_type(events, "Customer Updated")["detail"];
     assert_eq!(
         updated["changes"],
         json!({"street": {"old": "3rd street", "new": "2nd street"}})
     );
-    let deleted = &of_type(&events, "Customer Deleted")["detail"];
+    let deleted = &of_type(events, "Customer Deleted")["detail"];
     assert_eq!(deleted["customer"]["street"], "2nd street");
-    let s_created = &of_type(&events, "Service Created")["detail"];
+    let s_created = &of_type(events, "Service Created")["detail"];
     assert_eq!(
         (
             s_created["serviceid"].as_u64(),
@@ -173,22 +195,24 @@ async fn customers_and_services_changes_reach_a_queue_through_the_bus() {
         ),
         (Some(s), Some("Active"))
     );
-    let s_updated = &of_type(&events, "Service Updated")["detail"];
+    let s_updated = &of_type(events, "Service Updated")["detail"];
     assert_eq!(
         s_updated["changes"],
         json!({"status": {"old": "Active", "new": "Suspend"}})
     );
     assert_eq!(s_updated["service"]["username"], "radius.one");
     assert_eq!(
-        of_type(&events, "Service Deleted")["detail"]["service"]["username"],
+        of_type(events, "Service Deleted")["detail"]["service"]["username"],
         "radius.one"
     );
+}
 
-    // The worked rules of docs/events.md.
-    let status = p.received(&radius_status, 1).await;
+/// The worked rules of docs/events.md, on their queues.
+async fn the_worked_rules_of_the_docs_match(p: &Plumbing, radius_status: &str, radius_all: &str) {
+    let status = p.received(radius_status, 1).await;
     assert_eq!(status.len(), 1, "{status:#?}");
     assert_eq!(status[0]["detail"]["changes"]["status"]["new"], "Suspend");
-    let all = p.received(&radius_all, 3).await;
+    let all = p.received(radius_all, 3).await;
     let mut types: Vec<&str> = all
         .iter()
         .filter_map(|e| e["detail-type"].as_str())
