@@ -6,19 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-/// Files that still speak DynamoDB above the store while their area is being moved behind
-/// typed store functions (crm-admin's tenancy and transfer commands). Remove a path as soon
-/// as its file is clean; the test then holds it to the rule.
-const NOT_YET: &[&str] = &[
-    "src/admin/directory.rs",
-    "src/admin/mod.rs",
-    "src/admin/users.rs",
-    "src/bin/crm-admin/main.rs",
-    "src/bin/crm-admin/transfer.rs",
-    "src/transfer/customers.rs",
-    "src/transfer/services.rs",
-];
-
 /// What only `store` may say, and why.
 const FORBIDDEN: &[(&str, &str)] = &[
     ("aws_sdk_dynamodb", "the DynamoDB SDK"),
@@ -86,7 +73,7 @@ fn offences(files: &[PathBuf], indexes: &[String]) -> Vec<String> {
             .expect("under the crate")
             .to_string_lossy()
             .replace('\\', "/");
-        if rel.starts_with("src/store/") || NOT_YET.contains(&rel.as_str()) {
+        if rel.starts_with("src/store/") {
             continue;
         }
         let text = std::fs::read_to_string(path).expect("a readable source");
@@ -119,21 +106,6 @@ fn only_the_store_speaks_dynamodb() {
         "above src/store/ (see tests/layering.rs):\n{}",
         found.join("\n")
     );
-}
-
-#[test]
-fn the_exceptions_still_exist_and_still_need_it() {
-    let indexes = index_names();
-    for path in NOT_YET {
-        let file = root().join(path);
-        assert!(file.exists(), "{path} is gone: remove it from NOT_YET");
-        let text = std::fs::read_to_string(&file).expect("a readable source");
-        let needs = text.lines().any(|l| {
-            FORBIDDEN.iter().any(|(needle, _)| l.contains(needle))
-                || indexes.iter().any(|ix| names_index(l, ix))
-        });
-        assert!(needs, "{path} is clean now: remove it from NOT_YET");
-    }
 }
 
 #[test]

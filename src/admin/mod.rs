@@ -6,6 +6,7 @@ mod tenancy;
 pub use tenancy::*;
 
 use crate::domain::ids::IspId;
+use crate::store::plan::Part;
 use crate::store::sequences::Sequence;
 use crate::store::{Store, StoreError};
 use crate::transfer::TransferError;
@@ -64,54 +65,27 @@ pub async fn import_customers(
     }
 }
 
-/// A maintained customer count beside the number of customers its index holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CountCheck {
-    /// The count partition: `isp|N` or `reseller|N`.
-    pub scope: String,
-    pub kept: i64,
-    pub actual: u64,
-}
-
-impl CountCheck {
-    pub fn agrees(&self) -> bool {
-        u64::try_from(self.kept).is_ok_and(|k| k == self.actual)
-    }
-}
+pub use crate::store::counts::Recount as CountCheck;
 
 /// Compares the maintained counts of `isp` (every ISP if `None`) and of its resellers with
-/// the customers their `by-created` indexes hold (a keys-only walk of each: ~100 bytes an
-/// entry). Read-only.
+/// the customers their indexes hold (`Store::recount`: a keys-only walk of each, ~100 bytes
+/// an entry). Read-only.
 pub async fn check_counts(
     store: &Store,
     isp: Option<IspId>,
 ) -> Result<Vec<CountCheck>, AdminError> {
-    use crate::store::customers::{IndexKey, SortCond};
-    use crate::store::keys::{CustomerIndex, count};
     let isps = match isp {
         Some(isp) => vec![isp],
         None => store.isp_ids().await?,
     };
     let mut checks = Vec::new();
     for isp in isps {
-        let mut keys = vec![(
-            count::isp(isp),
-            IndexKey::in_isp(CustomerIndex::ByCreated, isp, SortCond::Any),
-        )];
+        let mut parts = vec![Part::Isp(isp)];
         for reseller in store.reseller_ids(isp).await? {
-            keys.push((
-                count::reseller(reseller),
-                IndexKey::in_reseller(CustomerIndex::ByCreated, reseller, SortCond::Any),
-            ));
+            parts.push(Part::Reseller { isp, reseller });
         }
-        for (scope, key) in keys {
-            let actual = store.count_customers(&key, None).await?.count;
-            let kept = store.read_count(&scope).await?.customers;
-            checks.push(CountCheck {
-                scope,
-                kept,
-                actual,
-            });
+        for part in parts {
+            checks.push(store.recount(part).await?);
         }
     }
     Ok(checks)

@@ -27,6 +27,12 @@ pub struct Recount {
     pub actual: u64,
 }
 
+impl Recount {
+    pub fn agrees(&self) -> bool {
+        u64::try_from(self.kept).is_ok_and(|k| k == self.actual)
+    }
+}
+
 /// What a count partition holds, and what reading it cost.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CountRead {
