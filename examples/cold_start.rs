@@ -867,7 +867,7 @@ const PHASES: [&str; 8] = [
 /// credentials, connection). Prints one `PHASES [µs…]` line in the order of `PHASES`.
 fn phases() -> ExitCode {
     let start = Instant::now();
-    let runtime = isp_crm::config::runtime().expect("tokio runtime");
+    let runtime = isp_crm::process::runtime().expect("tokio runtime");
     let mut marks = vec![start.elapsed()];
     let mut lap = Instant::now();
     let mut mark = |marks: &mut Vec<Duration>| {

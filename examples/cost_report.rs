@@ -52,7 +52,7 @@ async fn load(store: &Store) -> HashMap<&'static str, f64> {
             CustomerId(n),
             placement,
             f,
-            isp_crm::domain::list::rfc3339_seconds(at),
+            isp_crm::domain::audit::rfc3339_seconds(at),
             isp_crm::domain::scope::Actor::Admin,
         );
         let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();

@@ -116,7 +116,7 @@ async fn world(endpoint: &str, size: u64) -> World {
             CustomerId(n),
             placement,
             f,
-            isp_crm::domain::list::rfc3339_seconds(at),
+            isp_crm::domain::audit::rfc3339_seconds(at),
             isp_crm::domain::scope::Actor::Admin,
         );
         let sample = (item.mobile.clone(), item.email.clone(), n);

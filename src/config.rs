@@ -1,7 +1,9 @@
 //! Settings from the environment, read once at start-up.
 
+use crate::process::under_lambda;
 use crate::store::DEV_PREFIX;
 use crate::store::Tables;
+pub use crate::store::client::ClientTuning;
 pub use crate::tls::TlsRoots;
 use jiff::tz::TimeZone;
 use std::net::SocketAddr;
@@ -69,75 +71,6 @@ pub const LAMBDA_MAX_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// What the request deadline leaves of the function's `Timeout`: time to send the 503.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
-
-/// Timeouts and retries of the DynamoDB client, chosen rather than inherited from the SDK's
-/// behaviour version (which sets no operation timeout). The defaults fit a 10 s function:
-/// a connection in 1 s; an attempt in 2 s (AWS advises at least 1 s for transactions); an
-/// operation, its retries and their backoff (50 ms doubling, jittered, at most 1 s) included,
-/// in 5 s; at most 3 attempts per operation and 2 retries per request in all, SDK's and the
-/// app's own loops' together (`store::retries`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientTuning {
-    pub connect_timeout: Duration,
-    pub attempt_timeout: Duration,
-    pub operation_timeout: Duration,
-    pub max_attempts: u32,
-    pub request_retries: u32,
-}
-
-impl Default for ClientTuning {
-    fn default() -> Self {
-        Self {
-            connect_timeout: Duration::from_millis(1_000),
-            attempt_timeout: Duration::from_millis(2_000),
-            operation_timeout: Duration::from_millis(5_000),
-            max_attempts: 3,
-            request_retries: 2,
-        }
-    }
-}
-
-impl ClientTuning {
-    /// The SDK's timeouts (one type for every AWS SDK client: DynamoDB's, EventBridge's).
-    pub fn timeouts(&self) -> aws_smithy_types::timeout::TimeoutConfig {
-        aws_smithy_types::timeout::TimeoutConfig::builder()
-            .connect_timeout(self.connect_timeout)
-            .operation_attempt_timeout(self.attempt_timeout)
-            .operation_timeout(self.operation_timeout)
-            .build()
-    }
-
-    pub fn retries(&self) -> aws_smithy_types::retry::RetryConfig {
-        aws_smithy_types::retry::RetryConfig::standard()
-            .with_max_attempts(self.max_attempts)
-            .with_initial_backoff(Duration::from_millis(50))
-            .with_max_backoff(Duration::from_secs(1))
-    }
-}
-
-/// Whether the binary was run as `NAME --version` (or `-V`): checked before any configuration
-/// is read, runtime started or connection made. Lambda passes no arguments.
-pub fn asks_for_version() -> bool {
-    std::env::args_os()
-        .skip(1)
-        .any(|a| a == "--version" || a == "-V")
-}
-
-/// Whether this process runs inside AWS Lambda.
-pub fn under_lambda() -> bool {
-    std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
-}
-
-/// The async runtime of a binary. Under Lambda an instance serves one invocation at a time,
-/// so a current-thread runtime does (and starts without spawning a worker per core: part of
-/// every cold start); a local server keeps the multi-threaded one.
-pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    let mut builder = match under_lambda() {
-        true => tokio::runtime::Builder::new_current_thread(),
-        false => tokio::runtime::Builder::new_multi_thread(),
-    };
-    builder.enable_all().build()
-}
 
 impl Settings {
     /// The API's settings at start-up: `from_lookup` on the environment, and timeouts that

@@ -13,6 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod events;
 pub mod http;
+pub mod process;
 pub mod store;
 pub mod telemetry;
 pub mod tls;

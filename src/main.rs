@@ -3,17 +3,18 @@
 //! `customer-api --version` prints the name and version and exits.
 
 use isp_crm::app::App;
-use isp_crm::config::{self, Settings};
+use isp_crm::config::Settings;
+use isp_crm::process;
 use isp_crm::store::{self, Store};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
-    if config::asks_for_version() {
+    if process::asks_for_version() {
         println!("{} {}", env!("CARGO_BIN_NAME"), env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    match config::runtime() {
+    match process::runtime() {
         Ok(runtime) => runtime.block_on(run()),
         Err(e) => {
             eprintln!("customer-api: cannot start the async runtime: {e}");
@@ -38,7 +39,7 @@ async fn run() -> ExitCode {
     )
     .await;
     let store = Store::new(client, settings.tables.clone());
-    if settings.cursor_secret.is_none() && config::under_lambda() {
+    if settings.cursor_secret.is_none() && process::under_lambda() {
         tracing::warn!(
             "CURSOR_SECRET is not set: list cursors work only on the instance that issued them"
         );
@@ -52,7 +53,7 @@ async fn run() -> ExitCode {
     };
     let router = isp_crm::http::router(Arc::new(app));
 
-    let outcome = if config::under_lambda() {
+    let outcome = if process::under_lambda() {
         lambda_http::run(router).await
     } else {
         serve(router, &settings).await

@@ -53,7 +53,13 @@ impl Audit {
 
 /// The time a stamp records: now, to the second, as records store it.
 pub fn now() -> String {
-    super::list::rfc3339_seconds(jiff::Timestamp::now())
+    rfc3339_seconds(jiff::Timestamp::now())
+}
+
+/// Formats an instant the way records store it: `2026-11-27T05:10:00Z` (string order is
+/// time order).
+pub fn rfc3339_seconds(ts: jiff::Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]

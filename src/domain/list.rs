@@ -5,9 +5,9 @@ use super::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use super::{Fields, Invalid};
 use crate::domain::customer::Customer;
 use crate::domain::text::fold;
+use jiff::ToSpan;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan};
 
 use super::paging::PagingRules;
 pub use super::paging::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SortOrder};
@@ -125,8 +125,8 @@ impl CreatedDays {
             })
             .transpose()?;
         Ok(CreatedRange {
-            from: from.map(rfc3339_seconds),
-            upto: upto.map(rfc3339_seconds),
+            from: from.map(super::audit::rfc3339_seconds),
+            upto: upto.map(super::audit::rfc3339_seconds),
         })
     }
 }
@@ -144,11 +144,6 @@ impl CreatedRange {
         self.from.as_deref().is_none_or(|f| created_at >= f)
             && self.upto.as_deref().is_none_or(|u| created_at <= u)
     }
-}
-
-/// Formats an instant the way records store it: `2026-11-27T05:10:00Z`.
-pub fn rfc3339_seconds(ts: Timestamp) -> String {
-    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// The list's filters. As parsed, `created` holds civil days (`Filters<CreatedDays>`); the
@@ -299,6 +294,7 @@ impl ListRequest {
 mod tests {
     use super::*;
     use crate::domain::fields::fields_of;
+    use jiff::Timestamp;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<ListRequest, Invalid> {
         ListRequest::parse(&fields_of(pairs))

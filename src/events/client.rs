@@ -1,7 +1,8 @@
 //! The consumer's settings and its EventBridge client, built once per process.
 
 use super::StreamTables;
-use crate::config::{ClientTuning, ConfigError, TlsRoots, under_lambda};
+use crate::config::{ClientTuning, ConfigError, TlsRoots};
+use crate::process::under_lambda;
 use crate::store::DEV_PREFIX;
 use crate::store::Tables;
 use aws_sdk_eventbridge::config::{BehaviorVersion, Builder, Credentials, Region};

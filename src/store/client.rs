@@ -1,8 +1,55 @@
 //! The DynamoDB client: built once per process from the settings' endpoint, roots and tuning.
 
-use crate::config::{ClientTuning, TlsRoots, under_lambda};
+use crate::process::under_lambda;
+use crate::tls::TlsRoots;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
+use std::time::Duration;
+
+/// Timeouts and retries of the DynamoDB client, chosen rather than inherited from the SDK's
+/// behaviour version (which sets no operation timeout). The defaults fit a 10 s function:
+/// a connection in 1 s; an attempt in 2 s (AWS advises at least 1 s for transactions); an
+/// operation, its retries and their backoff (50 ms doubling, jittered, at most 1 s) included,
+/// in 5 s; at most 3 attempts per operation and 2 retries per request in all, SDK's and the
+/// app's own loops' together (`store::retries`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientTuning {
+    pub connect_timeout: Duration,
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
+    pub max_attempts: u32,
+    pub request_retries: u32,
+}
+
+impl Default for ClientTuning {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_millis(1_000),
+            attempt_timeout: Duration::from_millis(2_000),
+            operation_timeout: Duration::from_millis(5_000),
+            max_attempts: 3,
+            request_retries: 2,
+        }
+    }
+}
+
+impl ClientTuning {
+    /// The SDK's timeouts (one type for every AWS SDK client: DynamoDB's, EventBridge's).
+    pub fn timeouts(&self) -> aws_smithy_types::timeout::TimeoutConfig {
+        aws_smithy_types::timeout::TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout)
+            .operation_attempt_timeout(self.attempt_timeout)
+            .operation_timeout(self.operation_timeout)
+            .build()
+    }
+
+    pub fn retries(&self) -> aws_smithy_types::retry::RetryConfig {
+        aws_smithy_types::retry::RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(Duration::from_millis(50))
+            .with_max_backoff(Duration::from_secs(1))
+    }
+}
 
 /// Builds the DynamoDB client once per process. Against a local endpoint, missing
 /// credentials and region default to moto's dummy ones, so nothing probes the instance
