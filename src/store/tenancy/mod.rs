@@ -131,13 +131,15 @@ impl Store {
         id: UserId,
         update: &UserUpdate,
     ) -> Result<Updated, StoreError> {
-        let mut set = update.stamp.set();
+        // The field first, then the stamp: the expression 0.2 wrote.
+        let mut set = Vec::new();
         if let Some(digest) = &update.key_sha256 {
             set.push(("key_sha256", s(digest.as_str())));
         }
         if let Some(enabled) = update.enabled {
             set.push(("enabled", AttributeValue::Bool(enabled)));
         }
+        set.extend(update.stamp.set());
         self.update_existing(&self.tables.users, "userid", id.get(), &set, &[])
             .await
     }
