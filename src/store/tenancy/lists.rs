@@ -9,7 +9,7 @@ use crate::store::capacity::{self, Kind};
 use crate::store::keys::{RESELLERS_BY_ISP, UserIndex};
 use crate::store::records::{IspItem, ResellerItem, UserItem};
 use crate::store::{Item, Store, StoreError, n, s};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity, ReturnConsumedCapacity};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
@@ -82,9 +82,7 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await?;
-        capacity::record(Kind::Read, out.consumed_capacity());
-        capacity::computed_read(out.items(), false);
-        paged(out.items.unwrap_or_default(), out.last_evaluated_key)
+        paged(out.consumed_capacity, out.items, out.last_evaluated_key)
     }
 
     /// Up to `limit` resellers of `isp` in id order, from `start`.
@@ -141,9 +139,7 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await?;
-        capacity::record(Kind::Read, out.consumed_capacity());
-        capacity::computed_read(out.items(), false);
-        paged(out.items.unwrap_or_default(), out.last_evaluated_key)
+        paged(out.consumed_capacity, out.items, out.last_evaluated_key)
     }
 
     /// The enabled admins, at most `enough` of them (the last one may not be disabled).
@@ -228,10 +224,15 @@ impl Store {
     }
 }
 
+/// A Scan's or a Query's page: its cost accounted, its records decoded.
 fn paged<T: DeserializeOwned>(
-    items: Vec<Item>,
+    consumed: Option<ConsumedCapacity>,
+    items: Option<Vec<Item>>,
     next: Option<Item>,
 ) -> Result<Paged<T>, StoreError> {
+    capacity::record(Kind::Read, consumed.as_ref());
+    let items = items.unwrap_or_default();
+    capacity::computed_read(&items, false);
     let records = items
         .into_iter()
         .map(|i| serde_dynamo::from_item(i).map_err(StoreError::from))
