@@ -5,12 +5,11 @@ use super::capacity::{self, Kind};
 use super::claims::{ClaimKey, NewClaim};
 use super::keys::count;
 use super::records::{ClaimItem, CustomerItem, ServiceItem};
+use super::transact::put_new_id;
 use super::{Item, Store, StoreError, TxOutcome};
 use crate::domain::ids::{CustomerId, ServiceId};
 use crate::domain::scope::Placement;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, Put, ReturnConsumedCapacity, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
 use std::collections::BTreeMap;
 
 /// Records per import transaction. A customer batch is at most 25 puts and 50 count
@@ -109,13 +108,7 @@ impl Store {
         // One update per count shard touched, however many of the batch's customers it counts.
         let mut counts: BTreeMap<(String, u64), i64> = BTreeMap::new();
         for c in customers {
-            let put = Put::builder()
-                .table_name(&self.tables.customers)
-                .set_item(Some(serde_dynamo::to_item(c)?))
-                .condition_expression("attribute_not_exists(id)")
-                .build()
-                .map_err(build_err)?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(put_new_id(&self.tables.customers, c)?);
             let shard = count::shard(c.id);
             *counts.entry((count::isp(c.ispid), shard)).or_default() += 1;
             *counts
@@ -150,13 +143,7 @@ impl Store {
         let mut items = Vec::with_capacity(services.len() * 3);
         let mut customers: BTreeMap<CustomerId, (Placement, i64)> = BTreeMap::new();
         for svc in services {
-            let put = Put::builder()
-                .table_name(&self.tables.services)
-                .set_item(Some(serde_dynamo::to_item(svc)?))
-                .condition_expression("attribute_not_exists(id)")
-                .build()
-                .map_err(build_err)?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(put_new_id(&self.tables.services, svc)?);
             customers
                 .entry(svc.customerid)
                 .or_insert((svc.placement(), 0))

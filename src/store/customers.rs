@@ -9,12 +9,12 @@ use super::patch::Patch;
 use super::plan::{CustomerQuery, Part, Resume};
 pub use super::query::{IndexEntry, IndexKey, SortCond};
 use super::records::CustomerItem;
-use super::transact::TxOutcome;
+use super::transact::{TxOutcome, put_new_id};
 use super::{Item, Store, StoreError, n, send_conditional};
 use crate::domain::ids::CustomerId;
 use crate::domain::scope::Scope;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnConsumedCapacity, Select, TransactWriteItem,
+    AttributeValue, Delete, ReturnConsumedCapacity, Select, TransactWriteItem,
 };
 
 /// The counts a customer is part of.
@@ -99,14 +99,7 @@ impl Store {
         limits: &[WindowCount],
         now: i64,
     ) -> Result<CustomerInsert, StoreError> {
-        let item: Item = serde_dynamo::to_item(customer)?;
-        let put = Put::builder()
-            .table_name(&self.tables.customers)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(id)")
-            .build()
-            .map_err(|e| StoreError::Other(e.to_string()))?;
-        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        let mut items = vec![put_new_id(&self.tables.customers, customer)?];
         for claim in claims {
             items.push(self.claim_put(claim, now)?);
         }

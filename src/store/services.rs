@@ -9,13 +9,13 @@ use super::patch::Patch;
 use super::plan::{Resume, ServiceQuery};
 use super::query::SortCond;
 use super::records::ServiceItem;
-use super::transact::TxOutcome;
-use super::{Item, Store, StoreError, n, s, send_conditional};
+use super::transact::{TxOutcome, put_new_id};
+use super::{Store, StoreError, n, s, send_conditional};
 use crate::domain::ids::{CustomerId, ServiceId};
 use crate::domain::scope::{Actor, Placement, Scope};
 use crate::domain::service::ServiceUpdate;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
+    AttributeValue, Delete, ReturnConsumedCapacity, TransactWriteItem, Update,
 };
 
 /// What a service insert did.
@@ -118,16 +118,9 @@ impl Store {
         now: i64,
     ) -> Result<ServiceInsert, StoreError> {
         let username = ClaimKey::username(service.ispid, &service.username);
-        let item: Item = serde_dynamo::to_item(service)?;
-        let put = Put::builder()
-            .table_name(&self.tables.services)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(id)")
-            .build()
-            .map_err(build_err)?;
         let mut items = vec![
             self.count_services(service.customerid, service.placement(), 1)?,
-            TransactWriteItem::builder().put(put).build(),
+            put_new_id(&self.tables.services, service)?,
             self.claim_put(&NewClaim::username(username, service.id.get()), now)?,
         ];
         for claim in claims {
