@@ -328,12 +328,7 @@ impl Store {
             .iter()
             .map(|id| Item::from([("id".to_owned(), n(id.get()))]))
             .collect();
-        let (items, units) = self.batch_get(&self.tables.customers, keys).await?;
-        let found = items
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<Vec<CustomerItem>, _>>()?;
-        Ok((found, units))
+        self.batch_get(&self.tables.customers, keys).await
     }
 
     /// The customers a query matches, counted by `Select=COUNT` (as `count_customers`).
