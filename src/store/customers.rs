@@ -6,7 +6,7 @@ use super::conditions::{Condition, Conditional};
 use super::counts::{CountRead, Counted};
 use super::limits::WindowCount;
 use super::patch::Patch;
-use super::plan::{CustomerQuery, Part, Resume};
+use super::plan::{CustomerQuery, Page, Part, Resume};
 pub use super::query::{IndexEntry, IndexKey, SortCond};
 use super::records::CustomerItem;
 use super::transact::{TxOutcome, put_new_id};
@@ -78,15 +78,6 @@ pub enum CustomerDelete {
     HasServices(u64),
     /// A transaction on the same customer was in flight: try again.
     Busy,
-}
-
-/// One page of a query and where the next page starts.
-#[derive(Debug, Default)]
-pub struct Page {
-    pub items: Vec<CustomerItem>,
-    pub next: Option<Resume>,
-    /// Its read units by DynamoDB's rules.
-    pub units: f64,
 }
 
 impl Store {
@@ -255,20 +246,9 @@ impl Store {
         forward: bool,
         limit: Option<i32>,
         start: Option<Resume>,
-    ) -> Result<Page, StoreError> {
+    ) -> Result<Page<CustomerItem>, StoreError> {
         let out = self.query_page(&query.key, forward, limit, start).await?;
-        let units = capacity::computed_read(out.items(), false);
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<Vec<CustomerItem>, _>>()?;
-        Ok(Page {
-            items,
-            next: out.last_evaluated_key.map(Resume),
-            units,
-        })
+        Page::decode(out)
     }
 
     /// Reads up to `limit` entries of a query whose index holds keys only, in its order

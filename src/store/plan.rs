@@ -15,7 +15,7 @@
 
 use super::Item;
 use super::keys::{self, CustomerIndex, ServiceIndex, count};
-pub use super::query::IndexEntry;
+pub use super::query::{IndexEntry, Page};
 use super::query::{IndexKey, ServiceKey, SortCond};
 use super::records::{CustomerItem, ServiceItem};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};

@@ -6,7 +6,7 @@ use super::claims::{ClaimKey, NewClaim};
 use super::conditions::{Condition, Conditional};
 use super::keys;
 use super::patch::Patch;
-use super::plan::{Resume, ServiceQuery};
+use super::plan::{Page, Resume, ServiceQuery};
 use super::query::SortCond;
 use super::records::ServiceItem;
 use super::transact::{TxOutcome, put_new_id};
@@ -285,7 +285,7 @@ impl Store {
         forward: bool,
         limit: Option<i32>,
         start: Option<Resume>,
-    ) -> Result<ServicePage, StoreError> {
+    ) -> Result<Page<ServiceItem>, StoreError> {
         let key = &query.key;
         let sort = match &key.prefix {
             None => SortCond::Any,
@@ -310,26 +310,6 @@ impl Store {
         }
         let out = q.send().await?;
         capacity::record(Kind::Read, out.consumed_capacity());
-        let units = capacity::computed_read(out.items(), false);
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<Vec<ServiceItem>, _>>()?;
-        Ok(ServicePage {
-            items,
-            next: out.last_evaluated_key.map(Resume),
-            units,
-        })
+        Page::decode(out)
     }
-}
-
-/// One page of a services index.
-pub struct ServicePage {
-    pub items: Vec<ServiceItem>,
-    /// Where the next page starts, if there is one.
-    pub next: Option<Resume>,
-    /// Its read units by DynamoDB's rules (what a list's read budget counts).
-    pub units: f64,
 }
