@@ -172,14 +172,8 @@ impl Store {
             .scan()
             .table_name(&self.tables.isps)
             .projection_expression("ispid, time_zone");
-        let mut zones: Vec<(IspId, Option<String>)> = self
-            .scan_all::<Zone>(scan)
-            .await?
-            .into_iter()
-            .map(|z| (z.ispid, z.time_zone))
-            .collect();
-        zones.sort();
-        Ok(zones)
+        self.scan_sorted(scan, |z: Zone| (z.ispid, z.time_zone))
+            .await
     }
 
     /// Every ISP id. The ISP table holds one small item per ISP, so this scan reads a few
@@ -194,14 +188,7 @@ impl Store {
             .scan()
             .table_name(&self.tables.isps)
             .projection_expression("ispid");
-        let mut ids: Vec<IspId> = self
-            .scan_all::<Id>(scan)
-            .await?
-            .into_iter()
-            .map(|i| i.ispid)
-            .collect();
-        ids.sort();
-        Ok(ids)
+        self.scan_sorted(scan, |i: Id| i.ispid).await
     }
 
     /// The resellers of an ISP: a Scan of the resellers table (one small item each), for
@@ -213,14 +200,7 @@ impl Store {
             .table_name(&self.tables.resellers)
             .filter_expression("ispid = :isp")
             .expression_attribute_values(":isp", n(isp.get()));
-        let mut ids: Vec<ResellerId> = self
-            .scan_all::<ResellerItem>(scan)
-            .await?
-            .into_iter()
-            .map(|r| r.resellerid)
-            .collect();
-        ids.sort();
-        Ok(ids)
+        self.scan_sorted(scan, |r: ResellerItem| r.resellerid).await
     }
 }
 
