@@ -88,11 +88,8 @@ impl App {
                 }
                 // A transaction on the same claim was in flight: see who won, else retry.
                 (_, g) => {
-                    if let Some(g) = g {
-                        tries.pause().await?;
-                        if let Some(done) = self.peek(g).await? {
-                            return Ok(Created::replayed(CustomerId(done)));
-                        }
+                    if let Some(done) = self.after_conflict(g.as_ref(), &tries).await? {
+                        return Ok(Created::replayed(CustomerId(done)));
                     }
                 }
             }

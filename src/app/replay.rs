@@ -6,7 +6,7 @@
 //! record, so concurrent duplicates race on one conditional write: exactly one wins, and
 //! the others read its claim and answer with its id.
 
-use super::{App, AppError};
+use super::{App, AppError, Attempts};
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::scope::Caller;
 use crate::domain::{DomainError, Fields};
@@ -172,6 +172,20 @@ impl App {
     pub(super) async fn peek(&self, guard: &Guard) -> Result<Option<u64>, AppError> {
         let found = self.store.get_claim(guard.key.as_str(), true).await?;
         self.answer(guard, found)
+    }
+
+    /// After a transaction met a concurrent one: a pause, then the result of a duplicate that
+    /// won, if there is a guard and one did (else the caller tries again).
+    pub(super) async fn after_conflict(
+        &self,
+        guard: Option<&Guard>,
+        tries: &Attempts<'_>,
+    ) -> Result<Option<u64>, AppError> {
+        let Some(g) = guard else {
+            return Ok(None);
+        };
+        tries.pause().await?;
+        self.peek(g).await
     }
 
     /// After the guard's claim was refused: the winner's result. A concurrent winner may

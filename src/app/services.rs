@@ -60,11 +60,8 @@ impl App {
                 // A concurrent transaction on the same items (the customer's count, a claim):
                 // see whether a duplicate won, else try again shortly.
                 (_, g) => {
-                    if let Some(g) = g {
-                        tries.pause().await?;
-                        if let Some(done) = self.peek(g).await? {
-                            return Ok(Created::replayed(ServiceId(done)));
-                        }
+                    if let Some(done) = self.after_conflict(g.as_ref(), &tries).await? {
+                        return Ok(Created::replayed(ServiceId(done)));
                     }
                 }
             }

@@ -5,12 +5,12 @@ use super::capacity::{self, Kind};
 use super::claims::{ClaimKey, NewClaim};
 use super::keys::count;
 use super::records::{ClaimItem, CustomerItem, ServiceItem};
+use super::transact::put_new_id;
 use super::{Item, Store, StoreError, TxOutcome};
 use crate::domain::ids::{CustomerId, ServiceId};
 use crate::domain::scope::Placement;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, Put, ReturnConsumedCapacity, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity};
+use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
 /// Records per import transaction. A customer batch is at most 25 puts and 50 count
@@ -23,14 +23,14 @@ fn build_err(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl Store {
-    /// Reads items of `table` by key (BatchGetItem, 100 at a time), in no particular order,
+    /// Reads records of `table` by key (BatchGetItem, 100 at a time), in no particular order,
     /// with the read units they cost. Unprocessed keys (throttling) are retried with a
     /// short back-off.
-    pub(crate) async fn batch_get(
+    pub(crate) async fn batch_get<T: DeserializeOwned>(
         &self,
         table: &str,
         keys: Vec<Item>,
-    ) -> Result<(Vec<Item>, f64), StoreError> {
+    ) -> Result<(Vec<T>, f64), StoreError> {
         let mut units = 0.0;
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
@@ -70,7 +70,11 @@ impl Store {
                 tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
             }
         }
-        Ok((found, units))
+        let records = found
+            .into_iter()
+            .map(serde_dynamo::from_item)
+            .collect::<Result<Vec<T>, _>>()?;
+        Ok((records, units))
     }
 
     /// Reads services by id (BatchGetItem), in no particular order.
@@ -79,11 +83,8 @@ impl Store {
             .iter()
             .map(|id| Item::from([("id".to_owned(), AttributeValue::N(id.get().to_string()))]))
             .collect();
-        let (items, _) = self.batch_get(&self.tables.services, keys).await?;
-        items
-            .into_iter()
-            .map(|i| serde_dynamo::from_item(i).map_err(StoreError::from))
-            .collect()
+        let (records, _) = self.batch_get(&self.tables.services, keys).await?;
+        Ok(records)
     }
 
     /// The claims among `keys` that exist (live or not yet removed by their TTL).
@@ -92,11 +93,8 @@ impl Store {
             .iter()
             .map(|k| Item::from([("claim".to_owned(), AttributeValue::S(k.clone()))]))
             .collect();
-        let (items, _) = self.batch_get(&self.tables.claims, keys).await?;
-        items
-            .into_iter()
-            .map(|i| serde_dynamo::from_item(i).map_err(StoreError::from))
-            .collect()
+        let (records, _) = self.batch_get(&self.tables.claims, keys).await?;
+        Ok(records)
     }
 
     /// Writes up to [`BATCH`] new customers and their counts in one transaction. A refused
@@ -109,13 +107,7 @@ impl Store {
         // One update per count shard touched, however many of the batch's customers it counts.
         let mut counts: BTreeMap<(String, u64), i64> = BTreeMap::new();
         for c in customers {
-            let put = Put::builder()
-                .table_name(&self.tables.customers)
-                .set_item(Some(serde_dynamo::to_item(c)?))
-                .condition_expression("attribute_not_exists(id)")
-                .build()
-                .map_err(build_err)?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(put_new_id(&self.tables.customers, c)?);
             let shard = count::shard(c.id);
             *counts.entry((count::isp(c.ispid), shard)).or_default() += 1;
             *counts
@@ -150,13 +142,7 @@ impl Store {
         let mut items = Vec::with_capacity(services.len() * 3);
         let mut customers: BTreeMap<CustomerId, (Placement, i64)> = BTreeMap::new();
         for svc in services {
-            let put = Put::builder()
-                .table_name(&self.tables.services)
-                .set_item(Some(serde_dynamo::to_item(svc)?))
-                .condition_expression("attribute_not_exists(id)")
-                .build()
-                .map_err(build_err)?;
-            items.push(TransactWriteItem::builder().put(put).build());
+            items.push(put_new_id(&self.tables.services, svc)?);
             customers
                 .entry(svc.customerid)
                 .or_insert((svc.placement(), 0))

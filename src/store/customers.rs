@@ -6,15 +6,15 @@ use super::conditions::{Condition, Conditional};
 use super::counts::{CountRead, Counted};
 use super::limits::WindowCount;
 use super::patch::Patch;
-use super::plan::{CustomerQuery, Part, Resume};
+use super::plan::{CustomerQuery, Page, Part, Resume};
 pub use super::query::{IndexEntry, IndexKey, SortCond};
 use super::records::CustomerItem;
-use super::transact::TxOutcome;
+use super::transact::{TxOutcome, put_new_id};
 use super::{Item, Store, StoreError, n, send_conditional};
 use crate::domain::ids::CustomerId;
 use crate::domain::scope::Scope;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnConsumedCapacity, Select, TransactWriteItem,
+    AttributeValue, Delete, ReturnConsumedCapacity, Select, TransactWriteItem,
 };
 
 /// The counts a customer is part of.
@@ -80,15 +80,6 @@ pub enum CustomerDelete {
     Busy,
 }
 
-/// One page of a query and where the next page starts.
-#[derive(Debug, Default)]
-pub struct Page {
-    pub items: Vec<CustomerItem>,
-    pub next: Option<Resume>,
-    /// Its read units by DynamoDB's rules.
-    pub units: f64,
-}
-
 impl Store {
     /// Inserts a new customer together with `claims` (idempotency key, recent-create
     /// fingerprint), the `limits` it counts against and its counts, all or nothing.
@@ -99,14 +90,7 @@ impl Store {
         limits: &[WindowCount],
         now: i64,
     ) -> Result<CustomerInsert, StoreError> {
-        let item: Item = serde_dynamo::to_item(customer)?;
-        let put = Put::builder()
-            .table_name(&self.tables.customers)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(id)")
-            .build()
-            .map_err(|e| StoreError::Other(e.to_string()))?;
-        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        let mut items = vec![put_new_id(&self.tables.customers, customer)?];
         for claim in claims {
             items.push(self.claim_put(claim, now)?);
         }
@@ -262,20 +246,9 @@ impl Store {
         forward: bool,
         limit: Option<i32>,
         start: Option<Resume>,
-    ) -> Result<Page, StoreError> {
+    ) -> Result<Page<CustomerItem>, StoreError> {
         let out = self.query_page(&query.key, forward, limit, start).await?;
-        let units = capacity::computed_read(out.items(), false);
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<Vec<CustomerItem>, _>>()?;
-        Ok(Page {
-            items,
-            next: out.last_evaluated_key.map(Resume),
-            units,
-        })
+        Page::decode(out)
     }
 
     /// Reads up to `limit` entries of a query whose index holds keys only, in its order
@@ -335,12 +308,7 @@ impl Store {
             .iter()
             .map(|id| Item::from([("id".to_owned(), n(id.get()))]))
             .collect();
-        let (items, units) = self.batch_get(&self.tables.customers, keys).await?;
-        let found = items
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<Vec<CustomerItem>, _>>()?;
-        Ok((found, units))
+        self.batch_get(&self.tables.customers, keys).await
     }
 
     /// The customers a query matches, counted by `Select=COUNT` (as `count_customers`).

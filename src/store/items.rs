@@ -43,7 +43,7 @@ impl Store {
     }
 
     /// Every item a Scan of a small table yields, page after page, its cost accounted.
-    pub(super) async fn scan_all<T: DeserializeOwned>(
+    async fn scan_all<T: DeserializeOwned>(
         &self,
         scan: aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder,
     ) -> Result<Vec<T>, StoreError> {
@@ -66,5 +66,16 @@ impl Store {
                 return Ok(found);
             }
         }
+    }
+
+    /// As `scan_all`, each record mapped by `key`, sorted.
+    pub(super) async fn scan_sorted<T: DeserializeOwned, K: Ord>(
+        &self,
+        scan: aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder,
+        key: impl FnMut(T) -> K,
+    ) -> Result<Vec<K>, StoreError> {
+        let mut keys: Vec<K> = self.scan_all(scan).await?.into_iter().map(key).collect();
+        keys.sort();
+        Ok(keys)
     }
 }

@@ -15,7 +15,7 @@
 
 use super::Item;
 use super::keys::{self, CustomerIndex, ServiceIndex, count};
-pub use super::query::IndexEntry;
+pub use super::query::{IndexEntry, Page};
 use super::query::{IndexKey, ServiceKey, SortCond};
 use super::records::{CustomerItem, ServiceItem};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
@@ -321,35 +321,20 @@ mod tests {
 
     #[test]
     fn each_pattern_uses_its_index_and_key_condition() {
-        let exact = |f, v: &str| index(ISP, Access::Exact(f, v.into()));
-        assert_eq!(
-            exact(Field::Mobile, "12344444"),
-            (
-                CustomerIndex::ByMobile,
-                SortCond::BeginsWith("12344444\u{1}".into())
-            )
-        );
-        assert_eq!(
-            exact(Field::Email, "a@b.com"),
-            (
-                CustomerIndex::ByEmail,
-                SortCond::BeginsWith("a@b.com\u{1}".into())
-            )
-        );
-        assert_eq!(
-            exact(Field::Name, "some name"),
-            (
-                CustomerIndex::ByName,
-                SortCond::BeginsWith("some name\u{1}".into())
-            )
-        );
-        assert_eq!(
-            exact(Field::Zipcode, "12345"),
-            (
-                CustomerIndex::ByZipcode,
-                SortCond::BeginsWith("12345\u{1}".into())
-            )
-        );
+        use CustomerIndex::{ByEmail, ByMobile, ByName, ByZipcode};
+        let exact = [
+            (Field::Mobile, "12344444", ByMobile, "12344444\u{1}"),
+            (Field::Email, "a@b.com", ByEmail, "a@b.com\u{1}"),
+            (Field::Name, "some name", ByName, "some name\u{1}"),
+            (Field::Zipcode, "12345", ByZipcode, "12345\u{1}"),
+        ];
+        for (field, value, by, begins) in exact {
+            assert_eq!(
+                index(ISP, Access::Exact(field, value.into())),
+                (by, SortCond::BeginsWith(begins.into())),
+                "{field:?}"
+            );
+        }
         assert_eq!(
             index(ISP, Access::NamePrefix("xyz_".into())),
             (CustomerIndex::ByName, SortCond::BeginsWith("xyz_".into()))

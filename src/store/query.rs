@@ -1,11 +1,15 @@
 //! Queries of one partition of a secondary index, customers' or services': their key
 //! conditions (`plan.rs` builds them from access patterns) and the Query that reads them.
 
+use super::capacity;
 use super::keys::{CustomerIndex, ServiceIndex};
-use super::{Item, Store, n, s};
+use super::plan::Resume;
+use super::{Item, Store, StoreError, n, s};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use serde::de::DeserializeOwned;
 
 /// A condition on the sort key of an index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -135,5 +139,33 @@ mod tests {
         assert_eq!(start.get("ispid"), Some(&n(2)));
         let start = IndexKey::isp(IspId(2)).start_after(CustomerId(5), None);
         assert_eq!(start.len(), 2);
+    }
+}
+
+/// One page of a query of whole records and where the next page starts.
+#[derive(Debug, Default)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<Resume>,
+    /// Its read units by DynamoDB's rules (what a list's read budget counts).
+    pub units: f64,
+}
+
+impl<T: DeserializeOwned> Page<T> {
+    /// Decodes a Query's answer, whose consumed capacity the caller has recorded.
+    pub(super) fn decode(out: QueryOutput) -> Result<Self, StoreError> {
+        let units = capacity::computed_read(out.items(), false);
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(serde_dynamo::from_item)
+            .collect::<Result<Vec<T>, _>>()?;
+        Ok(Self {
+            items,
+            next: out.last_evaluated_key.map(Resume),
+            units,
+        })
     }
 }

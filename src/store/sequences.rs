@@ -48,20 +48,7 @@ impl Store {
     /// Values are never handed out twice, even to concurrent callers (one conditional-free
     /// `ADD`, 1 write unit).
     pub async fn next_id(&self, seq: Sequence) -> Result<u64, StoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.tables.counters)
-            .key("name", AttributeValue::S(seq.name().to_owned()))
-            .update_expression("ADD #v :one")
-            .expression_attribute_names("#v", "value")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(ReturnValue::UpdatedNew)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await?;
-        capacity::record(Kind::Write, out.consumed_capacity());
-        counter_value(seq, out.attributes().and_then(|a| a.get("value")))
+        self.take_ids(seq, 1).await
     }
 
     /// Takes `size` consecutive ids of `seq` at once (one `ADD`): the

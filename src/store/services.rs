@@ -6,16 +6,16 @@ use super::claims::{ClaimKey, NewClaim};
 use super::conditions::{Condition, Conditional};
 use super::keys;
 use super::patch::Patch;
-use super::plan::{Resume, ServiceQuery};
+use super::plan::{Page, Resume, ServiceQuery};
 use super::query::SortCond;
 use super::records::ServiceItem;
-use super::transact::TxOutcome;
-use super::{Item, Store, StoreError, n, s, send_conditional};
+use super::transact::{TxOutcome, put_new_id};
+use super::{Store, StoreError, n, s, send_conditional};
 use crate::domain::ids::{CustomerId, ServiceId};
 use crate::domain::scope::{Actor, Placement, Scope};
 use crate::domain::service::ServiceUpdate;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
+    AttributeValue, Delete, ReturnConsumedCapacity, TransactWriteItem, Update,
 };
 
 /// What a service insert did.
@@ -118,16 +118,9 @@ impl Store {
         now: i64,
     ) -> Result<ServiceInsert, StoreError> {
         let username = ClaimKey::username(service.ispid, &service.username);
-        let item: Item = serde_dynamo::to_item(service)?;
-        let put = Put::builder()
-            .table_name(&self.tables.services)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(id)")
-            .build()
-            .map_err(build_err)?;
         let mut items = vec![
             self.count_services(service.customerid, service.placement(), 1)?,
-            TransactWriteItem::builder().put(put).build(),
+            put_new_id(&self.tables.services, service)?,
             self.claim_put(&NewClaim::username(username, service.id.get()), now)?,
         ];
         for claim in claims {
@@ -292,7 +285,7 @@ impl Store {
         forward: bool,
         limit: Option<i32>,
         start: Option<Resume>,
-    ) -> Result<ServicePage, StoreError> {
+    ) -> Result<Page<ServiceItem>, StoreError> {
         let key = &query.key;
         let sort = match &key.prefix {
             None => SortCond::Any,
@@ -317,26 +310,6 @@ impl Store {
         }
         let out = q.send().await?;
         capacity::record(Kind::Read, out.consumed_capacity());
-        let units = capacity::computed_read(out.items(), false);
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(serde_dynamo::from_item)
-            .collect::<Result<Vec<ServiceItem>, _>>()?;
-        Ok(ServicePage {
-            items,
-            next: out.last_evaluated_key.map(Resume),
-            units,
-        })
+        Page::decode(out)
     }
-}
-
-/// One page of a services index.
-pub struct ServicePage {
-    pub items: Vec<ServiceItem>,
-    /// Where the next page starts, if there is one.
-    pub next: Option<Resume>,
-    /// Its read units by DynamoDB's rules (what a list's read budget counts).
-    pub units: f64,
 }

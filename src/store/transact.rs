@@ -1,10 +1,11 @@
 //! TransactWriteItems: several writes that happen together or not at all.
 
 use super::capacity::{self, Kind};
-use super::{Store, StoreError};
+use super::{Item, Store, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, ReturnConsumedCapacity, TransactWriteItem};
+use serde::Serialize;
 
 /// How a transaction ended. A failed condition is a domain result, not an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,21 @@ impl TxOutcome {
     pub fn failed(&self, position: usize) -> bool {
         matches!(self, Self::Refused { failed, .. } if failed.contains(&position))
     }
+}
+
+/// A transaction's put of a new record into `table`, refused if its `id` is taken.
+pub(super) fn put_new_id(
+    table: &str,
+    record: &impl Serialize,
+) -> Result<TransactWriteItem, StoreError> {
+    let item: Item = serde_dynamo::to_item(record)?;
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(id)")
+        .build()
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 impl Store {

@@ -6,8 +6,8 @@ use super::{TransferError, cells, customers, services};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::service::Service;
-use crate::store::Store;
-use crate::store::plan::{Access, CustomerQuery, Part, ServiceQuery};
+use crate::store::plan::{Access, CustomerQuery, Page, Part, Resume, ServiceQuery};
+use crate::store::{Store, StoreError};
 use serde::Serialize;
 use std::io::Write;
 
@@ -146,6 +146,26 @@ async fn check_reseller(store: &Store, sel: Selection) -> Result<(), TransferErr
     Ok(())
 }
 
+/// Writes every record of a query, page after page from the first (`read` reads the page
+/// that starts at its argument); returns how many.
+async fn write_all<W: Write, I, R: Serialize>(
+    mut out: Out<W>,
+    mut read: impl AsyncFnMut(Option<Resume>) -> Result<Page<I>, StoreError>,
+    record: impl Fn(I) -> R,
+) -> Result<u64, TransferError> {
+    let mut start = None;
+    loop {
+        let page = read(start).await?;
+        for item in page.items {
+            out.record(&record(item))?;
+        }
+        start = page.next;
+        if start.is_none() {
+            return out.finish();
+        }
+    }
+}
+
 /// Writes the selected customers in id order; returns how many.
 pub async fn customers(
     store: &Store,
@@ -156,18 +176,9 @@ pub async fn customers(
 ) -> Result<u64, TransferError> {
     check_reseller(store, sel).await?;
     let key = CustomerQuery::new(sel.part(), Access::Scope);
-    let mut out = Out::new(w, format, &customers::COLUMNS, bom)?;
-    let mut start = None;
-    loop {
-        let page = store.query_customers(&key, true, Some(PAGE), start).await?;
-        for item in page.items {
-            out.record(&Customer::from(item))?;
-        }
-        start = page.next;
-        if start.is_none() {
-            return out.finish();
-        }
-    }
+    let out = Out::new(w, format, &customers::COLUMNS, bom)?;
+    let read = async |start| store.query_customers(&key, true, Some(PAGE), start).await;
+    write_all(out, read, Customer::from).await
 }
 
 /// Writes the selected services in id order; returns how many.
@@ -180,16 +191,7 @@ pub async fn services(
 ) -> Result<u64, TransferError> {
     check_reseller(store, sel).await?;
     let key = ServiceQuery::scope(sel.part());
-    let mut out = Out::new(w, format, &services::COLUMNS, bom)?;
-    let mut start = None;
-    loop {
-        let page = store.query_services(&key, true, Some(PAGE), start).await?;
-        for item in page.items {
-            out.record(&Service::from(item))?;
-        }
-        start = page.next;
-        if start.is_none() {
-            return out.finish();
-        }
-    }
+    let out = Out::new(w, format, &services::COLUMNS, bom)?;
+    let read = async |start| store.query_services(&key, true, Some(PAGE), start).await;
+    write_all(out, read, Service::from).await
 }

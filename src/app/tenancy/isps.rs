@@ -3,6 +3,7 @@
 
 use super::{
     DirectoryPage, NewEntry, NewId, TenancyError, allocate, invalid, name_of, rows_limit, stamp,
+    updated,
 };
 use crate::app::{App, AppError};
 use crate::domain::audit::{Audit, now};
@@ -14,7 +15,7 @@ use crate::domain::{DomainError, Fields, Invalid};
 use crate::store::Store;
 use crate::store::records::IspItem;
 use crate::store::sequences::Sequence;
-use crate::store::tenancy::{Inserted, IspUpdate, PageKey, Updated};
+use crate::store::tenancy::{Inserted, IspUpdate, PageKey};
 
 /// What an ISP update changes; `None` leaves a field as it is.
 #[derive(Debug, Default, Clone)]
@@ -84,13 +85,8 @@ pub async fn update_isp_by(
             .map(|z| z.as_ref().map(|z| z.name().to_owned())),
         stamp: stamp(by),
     };
-    match store.update_isp(id, &update).await? {
-        Updated::Done => Ok(()),
-        Updated::Missing => Err(TenancyError::Missing {
-            param: "ispid",
-            what: format!("ISP {id}"),
-        }),
-    }
+    let outcome = store.update_isp(id, &update).await?;
+    updated(outcome, "ispid", || format!("ISP {id}"))
 }
 
 impl App {

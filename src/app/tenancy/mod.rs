@@ -24,7 +24,7 @@ use crate::domain::tenancy;
 use crate::domain::zone::IspTimeZone;
 use crate::domain::{DomainError, Fields, Invalid};
 use crate::store::sequences::Sequence;
-use crate::store::tenancy::Stamp;
+use crate::store::tenancy::{Stamp, Updated};
 use crate::store::{Store, StoreError};
 
 /// Why a tenancy operation failed, as crm-admin tells it; the API maps it to its errors.
@@ -107,6 +107,21 @@ fn stamp(by: Actor) -> Stamp {
 /// The rule of an ISP's or reseller's name.
 fn name_of(name: &str) -> Result<String, TenancyError> {
     Ok(tenancy::parse_name("name", name)?)
+}
+
+/// An ISP's or reseller's update: `Missing` answers 404 for `param`, naming `what`.
+fn updated(
+    outcome: Updated,
+    param: &'static str,
+    what: impl FnOnce() -> String,
+) -> Result<(), TenancyError> {
+    match outcome {
+        Updated::Done => Ok(()),
+        Updated::Missing => Err(TenancyError::Missing {
+            param,
+            what: what(),
+        }),
+    }
 }
 
 fn invalid(param: &'static str, rule: &str) -> TenancyError {

@@ -3,6 +3,7 @@
 
 use super::{
     DirectoryPage, NewEntry, NewId, TenancyError, allocate, invalid, name_of, rows_limit, stamp,
+    updated,
 };
 use crate::app::{App, AppError};
 use crate::domain::audit::{Audit, now};
@@ -13,7 +14,7 @@ use crate::domain::{DomainError, Fields, Invalid};
 use crate::store::Store;
 use crate::store::records::ResellerItem;
 use crate::store::sequences::Sequence;
-use crate::store::tenancy::{Inserted, PageKey, ResellerUpdate, Updated};
+use crate::store::tenancy::{Inserted, PageKey, ResellerUpdate};
 
 fn reseller_item(id: ResellerId, isp: IspId, name: &str, enabled: bool, by: Actor) -> ResellerItem {
     ResellerItem {
@@ -78,13 +79,8 @@ pub async fn update_reseller(
         enabled: update.enabled,
         stamp: stamp(by),
     };
-    match store.update_reseller(id, &update).await? {
-        Updated::Done => Ok(()),
-        Updated::Missing => Err(TenancyError::Missing {
-            param: "resellerid",
-            what: format!("reseller {id}"),
-        }),
-    }
+    let outcome = store.update_reseller(id, &update).await?;
+    updated(outcome, "resellerid", || format!("reseller {id}"))
 }
 
 impl App {

@@ -9,7 +9,7 @@ use crate::store::capacity::{self, Kind};
 use crate::store::keys::{RESELLERS_BY_ISP, UserIndex};
 use crate::store::records::{IspItem, ResellerItem, UserItem};
 use crate::store::{Item, Store, StoreError, n, s};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity, ReturnConsumedCapacity};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
@@ -82,9 +82,7 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await?;
-        capacity::record(Kind::Read, out.consumed_capacity());
-        capacity::computed_read(out.items(), false);
-        paged(out.items.unwrap_or_default(), out.last_evaluated_key)
+        paged(out.consumed_capacity, out.items, out.last_evaluated_key)
     }
 
     /// Up to `limit` resellers of `isp` in id order, from `start`.
@@ -141,9 +139,7 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await?;
-        capacity::record(Kind::Read, out.consumed_capacity());
-        capacity::computed_read(out.items(), false);
-        paged(out.items.unwrap_or_default(), out.last_evaluated_key)
+        paged(out.consumed_capacity, out.items, out.last_evaluated_key)
     }
 
     /// The enabled admins, at most `enough` of them (the last one may not be disabled).
@@ -176,14 +172,8 @@ impl Store {
             .scan()
             .table_name(&self.tables.isps)
             .projection_expression("ispid, time_zone");
-        let mut zones: Vec<(IspId, Option<String>)> = self
-            .scan_all::<Zone>(scan)
-            .await?
-            .into_iter()
-            .map(|z| (z.ispid, z.time_zone))
-            .collect();
-        zones.sort();
-        Ok(zones)
+        self.scan_sorted(scan, |z: Zone| (z.ispid, z.time_zone))
+            .await
     }
 
     /// Every ISP id. The ISP table holds one small item per ISP, so this scan reads a few
@@ -198,14 +188,7 @@ impl Store {
             .scan()
             .table_name(&self.tables.isps)
             .projection_expression("ispid");
-        let mut ids: Vec<IspId> = self
-            .scan_all::<Id>(scan)
-            .await?
-            .into_iter()
-            .map(|i| i.ispid)
-            .collect();
-        ids.sort();
-        Ok(ids)
+        self.scan_sorted(scan, |i: Id| i.ispid).await
     }
 
     /// The resellers of an ISP: a Scan of the resellers table (one small item each), for
@@ -217,21 +200,19 @@ impl Store {
             .table_name(&self.tables.resellers)
             .filter_expression("ispid = :isp")
             .expression_attribute_values(":isp", n(isp.get()));
-        let mut ids: Vec<ResellerId> = self
-            .scan_all::<ResellerItem>(scan)
-            .await?
-            .into_iter()
-            .map(|r| r.resellerid)
-            .collect();
-        ids.sort();
-        Ok(ids)
+        self.scan_sorted(scan, |r: ResellerItem| r.resellerid).await
     }
 }
 
+/// A Scan's or a Query's page: its cost accounted, its records decoded.
 fn paged<T: DeserializeOwned>(
-    items: Vec<Item>,
+    consumed: Option<ConsumedCapacity>,
+    items: Option<Vec<Item>>,
     next: Option<Item>,
 ) -> Result<Paged<T>, StoreError> {
+    capacity::record(Kind::Read, consumed.as_ref());
+    let items = items.unwrap_or_default();
+    capacity::computed_read(&items, false);
     let records = items
         .into_iter()
         .map(|i| serde_dynamo::from_item(i).map_err(StoreError::from))
