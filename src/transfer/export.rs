@@ -148,9 +148,11 @@ async fn check_reseller(store: &Store, sel: Selection) -> Result<(), TransferErr
 
 /// Writes every record of a query, page after page from the first (`read` reads the page
 /// that starts at its argument); returns how many.
-async fn write_all<W: Write, I, R: Serialize>(
+/// (A plain closure returning a future: an `async` closure here sends rustc's release
+/// build into a query cycle through the entity tables' constants.)
+async fn write_all<W: Write, I, R: Serialize, F: Future<Output = Result<Page<I>, StoreError>>>(
     mut out: Out<W>,
-    mut read: impl AsyncFnMut(Option<Resume>) -> Result<Page<I>, StoreError>,
+    mut read: impl FnMut(Option<Resume>) -> F,
     record: impl Fn(I) -> R,
 ) -> Result<u64, TransferError> {
     let mut start = None;
@@ -177,7 +179,8 @@ pub async fn customers(
     check_reseller(store, sel).await?;
     let key = CustomerQuery::new(sel.part(), Access::Scope);
     let out = Out::new(w, format, &customers::COLUMNS, bom)?;
-    let read = async |start| store.query_customers(&key, true, Some(PAGE), start).await;
+    let key = &key;
+    let read = move |start| store.query_customers(key, true, Some(PAGE), start);
     write_all(out, read, Customer::from).await
 }
 
@@ -192,6 +195,7 @@ pub async fn services(
     check_reseller(store, sel).await?;
     let key = ServiceQuery::scope(sel.part());
     let out = Out::new(w, format, &services::COLUMNS, bom)?;
-    let read = async |start| store.query_services(&key, true, Some(PAGE), start).await;
+    let key = &key;
+    let read = move |start| store.query_services(key, true, Some(PAGE), start);
     write_all(out, read, Service::from).await
 }
