@@ -30,7 +30,12 @@ pub(super) fn put_new_id(
     table: &str,
     record: &impl Serialize,
 ) -> Result<TransactWriteItem, StoreError> {
-    let item: Item = serde_dynamo::to_item(record)?;
+    put_new(table, serde_dynamo::to_item(record)?)
+}
+
+/// The typed half above stays small: each record type gets its own copy of it, while this
+/// builder is compiled once.
+fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
