@@ -6,7 +6,7 @@
 //! | `authenticate (warm)`     | `App::authenticate(Some("5"), Some(key))` answered from the warm cache (SHA-256 of the key, cache lookup, constant-time compare) |
 //! | `validate/*`              | `CustomerFields::parse_create` on parsed `Params`; `ListRequest::parse` of a list with several filters |
 //! | `plan list/*`             | `planner::plan(Part::Isp(IspId(1)), &filters, sort)` for a few request shapes |
-//! | `create item/*`           | `CustomerItem::new` (fields cloned, as `create_customer` does), and `serde_dynamo::to_item` of it: the item a create puts |
+//! | `create item/*`           | `CustomerItem::new` (fields cloned, as `create_customer` does), and `records::to_item` of it: the item a create puts |
 //! | `create, warm, in process`| everything a warm create does besides its two DynamoDB calls: body → `Params`, warm authentication, placement, fields, timestamps, `CustomerItem`, `to_item`, the JSON answer |
 //! | `serialise a 100-customer page` | what the list route sends: the rows serialised once (`to_raw_value`), in `http::Envelope` with a `next` cursor, `serde_json::to_vec` |
 //! | `…, through serde_json::Value (before)` | the same bytes via `json!(rows)`, as the route did before (checked equal) |
@@ -318,11 +318,8 @@ fn create_item(c: &mut Criterion) {
         "2026-11-27T05:10:00Z".to_owned(),
         Actor::User(UserId(5)),
     );
-    group.bench_function("serde_dynamo::to_item", |b| {
-        b.iter(|| {
-            serde_dynamo::to_item::<_, HashMap<String, AttributeValue>>(black_box(&item))
-                .expect("item")
-        })
+    group.bench_function("records::to_item", |b| {
+        b.iter(|| isp_crm::store::records::to_item(black_box(&item)).expect("item"))
     });
     group.finish();
 }
@@ -360,7 +357,8 @@ async fn create_in_process(warm: &Warm, headers: &HeaderMap, body: Bytes) -> Vec
         now.clone(),
         Actor::User(UserId(5)),
     );
-    let put: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).expect("item");
+    let put: HashMap<String, AttributeValue> =
+        isp_crm::store::records::to_item(&item).expect("item");
     black_box(put);
     // The guard's fingerprint and claim item, written in the same transaction.
     let claim = ClaimItem {
@@ -372,7 +370,8 @@ async fn create_in_process(warm: &Warm, headers: &HeaderMap, body: Bytes) -> Vec
         fingerprint: None,
         expires_at: Some(Timestamp::now().as_second() + 120),
     };
-    let claim: HashMap<String, AttributeValue> = serde_dynamo::to_item(&claim).expect("claim");
+    let claim: HashMap<String, AttributeValue> =
+        isp_crm::store::records::to_item(&claim).expect("claim");
     black_box(claim);
     serde_json::to_vec(&Envelope {
         result: serde_json::value::to_raw_value(&id).expect("id"),

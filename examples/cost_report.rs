@@ -55,7 +55,7 @@ async fn load(store: &Store) -> HashMap<&'static str, f64> {
             isp_crm::domain::audit::rfc3339_seconds(at),
             isp_crm::domain::scope::Actor::Admin,
         );
-        let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();
+        let av: HashMap<String, AttributeValue> = isp_crm::store::records::to_item(&item).unwrap();
         for index in CustomerIndex::ALL.into_iter().filter(|i| !i.holds_items()) {
             let (pk, sk) = index.key_attrs();
             let entry: HashMap<String, AttributeValue> = av
@@ -430,7 +430,7 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
     let app = App::new(store.clone(), settings).unwrap();
     let item_bytes = {
         let item = store.get_customer(CustomerId(4242)).await.unwrap().unwrap();
-        let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();
+        let av: HashMap<String, AttributeValue> = isp_crm::store::records::to_item(&item).unwrap();
         item_size(&av)
     };
     let mut ops = authentication(store, settings, &app).await;

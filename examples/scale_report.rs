@@ -134,7 +134,7 @@ async fn world(endpoint: &str, size: u64) -> World {
         *counts
             .entry(isp_crm::store::keys::count::reseller(ResellerId(reseller)))
             .or_default() += 1;
-        let av: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item).unwrap();
+        let av: HashMap<String, AttributeValue> = isp_crm::store::records::to_item(&item).unwrap();
         batch.push(av);
         if batch.len() == 25 || n == total {
             data::write_items(&store, std::mem::take(&mut batch)).await;

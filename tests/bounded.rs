@@ -104,7 +104,8 @@ async fn load_with(
         let mut pending: Vec<WriteRequest> = chunk
             .iter()
             .map(|c| {
-                let item: HashMap<String, AttributeValue> = serde_dynamo::to_item(c).unwrap();
+                let item: HashMap<String, AttributeValue> =
+                    isp_crm::store::records::to_item(c).unwrap();
                 let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
                 WriteRequest::builder().put_request(put).build()
             })

@@ -6,7 +6,7 @@
 use super::scope::Actor;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Audit {
     pub created_at: String,
     /// Every record written by this API has it; ISPs and resellers written before it was

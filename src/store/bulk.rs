@@ -26,7 +26,7 @@ impl Store {
     /// Reads records of `table` by key (BatchGetItem, 100 at a time), in no particular order,
     /// with the read units they cost. Unprocessed keys (throttling) are retried with a
     /// short back-off.
-    pub(crate) async fn batch_get<T: DeserializeOwned>(
+    pub(crate) async fn batch_get<T: DeserializeOwned + super::records::Stored>(
         &self,
         table: &str,
         keys: Vec<Item>,
@@ -72,7 +72,7 @@ impl Store {
         }
         let records = found
             .into_iter()
-            .map(serde_dynamo::from_item)
+            .map(super::records::from_item)
             .collect::<Result<Vec<T>, _>>()?;
         Ok((records, units))
     }

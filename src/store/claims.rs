@@ -101,7 +101,7 @@ impl Store {
         claim: &NewClaim,
         now: i64,
     ) -> Result<TransactWriteItem, StoreError> {
-        let item: Item = serde_dynamo::to_item(&claim.item)?;
+        let item: Item = super::records::to_item(&claim.item)?;
         let mut condition = "attribute_not_exists(claim) OR expires_at <= :now".to_owned();
         let mut put = Put::builder()
             .table_name(&self.tables.claims)

@@ -1,13 +1,14 @@
 //! The reads every table shares: one item by its key, every item of a small table's Scan.
 
 use super::capacity::{self, Kind};
+use super::records::Stored;
 use super::{Item, Store, StoreError, n};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use serde::de::DeserializeOwned;
 
 impl Store {
     /// Reads one item by its numeric key (eventually consistent), with its cost accounted.
-    pub(super) async fn get_by_key<T: DeserializeOwned>(
+    pub(super) async fn get_by_key<T: DeserializeOwned + Stored>(
         &self,
         table: &str,
         key: &str,
@@ -18,7 +19,7 @@ impl Store {
 
     /// Reads one item by its key; `consistent` sees every write acknowledged before it
     /// (1 read unit instead of 0.5).
-    pub(super) async fn read_by_key<T: DeserializeOwned>(
+    pub(super) async fn read_by_key<T: DeserializeOwned + Stored>(
         &self,
         table: &str,
         key: &str,
@@ -37,13 +38,13 @@ impl Store {
         capacity::record(Kind::Read, out.consumed_capacity());
         capacity::computed_read(out.item.iter(), true);
         out.item
-            .map(serde_dynamo::from_item)
+            .map(super::records::from_item)
             .transpose()
             .map_err(Into::into)
     }
 
     /// Every item a Scan of a small table yields, page after page, its cost accounted.
-    async fn scan_all<T: DeserializeOwned>(
+    async fn scan_all<T: DeserializeOwned + Stored>(
         &self,
         scan: aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder,
     ) -> Result<Vec<T>, StoreError> {
@@ -59,7 +60,7 @@ impl Store {
             capacity::record(Kind::Read, out.consumed_capacity());
             capacity::computed_read(out.items(), false);
             for item in out.items() {
-                found.push(serde_dynamo::from_item(item.clone())?);
+                found.push(super::records::from_item(item.clone())?);
             }
             start = out.last_evaluated_key;
             if start.is_none() {
@@ -69,7 +70,7 @@ impl Store {
     }
 
     /// As `scan_all`, each record mapped by `key`, sorted.
-    pub(super) async fn scan_sorted<T: DeserializeOwned, K: Ord>(
+    pub(super) async fn scan_sorted<T: DeserializeOwned + Stored, K: Ord>(
         &self,
         scan: aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder,
         key: impl FnMut(T) -> K,

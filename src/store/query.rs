@@ -152,7 +152,7 @@ pub struct Page<T> {
     pub units: f64,
 }
 
-impl<T: DeserializeOwned> Page<T> {
+impl<T: DeserializeOwned + super::records::Stored> Page<T> {
     /// Decodes a Query's answer, whose consumed capacity the caller has recorded.
     pub(super) fn decode(out: QueryOutput) -> Result<Self, StoreError> {
         let units = capacity::computed_read(out.items(), false);
@@ -160,7 +160,7 @@ impl<T: DeserializeOwned> Page<T> {
             .items
             .unwrap_or_default()
             .into_iter()
-            .map(serde_dynamo::from_item)
+            .map(super::records::from_item)
             .collect::<Result<Vec<T>, _>>()?;
         Ok(Self {
             items,

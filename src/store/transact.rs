@@ -28,9 +28,9 @@ impl TxOutcome {
 /// A transaction's put of a new record into `table`, refused if its `id` is taken.
 pub(super) fn put_new_id(
     table: &str,
-    record: &impl Serialize,
+    record: &(impl Serialize + super::records::Stored),
 ) -> Result<TransactWriteItem, StoreError> {
-    put_new(table, serde_dynamo::to_item(record)?)
+    put_new(table, super::records::to_item(record)?)
 }
 
 /// The typed half above stays small: each record type gets its own copy of it, while this

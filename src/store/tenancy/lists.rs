@@ -7,6 +7,7 @@ use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::scope::Role;
 use crate::store::capacity::{self, Kind};
 use crate::store::keys::{RESELLERS_BY_ISP, UserIndex};
+use crate::store::records::Stored;
 use crate::store::records::{IspItem, ResellerItem, UserItem};
 use crate::store::{Item, Store, StoreError, n, s};
 use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity, ReturnConsumedCapacity};
@@ -117,7 +118,7 @@ impl Store {
             .await
     }
 
-    async fn index_page<T: DeserializeOwned>(
+    async fn index_page<T: DeserializeOwned + Stored>(
         &self,
         table: &str,
         index: &str,
@@ -167,6 +168,7 @@ impl Store {
             #[serde(default)]
             time_zone: Option<String>,
         }
+        impl Stored for Zone {}
         let scan = self
             .client
             .scan()
@@ -183,6 +185,7 @@ impl Store {
         struct Id {
             ispid: IspId,
         }
+        impl Stored for Id {}
         let scan = self
             .client
             .scan()
@@ -205,7 +208,7 @@ impl Store {
 }
 
 /// A Scan's or a Query's page: its cost accounted, its records decoded.
-fn paged<T: DeserializeOwned>(
+fn paged<T: DeserializeOwned + Stored>(
     consumed: Option<ConsumedCapacity>,
     items: Option<Vec<Item>>,
     next: Option<Item>,
@@ -215,7 +218,7 @@ fn paged<T: DeserializeOwned>(
     capacity::computed_read(&items, false);
     let records = items
         .into_iter()
-        .map(|i| serde_dynamo::from_item(i).map_err(StoreError::from))
+        .map(|i| super::super::records::from_item(i).map_err(StoreError::from))
         .collect::<Result<Vec<T>, _>>()?;
     Ok((records, next.as_ref().and_then(PageKey::of)))
 }

@@ -75,13 +75,13 @@ fn named(set: &mut Vec<(&'static str, AttributeValue)>, name: Option<&str>, enab
 
 impl Store {
     /// Writes a record unless one with the same key exists.
-    async fn put_new<T: Serialize>(
+    async fn put_new<T: Serialize + crate::store::records::Stored>(
         &self,
         table: &str,
         key: &str,
         record: &T,
     ) -> Result<Inserted, StoreError> {
-        let item: Item = serde_dynamo::to_item(record)?;
+        let item: Item = crate::store::records::to_item(record)?;
         let res = self
             .client
             .put_item()
