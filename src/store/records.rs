@@ -34,9 +34,7 @@ pub trait Stored: Sized {
 pub fn to_item<T: Stored + Serialize>(record: &T) -> Result<Item, serde_dynamo::Error> {
     let mut item: Item = serde_dynamo::to_item(record)?;
     if let Some(audit) = record.audit() {
-        for (name, value) in audit.present() {
-            item.insert(name.to_owned(), AttributeValue::S(value.to_owned()));
-        }
+        put_audit(&mut item, audit);
     }
     Ok(item)
 }
@@ -44,15 +42,7 @@ pub fn to_item<T: Stored + Serialize>(record: &T) -> Result<Item, serde_dynamo::
 /// The record an item holds.
 pub fn from_item<T: Stored + DeserializeOwned>(mut item: Item) -> Result<T, serde_dynamo::Error> {
     let audit = match T::AUDITED {
-        true => {
-            let mut fields = Item::new();
-            for name in crate::domain::entity::AUDIT.iter().map(|f| f.name) {
-                if let Some(value) = item.remove(name) {
-                    fields.insert(name.to_owned(), value);
-                }
-            }
-            Some(serde_dynamo::from_item::<_, Audit>(fields)?)
-        }
+        true => Some(take_audit(&mut item)?),
         false => None,
     };
     let mut record: T = serde_dynamo::from_item(item)?;
@@ -60,6 +50,26 @@ pub fn from_item<T: Stored + DeserializeOwned>(mut item: Item) -> Result<T, serd
         *slot = audit;
     }
     Ok(record)
+}
+
+// The audit halves of `to_item` and `from_item`, compiled once rather than into each
+// record type's copy of them.
+#[inline(never)]
+fn put_audit(item: &mut Item, audit: &Audit) {
+    for (name, value) in audit.present() {
+        item.insert(name.to_owned(), AttributeValue::S(value.to_owned()));
+    }
+}
+
+#[inline(never)]
+fn take_audit(item: &mut Item) -> Result<Audit, serde_dynamo::Error> {
+    let mut fields = Item::new();
+    for name in crate::domain::entity::AUDIT.iter().map(|f| f.name) {
+        if let Some(value) = item.remove(name) {
+            fields.insert(name.to_owned(), value);
+        }
+    }
+    serde_dynamo::from_item(fields)
 }
 
 /// `Stored` for a record with an `audit` member.
