@@ -13,9 +13,8 @@
 //! | `Created`                               | `by-created` (`by-reseller-created`) | BETWEEN the instants |
 //! | `Ordered(name / mobile / email)`        | that field's index (its twin) | the part, in order       |
 
-use super::Item;
 use super::keys::{self, CustomerIndex, ServiceIndex, count};
-pub use super::query::{IndexEntry, Page};
+pub use super::query::{IndexEntry, Page, Resume};
 use super::query::{IndexKey, ServiceKey, SortCond};
 use super::records::{CustomerItem, ServiceItem};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
@@ -52,10 +51,6 @@ impl Part {
         }
     }
 }
-
-/// Where a walk resumes: the next page of a query, opaque above the store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Resume(pub(crate) Item);
 
 /// A customer field an index finds by its exact value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

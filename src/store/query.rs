@@ -3,7 +3,6 @@
 
 use super::capacity;
 use super::keys::{CustomerIndex, ServiceIndex};
-use super::plan::Resume;
 use super::{Item, Store, StoreError, n, s};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use aws_sdk_dynamodb::operation::query::QueryOutput;
@@ -141,6 +140,10 @@ mod tests {
         assert_eq!(start.len(), 2);
     }
 }
+
+/// Where a walk resumes: the next page of a query, opaque above the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resume(pub(crate) Item);
 
 /// One page of a query of whole records and where the next page starts.
 #[derive(Debug, Default)]
