@@ -114,3 +114,131 @@ fn the_scan_finds_what_it_looks_for() {
     assert!(!names_index("reads by-reseller-name", "by-reseller"));
     assert!(!names_index("reads by-reseller-name", "by-name"));
 }
+
+/// A file's module path under `src/` (`store/plan.rs` → `store::plan`, `store/mod.rs` →
+/// `store`), and the module its `super::` names.
+fn module_of(rel: &Path) -> (String, String) {
+    let mut parts: Vec<String> = rel
+        .with_extension("")
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let is_mod = parts.last().is_some_and(|p| p == "mod");
+    if is_mod {
+        parts.pop();
+    }
+    let parent = parts[..parts.len().saturating_sub(1)].join("::");
+    (parts.join("::"), parent)
+}
+
+/// The modules a source names through `crate::` and `super::` paths (its unit tests left out).
+fn named_paths(text: &str, parent: &str) -> Vec<String> {
+    let code = match text.find("#[cfg(test)]\nmod tests") {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    let mut paths = Vec::new();
+    for (prefix, base) in [("crate::", String::new()), ("super::", parent.to_owned())] {
+        for (at, _) in code.match_indices(prefix) {
+            let rest = &code[at + prefix.len()..];
+            let path: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let path = path.trim_end_matches(':');
+            let full = |p: &str| match base.is_empty() {
+                true => p.to_owned(),
+                false => format!("{base}::{p}"),
+            };
+            paths.push(full(path));
+            // `crate::a::{b, c::d}`: each member too.
+            if let Some(group) = rest[path.len()..].strip_prefix("::{") {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                for member in group.split(',').map(str::trim) {
+                    let member: String = member
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                        .collect();
+                    paths.push(full(&format!("{path}::{member}")));
+                }
+            }
+        }
+    }
+    paths
+}
+
+#[test]
+fn no_two_modules_import_each_other() {
+    let src = root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut texts = std::collections::BTreeMap::new();
+    for path in files {
+        let rel = path.strip_prefix(&src).expect("under src").to_path_buf();
+        if rel.starts_with("bin") || rel == Path::new("main.rs") || rel == Path::new("lib.rs") {
+            continue;
+        }
+        let (module, parent) = module_of(&rel);
+        let text = std::fs::read_to_string(&path).expect("a readable source");
+        texts.insert(module, (parent, text));
+    }
+    let modules: Vec<&String> = texts.keys().collect();
+    let resolve = |path: &str| {
+        let parts: Vec<&str> = path.split("::").collect();
+        (1..=parts.len())
+            .rev()
+            .map(|n| parts[..n].join("::"))
+            .find(|m| texts.contains_key(m))
+    };
+    let related = |a: &str, b: &str| {
+        a == b || a.starts_with(&format!("{b}::")) || b.starts_with(&format!("{a}::"))
+    };
+    let mut edges: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for (module, (parent, text)) in &texts {
+        let to = edges.entry(module.as_str()).or_default();
+        for path in named_paths(text, parent) {
+            if let Some(target) = resolve(&path).filter(|t| !related(module, t)) {
+                to.insert(target);
+            }
+        }
+    }
+    // A depth-first walk from each module: reaching it again is a circle.
+    let mut circles = Vec::new();
+    for start in &modules {
+        let mut stack = vec![(start.to_string(), vec![start.to_string()])];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some((at, trail)) = stack.pop() {
+            for next in edges.get(at.as_str()).into_iter().flatten() {
+                if next == *start {
+                    circles.push(format!("{} -> {start}", trail.join(" -> ")));
+                } else if seen.insert(next.clone()) {
+                    let mut longer = trail.clone();
+                    longer.push(next.clone());
+                    stack.push((next.clone(), longer));
+                }
+            }
+        }
+    }
+    assert!(
+        circles.is_empty(),
+        "modules that import one another:\n{}",
+        circles.join("\n")
+    );
+}
+
+#[test]
+fn the_import_scan_reads_groups_and_super() {
+    let paths = named_paths(
+        "use crate::store::{plan::Part, Store};\nuse super::keys;",
+        "store",
+    );
+    assert_eq!(
+        paths,
+        ["store", "store::plan::Part", "store::Store", "store::keys"]
+    );
+    assert_eq!(
+        module_of(Path::new("store/tenancy/mod.rs")),
+        ("store::tenancy".to_owned(), "store".to_owned())
+    );
+}
