@@ -308,6 +308,7 @@ fn create_item(c: &mut Criterion) {
                 black_box(&fields).clone(),
                 "2026-11-27T05:10:00Z".to_owned(),
                 Actor::User(UserId(5)),
+                &jiff::tz::TimeZone::UTC,
             )
         })
     });
@@ -317,6 +318,7 @@ fn create_item(c: &mut Criterion) {
         fields,
         "2026-11-27T05:10:00Z".to_owned(),
         Actor::User(UserId(5)),
+        &jiff::tz::TimeZone::UTC,
     );
     group.bench_function("records::to_item", |b| {
         b.iter(|| isp_crm::store::records::to_item(black_box(&item)).expect("item"))
@@ -356,6 +358,7 @@ async fn create_in_process(warm: &Warm, headers: &HeaderMap, body: Bytes) -> Vec
         fields.clone(),
         now.clone(),
         Actor::User(UserId(5)),
+        &jiff::tz::TimeZone::UTC,
     );
     let put: HashMap<String, AttributeValue> =
         isp_crm::store::records::to_item(&item).expect("item");

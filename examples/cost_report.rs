@@ -54,6 +54,7 @@ async fn load(store: &Store) -> HashMap<&'static str, f64> {
             f,
             isp_crm::domain::audit::rfc3339_seconds(at),
             isp_crm::domain::scope::Actor::Admin,
+            &jiff::tz::TimeZone::UTC,
         );
         let av: HashMap<String, AttributeValue> = isp_crm::store::records::to_item(&item).unwrap();
         for index in CustomerIndex::ALL.into_iter().filter(|i| !i.holds_items()) {

@@ -90,7 +90,7 @@ async fn world(endpoint: &str, size: u64) -> World {
     let today = jiff::civil::date(2026, 11, 27);
     let start: jiff::Timestamp = "2025-11-27T00:00:00Z".parse().unwrap();
     let mut batch = Vec::new();
-    let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut counts = isp_crm::store::counts::Deltas::default();
     let mut samples = HashMap::new();
     // ISP 1's customers, then the small ISPs' (the ids after them).
     let total = size + OTHER_ISPS * OTHER_CUSTOMERS;
@@ -118,6 +118,7 @@ async fn world(endpoint: &str, size: u64) -> World {
             f,
             isp_crm::domain::audit::rfc3339_seconds(at),
             isp_crm::domain::scope::Actor::Admin,
+            &jiff::tz::TimeZone::UTC,
         );
         let sample = (item.mobile.clone(), item.email.clone(), n);
         if isp == 1 {
@@ -128,12 +129,7 @@ async fn world(endpoint: &str, size: u64) -> World {
         } else if reseller == TINY {
             samples.entry("tiny").or_insert(sample);
         }
-        *counts
-            .entry(isp_crm::store::keys::count::isp(IspId(isp)))
-            .or_default() += 1;
-        *counts
-            .entry(isp_crm::store::keys::count::reseller(ResellerId(reseller)))
-            .or_default() += 1;
+        counts.count(&item);
         let av: HashMap<String, AttributeValue> = isp_crm::store::records::to_item(&item).unwrap();
         batch.push(av);
         if batch.len() == 25 || n == total {
@@ -142,9 +138,7 @@ async fn world(endpoint: &str, size: u64) -> World {
     }
     // Written without transactions: the counts are written from what was loaded (a
     // `counters rebuild` would walk 121 partitions, each a whole-table walk in moto).
-    for (scope, n) in counts {
-        store.write_count(&scope, n).await.unwrap();
-    }
+    store.put_counts(counts).await.unwrap();
     admin::raise_customer_ids(&store, total).await.unwrap();
     // One service for each sample customer (three transactions), for `serviceid`/`username`.
     let app = App::new(store.clone(), &settings).unwrap();

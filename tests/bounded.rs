@@ -66,7 +66,14 @@ async fn load_with(
     for i in 0..n {
         let (isp, reseller) = place(&mut rng);
         let mut f = HashMap::new();
-        f.insert("type".to_string(), "Individual".to_string());
+        // Every 7th an organisation, every 5th in another state: the counted fields vary
+        // without drawing from `rng` (the other fields keep their values).
+        let ctype = if i % 7 == 0 {
+            "Organisation"
+        } else {
+            "Individual"
+        };
+        f.insert("type".to_string(), ctype.to_string());
         f.insert(
             "name".into(),
             NAMES[rng.random_range(0..NAMES.len())].into(),
@@ -80,7 +87,8 @@ async fn load_with(
             "zipcode".into(),
             format!("4030{:02}", rng.random_range(0..10)),
         );
-        f.insert("state".into(), "Goa".into());
+        let state = if i % 5 == 0 { "Maharashtra" } else { "Goa" };
+        f.insert("state".into(), state.into());
         f.insert(
             "city".into(),
             CITIES[rng.random_range(0..CITIES.len())].into(),
@@ -98,6 +106,7 @@ async fn load_with(
             fields,
             created,
             isp_crm::domain::scope::Actor::Admin,
+            &jiff::tz::TimeZone::UTC,
         ));
     }
     for chunk in items.chunks(25) {
@@ -382,6 +391,9 @@ async fn random_worlds_stay_within_the_bounds_and_an_admin_pays_a_small_query_pe
     }
 }
 
+/// Whether a customer matches a filter, as the test sees it.
+type Matches = dyn Fn(&CustomerItem) -> bool;
+
 #[tokio::test]
 async fn counts_follow_their_scope_not_the_isp() {
     let app = spawn_app().await;
@@ -398,16 +410,70 @@ async fn counts_follow_their_scope_not_the_isp() {
             usage.calls == 1 && usage.computed_read_units <= 1.0,
             "{usage:?}"
         );
-        // A filter's count walks the matching entries only.
-        let (out, usage) = list(&app, scope, &[("zipcode", "403004"), ("show_count", "1")]).await;
-        let matching = expect(&|c| scope.permits(c.ispid, c.resellerid) && c.zipcode == "403004");
+        // A count by one counted field reads its kept count: one small Query, whatever the
+        // number of matches.
+        let spring =
+            |c: &CustomerItem| ("2026-03-01".."2026-06-01").contains(&c.audit.created_at.as_str());
+        let by: [(&str, &str, &Matches); 8] = [
+            ("created_from", "2026-03-01", &|c| {
+                c.audit.created_at.as_str() >= "2026-03-01"
+            }),
+            ("created_upto", "2026-02-28", &|c| {
+                c.audit.created_at.as_str() < "2026-03-01"
+            }),
+            (
+                "created_from",
+                "2026-03-01&created_upto=2026-05-31",
+                &spring,
+            ),
+            ("zipcode", "403004", &|c| c.zipcode == "403004"),
+            ("city", "Vasco", &|c| c.city == "Vasco"),
+            ("state", "Maharashtra", &|c| c.state == "Maharashtra"),
+            ("type", "Organisation", &|c| c.ctype == "Organisation"),
+            ("type", "individual", &|c| c.ctype == "Individual"),
+        ];
+        for (param, value, test) in by {
+            // `a=b&c=d` in a value: two parameters (a created range).
+            let (value, more) = value.split_once('&').unwrap_or((value, ""));
+            let mut p = vec![(param, value), ("show_count", "1")];
+            p.extend(more.split_once('='));
+            let (out, usage) = list(&app, scope, &p).await;
+            let matching = expect(&|c| scope.permits(c.ispid, c.resellerid) && test(c));
+            assert_eq!(
+                out,
+                ListOutcome::Count(matching),
+                "{scope:?} {param}={value}"
+            );
+            assert!(
+                usage.calls == 1 && usage.computed_read_units <= 2.0 && usage.counted.is_empty(),
+                "{scope:?} {param}={value}: {usage:?}"
+            );
+        }
+        // Two counted fields: the candidates of the first are walked, within the budget.
+        let (out, usage) = list(
+            &app,
+            scope,
+            &[
+                ("zipcode", "403004"),
+                ("city", "Vasco"),
+                ("show_count", "1"),
+            ],
+        )
+        .await;
+        let matching = expect(&|c| {
+            scope.permits(c.ispid, c.resellerid) && c.zipcode == "403004" && c.city == "Vasco"
+        });
         assert_eq!(out, ListOutcome::Count(matching));
-        assert_eq!(
-            usage.counted.iter().map(|(_, n)| n).sum::<u64>(),
-            matching,
-            "{scope:?}: walked other entries"
-        );
+        assert!(usage.computed_read_units > 0.0, "{usage:?}");
     }
+    // An admin across ISPs: one kept count per ISP.
+    let (out, _) = list(
+        &app,
+        Scope::Platform,
+        &[("city", "Vasco"), ("show_count", "1")],
+    )
+    .await;
+    assert_eq!(out, ListOutcome::Count(expect(&|c| c.city == "Vasco")));
     let (out, _) = list(&app, Scope::Platform, &[("show_count", "1")]).await;
     assert_eq!(out, ListOutcome::Count(items.len() as u64));
 }
@@ -421,8 +487,22 @@ async fn over_budget_is_refused_and_a_cursor_gets_short_pages_that_miss_nothing(
     let reply = app.call(ISP1_USER, "list", &params).await;
     assert_eq!(reply.status, 400, "{reply:?}");
     assert!(reply.error().contains("cursor"), "{reply:?}");
+    // A count by city alone reads its kept count, well within the budget ...
     let reply = app
         .call(ISP1_USER, "list", &[("city", "Vasco"), ("show_count", "1")])
+        .await;
+    let vasco = items
+        .iter()
+        .filter(|c| c.ispid == IspId(1) && c.city == "Vasco")
+        .count() as u64;
+    assert_eq!(reply.result().as_u64(), Some(vasco), "{reply:?}");
+    // ... while one with a filter nothing keeps a count of walks, and over budget is refused.
+    let reply = app
+        .call(
+            ISP1_USER,
+            "list",
+            &[("city", "Vasco"), ("name", "%Rao%"), ("show_count", "1")],
+        )
         .await;
     assert_eq!(
         reply.status, 400,
@@ -549,6 +629,45 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
         .await;
     assert_eq!(reply.status, 409, "{reply:?}");
 
+    // Concurrent moves of counted fields, two racing on each customer: the counts follow
+    // whichever write lands last, and a refused move (out of scope) moves nothing.
+    let moves = ids[6..10].iter().flat_map(|id| {
+        let app = &app;
+        let id = id.to_string();
+        [("Vasco", "Organisation"), ("Margao", "Individual")].map(move |(city, ctype)| {
+            let id = id.clone();
+            async move {
+                let p = [("customerid", id.as_str()), ("city", city), ("type", ctype)];
+                app.call(ISP1_USER, "update", &p).await.result();
+            }
+        })
+    });
+    futures_util::future::join_all(moves).await;
+    let id6 = ids[6].to_string();
+    let out_of_scope = [("customerid", id6.as_str()), ("city", "Nowhere")];
+    assert_eq!(
+        app.call(ISP2_USER, "update", &out_of_scope).await.status,
+        404
+    );
+    let vasco = app
+        .call(
+            ISP1_USER,
+            "list",
+            &[("city", "Vasco"), ("rows_limit", "100")],
+        )
+        .await
+        .ids()
+        .len() as u64;
+    let orgs = app
+        .call(
+            ISP1_USER,
+            "list",
+            &[("type", "Organisation"), ("rows_limit", "100")],
+        )
+        .await
+        .ids()
+        .len() as u64;
+
     let count = |user, extra: &'static [(&'static str, &'static str)]| {
         let app = &app;
         async move {
@@ -563,6 +682,9 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
     assert_eq!(count(RESELLER1_USER, &[]).await, 9);
     assert_eq!(count(ISP1_USER, &[("resellerid", "2")]).await, 4);
     assert_eq!(count(ISP2_USER, &[]).await, 0);
+    assert_eq!(count(ISP1_USER, &[("city", "Vasco")]).await, vasco);
+    assert_eq!(count(ISP1_USER, &[("type", "Organisation")]).await, orgs);
+    assert_eq!(count(ISP2_USER, &[("city", "Nowhere")]).await, 0);
     let checks = admin::check_counts(&app.store, None).await.unwrap();
     assert!(checks.iter().all(|c| c.agrees()), "{checks:?}");
     assert!(

@@ -239,7 +239,7 @@ async fn build_world(zone: &str, isp3_zone: &str, seed: u64) -> World {
             .collect::<Vec<_>>(),
     )
     .unwrap();
-    admin::import_customers(&app.store, &text, false)
+    admin::import_customers(&app.store, &text, false, &TimeZone::get(zone).unwrap())
         .await
         .unwrap();
     World {

@@ -16,7 +16,7 @@ async fn every_curl_example_gives_the_documented_response() {
     admin::raise_customer_ids(&app.store, 1242).await.unwrap();
     let seed = r#"[{"id":1423,"ispid":1,"resellerid":1,"type":"Individual","name":"Demo","mobile":"12345678",
         "email":"demo@example.com","zipcode":"403001","state":"Goa","city":"Panaji","street":"1st street"}]"#;
-    admin::import_customers(&app.store, seed, true)
+    admin::import_customers(&app.store, seed, true, &jiff::tz::TimeZone::UTC)
         .await
         .unwrap();
 

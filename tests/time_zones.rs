@@ -106,9 +106,14 @@ async fn world(vars: &[(&str, &str)]) -> TestApp {
             })
         })
         .collect();
-    admin::import_customers(&app.store, &Value::Array(rows).to_string(), false)
-        .await
-        .unwrap();
+    admin::import_customers(
+        &app.store,
+        &Value::Array(rows).to_string(),
+        false,
+        &jiff::tz::TimeZone::get(BERLIN.1).unwrap(),
+    )
+    .await
+    .unwrap();
     app
 }
 

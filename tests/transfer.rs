@@ -302,17 +302,18 @@ async fn an_interrupted_import_resumes_with_the_same_ids_and_no_duplicates() {
             &a.iter().map(String::as_str).collect::<Vec<_>>(),
         )
     };
-    let out = run(&["--stop-after", "25"]);
+    // Interrupted after its first transaction (`store::bulk::BATCH` rows).
+    let out = run(&["--stop-after", "12"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--resume"), "{}", stderr(&out));
-    assert_eq!(app.customer_count().await, 25);
+    assert_eq!(app.customer_count().await, 12);
 
     let again = run(&[]);
     assert!(stderr(&again).contains("interrupted"), "{}", stderr(&again));
     let out = run(&["--resume"]);
     ok(&out);
     assert!(
-        stderr(&out).contains("created 35, skipped 25"),
+        stderr(&out).contains("created 48, skipped 12"),
         "{}",
         stderr(&out)
     );

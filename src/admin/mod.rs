@@ -6,7 +6,6 @@ mod tenancy;
 pub use tenancy::*;
 
 use crate::domain::ids::IspId;
-use crate::store::plan::Part;
 use crate::store::sequences::Sequence;
 use crate::store::{Store, StoreError};
 use crate::transfer::TransferError;
@@ -41,6 +40,7 @@ pub async fn import_customers(
     store: &Store,
     json: &str,
     keep_counter: bool,
+    default_zone: &jiff::tz::TimeZone,
 ) -> Result<Summary, AdminError> {
     let source = Source::json_text(json)?;
     let quiet = Quiet::default();
@@ -48,7 +48,7 @@ pub async fn import_customers(
         keep_counter,
         ..ImportOptions::default()
     };
-    let kind = CustomerImport::new(None, None);
+    let kind = CustomerImport::new(None, None, default_zone.clone());
     match import::import(store, &source, None, kind, &opts, &quiet).await {
         Err(TransferError::Refused(n)) => {
             let first = quiet
@@ -67,44 +67,43 @@ pub async fn import_customers(
 
 pub use crate::store::counts::Recount as CountCheck;
 
-/// Compares the maintained counts of `isp` (every ISP if `None`) and of its resellers with
-/// the customers their indexes hold (`Store::recount`: a keys-only walk of each, ~100 bytes
-/// an entry). Read-only.
+/// Compares every maintained count of `isp` (every ISP if `None`) and of its resellers
+/// (totals, types, and each value of state, city and zipcode) with its customers counted one
+/// by one (`Store::recount_isp`: a walk of the ISP's customers). Read-only.
 pub async fn check_counts(
     store: &Store,
     isp: Option<IspId>,
 ) -> Result<Vec<CountCheck>, AdminError> {
-    let isps = match isp {
-        Some(isp) => vec![isp],
-        None => store.isp_ids().await?,
-    };
     let mut checks = Vec::new();
-    for isp in isps {
-        let mut parts = vec![Part::Isp(isp)];
-        for reseller in store.reseller_ids(isp).await? {
-            parts.push(Part::Reseller { isp, reseller });
-        }
-        for part in parts {
-            checks.push(store.recount(part).await?);
-        }
+    for isp in isps_of(store, isp).await? {
+        let resellers = store.reseller_ids(isp).await?;
+        checks.extend(store.recount_isp(isp, &resellers).await?.0);
     }
     Ok(checks)
 }
 
-/// Sets every count that disagrees with its index to the index's number; returns the
-/// counts it changed. Creates and deletes made while it runs may be lost from a count that
-/// it rewrites: run it when the ISP is quiet, then `check_counts` again.
+async fn isps_of(store: &Store, isp: Option<IspId>) -> Result<Vec<IspId>, AdminError> {
+    Ok(match isp {
+        Some(isp) => vec![isp],
+        None => store.isp_ids().await?,
+    })
+}
+
+/// Rewrites every count partition that disagrees with the customers; returns the counts
+/// it changed. Creates and deletes made while it runs may be lost from a partition that it
+/// rewrites: run it when the ISP is quiet, then `check_counts` again.
 pub async fn rebuild_counts(
     store: &Store,
     isp: Option<IspId>,
 ) -> Result<Vec<CountCheck>, AdminError> {
-    let wrong: Vec<CountCheck> = check_counts(store, isp)
-        .await?
-        .into_iter()
-        .filter(|c| !c.agrees())
-        .collect();
-    for check in &wrong {
-        store.write_count(&check.scope, check.actual).await?;
+    let mut fixed = Vec::new();
+    for isp in isps_of(store, isp).await? {
+        let resellers = store.reseller_ids(isp).await?;
+        let (checks, wrong) = store.recount_isp(isp, &resellers).await?;
+        if !wrong.is_empty() {
+            store.rebuild_counts(isp, &wrong).await?;
+        }
+        fixed.extend(checks.into_iter().filter(|c| !c.agrees()));
     }
-    Ok(wrong)
+    Ok(fixed)
 }

@@ -55,14 +55,15 @@ impl App {
             false => None,
         };
         let placement = request.confirm(reseller_isp)?;
+        let zone = self.zone_of(placement.isp).await?;
         let now = self.now();
         let limits = self.form_limits.windows(caller, source, self.epoch());
         // A refused transaction writes nothing: its id is kept for the next attempt.
         let mut id = self.store.next_customer_id().await?;
         let mut tries = self.attempts("customer create", 1);
         while tries.next().await? {
-            let item =
-                CustomerItem::new(id, placement, fields.clone(), now.clone(), caller.actor());
+            let (fields, now) = (fields.clone(), now.clone());
+            let item = CustomerItem::new(id, placement, fields, now, caller.actor(), &zone);
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
             let outcome = self
                 .store
@@ -115,14 +116,23 @@ impl App {
         };
         let hash = password.as_ref().map(|p| p.hash.clone());
         let patch = Patch::customer(&update, &self.now(), hash, caller.actor());
-        let outcome = self
-            .store
-            .update_customer(update.customerid, &caller.scope, &patch)
-            .await?;
-        if outcome == CustomerWrite::NotFound {
-            return Err(DomainError::NotFound("customerid").into());
+        // A change of a counted field is a read and a transaction; another write to those
+        // fields in between refuses it (Busy), and it is tried again on a fresh read.
+        let mut tries = self.attempts("customer update", 2);
+        while tries.next().await? {
+            match self
+                .store
+                .update_customer(update.customerid, &caller.scope, &patch)
+                .await?
+            {
+                CustomerWrite::Written => return Ok(password.map(|p| p.clear)),
+                CustomerWrite::NotFound => {
+                    return Err(DomainError::NotFound("customerid").into());
+                }
+                CustomerWrite::Busy => {}
+            }
         }
-        Ok(password.map(|p| p.clear))
+        Err(tries.exhausted())
     }
 
     /// Deletes a customer in the caller's scope, unless it still has services (409: delete

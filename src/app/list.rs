@@ -125,10 +125,21 @@ impl App {
             });
         }
         let parts = self.parts(scope).await?;
+        if req.show_count
+            && let Some(of) = planner::kept_count(&req.filters)
+        {
+            // A kept count needs no zone: a created range's days were counted in each
+            // ISP's. An admin's parts (one per ISP) are read concurrently.
+            let counts = futures_util::future::try_join_all(parts.iter().map(|part| {
+                let (of, budget) = (&of, &budget);
+                async move { self.kept(*part, of, budget).await }
+            }))
+            .await?;
+            return Ok(ListOutcome::Count(counts.into_iter().sum()));
+        }
         // Each part is one ISP's partition: its created range in that ISP's zone.
         let zoned = self.zoned(&req.filters, &parts).await?;
         if req.show_count {
-            // An admin's parts (one per ISP) are read concurrently.
             let counts = futures_util::future::try_join_all(parts.iter().map(|part| {
                 let (zoned, req, budget) = (&zoned, &req, &budget);
                 async move { self.count(*part, zoned.get(part.isp())?, req, budget).await }

@@ -23,7 +23,8 @@
 //! another sort), `plan_ordered` walks the sort's own order instead and checks every filter
 //! on the record.
 
-use crate::domain::list::{Filters, SortField};
+use crate::domain::list::{CreatedDays, DayNumber, Filters, SortField};
+use crate::store::counts::{CountOf, Facet};
 pub use crate::store::plan::Part;
 use crate::store::plan::{Access, CustomerQuery, Field, IndexEntry, Resume};
 
@@ -59,6 +60,32 @@ fn residual(f: &Filters, decided: Decided) -> bool {
         || f.ctype.is_some()
         || f.state.is_some()
         || f.city.is_some()
+}
+
+/// The kept count that answers a count of `f` on its own: no filter, or exactly one of
+/// type, state, city, zipcode and a created range (`customerid`, `serviceid` and `username`
+/// never reach a count of a part). A range's days are counted in each ISP's zone, so the
+/// civil days are all it needs.
+pub fn kept_count(f: &Filters<CreatedDays>) -> Option<CountOf> {
+    let others = f.mobile.is_some() || f.email.is_some() || f.name.is_some();
+    let counted = [
+        f.ctype.map(|t| CountOf::Type(t.as_str().to_owned())),
+        f.state.clone().map(|v| CountOf::Facet(Facet::State, v)),
+        f.city.clone().map(|v| CountOf::Facet(Facet::City, v)),
+        f.zipcode
+            .as_ref()
+            .map(|z| CountOf::Facet(Facet::Zipcode, z.as_str().to_owned())),
+        f.created.map(|d| CountOf::Created {
+            from: d.from.map(|d| DayNumber::of(d).0),
+            upto: d.upto.map(|d| DayNumber::of(d).0),
+        }),
+    ];
+    let mut set = counted.into_iter().flatten();
+    match (others, set.next(), set.next()) {
+        (false, None, _) => Some(CountOf::All),
+        (false, Some(one), None) => Some(one),
+        _ => None,
+    }
 }
 
 /// Plans the rows of one part, in the order of `sort`.

@@ -151,6 +151,15 @@ impl App {
         Ok(())
     }
 
+    /// One ISP's zone (its own, or the deployment's), from the cache or one GetItem: where a
+    /// create counts its day.
+    pub(super) async fn zone_of(&self, isp: IspId) -> Result<TimeZone, AppError> {
+        let mut zones = self.zones_of(&BTreeSet::from([isp])).await?;
+        zones
+            .remove(&isp)
+            .ok_or_else(|| AppError::Internal(format!("no time zone resolved for ISP {isp}")))
+    }
+
     /// The zone of each of `isps`, from the cache; what is missing from one GetItem (a single
     /// ISP) or one Scan of the ISP table (several). An ISP without a zone, or that does not
     /// exist, has the deployment's.

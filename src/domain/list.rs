@@ -131,6 +131,29 @@ impl CreatedDays {
     }
 }
 
+/// A civil day as the number `yyyymmdd` (`20261207`), which orders like the days: the
+/// bucket in which a customer's creation is counted, in its ISP's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DayNumber(pub u32);
+
+impl DayNumber {
+    pub fn of(d: Date) -> Self {
+        // A jiff year is -9999..=9999; days before year 1 do not occur here.
+        let year = u32::try_from(d.year()).unwrap_or(0);
+        Self(
+            year * 10_000
+                + u32::from(d.month().unsigned_abs()) * 100
+                + u32::from(d.day().unsigned_abs()),
+        )
+    }
+
+    /// The day of an RFC 3339 instant in `tz`; `None` if it does not parse.
+    pub fn of_instant(instant: &str, tz: &TimeZone) -> Option<Self> {
+        let at: jiff::Timestamp = instant.parse().ok()?;
+        Some(Self::of(tz.to_datetime(at).date()))
+    }
+}
+
 /// Inclusive bounds on `created_at`, as RFC 3339 UTC strings with second precision
 /// (which order like the instants they name).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -3,10 +3,10 @@
 use super::capacity::{self, Kind};
 use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
-use super::counts::{CountRead, Counted};
+use super::counts::{Deltas, Tally};
 use super::limits::WindowCount;
 use super::patch::Patch;
-use super::plan::{CustomerQuery, Page, Part, Resume};
+use super::plan::{CustomerQuery, Page, Resume};
 pub use super::query::{IndexEntry, IndexKey, SortCond};
 use super::records::CustomerItem;
 use super::transact::{TxOutcome, put_new_id};
@@ -14,15 +14,14 @@ use super::{Item, Store, StoreError, n, send_conditional};
 use crate::domain::ids::CustomerId;
 use crate::domain::scope::Scope;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, ReturnConsumedCapacity, Select, TransactWriteItem,
+    AttributeValue, Delete, ReturnConsumedCapacity, Select, TransactWriteItem, Update,
 };
 
-/// The counts a customer is part of.
-fn counted(c: &CustomerItem) -> Counted {
-    Counted {
-        isp: c.ispid,
-        reseller: c.resellerid,
-    }
+/// The count changes of creating (`sign` 1) or deleting (-1) a customer.
+fn counted(c: &CustomerItem, sign: i64) -> Deltas {
+    let mut d = Deltas::default();
+    d.add(&Tally::of(c), sign);
+    d
 }
 
 /// One page of a keys-only index and where the next page starts.
@@ -66,6 +65,8 @@ pub enum CustomerWrite {
     Written,
     /// No such customer in the caller's scope.
     NotFound,
+    /// Another write changed a counted field (or was in flight) meanwhile: try again.
+    Busy,
 }
 
 /// What a customer delete did.
@@ -97,7 +98,7 @@ impl Store {
         for limit in limits {
             items.push(self.window_take(limit)?);
         }
-        items.extend(self.count_updates(customer.id, counted(customer), 1)?);
+        items.extend(self.count_updates(counted(customer, 1))?);
         // Positions: 0 the customer, then the claims, then the limits (the counts never refuse).
         let first_limit = 1 + claims.len();
         Ok(match self.transact(items).await? {
@@ -135,7 +136,10 @@ impl Store {
             .await
     }
 
-    /// Applies `patch` to a customer within `scope`.
+    /// Applies `patch` to a customer within `scope`. A patch that sets a counted field
+    /// (type, state, city, zipcode) reads the record first (strongly consistent) and moves
+    /// its counts in the same transaction, on condition that the counted fields are still
+    /// as read: `Busy` if another write changed them meanwhile (read again and retry).
     pub async fn update_customer(
         &self,
         id: CustomerId,
@@ -143,6 +147,13 @@ impl Store {
         patch: &Patch,
     ) -> Result<CustomerWrite, StoreError> {
         let (expr, names, values) = patch.expression();
+        if patch
+            .set
+            .iter()
+            .any(|(attr, _)| Tally::ATTRS.contains(attr))
+        {
+            return self.update_counted(id, scope, patch).await;
+        }
         let mut req = self
             .client
             .update_item()
@@ -161,6 +172,52 @@ impl Store {
             true => CustomerWrite::Written,
             false => CustomerWrite::NotFound,
         })
+    }
+
+    /// `update_customer` of a patch that may move counts.
+    async fn update_counted(
+        &self,
+        id: CustomerId,
+        scope: &Scope,
+        patch: &Patch,
+    ) -> Result<CustomerWrite, StoreError> {
+        let Some(found) = self
+            .get_customer_latest(id)
+            .await?
+            .filter(|c| scope.permits(c.ispid, c.resellerid))
+        else {
+            return Ok(CustomerWrite::NotFound);
+        };
+        let old = Tally::of(&found);
+        let moves = Deltas::moved(&old, &old.patched(patch));
+        let (expr, names, values) = patch.expression();
+        let (tally_names, tally_expr, tally_values) = old.condition();
+        let mut update = Update::builder()
+            .table_name(&self.tables.customers)
+            .key("id", n(id.get()))
+            .update_expression(expr)
+            .condition(Condition::within(scope).and(&tally_expr, tally_values));
+        for (placeholder, attr) in names {
+            update = update.expression_attribute_names(placeholder, attr);
+        }
+        for (placeholder, attr) in tally_names {
+            update = update.expression_attribute_names(placeholder, attr);
+        }
+        for (placeholder, value) in values {
+            update = update.expression_attribute_values(placeholder, value);
+        }
+        let update = update
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        items.extend(self.count_updates(moves)?);
+        match self.transact(items).await? {
+            TxOutcome::Written => Ok(CustomerWrite::Written),
+            TxOutcome::Refused { .. } => Ok(match self.get_customer_latest(id).await? {
+                Some(c) if scope.permits(c.ispid, c.resellerid) => CustomerWrite::Busy,
+                _ => CustomerWrite::NotFound,
+            }),
+        }
     }
 
     /// Deletes a customer within `scope` that has no services, and its counts, in one
@@ -190,7 +247,7 @@ impl Store {
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
         let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
-        items.extend(self.count_updates(id, counted(&found), -1)?);
+        items.extend(self.count_updates(counted(&found, -1))?);
         match self.transact(items).await? {
             TxOutcome::Written => Ok(CustomerDelete::Deleted),
             TxOutcome::Refused { failed, .. } if failed.contains(&0) => {
@@ -318,11 +375,6 @@ impl Store {
         max_entries: Option<u64>,
     ) -> Result<CountWalk, StoreError> {
         self.count_customers(&query.key, max_entries).await
-    }
-
-    /// The number of customers of a part, from its maintained count (one small Query).
-    pub async fn count_part(&self, part: Part) -> Result<CountRead, StoreError> {
-        self.read_count(&part.count_scope()).await
     }
 
     /// Counts the entries under a key with `Select=COUNT` (no items are returned; the read

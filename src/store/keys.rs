@@ -270,14 +270,24 @@ impl UserIndex {
 /// The resellers table's one index: `ispid` → `resellerid`, an ISP's resellers in id order.
 pub const RESELLERS_BY_ISP: (&str, (&str, &str)) = ("by-isp", ("ispid", "resellerid"));
 
-/// The customer counts of the counts table: one partition per ISP and per reseller, split
-/// into `COUNT_SHARDS` items so that concurrent creates in one ISP rarely touch the same item
-/// (two transactions on one item conflict). A customer is counted in shard `id % COUNT_SHARDS`,
-/// on create and on delete alike; a count is one Query of the partition (~8 small items).
+/// The customer counts of the counts table.
+///
+/// - **Totals:** one partition per ISP and per reseller, split into `SHARDS` items so that
+///   concurrent creates in one ISP rarely touch the same item (two transactions on one item
+///   conflict). A customer is counted in shard `id % SHARDS`, on create and on delete alike;
+///   a count is one Query of the partition (~8 small items). The same items count each
+///   `type` (`type|Individual`, `type|Organisation`): two values, so they ride along free.
+/// - **Facets:** one partition per ISP and value of `state`, `city` and `zipcode`
+///   (`isp|1|city|Panaji`), split by reseller (`reseller % FACET_SHARDS`). Each item holds
+///   the ISP's number in its shard (`customers`) and each of its resellers' (`r<id>`), so a
+///   facet's ISP count is one Query of ≤ 16 items and a reseller's one read of one item; a
+///   create writes one item per facet for both scopes, not two.
+/// - **Days:** per ISP and per reseller, the customers created on each day (`days`).
 pub mod count {
     use super::*;
 
     pub const SHARDS: u64 = 8;
+    pub const FACET_SHARDS: u64 = 16;
     /// The attribute that holds a shard's number of customers.
     pub const CUSTOMERS: &str = "customers";
 
@@ -291,6 +301,43 @@ pub mod count {
 
     pub fn shard(id: CustomerId) -> u64 {
         id.get() % SHARDS
+    }
+
+    /// The totals' attribute counting one customer type.
+    pub fn type_attr(ctype: &str) -> String {
+        format!("type|{ctype}")
+    }
+
+    /// The partition counting an ISP's customers with one value of a facet (`city`, ...).
+    /// The value comes last, so a `|` in it cannot be mistaken for a separator.
+    pub fn facet(isp: IspId, facet: &str, value: &str) -> String {
+        format!("isp|{isp}|{facet}|{value}")
+    }
+
+    /// The item of a facet partition that holds a reseller's count.
+    pub fn facet_shard(reseller: ResellerId) -> u64 {
+        reseller.get() % FACET_SHARDS
+    }
+
+    /// A facet item's attribute counting one reseller's customers.
+    pub fn reseller_attr(reseller: ResellerId) -> String {
+        format!("r{reseller}")
+    }
+
+    /// The partition counting a part's customers per day of creation (`isp|1|created`,
+    /// `reseller|7|created`): one item per day (`DAY_SHARDS` for an ISP), whose `shard` is the
+    /// day as `yyyymmdd` and the shard as a last digit, so a range of days is one Query.
+    pub fn days(scope: &str) -> String {
+        format!("{scope}|created")
+    }
+
+    /// An ISP's day is split in `DAY_SHARDS` items (by id) so that concurrent creates in one
+    /// ISP rarely meet on one item; a reseller's is one item.
+    pub const DAY_SHARDS: u64 = 4;
+
+    /// The sort key of a day's item: `yyyymmdd` and the shard digit.
+    pub fn day_shard(day: u32, shard: u64) -> u64 {
+        u64::from(day) * 10 + shard
     }
 }
 

@@ -6,11 +6,13 @@ use super::keys;
 use crate::domain::audit::Audit;
 use crate::domain::customer::{Customer, CustomerFields};
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId, UserId};
+use crate::domain::list::DayNumber;
 use crate::domain::scope::{Actor, Placement, Role};
 use crate::domain::service::{Service, ServiceFields};
 use crate::domain::tenancy;
 use crate::domain::text::fold;
 use aws_sdk_dynamodb::types::AttributeValue;
+use jiff::tz::TimeZone;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +123,11 @@ pub struct CustomerItem {
     pub notes: Option<String>,
     /// `<created_at>\x01<id>`: by-created sort key.
     pub created_key: String,
+    /// The day of `created_at` in the ISP's zone when it was written, `yyyymmdd`: the day
+    /// whose count holds the customer (`store::counts`). Never changes, so a delete takes
+    /// the customer from the count it was added to, whatever the zone is by then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_day_key: Option<u32>,
     /// argon2id PHC string of the customer-portal password, set by `reset_password=Y`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portal_password_hash: Option<String>,
@@ -134,7 +141,16 @@ pub struct CustomerItem {
 }
 
 impl CustomerItem {
-    pub fn new(id: CustomerId, at: Placement, f: CustomerFields, now: String, by: Actor) -> Self {
+    /// A new record created at `now` by `by`, its creation counted on its day in `zone` (its
+    /// ISP's).
+    pub fn new(
+        id: CustomerId,
+        at: Placement,
+        f: CustomerFields,
+        now: String,
+        by: Actor,
+        zone: &TimeZone,
+    ) -> Self {
         Self {
             id,
             ispid: at.isp,
@@ -156,6 +172,7 @@ impl CustomerItem {
             street: f.street,
             notes: f.notes,
             created_key: keys::sort_key(&now, id),
+            created_day_key: DayNumber::of_instant(&now, zone).map(|d| d.0),
             portal_password_hash: None,
             service_count: None,
             audit: Audit::created(now, by),
@@ -394,6 +411,7 @@ mod tests {
             street: "3rd street".into(),
             notes: None,
             created_key: "2026-11-27T05:10:00Z\u{1}0000000000001243".into(),
+            created_day_key: Some(20261127),
             portal_password_hash: None,
             service_count: None,
             audit: Audit {

@@ -15,6 +15,7 @@ use crate::store::bulk::BatchInsert;
 use crate::store::records::CustomerItem;
 use crate::store::sequences::Sequence;
 use crate::store::{Store, StoreError};
+use jiff::tz::TimeZone;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
@@ -33,11 +34,16 @@ pub struct CustomerImport {
     today: jiff::civil::Date,
     /// Each reseller named, read once: its ISP, or `None` if it does not exist.
     resellers: HashMap<ResellerId, Option<IspId>>,
+    /// Each ISP's zone, read with its first reseller: the day a row's creation is counted on.
+    zones: HashMap<IspId, TimeZone>,
+    /// For ISPs without a zone of their own: `TIME_ZONE`, as the API's (default UTC).
+    default_zone: TimeZone,
     old_ids: HashSet<String>,
 }
 
 impl CustomerImport {
-    pub fn new(isp: Option<IspId>, reseller: Option<ResellerId>) -> Self {
+    /// `default_zone`: the deployment's `TIME_ZONE`, for ISPs without a zone of their own.
+    pub fn new(isp: Option<IspId>, reseller: Option<ResellerId>, default_zone: TimeZone) -> Self {
         Self {
             isp,
             reseller,
@@ -45,6 +51,8 @@ impl CustomerImport {
                 .to_zoned_datetime(jiff::tz::TimeZone::UTC)
                 .date(),
             resellers: HashMap::new(),
+            zones: HashMap::new(),
+            default_zone,
             old_ids: HashSet::new(),
         }
     }
@@ -69,7 +77,9 @@ impl CustomerImport {
         let customer = CustomerFields::parse_create(&f, self.today)?;
         let audit = history(&f)?;
         let at = Placement { isp, reseller };
-        let mut item = CustomerItem::new(id, at, customer, audit.created_at.clone(), Actor::Admin);
+        let zone = self.zones.get(&isp).unwrap_or(&self.default_zone);
+        let created = audit.created_at.clone();
+        let mut item = CustomerItem::new(id, at, customer, created, Actor::Admin, zone);
         item.audit = audit;
         Ok((item, reseller))
     }
@@ -182,6 +192,11 @@ impl Kind for CustomerImport {
                 Ok((id, item, reseller)) => {
                     if let Entry::Vacant(e) = self.resellers.entry(reseller) {
                         e.insert(store.get_reseller(reseller).await?.map(|r| r.ispid));
+                    }
+                    if let Entry::Vacant(e) = self.zones.entry(item.ispid) {
+                        let zone = store.get_isp(item.ispid).await?.and_then(|i| i.time_zone);
+                        let zone = zone.and_then(|z| TimeZone::get(&z).ok());
+                        e.insert(zone.unwrap_or_else(|| self.default_zone.clone()));
                     }
                     match self.resellers.get(&reseller).copied().flatten() {
                         None => Err(Problem::new(

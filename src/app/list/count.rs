@@ -1,16 +1,30 @@
-//! Counts (`show_count=1`): one part at a time, from its maintained count where nothing
-//! filters it.
+//! Counts (`show_count=1`): one part at a time, from its kept counts where nothing or one
+//! counted field (type, state, city, zipcode, a created range) filters it.
 
 use super::Planned;
 use crate::app::budget::Budget;
 use crate::app::planner::{self, Part};
 use crate::app::{App, AppError};
 use crate::domain::list::{Filters, ListRequest, SortField};
+use crate::store::counts::CountOf;
 
 impl App {
-    /// The number of matches in one part: an unfiltered scope from its maintained count (one
-    /// small Query); a filter the key condition decides by `Select=COUNT` over the matching
-    /// entries only; anything else by walking the candidates, within the budget.
+    /// A part's kept count of `of` (one small Query).
+    pub(super) async fn kept(
+        &self,
+        part: Part,
+        of: &CountOf,
+        budget: &Budget,
+    ) -> Result<u64, AppError> {
+        let read = self.store.count_of(part, of).await?;
+        budget.spend(read.units);
+        Ok(u64::try_from(read.customers).unwrap_or(0))
+    }
+
+    /// The number of matches in one part that no kept count answers (`kept` does, for no
+    /// filter or one counted field): a filter the key condition decides by `Select=COUNT`
+    /// over the matching entries only; anything else by walking the candidates, within the
+    /// budget.
     pub(super) async fn count(
         &self,
         part: Part,
@@ -19,11 +33,6 @@ impl App {
         budget: &Budget,
     ) -> Result<u64, AppError> {
         let plan = planner::plan(part, filters, SortField::Id);
-        if !plan.residual && plan.query.holds_items() {
-            let read = self.store.count_part(part).await?;
-            budget.spend(read.units);
-            return Ok(u64::try_from(read.customers).unwrap_or(0));
-        }
         if !plan.residual {
             let max = budget.entries_left(plan.query.entry_bytes());
             let walk = self.store.count_matching(&plan.query, Some(max)).await?;

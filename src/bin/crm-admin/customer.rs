@@ -6,6 +6,11 @@ use clap::Subcommand;
 use isp_crm::domain::ids::{IspId, ResellerId};
 use isp_crm::store::Store;
 use isp_crm::transfer::customers::CustomerImport;
+use jiff::tz::TimeZone;
+
+fn zone(name: &str) -> Result<TimeZone, String> {
+    TimeZone::get(name.trim()).map_err(|e| format!("unknown time zone {name:?}: {e}"))
+}
 
 #[derive(Subcommand)]
 pub enum CustomerCommand {
@@ -24,6 +29,10 @@ pub enum CustomerCommand {
         /// The reseller of rows without a resellerid column
         #[arg(long, value_parser = id::<ResellerId>)]
         reseller: Option<ResellerId>,
+        /// The deployment's TIME_ZONE (default UTC): the day on which rows of ISPs without
+        /// a zone of their own are counted as created (as the API counts its creates)
+        #[arg(long, env = "TIME_ZONE", value_parser = zone, default_value = "UTC")]
+        time_zone: TimeZone,
     },
     /// Write an ISP's (or a reseller's) customers, in id order, as CSV or JSON
     Export(ExportArgs),
@@ -41,7 +50,11 @@ pub async fn run(store: &Store, command: CustomerCommand, target: &str) -> Resul
             args,
             isp,
             reseller,
-        } => run_import(store, args, CustomerImport::new(isp, reseller), target).await,
+            time_zone,
+        } => {
+            let kind = CustomerImport::new(isp, reseller, time_zone);
+            run_import(store, args, kind, target).await
+        }
         CustomerCommand::Export(args) => run_export(store, args, true, target).await,
         CustomerCommand::RaiseIds { .. } => Ok(()), // `raised`, in main.rs
     }
