@@ -22,6 +22,7 @@ use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::{Filters, ListRequest, SortField, SortOrder};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
 use crate::domain::{Fields, Invalid};
+use crate::store::counts::CountOf;
 use crate::store::plan::order_key;
 use crate::store::records::CustomerItem;
 
@@ -198,6 +199,40 @@ impl App {
         Ok(Some(found).filter(|c| zoned.matches(c)))
     }
 
+    /// `planner::plan`, except for a created range alone in id order: its own index reads
+    /// every customer in the range (to order them by id), the scope's index in id order about
+    /// `want × N / M` whole customers (M in the range, N in the part). Both counts are kept
+    /// (two small reads, spent from the budget), and the cheaper walk wins, so the page stays
+    /// bounded whatever the range covers: at most ~2·√(want·N·600·100) bytes.
+    async fn plan_range(
+        &self,
+        part: Part,
+        filters: &Filters,
+        req: &ListRequest,
+        want: usize,
+        budget: &Budget,
+    ) -> Result<Plan, AppError> {
+        let plan = planner::plan(part, filters, req.sort);
+        let range_alone = matches!(
+            planner::kept_count(&req.filters),
+            Some(CountOf::Created { .. })
+        );
+        if plan.ordered || req.sort != SortField::Id || !range_alone {
+            return Ok(plan);
+        }
+        let Some(of) = planner::kept_count(&req.filters) else {
+            return Ok(plan);
+        };
+        let in_range = self.kept(part, &of, budget).await?;
+        let in_part = self.kept(part, &CountOf::All, budget).await?;
+        let scope = planner::plan_ordered(part, filters, req.sort);
+        let by_range = in_range.saturating_mul(plan.query.entry_bytes());
+        let by_scope = (want as u64)
+            .saturating_mul(in_part / in_range.max(1))
+            .saturating_mul(scope.query.entry_bytes());
+        Ok(if by_scope < by_range { scope } else { plan })
+    }
+
     async fn page(
         &self,
         caller: &Caller,
@@ -235,17 +270,15 @@ impl App {
         let (mut rows, frontier) = match candidates {
             Some(rows) => (rows, None),
             None => {
-                let plans = parts
-                    .iter()
-                    .map(|part| {
-                        let filters = zoned.get(part.isp())?;
-                        let plan = match short_ok {
-                            true => planner::plan_ordered(*part, filters, req.sort),
-                            false => planner::plan(*part, filters, req.sort),
-                        };
-                        Ok(Planned { plan, filters })
-                    })
-                    .collect::<Result<Vec<_>, AppError>>()?;
+                let mut plans = Vec::with_capacity(parts.len());
+                for part in parts {
+                    let filters = zoned.get(part.isp())?;
+                    let plan = match short_ok {
+                        true => planner::plan_ordered(*part, filters, req.sort),
+                        false => self.plan_range(*part, filters, req, want, budget).await?,
+                    };
+                    plans.push(Planned { plan, filters });
+                }
                 // Several ISPs' pages of whole items: read in rounds, a few rows of each first (keys-only
                 // entries cost 0.5 unit a Query however few, so those are read a page at once).
                 let rounds = plans.len() > 1
