@@ -199,11 +199,12 @@ impl App {
         Ok(Some(found).filter(|c| zoned.matches(c)))
     }
 
-    /// `planner::plan`, except for a created range alone in id order: its own index reads
-    /// every customer in the range (to order them by id), the scope's index in id order about
-    /// `want × N / M` whole customers (M in the range, N in the part). Both counts are kept
-    /// (two small reads, spent from the budget), and the cheaper walk wins, so the page stays
-    /// bounded whatever the range covers: at most ~2·√(want·N·600·100) bytes.
+    /// `planner::plan`, except for a created range or a name prefix alone in id order (the
+    /// default sort): its own index reads every customer it matches to order them by id,
+    /// the scope's index in id order about `want × N / M` whole customers (M matches, N in
+    /// the part). The cheaper walk wins, so the page stays bounded however many match: at
+    /// most ~2·√(want·N·600·100) bytes. N is kept; a range's M is kept too, a prefix's is
+    /// counted on its index up to that bound (past it, the scope is the cheaper).
     async fn plan_range(
         &self,
         part: Part,
@@ -213,24 +214,46 @@ impl App {
         budget: &Budget,
     ) -> Result<Plan, AppError> {
         let plan = planner::plan(part, filters, req.sort);
-        let range_alone = matches!(
-            planner::kept_count(&req.filters),
-            Some(CountOf::Created { .. })
-        );
-        if plan.ordered || req.sort != SortField::Id || !range_alone {
+        if plan.ordered || req.sort != SortField::Id {
             return Ok(plan);
         }
-        let Some(of) = planner::kept_count(&req.filters) else {
-            return Ok(plan);
+        let f = &req.filters;
+        let range = match planner::kept_count(f) {
+            Some(of @ CountOf::Created { .. }) => Some(of),
+            _ => None,
         };
-        let in_range = self.kept(part, &of, budget).await?;
-        let in_part = self.kept(part, &CountOf::All, budget).await?;
+        let prefix_alone = plan.query.access_is_name_prefix()
+            && f.created.is_none()
+            && planner::kept_count(&Filters {
+                name: None,
+                ..f.clone()
+            }) == Some(CountOf::All);
+        if range.is_none() && !prefix_alone {
+            return Ok(plan);
+        }
         let scope = planner::plan_ordered(part, filters, req.sort);
-        let by_range = in_range.saturating_mul(plan.query.entry_bytes());
+        let (entry, item) = (plan.query.entry_bytes(), scope.query.entry_bytes());
+        let in_part = self.kept(part, &CountOf::All, budget).await?;
+        // Where the two walks cost the same: M entries against want·N/M items.
+        let even = ((want as u64).saturating_mul(in_part).saturating_mul(item) / entry.max(1))
+            .isqrt()
+            .max(1);
+        let matches = match range {
+            Some(of) => self.kept(part, &of, budget).await?,
+            None => {
+                let walk = self.store.count_matching(&plan.query, Some(even)).await?;
+                budget.spend(walk.units);
+                match walk.complete {
+                    true => walk.count,
+                    false => return Ok(scope),
+                }
+            }
+        };
+        let by_index = matches.saturating_mul(entry);
         let by_scope = (want as u64)
-            .saturating_mul(in_part / in_range.max(1))
-            .saturating_mul(scope.query.entry_bytes());
-        Ok(if by_scope < by_range { scope } else { plan })
+            .saturating_mul(in_part / matches.max(1))
+            .saturating_mul(item);
+        Ok(if by_scope < by_index { scope } else { plan })
     }
 
     async fn page(

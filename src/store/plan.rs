@@ -156,6 +156,11 @@ impl CustomerQuery {
         Self { part, access, key }
     }
 
+    /// Whether this is a name prefix's walk (ordered by name, not by id).
+    pub fn access_is_name_prefix(&self) -> bool {
+        matches!(self.access, Access::NamePrefix(_))
+    }
+
     /// The index holds whole customers (else only their keys: the records are read apart).
     pub fn holds_items(&self) -> bool {
         self.key.index.holds_items()
