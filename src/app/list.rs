@@ -293,15 +293,16 @@ impl App {
         let (mut rows, frontier) = match candidates {
             Some(rows) => (rows, None),
             None => {
-                let mut plans = Vec::with_capacity(parts.len());
-                for part in parts {
+                // An admin's parts (one per ISP) are planned concurrently.
+                let plans = futures_util::future::try_join_all(parts.iter().map(|part| async {
                     let filters = zoned.get(part.isp())?;
                     let plan = match short_ok {
                         true => planner::plan_ordered(*part, filters, req.sort),
                         false => self.plan_range(*part, filters, req, want, budget).await?,
                     };
-                    plans.push(Planned { plan, filters });
-                }
+                    Ok::<_, AppError>(Planned { plan, filters })
+                }))
+                .await?;
                 // Several ISPs' pages of whole items: read in rounds, a few rows of each first (keys-only
                 // entries cost 0.5 unit a Query however few, so those are read a page at once).
                 let rounds = plans.len() > 1
