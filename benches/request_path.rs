@@ -379,6 +379,7 @@ async fn create_in_process(warm: &Warm, headers: &HeaderMap, body: Bytes) -> Vec
         portal_password: None,
         next: None,
         api_key: None,
+        signing_secret: None,
     })
     .expect("answer")
 }
@@ -436,6 +437,7 @@ fn serialise_page(c: &mut Criterion) {
             portal_password: None,
             next: Some(next.clone()),
             api_key: None,
+            signing_secret: None,
         })
         .expect("page")
     };
@@ -450,6 +452,7 @@ fn serialise_page(c: &mut Criterion) {
             portal_password: None,
             next: Some(next.clone()),
             api_key: None,
+            signing_secret: None,
         })
         .expect("page")
     };

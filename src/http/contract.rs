@@ -178,8 +178,17 @@ pub const USER_ENABLE: Route = Route {
     path: "/api/user/enable",
     params: &["target_userid"],
 };
+pub const USER_UPDATE: Route = Route {
+    path: "/api/user/update",
+    params: &[
+        "target_userid",
+        "form_profile",
+        "form_map",
+        "signing_secret",
+    ],
+};
 
-pub const ROUTES: [&Route; 19] = [
+pub const ROUTES: [&Route; 20] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
@@ -199,6 +208,7 @@ pub const ROUTES: [&Route; 19] = [
     &USER_ROTATE_KEY,
     &USER_DISABLE,
     &USER_ENABLE,
+    &USER_UPDATE,
 ];
 
 /// A request's parameters as its route declares them, and where the request came from.
