@@ -52,6 +52,10 @@ pub const IDEMPOTENCY_KEY: Place = Place {
 pub const EVERY_ROUTE: [&Place; 3] = [&USERID, &API_KEY, &IDEMPOTENCY_KEY];
 
 /// Response header of every 429 and 503 answer (`error.rs`): seconds to wait before retrying.
+/// The headers `customer/create` reads besides, for a profiled form key's delivery: the
+/// tools' signatures (`domain::signup`).
+pub use crate::domain::signup::SIGNATURE_HEADERS;
+
 pub const RETRY_AFTER: &str = "retry-after";
 /// The statuses that carry `Retry-After`.
 pub const RETRY_AFTER_STATUSES: [u16; 2] = [429, 503];
