@@ -6,6 +6,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod cost;
 mod fixtures;
 mod properties;
 
@@ -205,6 +206,10 @@ async fn typeform_refusals_name_both_fields_and_write_nothing() {
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{a:?}");
         assert!(a.error().starts_with(expected), "{expected}: {a:?}");
     }
+    // The size limit is unchanged.
+    let big = with(&|v| v["form_response"]["hidden"]["pad"] = json!("x".repeat(70_000)));
+    let a = deliver(&app, "application/json", big, &[]).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{a:?}");
     assert_eq!(app.customer_count().await, 0);
 
     // Extra answers and Unicode names: fine.
