@@ -44,6 +44,14 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
         admit(&app, &caller, &creds, Operation::CreateCustomer)?;
         let created = match who.form {
             Some(form) => {
+                // The signature first: nothing of an unsigned body is read.
+                let signature = form
+                    .setup
+                    .profile
+                    .signature_header()
+                    .and_then(|h| parts.headers.get(h))
+                    .and_then(|v| v.to_str().ok());
+                let verified = form.verify(signature, &bytes)?;
                 let delivery = match Params::is_json(&parts.headers) {
                     true => Delivery::Json(
                         serde_json::from_slice(&bytes)
@@ -51,20 +59,12 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
                     ),
                     false => Delivery::Form(flat?.into_map()),
                 };
-                let signature = form
-                    .setup
-                    .profile
-                    .signature_header()
-                    .and_then(|h| parts.headers.get(h))
-                    .and_then(|v| v.to_str().ok());
                 let inbound = Inbound {
-                    raw: &bytes,
                     delivery: &delivery,
-                    signature,
                     idempotency_key: creds.idempotency_key.as_deref(),
                     source,
                 };
-                app.create_customer_delivered(&caller, &form, inbound)
+                app.create_customer_delivered(&caller, verified, inbound)
                     .await?
             }
             None => {

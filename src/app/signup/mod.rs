@@ -54,14 +54,30 @@ impl FormKey {
     }
 }
 
-/// A profiled delivery as HTTP read it.
+/// A form key whose delivery's signature was checked (or that has no secret): the only way
+/// to `create_customer_delivered`, so no body is read before its signature is.
+#[derive(Debug, Clone, Copy)]
+pub struct Verified<'a>(&'a FormKey);
+
+impl FormKey {
+    /// Checks a delivery's signature header over its raw body (constant time), before
+    /// anything is read from the body. 401 when the key has a secret and the signature is
+    /// missing or wrong.
+    pub fn verify(&self, signature: Option<&str>, raw: &[u8]) -> Result<Verified<'_>, AppError> {
+        let profile = self.setup.profile;
+        match &self.secret {
+            Some(secret) if !secret.verifies(profile, signature, raw) => {
+                Err(bad_signature(profile))
+            }
+            _ => Ok(Verified(self)),
+        }
+    }
+}
+
+/// A verified delivery as HTTP read it.
 #[derive(Debug)]
 pub struct Inbound<'a> {
-    /// The body's bytes, as signed.
-    pub raw: &'a [u8],
     pub delivery: &'a Delivery,
-    /// The profile's signature header, if sent.
-    pub signature: Option<&'a str>,
     /// An `Idempotency-Key` the sender set itself: it wins over the tool's submission id.
     pub idempotency_key: Option<&'a str>,
     pub source: Option<IpAddr>,
@@ -76,23 +92,18 @@ fn bad_signature(profile: Profile) -> AppError {
 }
 
 impl App {
-    /// Creates a customer from a profiled form key's delivery. The signature is checked
-    /// before anything is read from the body; a mapped field that is missing or invalid is
-    /// 400 naming both fields; then it is today's create, with the same writes.
+    /// Creates a customer from a profiled form key's verified delivery: a mapped field that
+    /// is missing or invalid is 400 naming both fields; then it is today's create, with the
+    /// same writes.
     pub async fn create_customer_delivered(
         &self,
         caller: &Caller,
-        key: &FormKey,
+        key: Verified<'_>,
         inbound: Inbound<'_>,
     ) -> Result<Created<CustomerId>, AppError> {
-        let profile = key.setup.profile;
-        if let Some(secret) = &key.secret
-            && !secret.verifies(profile, inbound.signature, inbound.raw)
-        {
-            return Err(bad_signature(profile));
-        }
-        let fields = map_delivery(&key.setup, inbound.delivery, inbound.idempotency_key)?;
-        parse_mapped(&key.setup.map, profile, &fields, self.today())?;
+        let setup = &key.0.setup;
+        let fields = map_delivery(setup, inbound.delivery, inbound.idempotency_key)?;
+        parse_mapped(&setup.map, setup.profile, &fields, self.today())?;
         self.create_customer_from(caller, &fields, inbound.source)
             .await
     }
