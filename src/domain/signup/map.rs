@@ -8,7 +8,7 @@
 //! ```
 
 use super::Profile;
-use super::payload::Lookup;
+use super::answers::Lookup;
 use crate::domain::customer::{CustomerFields, FIELDS};
 use crate::domain::entity::Input;
 use crate::domain::{DomainError, Fields, Invalid};

@@ -3,12 +3,14 @@
 //! field) and the tool's signature. Parsed once when set, and again when a user record is
 //! read into the auth cache; a delivery costs no read of its own.
 
+mod answers;
 mod map;
 mod payload;
 mod signature;
 
+pub use answers::Lookup;
 pub use map::{FieldMap, IDEMPOTENCY_KEY, Source, parse_mapped};
-pub use payload::{Delivery, Lookup, Submission};
+pub use payload::{Delivery, Submission};
 pub use signature::SIGNATURE_HEADERS;
 
 use super::Invalid;
