@@ -44,10 +44,21 @@ pub async fn deliver(
     body: impl Into<reqwest::Body>,
     headers: &[(&str, &str)],
 ) -> Answer {
+    deliver_to(app, FORM_USER, content_type, body, headers).await
+}
+
+/// `deliver` to form key `user`.
+pub async fn deliver_to(
+    app: &TestApp,
+    user: u64,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+    headers: &[(&str, &str)],
+) -> Answer {
     let url = format!(
-        "{}/api/customer/create?userid={FORM_USER}&api_key={}",
+        "{}/api/customer/create?userid={user}&api_key={}",
         app.url,
-        app.key(FORM_USER)
+        app.key(user)
     );
     let mut req = app
         .http
@@ -70,7 +81,12 @@ pub async fn deliver(
 
 /// Sets the form key's setup as its ISP's user; returns the reply.
 pub async fn set_up(app: &TestApp, params: &[(&str, &str)]) -> Reply {
-    let target = FORM_USER.to_string();
+    set_up_key(app, FORM_USER, params).await
+}
+
+/// `set_up` of form key `user`.
+pub async fn set_up_key(app: &TestApp, user: u64, params: &[(&str, &str)]) -> Reply {
+    let target = user.to_string();
     let mut all = vec![("target_userid", target.as_str())];
     all.extend_from_slice(params);
     app.call(ISP1_USER, "user/update", &all).await

@@ -1,8 +1,12 @@
 //! Property: any JSON posted to a profiled form key answers a documented status (200, or
 //! 400 naming what is wrong) and writes at most one customer.
 
-use super::{deliver, fixtures, set_up};
+use super::{deliver_to, fixtures, set_up_key};
 use crate::common::*;
+use isp_crm::admin::{self, NewUser};
+use isp_crm::domain::credentials::ApiKey;
+use isp_crm::domain::ids::{ResellerId, UserId};
+use isp_crm::domain::scope::Role;
 use proptest::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{Map, Value};
@@ -64,32 +68,55 @@ fn mutated_typeform() -> impl Strategy<Value = Value> {
     })
 }
 
+/// The form keys of the property: one per JSON tool, each set up with its fixture's map.
+const KEYS_BY_PROFILE: [(u64, &str, &str); 4] = [
+    (FORM_USER, "typeform", fixtures::TYPEFORM_MAP),
+    (31, "tally", fixtures::TALLY_MAP),
+    (32, "fillout", fixtures::FILLOUT_MAP),
+    (33, "json", fixtures::JSON_MAP),
+];
+
 #[test]
 fn any_json_answers_a_documented_status_and_writes_at_most_one_customer() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let app = rt.block_on(async {
-        let app = spawn_app().await;
-        set_up(
-            &app,
-            &[
-                ("form_profile", "typeform"),
-                ("form_map", fixtures::TYPEFORM_MAP),
-            ],
-        )
-        .await
-        .result();
+        let mut app = spawn_app().await;
+        for (user, profile, map) in KEYS_BY_PROFILE {
+            if user != FORM_USER {
+                let key = ApiKey::generate().unwrap();
+                admin::create_user(
+                    &app.store,
+                    NewUser {
+                        userid: UserId(user),
+                        role: Role::Form,
+                        isp: None,
+                        reseller: Some(ResellerId(1)),
+                        api_key: Some(key.clone()),
+                    },
+                )
+                .await
+                .unwrap();
+                app.add_key(user, key.expose());
+            }
+            set_up_key(&app, user, &[("form_profile", profile), ("form_map", map)])
+                .await
+                .result();
+        }
         app
     });
     let config = ProptestConfig {
-        cases: 48,
+        cases: 64,
         failure_persistence: None,
         ..ProptestConfig::default()
     };
-    let body = prop_oneof![json_value(), mutated_typeform()];
-    proptest!(config, |(body in body)| {
+    let case = prop_oneof![
+        (0..KEYS_BY_PROFILE.len(), json_value()).prop_map(|(i, v)| (KEYS_BY_PROFILE[i].0, v)),
+        mutated_typeform().prop_map(|v| (FORM_USER, v)),
+    ];
+    proptest!(config, |((user, body) in case)| {
         rt.block_on(async {
             let before = app.customer_count().await;
-            let a = deliver(&app, "application/json", body.to_string(), &[]).await;
+            let a = deliver_to(&app, user, "application/json", body.to_string(), &[]).await;
             let after = app.customer_count().await;
             prop_assert!(
                 [StatusCode::OK, StatusCode::BAD_REQUEST].contains(&a.status),

@@ -204,3 +204,75 @@ async fn fillout_and_json_deliveries() {
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{a:?}");
     assert_eq!(app.create(FORM_USER, &[]).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn missing_and_wrong_typed_answers_name_the_tools_field() {
+    let app = spawn_app_with(&[("AUTH_CACHE_SECONDS", "0")]).await;
+    let tally_without_email = {
+        let mut v = tally();
+        v["data"]["fields"][1]["value"] = json!(null);
+        v
+    };
+    let tally_object_phone = {
+        let mut v = tally();
+        v["data"]["fields"][2]["value"] = json!({"country": "IN"});
+        v
+    };
+    let fillout_without_city = {
+        let mut v = fillout();
+        let questions = v["questions"].as_array_mut().unwrap();
+        questions.retain(|q| q["name"] != "City");
+        v
+    };
+    let fillout_bad_dob = {
+        let mut v = fillout();
+        v["questions"][8]["value"] = json!("31/01/1990");
+        v
+    };
+    let json_nested_email = {
+        let mut v = json_payload();
+        v["lead"]["contact"]["email"] = json!({"work": "a@b.co"});
+        v
+    };
+    let cases = [
+        (
+            "tally",
+            TALLY_MAP,
+            tally_without_email,
+            "email (Tally field \"question_nPEzOv\"): is required",
+        ),
+        (
+            "tally",
+            TALLY_MAP,
+            tally_object_phone,
+            "mobile (Tally field \"Phone\"): must be text, a number, a yes/no or a choice, not an object",
+        ),
+        (
+            "fillout",
+            FILLOUT_MAP,
+            fillout_without_city,
+            "city (Fillout question \"City\"): is required",
+        ),
+        (
+            "fillout",
+            FILLOUT_MAP,
+            fillout_bad_dob,
+            "dob (Fillout question \"q9dOb6\"): ",
+        ),
+        (
+            "json",
+            JSON_MAP,
+            json_nested_email,
+            "email (JSON Pointer \"/lead/contact/email\"): must be text",
+        ),
+    ];
+    for (profile, map, body, expected) in cases {
+        set_up(&app, &[("form_profile", profile), ("form_map", map)])
+            .await
+            .result();
+        let a = deliver(&app, "application/json", body.to_string(), &[]).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{profile}: {a:?}");
+        assert!(a.error().starts_with(expected), "{expected}: {a:?}");
+    }
+    assert_eq!(app.customer_count().await, 0);
+}
