@@ -45,12 +45,16 @@ pub(super) fn typeform(v: &Value, reference: &str) -> Lookup {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
+    // `get` chains, not `pointer`: a pointer allocates per segment, and this runs per answer.
     let by = |key: &str| {
-        answers
-            .iter()
-            .find(|a| a.pointer(key).and_then(Value::as_str) == Some(reference))
+        answers.iter().find(|a| {
+            a.get("field")
+                .and_then(|f| f.get(key))
+                .and_then(Value::as_str)
+                == Some(reference)
+        })
     };
-    let Some(answer) = by("/field/ref").or_else(|| by("/field/id")) else {
+    let Some(answer) = by("ref").or_else(|| by("id")) else {
         return scalar(
             v.pointer("/form_response/hidden")
                 .and_then(|h| h.get(reference)),
