@@ -62,7 +62,6 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
                 let inbound = Inbound {
                     delivery: &delivery,
                     idempotency_key: creds.idempotency_key.as_deref(),
-                    source,
                 };
                 app.create_customer_delivered(&caller, verified, inbound)
                     .await?

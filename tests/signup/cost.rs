@@ -68,7 +68,9 @@ async fn a_warm_profiled_delivery_costs_what_a_warm_flat_create_costs() {
         .fallback(axum::routing::post(record))
         .with_state(seen.clone());
     let url = serve_on_loopback(router).await;
-    let mut app = spawn_app_via(Some(&url), &[]).await;
+    // The per-source limit off: a flat create counts against it, a profiled delivery does
+    // not (tests below), and its window item would be the one difference.
+    let mut app = spawn_app_via(Some(&url), &[("FORM_SOURCE_CREATES", "0")]).await;
     set_up(
         &app,
         &[
@@ -133,4 +135,34 @@ async fn a_warm_profiled_delivery_costs_what_a_warm_flat_create_costs() {
         "the same items and attributes written"
     );
     assert!(profiled_ops.contains(&"TransactWriteItems".to_owned()));
+}
+
+#[tokio::test]
+async fn profiled_deliveries_count_against_the_key_not_the_tools_address() {
+    let app = spawn_app_with(&[("FORM_SOURCE_CREATES", "1"), ("FORM_KEY_CREATES", "3")]).await;
+    set_up(
+        &app,
+        &[
+            ("form_profile", "typeform"),
+            ("form_map", fixtures::TYPEFORM_MAP),
+        ],
+    )
+    .await
+    .result();
+    let delivery = |token: &str| {
+        let mut v = fixtures::typeform();
+        v["form_response"]["token"] = Value::String(token.into());
+        v.to_string()
+    };
+    // All from one address (the tool's server): past FORM_SOURCE_CREATES, within the key's.
+    for token in ["t1", "t2", "t3"] {
+        let a = deliver(&app, "application/json", delivery(token), &[]).await;
+        assert_eq!(a.status, reqwest::StatusCode::OK, "{a:?}");
+    }
+    let a = deliver(&app, "application/json", delivery("t4"), &[]).await;
+    assert_eq!(a.status, reqwest::StatusCode::TOO_MANY_REQUESTS, "{a:?}");
+    assert!(
+        a.body["error"].as_str().unwrap().contains("3 creates"),
+        "{a:?}"
+    );
 }

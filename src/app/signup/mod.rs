@@ -20,7 +20,6 @@ use crate::store::Store;
 use crate::store::records::UserItem;
 use crate::store::tenancy::{FormAttributes, Stamp, Updated, UserUpdate};
 use sealed::SecretSeal;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 /// A form key's setup as the auth cache keeps it: parsed and its secret opened once per
@@ -80,7 +79,6 @@ pub struct Inbound<'a> {
     pub delivery: &'a Delivery,
     /// An `Idempotency-Key` the sender set itself: it wins over the tool's submission id.
     pub idempotency_key: Option<&'a str>,
-    pub source: Option<IpAddr>,
 }
 
 fn bad_signature(profile: Profile) -> AppError {
@@ -94,7 +92,9 @@ fn bad_signature(profile: Profile) -> AppError {
 impl App {
     /// Creates a customer from a profiled form key's verified delivery: a mapped field that
     /// is missing or invalid is 400 naming both fields; then it is today's create, with the
-    /// same writes.
+    /// same writes. It counts against the key's `FORM_KEY_CREATES`, not the per-source limit:
+    /// every delivery of a tool comes from the tool's few servers, and a per-source limit meant
+    /// for browsers would cap the whole form at `FORM_SOURCE_CREATES`.
     pub async fn create_customer_delivered(
         &self,
         caller: &Caller,
@@ -104,8 +104,7 @@ impl App {
         let setup = &key.0.setup;
         let fields = map_delivery(setup, inbound.delivery, inbound.idempotency_key)?;
         parse_mapped(&setup.map, setup.profile, &fields, self.today())?;
-        self.create_customer_from(caller, &fields, inbound.source)
-            .await
+        self.create_customer_from(caller, &fields, None).await
     }
 
     /// `user/update`: sets a form key's profile, map and signing secret. Returns the secret
