@@ -6,12 +6,13 @@
 //! (userid, key digest) pair is remembered for the cache time, bounded in memory. The
 //! right key is never in that list, so it keeps working.
 
+use super::signup::FormKey;
 use super::{App, AppError};
 use crate::domain::credentials::{ApiKey, KeyDigest};
 use crate::domain::ids::UserId;
 use crate::domain::scope::{Caller, Role, Scope};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BAD_CREDENTIALS: &str = "userid/api_key: unknown user or wrong api_key";
@@ -23,13 +24,22 @@ const REFUSED_MAX: usize = 10_000;
 const REREAD: Duration = Duration::from_secs(1);
 
 /// What a warm instance remembers of a user it read: enough to decide without a read.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Entry {
     digest: KeyDigest,
     role: Role,
     /// `None` when the user is disabled or its record is inconsistent.
     scope: Option<Scope>,
+    /// A profiled form key's setup, parsed and its secret opened at the read.
+    form: Option<Arc<FormKey>>,
     read_at: Instant,
+}
+
+/// An authenticated caller, and its form setup if it is a profiled form key.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub caller: Caller,
+    pub form: Option<Arc<FormKey>>,
 }
 
 pub(super) struct AuthCache {
@@ -74,8 +84,8 @@ impl AuthCache {
         let entries = self.entries.lock().ok()?;
         entries
             .get(&user)
-            .copied()
             .filter(|e| e.read_at.elapsed() < self.ttl)
+            .cloned()
     }
 
     fn remember(&self, user: UserId, entry: Entry) {
@@ -94,15 +104,22 @@ impl AuthCache {
     }
 }
 
-fn decide(user: UserId, entry: &Entry, presented: &KeyDigest) -> Option<Result<Caller, AppError>> {
+fn decide(
+    user: UserId,
+    entry: &Entry,
+    presented: &KeyDigest,
+) -> Option<Result<Authenticated, AppError>> {
     if !entry.digest.matches(presented) {
         return None;
     }
     Some(match entry.scope {
-        Some(scope) => Ok(Caller {
-            userid: user,
-            role: entry.role,
-            scope,
+        Some(scope) => Ok(Authenticated {
+            caller: Caller {
+                userid: user,
+                role: entry.role,
+                scope,
+            },
+            form: entry.form.clone(),
         }),
         None => Err(AppError::Disabled),
     })
@@ -116,6 +133,16 @@ impl App {
         userid: Option<&str>,
         api_key: Option<&str>,
     ) -> Result<Caller, AppError> {
+        Ok(self.authenticate_form(userid, api_key).await?.caller)
+    }
+
+    /// `authenticate`, with a profiled form key's setup (kept in the same cache entry: a
+    /// delivery costs no read of its own).
+    pub async fn authenticate_form(
+        &self,
+        userid: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Authenticated, AppError> {
         let (Some(userid), Some(api_key)) = (
             userid.map(str::trim).filter(|v| !v.is_empty()),
             api_key.map(str::trim).filter(|v| !v.is_empty()),
@@ -130,7 +157,7 @@ impl App {
                 // The ISP and reseller are cached on their own clock: a disabled one locks
                 // its users out within one cache time, not two.
                 return match decision {
-                    Ok(caller) if !self.tenant_enabled(&caller.scope).await? => {
+                    Ok(a) if !self.tenant_enabled(&a.caller.scope).await? => {
                         Err(AppError::Disabled)
                     }
                     other => other,
@@ -159,13 +186,15 @@ impl App {
             Some(scope) if self.tenant_enabled(&scope).await? => Some(scope),
             _ => None,
         };
+        let form = FormKey::of(&self.seal, &record)?;
         let entry = Entry {
             digest,
             role: record.role,
             scope,
+            form,
             read_at: Instant::now(),
         };
-        self.auth.remember(user, entry);
+        self.auth.remember(user, entry.clone());
         decide(user, &entry, &presented).unwrap_or_else(|| {
             self.auth.refuse(user, presented);
             Err(AppError::Unauthenticated(BAD_CREDENTIALS))

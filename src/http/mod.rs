@@ -4,6 +4,7 @@
 mod access_log;
 pub mod contract;
 mod credentials;
+mod delivery;
 mod error;
 mod guard;
 pub mod metrics;

@@ -11,7 +11,7 @@ use std::fmt;
 /// Bodies larger than this are refused (413): a customer record is well under 8 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum RequestError {
     #[error("{0}: given more than once")]
     Duplicate(String),
@@ -43,6 +43,24 @@ impl Fields for Params {
 }
 
 impl Params {
+    /// The parameters by name.
+    pub fn into_map(self) -> HashMap<String, String> {
+        self.0
+    }
+
+    /// Whether the body's Content-Type is JSON (`application/json`, `application/*+json`).
+    pub fn is_json(headers: &HeaderMap) -> bool {
+        let Some(mime) = headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<mime::Mime>().ok())
+        else {
+            return false;
+        };
+        mime.type_() == mime::APPLICATION
+            && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+    }
+
     /// Sets a parameter that came from elsewhere than the body (a header), replacing the
     /// body's value, which the caller has checked agrees.
     pub fn set(&mut self, name: &str, value: String) {
