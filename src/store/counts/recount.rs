@@ -53,25 +53,8 @@ impl Store {
             .chain(resellers.iter().map(|r| count::reseller(*r)))
             .chain(resellers.iter().map(|r| count::days(&count::reseller(*r))));
         for scope in totals {
-            let mut start = None;
-            loop {
-                let out = self
-                    .client
-                    .query()
-                    .table_name(&self.tables.counts)
-                    .key_condition_expression("#s = :s")
-                    .expression_attribute_names("#s", "scope")
-                    .expression_attribute_values(":s", s(scope.as_str()))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await?;
-                for item in out.items() {
-                    add(item)?;
-                }
-                start = out.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
+            for item in self.count_items(&scope).await? {
+                add(&item)?;
             }
         }
         let prefix = format!("{}|", count::isp(isp));
@@ -180,16 +163,7 @@ impl Store {
         let due = self.due_counts(isp).await?.settled();
         let mut requests = Vec::new();
         for scope in scopes {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.tables.counts)
-                .key_condition_expression("#s = :s")
-                .expression_attribute_names("#s", "scope")
-                .expression_attribute_values(":s", s(scope.as_str()))
-                .send()
-                .await?;
-            for item in out.items() {
+            for item in self.count_items(scope).await? {
                 let key = Item::from([
                     ("scope".to_owned(), s(scope.as_str())),
                     (
@@ -229,6 +203,29 @@ impl Store {
             puts.push(WriteRequest::builder().put_request(put).build());
         }
         self.batch_write(puts).await
+    }
+
+    /// Every item of a count partition (Query, paged: a days partition holds one item a day).
+    async fn count_items(&self, scope: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.counts)
+                .key_condition_expression("#s = :s")
+                .expression_attribute_names("#s", "scope")
+                .expression_attribute_values(":s", s(scope))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            items.extend(out.items().iter().cloned());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
     }
 
     /// BatchWriteItem of the counts table, 25 at a time, unprocessed items retried.
