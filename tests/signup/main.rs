@@ -9,6 +9,7 @@ mod common;
 mod cost;
 mod fixtures;
 mod properties;
+mod replays;
 mod setup;
 mod tools;
 

@@ -77,7 +77,9 @@ impl FormKey {
 #[derive(Debug)]
 pub struct Inbound<'a> {
     pub delivery: &'a Delivery,
-    /// An `Idempotency-Key` the sender set itself: it wins over the tool's submission id.
+    /// An `Idempotency-Key` header or `idempotency_key` query parameter: outside the
+    /// signature, so used only when the key is unsigned and the delivery carries no id of
+    /// its own (see `map_delivery`).
     pub idempotency_key: Option<&'a str>,
 }
 
@@ -102,7 +104,15 @@ impl App {
         inbound: Inbound<'_>,
     ) -> Result<Created<CustomerId>, AppError> {
         let setup = &key.0.setup;
-        let fields = map_delivery(setup, inbound.delivery, inbound.idempotency_key)?;
+        let signed = key.0.secret.is_some();
+        if signed {
+            Submission::read(setup.profile, inbound.delivery)?
+                .check_fresh(jiff::Timestamp::now(), self.idempotency_ttl)?;
+        }
+        // A signed key's sender-set key is not covered by the signature: a replayer could
+        // change it to create again. It is ignored.
+        let sender_key = inbound.idempotency_key.filter(|_| !signed);
+        let fields = map_delivery(setup, inbound.delivery, sender_key)?;
         parse_mapped(&setup.map, setup.profile, &fields, self.today())?;
         self.create_customer_from(caller, &fields, None).await
     }
@@ -122,18 +132,19 @@ impl App {
 }
 
 /// The create's parameters from a delivery: the mapped answers and the idempotency key
-/// (the sender's own, else the map's, else the tool's submission id).
+/// (the map's `idempotency_key` source, else the tool's submission id, else `sender_key`).
+/// What the delivery itself says wins: for a signed key it is under the signature.
 pub fn map_delivery(
     setup: &FormSetup,
     delivery: &Delivery,
-    explicit_key: Option<&str>,
+    sender_key: Option<&str>,
 ) -> Result<std::collections::HashMap<String, String>, AppError> {
     let submission = Submission::read(setup.profile, delivery)?;
     let mut fields = setup.map.apply(setup.profile, |r| submission.lookup(r))?;
-    let key = explicit_key
-        .map(str::to_owned)
-        .or_else(|| fields.remove(IDEMPOTENCY_KEY))
-        .or_else(|| submission.id());
+    let key = fields
+        .remove(IDEMPOTENCY_KEY)
+        .or_else(|| submission.id())
+        .or_else(|| sender_key.map(str::to_owned));
     if let Some(key) = key {
         fields.insert(IDEMPOTENCY_KEY.to_owned(), key);
     }
