@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod cost;
+mod damaged;
 mod fixtures;
 mod properties;
 mod replays;
