@@ -14,6 +14,11 @@ pub enum Lookup {
     WrongType(&'static str),
 }
 
+/// The most items a list answer (a multi-choice answer) may have: no form offers more
+/// choices, and a customer field could not hold them.
+pub const MAX_CHOICES: usize = 100;
+const TOO_MANY: &str = "a list of more than 100 items";
+
 /// A scalar, or a list of scalars (a multi-choice answer) joined by ", ".
 pub(super) fn scalar(value: Option<&Value>) -> Lookup {
     match value {
@@ -21,6 +26,7 @@ pub(super) fn scalar(value: Option<&Value>) -> Lookup {
         Some(Value::String(s)) => Lookup::Value(s.clone()),
         Some(Value::Number(n)) => Lookup::Value(n.to_string()),
         Some(Value::Bool(b)) => Lookup::Value(b.to_string()),
+        Some(Value::Array(items)) if items.len() > MAX_CHOICES => Lookup::WrongType(TOO_MANY),
         Some(Value::Array(items)) => {
             let mut parts = Vec::with_capacity(items.len());
             for item in items {
@@ -98,21 +104,24 @@ pub(super) fn tally(v: &Value, reference: &str) -> Lookup {
         return Lookup::Missing;
     };
     let value = field.get("value");
-    // Choices arrive as option ids: the respondent's answer is the options' text.
+    // Choices arrive as option ids: the respondent's answer is the options' text. The
+    // options are indexed once (a body of many ids and options must not cost ids × options).
     match (value, field.get("options").and_then(Value::as_array)) {
+        (Some(Value::Array(ids)), _) if ids.len() > MAX_CHOICES => Lookup::WrongType(TOO_MANY),
         (Some(Value::Array(ids)), Some(options)) => {
-            let texts: Vec<Value> = ids
+            let texts: HashMap<&str, &Value> = options
+                .iter()
+                .filter_map(|o| Some((o.get("id")?.as_str()?, o.get("text")?)))
+                .collect();
+            let chosen: Vec<Value> = ids
                 .iter()
                 .map(|id| {
-                    options
-                        .iter()
-                        .find(|o| o.get("id") == Some(id))
-                        .and_then(|o| o.get("text"))
-                        .cloned()
-                        .unwrap_or_else(|| id.clone())
+                    id.as_str()
+                        .and_then(|id| texts.get(id))
+                        .map_or_else(|| id.clone(), |t| (*t).clone())
                 })
                 .collect();
-            scalar(Some(&Value::Array(texts)))
+            scalar(Some(&Value::Array(chosen)))
         }
         (value, _) => scalar(value),
     }
@@ -293,6 +302,38 @@ mod tests {
                 .as_deref(),
             Some("R")
         );
+    }
+
+    #[test]
+    fn tally_choices_are_indexed_and_capped() {
+        let options: Vec<Value> = (0..2000)
+            .map(|i| json!({"id": format!("o{i}"), "text": format!("Plan {i}")}))
+            .collect();
+        let field = |ids: Vec<Value>| {
+            json!({"data": {"fields": [{"key": "k", "label": "Plans", "type": "CHECKBOXES",
+                "value": ids, "options": options.clone()}]}})
+        };
+        let ids: Vec<Value> = [1999, 0, 7]
+            .iter()
+            .map(|i| json!(format!("o{i}")))
+            .collect();
+        assert_eq!(
+            json(Profile::Tally, field(ids), "k"),
+            Lookup::Value("Plan 1999, Plan 0, Plan 7".into())
+        );
+        // An unknown id is shown as sent; more ids than any form offers are refused.
+        assert_eq!(
+            json(Profile::Tally, field(vec![json!("zz")]), "k"),
+            Lookup::Value("zz".into())
+        );
+        let many = vec![json!("zz"); MAX_CHOICES + 1];
+        assert_eq!(
+            json(Profile::Tally, field(many), "k"),
+            Lookup::WrongType(TOO_MANY)
+        );
+        let many = json!({"a": vec![json!("x"); MAX_CHOICES + 1]});
+        assert_eq!(json(Profile::Json, many, "/a"), Lookup::WrongType(TOO_MANY));
+        assert!(TOO_MANY.contains(&MAX_CHOICES.to_string()));
     }
 
     #[test]
