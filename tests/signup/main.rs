@@ -9,6 +9,7 @@ mod common;
 mod cost;
 mod damaged;
 mod fixtures;
+mod order;
 mod properties;
 mod replays;
 mod setup;
