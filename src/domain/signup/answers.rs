@@ -12,6 +12,9 @@ pub enum Lookup {
     Value(String),
     /// A value no customer field takes: what it was ("an object").
     WrongType(&'static str),
+    /// A reference that names more than one of the tool's fields (Jotform's `email` when
+    /// the form has `q3_email` and `q7_email`): those fields' names, sorted.
+    Ambiguous(Vec<String>),
 }
 
 /// The most items a list answer (a multi-choice answer) may have: no form offers more
@@ -33,7 +36,9 @@ pub(super) fn scalar(value: Option<&Value>) -> Lookup {
                 match scalar(Some(item)) {
                     Lookup::Value(v) if !v.trim().is_empty() => parts.push(v),
                     Lookup::Value(_) | Lookup::Missing => {}
-                    Lookup::WrongType(_) => return Lookup::WrongType("a list of objects"),
+                    Lookup::WrongType(_) | Lookup::Ambiguous(_) => {
+                        return Lookup::WrongType("a list of objects");
+                    }
                 }
             }
             match parts.is_empty() {
@@ -175,6 +180,29 @@ fn jotform_name(name: &str, wanted: &str) -> bool {
     rest.and_then(|r| r.strip_prefix('_')) == Some(wanted)
 }
 
+/// The one field named `wanted`: exactly, else without its `q<n>_` prefix, where two
+/// fields of one name (`q3_email`, `q7_email`) make the reference ambiguous.
+fn jotform_find<'a, V>(
+    fields: impl Iterator<Item = (&'a String, V)> + Clone,
+    wanted: &str,
+) -> Result<Option<V>, Lookup> {
+    if let Some((_, v)) = fields.clone().find(|(k, _)| *k == wanted) {
+        return Ok(Some(v));
+    }
+    let mut found = fields.filter(|(k, _)| jotform_name(k, wanted));
+    let Some((first, v)) = found.next() else {
+        return Ok(None);
+    };
+    let others: Vec<String> = found.map(|(k, _)| k.clone()).collect();
+    if others.is_empty() {
+        return Ok(Some(v));
+    }
+    let mut names = others;
+    names.push(first.clone());
+    names.sort();
+    Err(Lookup::Ambiguous(names))
+}
+
 pub(super) fn jotform(
     pairs: &HashMap<String, String>,
     raw: Option<&Value>,
@@ -183,20 +211,16 @@ pub(super) fn jotform(
     let (base, part) = split_part(reference);
     let Some(raw) = raw.and_then(Value::as_object) else {
         // No rawRequest: the plain form names (`q3_name[first]`).
-        let found = pairs
-            .iter()
-            .find(|(k, _)| *k == reference)
-            .or_else(|| pairs.iter().find(|(k, _)| jotform_name(k, reference)));
-        return match found {
-            Some((_, v)) => Lookup::Value(v.clone()),
-            None => Lookup::Missing,
+        return match jotform_find(pairs.iter(), reference) {
+            Ok(Some(v)) => Lookup::Value(v.clone()),
+            Ok(None) => Lookup::Missing,
+            Err(ambiguous) => ambiguous,
         };
     };
-    let value = raw.get(base).or_else(|| {
-        raw.iter()
-            .find(|(k, _)| jotform_name(k, base))
-            .map(|(_, v)| v)
-    });
+    let value = match jotform_find(raw.iter(), base) {
+        Ok(v) => v,
+        Err(ambiguous) => return ambiguous,
+    };
     match (value, part) {
         (Some(Value::Object(parts)), Some(part)) => scalar(parts.get(part)),
         // A whole compound answer (Full Name, Phone): its text parts joined by spaces.
@@ -353,6 +377,28 @@ mod tests {
         assert_eq!(s.lookup("q9_list"), Lookup::Value("a, b".into()));
         assert_eq!(s.lookup("q5_addr"), Lookup::WrongType("an object"));
         assert_eq!(s.id().as_deref(), Some("608"));
+    }
+
+    #[test]
+    fn jotform_names_of_two_fields_are_ambiguous() {
+        let mut pairs = HashMap::new();
+        pairs.insert(
+            "rawRequest".to_owned(),
+            r#"{"q3_email":"a@b.in","q7_email":"c@d.in"}"#.to_owned(),
+        );
+        let d = Delivery::Form(pairs);
+        let s = Submission::read(Profile::Jotform, &d).unwrap();
+        let both = Lookup::Ambiguous(vec!["q3_email".into(), "q7_email".into()]);
+        assert_eq!(s.lookup("email"), both);
+        assert_eq!(s.lookup("q7_email"), Lookup::Value("c@d.in".into()));
+        // Without rawRequest, the form's own names.
+        let pairs: HashMap<String, String> = [("q3_email", "a@b.in"), ("q7_email", "c@d.in")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        let d = Delivery::Form(pairs);
+        let s = Submission::read(Profile::Jotform, &d).unwrap();
+        assert_eq!(s.lookup("email"), both);
+        assert_eq!(s.lookup("q3_email"), Lookup::Value("a@b.in".into()));
     }
 
     #[test]
