@@ -6,7 +6,7 @@
 //! (userid, key digest) pair is remembered for the cache time, bounded in memory. The
 //! right key is never in that list, so it keeps working.
 
-use super::signup::FormKey;
+use super::signup::{FormKey, StoredForm};
 use super::{App, AppError};
 use crate::domain::credentials::{ApiKey, KeyDigest};
 use crate::domain::ids::UserId;
@@ -30,8 +30,8 @@ struct Entry {
     role: Role,
     /// `None` when the user is disabled or its record is inconsistent.
     scope: Option<Scope>,
-    /// A profiled form key's setup, parsed and its secret opened at the read.
-    form: Option<Arc<FormKey>>,
+    /// A profiled form key's stored setup, opened at its first authenticated delivery.
+    form: Option<Arc<StoredForm>>,
     read_at: Instant,
 }
 
@@ -104,23 +104,22 @@ impl AuthCache {
     }
 }
 
-fn decide(
-    user: UserId,
-    entry: &Entry,
-    presented: &KeyDigest,
-) -> Option<Result<Authenticated, AppError>> {
+/// A caller whose key matched, and its stored form setup (not yet opened).
+type Decided = (Caller, Option<Arc<StoredForm>>);
+
+fn decide(user: UserId, entry: &Entry, presented: &KeyDigest) -> Option<Result<Decided, AppError>> {
     if !entry.digest.matches(presented) {
         return None;
     }
     Some(match entry.scope {
-        Some(scope) => Ok(Authenticated {
-            caller: Caller {
+        Some(scope) => Ok((
+            Caller {
                 userid: user,
                 role: entry.role,
                 scope,
             },
-            form: entry.form.clone(),
-        }),
+            entry.form.clone(),
+        )),
         None => Err(AppError::Disabled),
     })
 }
@@ -133,16 +132,31 @@ impl App {
         userid: Option<&str>,
         api_key: Option<&str>,
     ) -> Result<Caller, AppError> {
-        Ok(self.authenticate_form(userid, api_key).await?.caller)
+        Ok(self.decided(userid, api_key).await?.0)
     }
 
     /// `authenticate`, with a profiled form key's setup (kept in the same cache entry: a
-    /// delivery costs no read of its own).
+    /// delivery costs no read of its own). The setup is opened only once the key matched and
+    /// the user is enabled: a damaged one is 500 for the key's own deliveries, never for a
+    /// wrong or disabled key.
     pub async fn authenticate_form(
         &self,
         userid: Option<&str>,
         api_key: Option<&str>,
     ) -> Result<Authenticated, AppError> {
+        let (caller, stored) = self.decided(userid, api_key).await?;
+        let form = match stored {
+            Some(stored) => stored.open(&self.seal)?,
+            None => None,
+        };
+        Ok(Authenticated { caller, form })
+    }
+
+    async fn decided(
+        &self,
+        userid: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Decided, AppError> {
         let (Some(userid), Some(api_key)) = (
             userid.map(str::trim).filter(|v| !v.is_empty()),
             api_key.map(str::trim).filter(|v| !v.is_empty()),
@@ -157,7 +171,7 @@ impl App {
                 // The ISP and reseller are cached on their own clock: a disabled one locks
                 // its users out within one cache time, not two.
                 return match decision {
-                    Ok(a) if !self.tenant_enabled(&a.caller.scope).await? => {
+                    Ok((caller, _)) if !self.tenant_enabled(&caller.scope).await? => {
                         Err(AppError::Disabled)
                     }
                     other => other,
@@ -186,12 +200,11 @@ impl App {
             Some(scope) if self.tenant_enabled(&scope).await? => Some(scope),
             _ => None,
         };
-        let form = FormKey::of(&self.seal, &record)?;
         let entry = Entry {
             digest,
             role: record.role,
             scope,
-            form,
+            form: StoredForm::of(&record),
             read_at: Instant::now(),
         };
         self.auth.remember(user, entry.clone());

@@ -1,10 +1,12 @@
 //! `customer/create`, where a profiled form key's delivery arrives in its tool's own shape
-//! (nested JSON, Jotform's multipart): the body is read as flat parameters as on every
-//! route, and only once the caller is known to be a profiled form key is it read as the
-//! tool's payload instead. Every other caller keeps today's flat rules and answers.
+//! (nested JSON, Jotform's multipart): the body is parsed as flat parameters as on every
+//! route (a body error no profile accepts is 400 before authentication, as today), and only
+//! once the caller is known to be a profiled form key, and the signature checked, is it read
+//! as the tool's payload. Every other caller keeps today's flat rules and answers.
 
 use super::contract::{self, Declared};
 use super::credentials::credentials;
+use super::document::document;
 use super::params::{Params, RequestError};
 use super::pipeline::{Reply, admit, read_body, respond, source_of};
 use crate::app::App;
@@ -22,10 +24,16 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
     let outcome = async {
         let (parts, bytes) = read_body(req).await?;
         let flat = Params::from_body(&parts.headers, bytes.clone()).await;
-        // No form tool sends another media type: refused before anything else, as today.
-        if let Err(e @ RequestError::UnsupportedType(_)) = &flat {
-            return Err(e.clone().into());
-        }
+        // Every body error no profile accepts is 400 before anything else, as today: another
+        // media type, malformed form or multipart, a name given twice, invalid JSON. Only a
+        // JSON body that is not flat (nested values, not an object) waits for the caller: a
+        // profiled form key's tool may send it. Read whole now, so its syntax errors and
+        // duplicates anywhere are 400 too.
+        let nested = match &flat {
+            Err(RequestError::NotFlat(_)) => Some(document(&bytes)?),
+            Err(e) => return Err(e.clone().into()),
+            Ok(_) => None,
+        };
         let empty = Params::default();
         let creds = credentials(
             &parts.headers,
@@ -44,7 +52,9 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
         admit(&app, &caller, &creds, Operation::CreateCustomer)?;
         let created = match who.form {
             Some(form) => {
-                // The signature first: nothing of an unsigned body is read.
+                // The signature over the raw bytes before the body is read as the tool's
+                // payload (it was parsed above only as flat fields or checked as JSON, which
+                // reads nothing into a customer).
                 let signature = form
                     .setup
                     .profile
@@ -52,12 +62,10 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
                     .and_then(|h| parts.headers.get(h))
                     .and_then(|v| v.to_str().ok());
                 let verified = form.verify(signature, &bytes)?;
-                let delivery = match Params::is_json(&parts.headers) {
-                    true => Delivery::Json(
-                        serde_json::from_slice(&bytes)
-                            .map_err(|_| RequestError::Malformed("body: not valid JSON".into()))?,
-                    ),
-                    false => Delivery::Form(flat?.into_map()),
+                let delivery = match (nested, Params::is_json(&parts.headers)) {
+                    (Some(v), _) => Delivery::Json(v),
+                    (None, true) => Delivery::Json(document(&bytes)?),
+                    (None, false) => Delivery::Form(flat?.into_map()),
                 };
                 let inbound = Inbound {
                     delivery: &delivery,

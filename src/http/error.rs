@@ -52,7 +52,9 @@ impl ApiError {
                 AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Self::Request(e) => match e {
-                RequestError::Duplicate(_) | RequestError::Malformed(_) => StatusCode::BAD_REQUEST,
+                RequestError::Duplicate(_)
+                | RequestError::Malformed(_)
+                | RequestError::NotFlat(_) => StatusCode::BAD_REQUEST,
                 RequestError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 RequestError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             },

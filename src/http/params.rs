@@ -17,6 +17,10 @@ pub enum RequestError {
     Duplicate(String),
     #[error("{0}")]
     Malformed(String),
+    /// Valid JSON (so far) that is not a flat object: a nested value, or not an object.
+    /// Refused for flat callers, but a profiled form key's tool may send it.
+    #[error("{0}")]
+    NotFlat(String),
     #[error(
         "Content-Type {0} is not supported: send application/x-www-form-urlencoded, multipart/form-data or application/json"
     )]
@@ -147,7 +151,9 @@ impl Params {
             let text = e.to_string();
             let own = text.split(" at line").next().unwrap_or(&text);
             if own.starts_with("invalid type") {
-                RequestError::Malformed("body: not a JSON object".into())
+                RequestError::NotFlat("body: not a JSON object".into())
+            } else if own.ends_with(NOT_SCALAR) {
+                RequestError::NotFlat(own.to_owned())
             } else {
                 RequestError::Malformed(own.to_owned())
             }
@@ -158,6 +164,8 @@ impl Params {
         Ok(params)
     }
 }
+
+const NOT_SCALAR: &str = "must be a string, a number or a boolean";
 
 struct FlatObject;
 
@@ -180,9 +188,7 @@ impl<'de> Visitor<'de> for FlatObject {
                 serde_json::Value::Bool(b) => Some(b.to_string()),
                 serde_json::Value::Null => None,
                 _ => {
-                    return Err(A::Error::custom(format!(
-                        "{name}: must be a string, a number or a boolean"
-                    )));
+                    return Err(A::Error::custom(format!("{name}: {NOT_SCALAR}")));
                 }
             };
             if !seen.insert(name.clone()) {

@@ -4,6 +4,13 @@
 
 use serde_json::{Value, json};
 
+/// A time `n` minutes ago as the tools write it: a signed Typeform or Tally delivery older
+/// than IDEMPOTENCY_TTL_SECONDS is refused as a possible replay.
+pub fn minutes_ago(n: i64) -> String {
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(n);
+    at.strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string()
+}
+
 /// Typeform, "Example webhook payload"
 /// (https://www.typeform.com/developers/webhooks/example-payload/): `event_id`,
 /// `event_type: form_response`, `form_response` with `form_id`, `token`, `landed_at`,
@@ -18,8 +25,8 @@ pub fn typeform() -> Value {
       "form_response": {
         "form_id": "lT4Z3j",
         "token": "a3a12ec67a1365927098a606107fbc15",
-        "landed_at": "2026-11-27T09:00:00Z",
-        "submitted_at": "2026-11-27T09:02:00Z",
+        "landed_at": minutes_ago(3),
+        "submitted_at": minutes_ago(1),
         "hidden": {"utm_source": "newsletter"},
         "definition": {
           "id": "lT4Z3j",
@@ -67,14 +74,14 @@ pub fn tally() -> Value {
     json!({
       "eventId": "a4cb511e-d513-4fa5-baee-b815d718dfd1",
       "eventType": "FORM_RESPONSE",
-      "createdAt": "2026-11-27T09:02:00.000Z",
+      "createdAt": minutes_ago(1),
       "data": {
         "responseId": "2wgx4n",
         "submissionId": "2wgx4n",
         "respondentId": "dwQKYm",
         "formId": "VwbNEw",
         "formName": "Fibre signup",
-        "createdAt": "2026-11-27T09:02:00.000Z",
+        "createdAt": minutes_ago(1),
         "fields": [
           {"key": "question_mVGEg3", "label": "Full name", "type": "INPUT_TEXT", "value": "Ravi Kumar"},
           {"key": "question_nPEzOv", "label": "Email", "type": "INPUT_EMAIL", "value": "ravi@example.com"},

@@ -7,8 +7,11 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod cost;
+mod damaged;
 mod fixtures;
+mod order;
 mod properties;
+mod replays;
 mod setup;
 mod tools;
 

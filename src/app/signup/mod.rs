@@ -20,7 +20,7 @@ use crate::store::Store;
 use crate::store::records::UserItem;
 use crate::store::tenancy::{FormAttributes, Stamp, Updated, UserUpdate};
 use sealed::SecretSeal;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A form key's setup as the auth cache keeps it: parsed and its secret opened once per
 /// read of the user, so a delivery costs no read and no parse of its own.
@@ -30,26 +30,55 @@ pub struct FormKey {
     pub secret: Option<SigningSecret>,
 }
 
-impl FormKey {
-    /// The setup of a stored form key; `None` for the `fields` profile (today's create).
-    pub(in crate::app) fn of(
-        seal: &SecretSeal,
-        user: &UserItem,
-    ) -> Result<Option<Arc<Self>>, AppError> {
-        if user.role != Role::Form || user.form_profile.is_none() {
-            return Ok(None);
-        }
-        let setup = FormSetup::stored(user.form_profile.as_deref(), user.form_map.as_deref())
-            .map_err(|e| AppError::Internal(format!("user {}: stored {e}", user.userid)))?;
-        let secret = user
-            .form_secret
+/// A form key's stored setup as the auth cache keeps it, not yet parsed: parsed and its
+/// secret opened at the first authenticated delivery, then kept (a failure too) for as long
+/// as the cache entry. A wrong or disabled key never gets that far: 401 / 403, not 500.
+#[derive(Debug)]
+pub struct StoredForm {
+    userid: UserId,
+    profile: Option<String>,
+    map: Option<String>,
+    secret: Option<String>,
+    /// The outcome of the first `open`; an error is kept as its (secret-free) message.
+    opened: OnceLock<Result<Option<Arc<FormKey>>, String>>,
+}
+
+impl StoredForm {
+    /// The stored setup of a form key with a profile; `None` for any other user.
+    pub(in crate::app) fn of(user: &UserItem) -> Option<Arc<Self>> {
+        (user.role == Role::Form && user.form_profile.is_some()).then(|| {
+            Arc::new(Self {
+                userid: user.userid,
+                profile: user.form_profile.clone(),
+                map: user.form_map.clone(),
+                secret: user.form_secret.clone(),
+                opened: OnceLock::new(),
+            })
+        })
+    }
+
+    /// The setup, parsed and its secret opened (once per cache entry); `None` for the
+    /// `fields` profile (today's create). A damaged setup is 500 for its deliveries only.
+    pub(in crate::app) fn open(&self, seal: &SecretSeal) -> Result<Option<Arc<FormKey>>, AppError> {
+        self.opened
+            .get_or_init(|| self.build(seal).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(AppError::Internal)
+    }
+
+    fn build(&self, seal: &SecretSeal) -> Result<Option<Arc<FormKey>>, AppError> {
+        let userid = self.userid;
+        let setup = FormSetup::stored(self.profile.as_deref(), self.map.as_deref())
+            .map_err(|e| AppError::Internal(format!("user {userid}: stored {e}")))?;
+        let secret = self
+            .secret
             .as_deref()
-            .map(|s| seal.open(user.userid, s))
+            .map(|s| seal.open(userid, s))
             .transpose()?;
         Ok(setup
             .profile
             .is_mapped()
-            .then(|| Arc::new(Self { setup, secret })))
+            .then(|| Arc::new(FormKey { setup, secret })))
     }
 }
 
@@ -77,7 +106,9 @@ impl FormKey {
 #[derive(Debug)]
 pub struct Inbound<'a> {
     pub delivery: &'a Delivery,
-    /// An `Idempotency-Key` the sender set itself: it wins over the tool's submission id.
+    /// An `Idempotency-Key` header or `idempotency_key` query parameter: outside the
+    /// signature, so used only when the key is unsigned and the delivery carries no id of
+    /// its own (see `map_delivery`).
     pub idempotency_key: Option<&'a str>,
 }
 
@@ -102,7 +133,15 @@ impl App {
         inbound: Inbound<'_>,
     ) -> Result<Created<CustomerId>, AppError> {
         let setup = &key.0.setup;
-        let fields = map_delivery(setup, inbound.delivery, inbound.idempotency_key)?;
+        let signed = key.0.secret.is_some();
+        if signed {
+            Submission::read(setup.profile, inbound.delivery)?
+                .check_fresh(jiff::Timestamp::now(), self.idempotency_ttl)?;
+        }
+        // A signed key's sender-set key is not covered by the signature: a replayer could
+        // change it to create again. It is ignored.
+        let sender_key = inbound.idempotency_key.filter(|_| !signed);
+        let fields = map_delivery(setup, inbound.delivery, sender_key)?;
         parse_mapped(&setup.map, setup.profile, &fields, self.today())?;
         self.create_customer_from(caller, &fields, None).await
     }
@@ -122,18 +161,19 @@ impl App {
 }
 
 /// The create's parameters from a delivery: the mapped answers and the idempotency key
-/// (the sender's own, else the map's, else the tool's submission id).
+/// (the map's `idempotency_key` source, else the tool's submission id, else `sender_key`).
+/// What the delivery itself says wins: for a signed key it is under the signature.
 pub fn map_delivery(
     setup: &FormSetup,
     delivery: &Delivery,
-    explicit_key: Option<&str>,
+    sender_key: Option<&str>,
 ) -> Result<std::collections::HashMap<String, String>, AppError> {
     let submission = Submission::read(setup.profile, delivery)?;
     let mut fields = setup.map.apply(setup.profile, |r| submission.lookup(r))?;
-    let key = explicit_key
-        .map(str::to_owned)
-        .or_else(|| fields.remove(IDEMPOTENCY_KEY))
-        .or_else(|| submission.id());
+    let key = fields
+        .remove(IDEMPOTENCY_KEY)
+        .or_else(|| submission.id())
+        .or_else(|| sender_key.map(str::to_owned));
     if let Some(key) = key {
         fields.insert(IDEMPOTENCY_KEY.to_owned(), key);
     }

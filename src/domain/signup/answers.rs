@@ -12,7 +12,15 @@ pub enum Lookup {
     Value(String),
     /// A value no customer field takes: what it was ("an object").
     WrongType(&'static str),
+    /// A reference that names more than one of the tool's fields (Jotform's `email` when
+    /// the form has `q3_email` and `q7_email`): those fields' names, sorted.
+    Ambiguous(Vec<String>),
 }
+
+/// The most items a list answer (a multi-choice answer) may have: no form offers more
+/// choices, and a customer field could not hold them.
+pub const MAX_CHOICES: usize = 100;
+const TOO_MANY: &str = "a list of more than 100 items";
 
 /// A scalar, or a list of scalars (a multi-choice answer) joined by ", ".
 pub(super) fn scalar(value: Option<&Value>) -> Lookup {
@@ -21,13 +29,16 @@ pub(super) fn scalar(value: Option<&Value>) -> Lookup {
         Some(Value::String(s)) => Lookup::Value(s.clone()),
         Some(Value::Number(n)) => Lookup::Value(n.to_string()),
         Some(Value::Bool(b)) => Lookup::Value(b.to_string()),
+        Some(Value::Array(items)) if items.len() > MAX_CHOICES => Lookup::WrongType(TOO_MANY),
         Some(Value::Array(items)) => {
             let mut parts = Vec::with_capacity(items.len());
             for item in items {
                 match scalar(Some(item)) {
                     Lookup::Value(v) if !v.trim().is_empty() => parts.push(v),
                     Lookup::Value(_) | Lookup::Missing => {}
-                    Lookup::WrongType(_) => return Lookup::WrongType("a list of objects"),
+                    Lookup::WrongType(_) | Lookup::Ambiguous(_) => {
+                        return Lookup::WrongType("a list of objects");
+                    }
                 }
             }
             match parts.is_empty() {
@@ -98,21 +109,24 @@ pub(super) fn tally(v: &Value, reference: &str) -> Lookup {
         return Lookup::Missing;
     };
     let value = field.get("value");
-    // Choices arrive as option ids: the respondent's answer is the options' text.
+    // Choices arrive as option ids: the respondent's answer is the options' text. The
+    // options are indexed once (a body of many ids and options must not cost ids × options).
     match (value, field.get("options").and_then(Value::as_array)) {
+        (Some(Value::Array(ids)), _) if ids.len() > MAX_CHOICES => Lookup::WrongType(TOO_MANY),
         (Some(Value::Array(ids)), Some(options)) => {
-            let texts: Vec<Value> = ids
+            let texts: HashMap<&str, &Value> = options
+                .iter()
+                .filter_map(|o| Some((o.get("id")?.as_str()?, o.get("text")?)))
+                .collect();
+            let chosen: Vec<Value> = ids
                 .iter()
                 .map(|id| {
-                    options
-                        .iter()
-                        .find(|o| o.get("id") == Some(id))
-                        .and_then(|o| o.get("text"))
-                        .cloned()
-                        .unwrap_or_else(|| id.clone())
+                    id.as_str()
+                        .and_then(|id| texts.get(id))
+                        .map_or_else(|| id.clone(), |t| (*t).clone())
                 })
                 .collect();
-            scalar(Some(&Value::Array(texts)))
+            scalar(Some(&Value::Array(chosen)))
         }
         (value, _) => scalar(value),
     }
@@ -166,6 +180,29 @@ fn jotform_name(name: &str, wanted: &str) -> bool {
     rest.and_then(|r| r.strip_prefix('_')) == Some(wanted)
 }
 
+/// The one field named `wanted`: exactly, else without its `q<n>_` prefix, where two
+/// fields of one name (`q3_email`, `q7_email`) make the reference ambiguous.
+fn jotform_find<'a, V>(
+    fields: impl Iterator<Item = (&'a String, V)> + Clone,
+    wanted: &str,
+) -> Result<Option<V>, Lookup> {
+    if let Some((_, v)) = fields.clone().find(|(k, _)| *k == wanted) {
+        return Ok(Some(v));
+    }
+    let mut found = fields.filter(|(k, _)| jotform_name(k, wanted));
+    let Some((first, v)) = found.next() else {
+        return Ok(None);
+    };
+    let others: Vec<String> = found.map(|(k, _)| k.clone()).collect();
+    if others.is_empty() {
+        return Ok(Some(v));
+    }
+    let mut names = others;
+    names.push(first.clone());
+    names.sort();
+    Err(Lookup::Ambiguous(names))
+}
+
 pub(super) fn jotform(
     pairs: &HashMap<String, String>,
     raw: Option<&Value>,
@@ -174,20 +211,16 @@ pub(super) fn jotform(
     let (base, part) = split_part(reference);
     let Some(raw) = raw.and_then(Value::as_object) else {
         // No rawRequest: the plain form names (`q3_name[first]`).
-        let found = pairs
-            .iter()
-            .find(|(k, _)| *k == reference)
-            .or_else(|| pairs.iter().find(|(k, _)| jotform_name(k, reference)));
-        return match found {
-            Some((_, v)) => Lookup::Value(v.clone()),
-            None => Lookup::Missing,
+        return match jotform_find(pairs.iter(), reference) {
+            Ok(Some(v)) => Lookup::Value(v.clone()),
+            Ok(None) => Lookup::Missing,
+            Err(ambiguous) => ambiguous,
         };
     };
-    let value = raw.get(base).or_else(|| {
-        raw.iter()
-            .find(|(k, _)| jotform_name(k, base))
-            .map(|(_, v)| v)
-    });
+    let value = match jotform_find(raw.iter(), base) {
+        Ok(v) => v,
+        Err(ambiguous) => return ambiguous,
+    };
     match (value, part) {
         (Some(Value::Object(parts)), Some(part)) => scalar(parts.get(part)),
         // A whole compound answer (Full Name, Phone): its text parts joined by spaces.
@@ -296,6 +329,38 @@ mod tests {
     }
 
     #[test]
+    fn tally_choices_are_indexed_and_capped() {
+        let options: Vec<Value> = (0..2000)
+            .map(|i| json!({"id": format!("o{i}"), "text": format!("Plan {i}")}))
+            .collect();
+        let field = |ids: Vec<Value>| {
+            json!({"data": {"fields": [{"key": "k", "label": "Plans", "type": "CHECKBOXES",
+                "value": ids, "options": options.clone()}]}})
+        };
+        let ids: Vec<Value> = [1999, 0, 7]
+            .iter()
+            .map(|i| json!(format!("o{i}")))
+            .collect();
+        assert_eq!(
+            json(Profile::Tally, field(ids), "k"),
+            Lookup::Value("Plan 1999, Plan 0, Plan 7".into())
+        );
+        // An unknown id is shown as sent; more ids than any form offers are refused.
+        assert_eq!(
+            json(Profile::Tally, field(vec![json!("zz")]), "k"),
+            Lookup::Value("zz".into())
+        );
+        let many = vec![json!("zz"); MAX_CHOICES + 1];
+        assert_eq!(
+            json(Profile::Tally, field(many), "k"),
+            Lookup::WrongType(TOO_MANY)
+        );
+        let many = json!({"a": vec![json!("x"); MAX_CHOICES + 1]});
+        assert_eq!(json(Profile::Json, many, "/a"), Lookup::WrongType(TOO_MANY));
+        assert!(TOO_MANY.contains(&MAX_CHOICES.to_string()));
+    }
+
+    #[test]
     fn jotform_parts_and_prefixless_names() {
         let mut pairs = HashMap::new();
         pairs.insert("submissionID".to_owned(), "608".to_owned());
@@ -312,6 +377,28 @@ mod tests {
         assert_eq!(s.lookup("q9_list"), Lookup::Value("a, b".into()));
         assert_eq!(s.lookup("q5_addr"), Lookup::WrongType("an object"));
         assert_eq!(s.id().as_deref(), Some("608"));
+    }
+
+    #[test]
+    fn jotform_names_of_two_fields_are_ambiguous() {
+        let mut pairs = HashMap::new();
+        pairs.insert(
+            "rawRequest".to_owned(),
+            r#"{"q3_email":"a@b.in","q7_email":"c@d.in"}"#.to_owned(),
+        );
+        let d = Delivery::Form(pairs);
+        let s = Submission::read(Profile::Jotform, &d).unwrap();
+        let both = Lookup::Ambiguous(vec!["q3_email".into(), "q7_email".into()]);
+        assert_eq!(s.lookup("email"), both);
+        assert_eq!(s.lookup("q7_email"), Lookup::Value("c@d.in".into()));
+        // Without rawRequest, the form's own names.
+        let pairs: HashMap<String, String> = [("q3_email", "a@b.in"), ("q7_email", "c@d.in")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        let d = Delivery::Form(pairs);
+        let s = Submission::read(Profile::Jotform, &d).unwrap();
+        assert_eq!(s.lookup("email"), both);
+        assert_eq!(s.lookup("q3_email"), Lookup::Value("a@b.in".into()));
     }
 
     #[test]

@@ -200,6 +200,12 @@ impl FieldMap {
                 "{}: must be text, a number, a yes/no or a choice, not {what}",
                 self.describe(profile, field)
             ))),
+            Lookup::Ambiguous(names) => Err(DomainError::Payload(format!(
+                "{}: names more than one of the form's fields ({}): name one in the map \
+                 with its number",
+                self.describe(profile, field),
+                names.join(", ")
+            ))),
         };
         for (field, source) in &self.0 {
             let value = match source {

@@ -120,6 +120,48 @@ impl<'a> Submission<'a> {
             .map(str::to_owned)
     }
 
+    /// Refuses a signed delivery the tool made longer than `ttl` ago (Typeform's
+    /// `form_response.submitted_at`, Tally's `data.createdAt`, else its `createdAt`): its
+    /// idempotency claim may have expired, so a replay of it could create again. The time is
+    /// inside the signed body, so a replayer cannot change it. Other tools carry no signed
+    /// time: `Ok`.
+    pub fn check_fresh(
+        &self,
+        now: jiff::Timestamp,
+        ttl: std::time::Duration,
+    ) -> Result<(), DomainError> {
+        let Root::Json(v) = &self.root else {
+            return Ok(());
+        };
+        let (field, at) = match self.profile {
+            Profile::Typeform => (
+                "form_response.submitted_at",
+                str_at(v, "/form_response/submitted_at"),
+            ),
+            Profile::Tally => (
+                "data.createdAt",
+                str_at(v, "/data/createdAt").or_else(|| str_at(v, "/createdAt")),
+            ),
+            _ => return Ok(()),
+        };
+        let at = at
+            .and_then(|t| t.trim().parse::<jiff::Timestamp>().ok())
+            .ok_or_else(|| {
+                DomainError::Payload(format!(
+                    "{field}: a signed delivery needs the tool's submission time (RFC 3339)"
+                ))
+            })?;
+        let age = now.duration_since(at);
+        match age.as_secs() > i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX) {
+            true => Err(DomainError::Payload(format!(
+                "{field}: the submission is older than IDEMPOTENCY_TTL_SECONDS ({}s): \
+                 refused as a possible replay (nothing written)",
+                ttl.as_secs()
+            ))),
+            false => Ok(()),
+        }
+    }
+
     /// The answer a map's reference names.
     pub fn lookup(&self, reference: &str) -> Lookup {
         match (&self.root, self.profile) {
