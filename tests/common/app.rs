@@ -84,29 +84,37 @@ pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestAp
         env.entry(var.into()).or_insert_with(|| ms.into());
     }
     let settings = Settings::from_lookup(|k| env.get(k).cloned(), false).expect("test settings");
-    let client = isp_crm::store::client::dynamodb_client_tuned(
-        Some(&endpoint),
-        config::TlsRoots::default(),
-        &settings.dynamodb,
+    // Setting up and inspecting go straight to moto with generous timeouts whatever the test
+    // sets for the app: a seed write retried after a short attempt timeout on a busy machine
+    // would find its own first attempt committed ("reseller 3 exists").
+    let generous = Settings::from_lookup(
+        |k| match k {
+            "DYNAMODB_ATTEMPT_TIMEOUT_MS" => Some("30000".into()),
+            "DYNAMODB_OPERATION_TIMEOUT_MS" => Some("60000".into()),
+            _ => env.get(k).cloned(),
+        },
+        false,
     )
-    .await;
-    let store = Store::new(client, Tables::with_prefix(&prefix));
+    .expect("setup settings");
+    let client_to = |url: String, tuning| async move {
+        isp_crm::store::client::dynamodb_client_tuned(
+            Some(&url),
+            config::TlsRoots::default(),
+            tuning,
+        )
+        .await
+    };
+    let tables = Tables::with_prefix(&prefix);
+    let store = Store::new(
+        client_to(endpoint.clone(), &generous.dynamodb).await,
+        tables.clone(),
+    );
     store.create_tables(TEMPLATE).await.expect("create tables");
 
     let keys = seed_world(&store, 0).await;
 
-    let app_store = match proxy {
-        None => store.clone(),
-        Some(url) => Store::new(
-            isp_crm::store::client::dynamodb_client_tuned(
-                Some(url),
-                config::TlsRoots::default(),
-                &settings.dynamodb,
-            )
-            .await,
-            store.tables.clone(),
-        ),
-    };
+    let app_url = proxy.map_or(endpoint, str::to_owned);
+    let app_store = Store::new(client_to(app_url, &settings.dynamodb).await, tables);
     let app = Arc::new(App::new(app_store, &settings).expect("app"));
     let router = isp_crm::http::router(app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
