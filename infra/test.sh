@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`'s test run: every target against a fresh moto, then the contract check
-# (schemathesis against the real binary, infra/schemathesis.sh), then one closing line with
-# the totals of all test binaries ("N passed, N failed"; the contract check counts as one),
+# (schemathesis against the real binary, infra/schemathesis.sh) and the check of moto's patched
+# transactions (infra/moto_server_test.py), then one closing line with
+# the totals of all test binaries ("N passed, N failed"; each check counts as one),
 # since cargo's own last line is that of whichever target ran last (often an example).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,14 @@ status=${PIPESTATUS[0]}
 passed=$(awk '/^test result:/ {s += $4} END {print s + 0}' "$log")
 failed=$(awk '/^test result:/ {s += $6} END {print s + 0}' "$log")
 rm -f "$log"
+echo
+echo "local stack: infra/moto_server.py's transactions answer as moto's own"
+if "${VENV:-.venv}/bin/python" infra/moto_server_test.py; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
+fi
 echo
 echo "contract check: schemathesis against docs/openapi.yaml"
 if infra/with-moto.sh 0 infra/schemathesis.sh; then
