@@ -1,9 +1,10 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
 # make test — lint the template and run every test against a fresh moto
+# make clients — the Python and TypeScript clients generated from docs/openapi.yaml, driven against the binary (make test runs them too)
 # make fuzz — cargo-fuzz on the request parsers, FUZZ_SECONDS per target (nightly toolchain only)
 # make package — sam validate --lint + sam build (cargo-lambda); ARCH=x86_64 where no aarch64 std is installed
 .PHONY: dev test lint fmt clippy check venv clean cost-report scale-report import-report bench cold-start tz-lookup
-.PHONY: package package-venv fuzz
+.PHONY: package package-venv fuzz clients clients-deps
 
 VENV := .venv
 PYTHON ?= python3
@@ -23,8 +24,27 @@ lint: venv
 	$(VENV)/bin/cfn-lint template.yaml
 
 # Tests get their own moto on a free port, and each test its own tables, so `make dev` can run alongside.
-test: lint
+test: lint clients-deps
 	infra/test.sh
+
+# The generators of make clients (infra/clients.sh): openapi-python-client in a venv of its own
+# (.venv-clients: it pins its own httpx, attrs and pydantic), @hey-api/openapi-ts and tsc from
+# clients/package-lock.json (npm ci; Node.js >= 20.19 and npm must be on the machine).
+CLIENTS_VENV := .venv-clients
+clients-deps: $(CLIENTS_VENV)/.installed clients/node_modules/.installed
+$(CLIENTS_VENV)/.installed: infra/requirements-clients.txt
+	$(PYTHON) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-clients.txt
+	touch $@
+clients/node_modules/.installed: clients/package.json clients/package-lock.json
+	cd clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Generates both clients into clients/.generated (not committed) and drives the reference's
+# flow through each against the debug binary on a fresh moto (~15 s after the build).
+clients: venv clients-deps
+	cargo build --bins
+	infra/with-moto.sh 0 infra/clients.sh
 
 fmt:
 	cargo fmt --all
@@ -36,7 +56,7 @@ check: test clippy
 	cargo fmt --all -- --check
 
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) $(CLIENTS_VENV) target clients/node_modules clients/.generated
 
 # Read units of the list's request shapes over 20,000 customers (docs/data-model.md).
 cost-report: venv

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`'s test run: every target against a fresh moto, then the contract check
 # (schemathesis against the real binary, infra/schemathesis.sh) and the check of moto's patched
-# transactions (infra/moto_server_test.py), then one closing line with
+# transactions (infra/moto_server_test.py) and the generated clients (infra/clients.sh, each
+# step counted), then one closing line with
 # the totals of all test binaries ("N passed, N failed"; each check counts as one),
 # since cargo's own last line is that of whichever target ran last (often an example).
 set -uo pipefail
@@ -24,6 +25,20 @@ echo
 echo "contract check: schemathesis against docs/openapi.yaml"
 if infra/with-moto.sh 0 infra/schemathesis.sh; then
   passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
+fi
+echo
+echo "generated clients: docs/openapi.yaml through openapi-python-client and @hey-api/openapi-ts"
+clients_log=$(mktemp)
+infra/with-moto.sh 0 infra/clients.sh 2>&1 | tee "$clients_log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$clients_log" | tail -1)
+rm -f "$clients_log"
+if [ -n "$line" ]; then
+  passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+  failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
 else
   failed=$((failed + 1))
   status=1

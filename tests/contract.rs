@@ -67,18 +67,12 @@ fn every_route_and_parameter_is_in_the_document_and_nothing_else() {
         );
         let op = &doc["paths"][route.path]["post"];
         let content = &op["requestBody"]["content"];
-        let schemas: BTreeSet<String> = [
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-            "application/json",
-        ]
-        .iter()
-        .map(|ct| format!("{:?}", resolve(&doc, &content[*ct]["schema"])))
-        .collect();
+        // One media type: generators given the same schema under several send a form body
+        // under a JSON Content-Type (the server still reads form bodies: tests/encodings.rs).
         assert_eq!(
-            schemas.len(),
-            1,
-            "{}: one schema for the three bodies",
+            keys(content),
+            set(["application/json"]),
+            "{}: the body is described as JSON only",
             route.path
         );
         let schema = resolve(&doc, &content["application/json"]["schema"]);
