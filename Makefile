@@ -1,9 +1,10 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
+# make dev-lambda — the same, through the Lambda path (lambda_http, API Gateway's event shape), no Docker
 # make test — lint the template and run every test against a fresh moto
 # make clients — the Python and TypeScript clients generated from docs/openapi.yaml, driven against the binary (make test runs them too)
 # make fuzz — cargo-fuzz on the request parsers, FUZZ_SECONDS per target (nightly toolchain only)
 # make package — sam validate --lint + sam build (cargo-lambda); ARCH=x86_64 where no aarch64 std is installed
-.PHONY: dev test lint fmt clippy check venv clean cost-report scale-report import-report bench cold-start tz-lookup
+.PHONY: dev dev-lambda test lint fmt clippy check venv clean cost-report scale-report import-report bench cold-start tz-lookup
 .PHONY: package package-venv fuzz clients clients-deps
 
 VENV := .venv
@@ -19,6 +20,14 @@ $(VENV)/.installed: infra/requirements-dev.txt
 dev: venv
 	cargo build --bins
 	infra/with-moto.sh $(DEV_MOTO_PORT) infra/dev.sh
+
+# As make dev, but every request goes through the deployed path: examples/lambda_local plays
+# API Gateway (HTTP API, payload 2.0: form bodies base64-encoded) and the Lambda Runtime API,
+# and runs customer-api as a function instance (lambda_http). tests/lambda_local.rs sends
+# README's curl examples through it. With Docker, docs/sam-local.md runs the real image.
+dev-lambda: venv
+	cargo build --bins --example lambda_local
+	DEV_VIA_LAMBDA=1 infra/with-moto.sh $(DEV_MOTO_PORT) infra/dev.sh
 
 lint: venv
 	$(VENV)/bin/cfn-lint template.yaml
