@@ -4,7 +4,8 @@
 //! instance with AWS_LAMBDA_RUNTIME_API pointing at it, so every request goes through
 //! lambda_http as in production. The function inherits this environment (DYNAMODB_ENDPOINT,
 //! TABLE_PREFIX, …). LAMBDA_TIMEOUT_SECONDS (default: REQUEST_DEADLINE_MS + 1 s, else the stack's 10 s)
-//! bounds an invocation: past it the caller gets API Gateway's 503. Ctrl-C or the function's exit stops it.
+//! bounds an invocation: past it the caller gets API Gateway's 503. Ctrl-C, SIGTERM or the function's exit stops it (and
+//! the function).
 
 mod gateway;
 
@@ -81,9 +82,25 @@ async fn main() -> ExitCode {
             eprintln!("lambda-local: the function exited: {status:?}");
             ExitCode::FAILURE
         }
-        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+        _ = stopped() => ExitCode::SUCCESS,
     };
     let _ = child.kill();
     let _ = child.wait();
     code
+}
+
+/// Ctrl-C or SIGTERM (make dev's moto wrapper stopping): the function is stopped with this.
+async fn stopped() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
 }
