@@ -79,7 +79,7 @@ scale-report: venv
 	infra/with-moto.sh 0 cargo run --release --example scale_report
 
 # crm-admin's import and export at size: --check of 100,000 rows, an import and export of
-# 2,000 (~2 min: moto copies its tables in every transaction), peak memory and time of each
+# 2,000, peak memory and time of each
 # (docs/data-model.md). CHECK_ROWS / WRITE_ROWS change the sizes.
 import-report: venv
 	cargo build --bin crm-admin
