@@ -110,7 +110,7 @@ cold-start: venv
 # Architecture, which decides cargo-lambda's target (--arm64: aarch64-unknown-linux-gnu);
 # building arm64 needs that target's standard library (rustup target add
 # aarch64-unknown-linux-gnu). Deploy with the same Architecture as the build. --no-cached
-# overrides samconfig.toml's `cached = true`: SAM's cache hashes every file under CodeUri (.),
+# (samconfig.toml says `cached = false` too): SAM's cache hashes every file under CodeUri (.),
 # i.e. target/ and both venvs (~1 min), never hits (target/ changes with every build), and fails
 # (FileNotFoundError) when a cargo build running beside it removes a file; cargo-lambda's own
 # cargo build is incremental anyway.
