@@ -7,6 +7,7 @@
 //! | `validate/*`              | `CustomerFields::parse_create` on parsed `Params`; `ListRequest::parse` of a list with several filters |
 //! | `plan list/*`             | `planner::plan(Part::Isp(IspId(1)), &filters, sort)` for a few request shapes |
 //! | `create item/*`           | `CustomerItem::new` (fields cloned, as `create_customer` does), and `records::to_item` of it: the item a create puts |
+//! | `profiled delivery/*`     | a profiled form key's delivery before today's create: the tool's body read (JSON, or Jotform's multipart), its signature checked (Typeform, Tally: HMAC-SHA256 of the body), the map applied, the submission id taken, `parse_mapped` (the fixtures of tests/signup) |
 //! | `create, warm, in process`| everything a warm create does besides its two DynamoDB calls: body → `Params`, warm authentication, placement, fields, timestamps, `CustomerItem`, `to_item`, the JSON answer |
 //! | `serialise a 100-customer page` | what the list route sends: the rows serialised once (`to_raw_value`), in `http::Envelope` with a `next` cursor, `serde_json::to_vec` |
 //! | `…, through serde_json::Value (before)` | the same bytes via `json!(rows)`, as the route did before (checked equal) |
@@ -29,6 +30,7 @@ use isp_crm::app::App;
 use isp_crm::app::cursor::{CursorSeal, fingerprint};
 use isp_crm::app::planner::{self, Part};
 use isp_crm::app::replay::fingerprint as request_fingerprint;
+use isp_crm::app::signup::map_delivery;
 use isp_crm::config::{self, Settings};
 use isp_crm::domain::Fields;
 use isp_crm::domain::audit::rfc3339_seconds;
@@ -37,6 +39,9 @@ use isp_crm::domain::customer::{Customer, CustomerFields};
 use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use isp_crm::domain::list::{Filters, ListRequest, SortField};
 use isp_crm::domain::scope::{Actor, Placement, PlacementRequest, Role, Scope};
+use isp_crm::domain::signup::{
+    Delivery, FieldMap, FormSetup, Profile, SigningSecret, parse_mapped,
+};
 use isp_crm::http::Envelope;
 use isp_crm::http::Params;
 use isp_crm::store::records::{ClaimItem, CustomerItem};
@@ -238,6 +243,85 @@ fn parse_create_body(c: &mut Criterion) {
     group.finish();
 }
 
+#[path = "../tests/signup/fixtures.rs"]
+mod fixtures;
+
+/// A profiled delivery's in-process work before today's create (which `create, warm, in
+/// process` measures): the body, the signature, the map, the fields.
+fn profiled_delivery(c: &mut Criterion) {
+    let rt = runtime();
+    let mut group = c.benchmark_group("profiled delivery");
+    let secret = SigningSecret::parse("s", "bench-signing-secret-0123456789").expect("secret");
+    let (jot_type, jot_body) = fixtures::jotform_body(&fixtures::jotform_raw_request(), "608");
+    let cases = [
+        (
+            "typeform",
+            Profile::Typeform,
+            fixtures::TYPEFORM_MAP,
+            "application/json".to_owned(),
+            fixtures::typeform().to_string(),
+        ),
+        (
+            "tally",
+            Profile::Tally,
+            fixtures::TALLY_MAP,
+            "application/json".to_owned(),
+            fixtures::tally().to_string(),
+        ),
+        (
+            "jotform",
+            Profile::Jotform,
+            fixtures::JOTFORM_MAP,
+            jot_type,
+            jot_body,
+        ),
+        (
+            "fillout",
+            Profile::Fillout,
+            fixtures::FILLOUT_MAP,
+            "application/json".to_owned(),
+            fixtures::fillout().to_string(),
+        ),
+        (
+            "json",
+            Profile::Json,
+            fixtures::JSON_MAP,
+            "application/json".to_owned(),
+            fixtures::json_payload().to_string(),
+        ),
+    ];
+    for (name, profile, map, content_type, body) in cases {
+        let setup = FormSetup {
+            profile,
+            map: FieldMap::parse(profile, map).expect("map"),
+        };
+        let headers = headers(&content_type);
+        let body = Bytes::from(body);
+        let signature = secret.sign(profile, &body);
+        let signs = profile.signature_header().is_some();
+        group.bench_function(name, |b| {
+            b.to_async(rt).iter(|| async {
+                if signs {
+                    assert!(secret.verifies(profile, Some(&signature), &body));
+                }
+                let delivery = match Params::is_json(&headers) {
+                    true => Delivery::Json(serde_json::from_slice(&body).expect("JSON")),
+                    false => Delivery::Form(
+                        Params::from_body(&headers, body.clone())
+                            .await
+                            .expect("body")
+                            .into_map(),
+                    ),
+                };
+                let fields = map_delivery(&setup, &delivery, None).expect("mapped");
+                parse_mapped(&setup.map, profile, &fields, today()).expect("valid");
+                fields
+            })
+        });
+    }
+    group.finish();
+}
+
 fn authenticate_warm(c: &mut Criterion) {
     let Some(warm) = warm("authenticate (warm)") else {
         return;
@@ -382,6 +466,7 @@ async fn create_in_process(warm: &Warm, headers: &HeaderMap, body: Bytes) -> Vec
         portal_password: None,
         next: None,
         api_key: None,
+        signing_secret: None,
     })
     .expect("answer")
 }
@@ -439,6 +524,7 @@ fn serialise_page(c: &mut Criterion) {
             portal_password: None,
             next: Some(next.clone()),
             api_key: None,
+            signing_secret: None,
         })
         .expect("page")
     };
@@ -453,6 +539,7 @@ fn serialise_page(c: &mut Criterion) {
             portal_password: None,
             next: Some(next.clone()),
             api_key: None,
+            signing_secret: None,
         })
         .expect("page")
     };
@@ -472,7 +559,7 @@ criterion_group! {
     config = Criterion::default()
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_secs(1));
-    targets = parse_create_body, authenticate_warm, validate, plan_list, create_item,
+    targets = parse_create_body, profiled_delivery, authenticate_warm, validate, plan_list, create_item,
         create_warm, serialise_page
 }
 criterion_main!(benches);

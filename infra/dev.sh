@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash infra/seed.sh
 export BIND_ADDR=${BIND_ADDR:-127.0.0.1:3000}
+# Seals form keys' signing secrets (dev only; the stack has its own in Secrets Manager).
+export FORM_SECRET_KEY=${FORM_SECRET_KEY:-dev-form-secret-key}
 cat >&2 <<MSG
 
   Customer API on http://$BIND_ADDR  (DynamoDB API: $DYNAMODB_ENDPOINT)

@@ -34,6 +34,9 @@ pub struct Settings {
     pub cursor_secret: Option<String>,
     /// The secret before a rotation (`CURSOR_SECRET_PREVIOUS`): its cursors still open.
     pub cursor_secret_previous: Option<String>,
+    /// The deployment key that seals form keys' signing secrets (`FORM_SECRET_KEY`);
+    /// `None`: signing secrets cannot be set (`app::signup::sealed`).
+    pub form_secret_key: Option<String>,
     /// How long a warm instance remembers where list pages ended (0 disables it).
     pub page_cache_ttl: Duration,
     /// What one list request may read from DynamoDB, in read units (`app::budget`).
@@ -277,6 +280,7 @@ impl Settings {
             bind,
             cursor_secret: get("CURSOR_SECRET").filter(|v| !v.trim().is_empty()),
             cursor_secret_previous: get("CURSOR_SECRET_PREVIOUS").filter(|v| !v.trim().is_empty()),
+            form_secret_key: get("FORM_SECRET_KEY").filter(|v| !v.trim().is_empty()),
             page_cache_ttl,
             read_budget_units,
             form_key_creates,

@@ -44,6 +44,11 @@ async fn run() -> ExitCode {
             "CURSOR_SECRET is not set: list cursors work only on the instance that issued them"
         );
     }
+    if settings.form_secret_key.is_none() && process::under_lambda() {
+        tracing::warn!(
+            "FORM_SECRET_KEY is not set: form keys' signing secrets can be neither set nor checked"
+        );
+    }
     let app = match App::new(store, &settings) {
         Ok(app) => app,
         Err(e) => {

@@ -691,8 +691,12 @@ async fn total_throttling_or_conflicts_end_in_a_few_calls_with_retry_after() {
         let instance = if warm { "warm" } else { "cold" };
         eprintln!("{fault:?}, {instance}: {status} after {calls} DynamoDB calls");
         assert_eq!(status, want, "{fault:?}, {instance}: {body}");
+        // Cold, with AUTH_CACHE_SECONDS=0 nothing read is kept even within the request: the
+        // key, its ISP, the claim, the reseller, the ISP again for its time zone (the created
+        // day a kept count needs), the id counter, then one transaction.
+        let most = if warm { 6 } else { 7 };
         assert!(
-            calls <= 6,
+            calls <= most,
             "{fault:?}, {instance}: {calls} DynamoDB calls for one request"
         );
     }

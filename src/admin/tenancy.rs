@@ -73,3 +73,16 @@ pub async fn rotate_key(store: &Store, userid: UserId) -> Result<ApiKey, Tenancy
 pub async fn set_enabled(store: &Store, userid: UserId, enabled: bool) -> Result<(), TenancyError> {
     set_enabled_by(store, userid, enabled, Actor::Admin).await
 }
+
+/// Sets a form key's profile, field map and signing secret (the API's `user/update` rules);
+/// returns the secret when one was set. `deployment_key` is `FORM_SECRET_KEY`, which seals
+/// the secret (the API's function has the same one).
+pub async fn set_form(
+    store: &Store,
+    deployment_key: Option<&str>,
+    userid: UserId,
+    change: crate::app::signup::FormChange,
+) -> Result<Option<crate::domain::signup::SigningSecret>, TenancyError> {
+    let seal = crate::app::signup::sealed::SecretSeal::new(deployment_key);
+    crate::app::signup::set_form_by(store, &seal, userid, change, Actor::Admin).await
+}

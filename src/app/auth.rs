@@ -6,12 +6,13 @@
 //! (userid, key digest) pair is remembered for the cache time, bounded in memory. The
 //! right key is never in that list, so it keeps working.
 
+use super::signup::{FormKey, StoredForm};
 use super::{App, AppError};
 use crate::domain::credentials::{ApiKey, KeyDigest};
 use crate::domain::ids::UserId;
 use crate::domain::scope::{Caller, Role, Scope};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BAD_CREDENTIALS: &str = "userid/api_key: unknown user or wrong api_key";
@@ -23,13 +24,22 @@ const REFUSED_MAX: usize = 10_000;
 const REREAD: Duration = Duration::from_secs(1);
 
 /// What a warm instance remembers of a user it read: enough to decide without a read.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Entry {
     digest: KeyDigest,
     role: Role,
     /// `None` when the user is disabled or its record is inconsistent.
     scope: Option<Scope>,
+    /// A profiled form key's stored setup, opened at its first authenticated delivery.
+    form: Option<Arc<StoredForm>>,
     read_at: Instant,
+}
+
+/// An authenticated caller, and its form setup if it is a profiled form key.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub caller: Caller,
+    pub form: Option<Arc<FormKey>>,
 }
 
 pub(super) struct AuthCache {
@@ -74,8 +84,8 @@ impl AuthCache {
         let entries = self.entries.lock().ok()?;
         entries
             .get(&user)
-            .copied()
             .filter(|e| e.read_at.elapsed() < self.ttl)
+            .cloned()
     }
 
     fn remember(&self, user: UserId, entry: Entry) {
@@ -94,16 +104,22 @@ impl AuthCache {
     }
 }
 
-fn decide(user: UserId, entry: &Entry, presented: &KeyDigest) -> Option<Result<Caller, AppError>> {
+/// A caller whose key matched, and its stored form setup (not yet opened).
+type Decided = (Caller, Option<Arc<StoredForm>>);
+
+fn decide(user: UserId, entry: &Entry, presented: &KeyDigest) -> Option<Result<Decided, AppError>> {
     if !entry.digest.matches(presented) {
         return None;
     }
     Some(match entry.scope {
-        Some(scope) => Ok(Caller {
-            userid: user,
-            role: entry.role,
-            scope,
-        }),
+        Some(scope) => Ok((
+            Caller {
+                userid: user,
+                role: entry.role,
+                scope,
+            },
+            entry.form.clone(),
+        )),
         None => Err(AppError::Disabled),
     })
 }
@@ -116,6 +132,31 @@ impl App {
         userid: Option<&str>,
         api_key: Option<&str>,
     ) -> Result<Caller, AppError> {
+        Ok(self.decided(userid, api_key).await?.0)
+    }
+
+    /// `authenticate`, with a profiled form key's setup (kept in the same cache entry: a
+    /// delivery costs no read of its own). The setup is opened only once the key matched and
+    /// the user is enabled: a damaged one is 500 for the key's own deliveries, never for a
+    /// wrong or disabled key.
+    pub async fn authenticate_form(
+        &self,
+        userid: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Authenticated, AppError> {
+        let (caller, stored) = self.decided(userid, api_key).await?;
+        let form = match stored {
+            Some(stored) => stored.open(&self.seal)?,
+            None => None,
+        };
+        Ok(Authenticated { caller, form })
+    }
+
+    async fn decided(
+        &self,
+        userid: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Decided, AppError> {
         let (Some(userid), Some(api_key)) = (
             userid.map(str::trim).filter(|v| !v.is_empty()),
             api_key.map(str::trim).filter(|v| !v.is_empty()),
@@ -130,7 +171,7 @@ impl App {
                 // The ISP and reseller are cached on their own clock: a disabled one locks
                 // its users out within one cache time, not two.
                 return match decision {
-                    Ok(caller) if !self.tenant_enabled(&caller.scope).await? => {
+                    Ok((caller, _)) if !self.tenant_enabled(&caller.scope).await? => {
                         Err(AppError::Disabled)
                     }
                     other => other,
@@ -163,9 +204,10 @@ impl App {
             digest,
             role: record.role,
             scope,
+            form: StoredForm::of(&record),
             read_at: Instant::now(),
         };
-        self.auth.remember(user, entry);
+        self.auth.remember(user, entry.clone());
         decide(user, &entry, &presented).unwrap_or_else(|| {
             self.auth.refuse(user, presented);
             Err(AppError::Unauthenticated(BAD_CREDENTIALS))

@@ -12,9 +12,11 @@ pub mod planner;
 pub mod replay;
 pub mod service_list;
 mod services;
+pub mod signup;
 pub mod tenancy;
 mod zones;
 
+pub use auth::Authenticated;
 pub use error::AppError;
 pub use list::ListOutcome;
 pub use service_list::ServiceListOutcome;
@@ -94,6 +96,8 @@ pub struct App {
     isp_ids: Mutex<Option<(std::time::Instant, Vec<IspId>)>>,
     idempotency_ttl: std::time::Duration,
     duplicate_window: std::time::Duration,
+    /// Seals and opens form keys' signing secrets (`FORM_SECRET_KEY`).
+    seal: signup::sealed::SecretSeal,
 }
 
 impl App {
@@ -126,6 +130,7 @@ impl App {
             isp_ids: Mutex::default(),
             idempotency_ttl: settings.idempotency_ttl,
             duplicate_window: settings.duplicate_window,
+            seal: signup::sealed::SecretSeal::new(settings.form_secret_key.as_deref()),
         })
     }
 

@@ -22,12 +22,17 @@ impl fmt::Debug for ApiKey {
 #[error("the system random source failed: {0}")]
 pub struct RandomError(String);
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
     let mut buf = [0u8; N];
     OsRng
         .try_fill_bytes(&mut buf)
         .map_err(|e| RandomError(e.to_string()))?;
     Ok(buf)
+}
+
+/// `N` random bytes as lowercase hex.
+pub(crate) fn random_hex<const N: usize>() -> Result<String, RandomError> {
+    Ok(hex::encode(random_bytes::<N>()?))
 }
 
 impl ApiKey {

@@ -42,4 +42,9 @@ pub enum DomainError {
     /// services, an idempotency key used for another request). The text says which.
     #[error("{0}")]
     Conflict(String),
+    /// A signup form tool's delivery that cannot make a customer (a mapped answer missing,
+    /// invalid or of the wrong type; a body not in the tool's shape): 400. The text names
+    /// our field and the tool's.
+    #[error("{0}")]
+    Payload(String),
 }

@@ -14,6 +14,7 @@ pub mod list;
 pub mod paging;
 pub mod scope;
 pub mod service;
+pub mod signup;
 pub mod tenancy;
 pub mod text;
 pub mod zone;

@@ -211,6 +211,12 @@ pub struct User {
     pub ispid: Option<IspId>,
     pub resellerid: Option<ResellerId>,
     pub enabled: bool,
+    /// A form key's payload profile (`fields` unless set); `null` for other roles.
+    pub form_profile: Option<&'static str>,
+    /// A profiled form key's field map; `null` otherwise.
+    pub form_map: Option<serde_json::Value>,
+    /// Whether a form key has a signing secret (the secret itself is never shown again).
+    pub signing_secret: bool,
     /// `updated_at` is always present: users are written with it.
     #[serde(flatten)]
     pub audit: Audit,

@@ -52,6 +52,10 @@ pub const IDEMPOTENCY_KEY: Place = Place {
 pub const EVERY_ROUTE: [&Place; 3] = [&USERID, &API_KEY, &IDEMPOTENCY_KEY];
 
 /// Response header of every 429 and 503 answer (`error.rs`): seconds to wait before retrying.
+/// The headers `customer/create` reads besides, for a profiled form key's delivery: the
+/// tools' signatures (`domain::signup`).
+pub use crate::domain::signup::SIGNATURE_HEADERS;
+
 pub const RETRY_AFTER: &str = "retry-after";
 /// The statuses that carry `Retry-After`.
 pub const RETRY_AFTER_STATUSES: [u16; 2] = [429, 503];
@@ -178,8 +182,17 @@ pub const USER_ENABLE: Route = Route {
     path: "/api/user/enable",
     params: &["target_userid"],
 };
+pub const USER_UPDATE: Route = Route {
+    path: "/api/user/update",
+    params: &[
+        "target_userid",
+        "form_profile",
+        "form_map",
+        "signing_secret",
+    ],
+};
 
-pub const ROUTES: [&Route; 19] = [
+pub const ROUTES: [&Route; 20] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
@@ -199,6 +212,7 @@ pub const ROUTES: [&Route; 19] = [
     &USER_ROTATE_KEY,
     &USER_DISABLE,
     &USER_ENABLE,
+    &USER_UPDATE,
 ];
 
 /// A request's parameters as its route declares them, and where the request came from.

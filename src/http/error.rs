@@ -19,7 +19,7 @@ pub enum ApiError {
     #[error(
         "no such route: POST /api/customer/* or /api/service/* (list, create, update, delete), \
          /api/isp/* or /api/reseller/* (list, create, update), /api/user/* (list, create, \
-         rotate_key, disable, enable)"
+         rotate_key, disable, enable, update)"
     )]
     NoRoute,
     #[error("method not allowed: use POST")]
@@ -36,7 +36,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::App(e) => match e {
-                AppError::Domain(DomainError::Invalid(_)) => StatusCode::BAD_REQUEST,
+                AppError::Domain(DomainError::Invalid(_) | DomainError::Payload(_)) => {
+                    StatusCode::BAD_REQUEST
+                }
                 AppError::Domain(DomainError::OutOfScope(_)) => StatusCode::FORBIDDEN,
                 AppError::Domain(DomainError::NotFound(_)) => StatusCode::NOT_FOUND,
                 AppError::Domain(DomainError::Conflict(_)) => StatusCode::CONFLICT,
@@ -50,7 +52,9 @@ impl ApiError {
                 AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Self::Request(e) => match e {
-                RequestError::Duplicate(_) | RequestError::Malformed(_) => StatusCode::BAD_REQUEST,
+                RequestError::Duplicate(_)
+                | RequestError::Malformed(_)
+                | RequestError::NotFlat(_) => StatusCode::BAD_REQUEST,
                 RequestError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 RequestError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             },
@@ -92,6 +96,9 @@ pub struct Envelope<T> {
     /// Only on `user/create` and `user/rotate_key`: the new key, shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
+    /// Only on a `user/update` that set a form key's signing secret: shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
 }
 
 /// Seconds a client should wait before retrying a 429 or 503.
@@ -104,6 +111,7 @@ pub fn failure(status: StatusCode, message: String) -> Response {
         portal_password: None,
         next: None,
         api_key: None,
+        signing_secret: None,
     };
     let mut response = (status, Json(body)).into_response();
     if contract::RETRY_AFTER_STATUSES.contains(&status.as_u16()) {

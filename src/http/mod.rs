@@ -4,6 +4,8 @@
 mod access_log;
 pub mod contract;
 mod credentials;
+mod delivery;
+mod document;
 mod error;
 mod guard;
 pub mod metrics;

@@ -11,12 +11,16 @@ use std::fmt;
 /// Bodies larger than this are refused (413): a customer record is well under 8 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum RequestError {
     #[error("{0}: given more than once")]
     Duplicate(String),
     #[error("{0}")]
     Malformed(String),
+    /// Valid JSON (so far) that is not a flat object: a nested value, or not an object.
+    /// Refused for flat callers, but a profiled form key's tool may send it.
+    #[error("{0}")]
+    NotFlat(String),
     #[error(
         "Content-Type {0} is not supported: send application/x-www-form-urlencoded, multipart/form-data or application/json"
     )]
@@ -43,6 +47,24 @@ impl Fields for Params {
 }
 
 impl Params {
+    /// The parameters by name.
+    pub fn into_map(self) -> HashMap<String, String> {
+        self.0
+    }
+
+    /// Whether the body's Content-Type is JSON (`application/json`, `application/*+json`).
+    pub fn is_json(headers: &HeaderMap) -> bool {
+        let Some(mime) = headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<mime::Mime>().ok())
+        else {
+            return false;
+        };
+        mime.type_() == mime::APPLICATION
+            && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+    }
+
     /// Sets a parameter that came from elsewhere than the body (a header), replacing the
     /// body's value, which the caller has checked agrees.
     pub fn set(&mut self, name: &str, value: String) {
@@ -129,7 +151,9 @@ impl Params {
             let text = e.to_string();
             let own = text.split(" at line").next().unwrap_or(&text);
             if own.starts_with("invalid type") {
-                RequestError::Malformed("body: not a JSON object".into())
+                RequestError::NotFlat("body: not a JSON object".into())
+            } else if own.ends_with(NOT_SCALAR) {
+                RequestError::NotFlat(own.to_owned())
             } else {
                 RequestError::Malformed(own.to_owned())
             }
@@ -140,6 +164,8 @@ impl Params {
         Ok(params)
     }
 }
+
+const NOT_SCALAR: &str = "must be a string, a number or a boolean";
 
 struct FlatObject;
 
@@ -162,9 +188,7 @@ impl<'de> Visitor<'de> for FlatObject {
                 serde_json::Value::Bool(b) => Some(b.to_string()),
                 serde_json::Value::Null => None,
                 _ => {
-                    return Err(A::Error::custom(format!(
-                        "{name}: must be a string, a number or a boolean"
-                    )));
+                    return Err(A::Error::custom(format!("{name}: {NOT_SCALAR}")));
                 }
             };
             if !seen.insert(name.clone()) {

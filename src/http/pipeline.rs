@@ -12,7 +12,9 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_LENGTH;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -26,6 +28,8 @@ pub(super) struct Reply {
     pub(super) portal_password: Option<String>,
     pub(super) next: Option<String>,
     pub(super) api_key: Option<String>,
+    /// `user/update`: a form key's new signing secret, shown this once.
+    pub(super) signing_secret: Option<String>,
     /// Answered from an idempotency or duplicate claim: `Idempotent-Replayed: true`.
     pub(super) replayed: bool,
 }
@@ -39,13 +43,14 @@ impl Reply {
             portal_password: None,
             next: None,
             api_key: None,
+            signing_secret: None,
             replayed: false,
         })
     }
 }
 
-/// The request's parameters and its credentials (body, headers or query string).
-async fn read_params(req: Request) -> Result<(Params, Credentials), ApiError> {
+/// The request's head and its body's bytes, at most `MAX_BODY_BYTES` (else 413).
+pub(super) async fn read_body(req: Request) -> Result<(Parts, Bytes), ApiError> {
     let (parts, body) = req.into_parts();
     let declared = parts
         .headers
@@ -63,6 +68,12 @@ async fn read_params(req: Request) -> Result<(Params, Credentials), ApiError> {
             None => RequestError::Malformed("body: could not be read".into()),
         })?
         .to_bytes();
+    Ok((parts, bytes))
+}
+
+/// The request's parameters and its credentials (body, headers or query string).
+async fn read_params(req: Request) -> Result<(Params, Credentials), ApiError> {
+    let (parts, bytes) = read_body(req).await?;
     let mut params = Params::from_body(&parts.headers, bytes).await?;
     let credentials = credentials(&parts.headers, parts.uri.query(), &params)?;
     if let Some(key) = &credentials.idempotency_key {
@@ -72,7 +83,7 @@ async fn read_params(req: Request) -> Result<(Params, Credentials), ApiError> {
 }
 
 /// The client's address, where the transport tells it.
-fn source_of(req: &Request) -> Option<IpAddr> {
+pub(super) fn source_of(req: &Request) -> Option<IpAddr> {
     use lambda_http::RequestExt;
     use lambda_http::request::RequestContext;
     let from_gateway = match req.request_context_ref() {
@@ -108,26 +119,46 @@ where
             .authenticate(creds.userid.as_deref(), creds.api_key.as_deref())
             .await?;
         caller_id = Some(caller.userid);
-        app.admit(&caller)?;
-        // URLs are logged by proxies, servers and form tools: a key in the query string is
-        // for a form key only (public by nature). Refused only once the key is known good,
-        // so the refusal tells its owner to rotate it.
-        if creds.api_key_in_query && caller.role != Role::Form {
-            return Err(RequestError::Malformed(
-                "api_key: only a form key may be sent in the query string; send this key in \
-                 the body or the X-Userid/X-Api-Key headers, and rotate it (URLs are logged)"
-                    .into(),
-            )
-            .into());
-        }
-        if !caller.may(operation) {
-            return Err(
-                AppError::NotAllowed("userid: a form key may only create customers").into(),
-            );
-        }
+        admit(&app, &caller, &creds, operation)?;
         op(app, caller, Declared::new(params, route, source)).await
     }
     .await;
+    respond(outcome, route, caller_id)
+}
+
+/// What every route checks once the caller is known: its request bucket, a key in the
+/// query string, and its role against the operation.
+pub(super) fn admit(
+    app: &App,
+    caller: &Caller,
+    creds: &Credentials,
+    operation: Operation,
+) -> Result<(), ApiError> {
+    app.admit(caller)?;
+    // URLs are logged by proxies, servers and form tools: a key in the query string is
+    // for a form key only (public by nature). Refused only once the key is known good,
+    // so the refusal tells its owner to rotate it.
+    if creds.api_key_in_query && caller.role != Role::Form {
+        return Err(RequestError::Malformed(
+            "api_key: only a form key may be sent in the query string; send this key in \
+             the body or the X-Userid/X-Api-Key headers, and rotate it (URLs are logged)"
+                .into(),
+        )
+        .into());
+    }
+    if !caller.may(operation) {
+        return Err(AppError::NotAllowed("userid: a form key may only create customers").into());
+    }
+    Ok(())
+}
+
+/// The envelope of an outcome; the caller's id goes into the response extensions for the
+/// access log.
+pub(super) fn respond(
+    outcome: Result<Reply, ApiError>,
+    route: &'static Route,
+    caller_id: Option<crate::domain::ids::UserId>,
+) -> Response {
     let mut response = match outcome {
         Ok(reply) => {
             let mut response = Json(Envelope {
@@ -136,6 +167,7 @@ where
                 portal_password: reply.portal_password,
                 next: reply.next,
                 api_key: reply.api_key,
+                signing_secret: reply.signing_secret,
             })
             .into_response();
             if reply.replayed {

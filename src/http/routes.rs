@@ -16,7 +16,10 @@ pub fn router(app: Arc<App>) -> Router {
     let sink = access_log::MetricsSink(app.metrics_namespace().map(Arc::from));
     Router::new()
         .route(contract::CUSTOMER_LIST.path, post(list))
-        .route(contract::CUSTOMER_CREATE.path, post(create))
+        .route(
+            contract::CUSTOMER_CREATE.path,
+            post(super::delivery::create),
+        )
         .route(contract::CUSTOMER_UPDATE.path, post(update))
         .route(contract::CUSTOMER_DELETE.path, post(delete))
         .route(contract::SERVICE_LIST.path, post(service_list))
@@ -29,25 +32,6 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), guard::guard))
         .layer(middleware::from_fn_with_state(sink, access_log::log))
         .with_state(app)
-}
-
-async fn create(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::CUSTOMER_CREATE,
-        Operation::CreateCustomer,
-        |app, caller, params| async move {
-            let created = app
-                .create_customer_from(&caller, &params, params.source())
-                .await?;
-            Ok(Reply {
-                replayed: created.replayed,
-                ..Reply::of(&created.id)?
-            })
-        },
-    )
-    .await
 }
 
 async fn update(State(app): State<Arc<App>>, req: Request) -> Response {

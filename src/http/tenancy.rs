@@ -26,6 +26,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route(contract::USER_ROTATE_KEY.path, post(user_rotate_key))
         .route(contract::USER_DISABLE.path, post(user_disable))
         .route(contract::USER_ENABLE.path, post(user_enable))
+        .route(contract::USER_UPDATE.path, post(user_update))
 }
 
 fn page<T: Serialize>(p: DirectoryPage<T>) -> Result<Reply, super::ApiError> {
@@ -163,6 +164,21 @@ async fn user_enable(State(app): State<Arc<App>>, req: Request) -> Response {
         |app, caller, f| async move {
             app.user_set_enabled(&caller, &f, true).await?;
             Reply::of("done")
+        },
+    )
+    .await
+}
+
+async fn user_update(State(app): State<Arc<App>>, req: Request) -> Response {
+    run(
+        app,
+        req,
+        &contract::USER_UPDATE,
+        |app, caller, f| async move {
+            let secret = app.user_update(&caller, &f).await?;
+            let mut reply = Reply::of("done")?;
+            reply.signing_secret = secret.map(|s| s.expose().to_owned());
+            Ok(reply)
         },
     )
     .await

@@ -7,13 +7,13 @@ use super::keys::count;
 use super::patch::Patch;
 use super::plan::Part;
 use super::records::CustomerItem;
-use super::{Item, Store, StoreError, n, s};
+use super::{Store, StoreError, n, s};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
-use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, PutRequest, ReturnConsumedCapacity, TransactWriteItem, Update,
-    WriteRequest,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, TransactWriteItem, Update};
 use std::collections::BTreeMap;
+
+mod recount;
+pub use recount::Recount;
 
 /// A customer field whose values are counted one by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -203,31 +203,12 @@ impl Deltas {
     }
 }
 
-/// A kept count beside the customers counted one by one (what `crm-admin` checks): one
-/// attribute of a count partition, summed over its items.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recount {
-    /// The count partition and attribute (`isp|1 customers`, `isp|1|city|Panaji r7`).
-    pub scope: String,
-    pub kept: i64,
-    pub actual: u64,
-}
-
-impl Recount {
-    pub fn agrees(&self) -> bool {
-        u64::try_from(self.kept).is_ok_and(|k| k == self.actual)
-    }
-}
-
 /// What a count read found, and what reading it cost.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CountRead {
     pub customers: i64,
     pub units: f64,
 }
-
-/// Each count partition's attributes summed over its items.
-type Sums = BTreeMap<String, BTreeMap<String, i64>>;
 
 fn number(scope: &str, attr: &str, v: &AttributeValue) -> Result<i64, StoreError> {
     match v {
@@ -359,240 +340,6 @@ impl Store {
                 return Ok(read);
             }
         }
-    }
-
-    /// Every kept count of an ISP and its resellers, summed per partition and attribute:
-    /// the totals' partitions by Query, the facets' by a Scan of the counts table (small:
-    /// a few items per ISP and value; `crm-admin` only).
-    async fn kept_counts(&self, isp: IspId, resellers: &[ResellerId]) -> Result<Sums, StoreError> {
-        let mut sums = Sums::new();
-        let mut add = |item: &Item| -> Result<(), StoreError> {
-            let Some(AttributeValue::S(scope)) = item.get("scope") else {
-                return Err(StoreError::Corrupt(format!("count item {item:?}")));
-            };
-            for (attr, v) in item {
-                if attr != "scope" && attr != "shard" {
-                    *sums
-                        .entry(scope.clone())
-                        .or_default()
-                        .entry(attr.clone())
-                        .or_default() += number(scope, attr, v)?;
-                }
-            }
-            Ok(())
-        };
-        let totals = std::iter::once(count::isp(isp))
-            .chain(resellers.iter().map(|r| count::reseller(*r)))
-            .chain(resellers.iter().map(|r| count::days(&count::reseller(*r))));
-        for scope in totals {
-            let mut start = None;
-            loop {
-                let out = self
-                    .client
-                    .query()
-                    .table_name(&self.tables.counts)
-                    .key_condition_expression("#s = :s")
-                    .expression_attribute_names("#s", "scope")
-                    .expression_attribute_values(":s", s(scope.as_str()))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await?;
-                for item in out.items() {
-                    add(item)?;
-                }
-                start = out.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
-            }
-        }
-        let prefix = format!("{}|", count::isp(isp));
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(&self.tables.counts)
-                .filter_expression("begins_with(#s, :p)")
-                .expression_attribute_names("#s", "scope")
-                .expression_attribute_values(":p", s(prefix.as_str()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for item in out.items() {
-                add(item)?;
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
-        Ok(sums)
-    }
-
-    /// The counts an ISP's customers call for, item by item, from a walk of every customer
-    /// (`by-isp` holds them whole: ~0.06 read units a customer).
-    async fn due_counts(&self, isp: IspId) -> Result<Deltas, StoreError> {
-        let mut due = Deltas::default();
-        let query = super::plan::CustomerQuery::new(Part::Isp(isp), super::plan::Access::Scope);
-        let mut start = None;
-        loop {
-            let page = self.query_customers(&query, true, None, start).await?;
-            for c in &page.items {
-                due.add(&Tally::of(c), 1);
-            }
-            start = page.next;
-            if start.is_none() {
-                return Ok(due);
-            }
-        }
-    }
-
-    /// Compares every kept count of an ISP and its resellers with its customers counted one
-    /// by one. Read-only; what it returns is what `rebuild_counts` would fix.
-    pub async fn recount_isp(
-        &self,
-        isp: IspId,
-        resellers: &[ResellerId],
-    ) -> Result<(Vec<Recount>, Vec<String>), StoreError> {
-        let due = self.due_counts(isp).await?;
-        let kept = self.kept_counts(isp, resellers).await?;
-        let mut actual = Sums::new();
-        for ((scope, _), attrs) in due.clone().settled() {
-            for (attr, d) in attrs {
-                *actual
-                    .entry(scope.clone())
-                    .or_default()
-                    .entry(attr)
-                    .or_default() += d;
-            }
-        }
-        // Every total is checked, even where nothing is due (an empty ISP or reseller).
-        for scope in
-            std::iter::once(count::isp(isp)).chain(resellers.iter().map(|r| count::reseller(*r)))
-        {
-            actual
-                .entry(scope)
-                .or_default()
-                .entry(count::CUSTOMERS.to_owned())
-                .or_default();
-        }
-        let mut checks = Vec::new();
-        let mut wrong = std::collections::BTreeSet::new();
-        let scopes: std::collections::BTreeSet<&String> =
-            actual.keys().chain(kept.keys()).collect();
-        for scope in scopes {
-            let none = BTreeMap::new();
-            let due = actual.get(scope).unwrap_or(&none);
-            let held = kept.get(scope).unwrap_or(&none);
-            let attrs: std::collections::BTreeSet<&String> =
-                due.keys().chain(held.keys()).collect();
-            for attr in attrs {
-                let want = due.get(attr).copied().unwrap_or(0);
-                let check = Recount {
-                    scope: format!("{scope} {attr}"),
-                    kept: held.get(attr).copied().unwrap_or(0),
-                    actual: u64::try_from(want).unwrap_or(0),
-                };
-                // Facet items with nothing due are checked only when they hold something.
-                if !check.agrees() {
-                    wrong.insert(scope.clone());
-                }
-                if attr == count::CUSTOMERS || check.kept != 0 || want != 0 {
-                    checks.push(check);
-                }
-            }
-        }
-        Ok((checks, wrong.into_iter().collect()))
-    }
-
-    /// Rewrites the count partitions `scopes` of an ISP with what its customers call for:
-    /// every item of each is deleted, then the due items are put. Not atomic with creates
-    /// and deletes running meanwhile (`crm-admin counters rebuild`: run it while the ISP is
-    /// quiet).
-    pub async fn rebuild_counts(&self, isp: IspId, scopes: &[String]) -> Result<(), StoreError> {
-        let due = self.due_counts(isp).await?.settled();
-        let mut requests = Vec::new();
-        for scope in scopes {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.tables.counts)
-                .key_condition_expression("#s = :s")
-                .expression_attribute_names("#s", "scope")
-                .expression_attribute_values(":s", s(scope.as_str()))
-                .send()
-                .await?;
-            for item in out.items() {
-                let key = Item::from([
-                    ("scope".to_owned(), s(scope.as_str())),
-                    (
-                        "shard".to_owned(),
-                        item.get("shard").cloned().unwrap_or(n(0)),
-                    ),
-                ]);
-                let delete = DeleteRequest::builder()
-                    .set_key(Some(key))
-                    .build()
-                    .map_err(|e| StoreError::Other(e.to_string()))?;
-                requests.push(WriteRequest::builder().delete_request(delete).build());
-            }
-        }
-        self.batch_write(requests).await?;
-        let mut due = due;
-        due.retain(|(scope, _), _| scopes.contains(scope));
-        self.put_counts(Deltas(due)).await
-    }
-
-    /// Puts the items of `counts` as they are (each replacing any item of its key): for
-    /// loaders that write customers around the API, and for `rebuild_counts`.
-    pub async fn put_counts(&self, counts: Deltas) -> Result<(), StoreError> {
-        let mut puts = Vec::new();
-        for ((scope, shard), attrs) in counts.settled() {
-            let mut item = Item::from([
-                ("scope".to_owned(), s(scope.as_str())),
-                ("shard".to_owned(), n(shard)),
-            ]);
-            for (attr, v) in attrs {
-                item.insert(attr, AttributeValue::N(v.to_string()));
-            }
-            let put = PutRequest::builder()
-                .set_item(Some(item))
-                .build()
-                .map_err(|e| StoreError::Other(e.to_string()))?;
-            puts.push(WriteRequest::builder().put_request(put).build());
-        }
-        self.batch_write(puts).await
-    }
-
-    /// BatchWriteItem of the counts table, 25 at a time, unprocessed items retried.
-    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
-        for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            let mut attempt = 0u32;
-            while !pending.is_empty() {
-                attempt += 1;
-                if attempt > 8 {
-                    return Err(StoreError::Throttled(
-                        "counts: BatchWriteItem kept returning unprocessed items".into(),
-                    ));
-                }
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.tables.counts, pending)
-                    .send()
-                    .await?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.tables.counts))
-                    .unwrap_or_default();
-                if !pending.is_empty() {
-                    tokio::time::sleep(super::backoff(attempt)).await;
-                }
-            }
-        }
-        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@ use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId, UserId};
 use crate::domain::list::DayNumber;
 use crate::domain::scope::{Actor, Placement, Role};
 use crate::domain::service::{Service, ServiceFields};
+use crate::domain::signup::Profile;
 use crate::domain::tenancy;
 use crate::domain::text::fold;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -293,6 +294,16 @@ pub struct UserItem {
     pub enabled: bool,
     /// Hex SHA-256 of the API key; the key itself is never stored.
     pub key_sha256: String,
+    /// A form key's payload profile (`domain::signup::Profile`); absent: `fields`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_profile: Option<String>,
+    /// Its field map, canonical JSON (`domain::signup::FieldMap`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_map: Option<String>,
+    /// Its signing secret, sealed (`app::signup::sealed`): a read of the table cannot
+    /// reveal it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_secret: Option<String>,
     /// Who issued the user, and who last rotated its key, disabled or enabled it.
     #[serde(skip)]
     pub audit: Audit,
@@ -376,6 +387,19 @@ impl From<UserItem> for tenancy::User {
             ispid: u.ispid,
             resellerid: u.resellerid,
             enabled: u.enabled,
+            // Read back as the API wrote them; an unreadable setup shows as absent.
+            form_profile: (u.role == Role::Form).then(|| {
+                u.form_profile
+                    .as_deref()
+                    .and_then(|p| Profile::parse("form_profile", p).ok())
+                    .unwrap_or(Profile::Fields)
+                    .as_str()
+            }),
+            form_map: u
+                .form_map
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok()),
+            signing_secret: u.form_secret.is_some(),
             audit: u.audit,
         }
     }
@@ -524,6 +548,9 @@ mod tests {
             resellerid: None,
             enabled: true,
             key_sha256: "00".repeat(32),
+            form_profile: None,
+            form_map: None,
+            form_secret: None,
             audit: Audit {
                 created_at: "2026-11-27T05:10:00Z".into(),
                 updated_at: Some("2026-11-27T05:10:00Z".into()),

@@ -78,6 +78,8 @@ pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestAp
         // Tests send hundreds of requests a second as one user: no per-instance bucket
         // unless a test sets one (tests/auth.rs).
         ("USER_REQUESTS_PER_SECOND", "0"),
+        // Seals form keys' signing secrets (tests/signup); the stack sets its own.
+        ("FORM_SECRET_KEY", "test-form-secret-key"),
     ] {
         env.entry(var.into()).or_insert_with(|| ms.into());
     }

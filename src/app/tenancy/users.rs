@@ -100,6 +100,9 @@ fn user_item(
         resellerid: reseller,
         enabled: true,
         key_sha256: key.digest().to_hex(),
+        form_profile: None,
+        form_map: None,
+        form_secret: None,
         audit: Audit::created(now(), by),
     }
 }
@@ -160,6 +163,7 @@ pub async fn rotate_key_by(
     let update = UserUpdate {
         key_sha256: Some(key.digest().to_hex()),
         enabled: None,
+        form: None,
         stamp: stamp(by),
     };
     match store.update_user(userid, &update).await? {
@@ -193,6 +197,7 @@ pub async fn set_enabled_by(
     let update = UserUpdate {
         key_sha256: None,
         enabled: Some(enabled),
+        form: None,
         stamp: stamp(by),
     };
     match store.update_user(userid, &update).await? {
@@ -344,7 +349,11 @@ impl App {
 
     /// The user a rotate, disable or enable acts on, if the caller may act on it; a user the
     /// caller may not act on is not found (a peer's existence is not told).
-    async fn target(&self, caller: &Caller, id: UserId) -> Result<UserId, AppError> {
+    pub(in crate::app) async fn target(
+        &self,
+        caller: &Caller,
+        id: UserId,
+    ) -> Result<UserId, AppError> {
         let user = self.store.get_user(id).await?;
         match user.filter(|u| tenancy::may_act_on(caller, &u.place())) {
             Some(u) => Ok(u.userid),

@@ -170,7 +170,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Reseller { command } => reseller::run(&store, command, target).await,
         Command::Customer { command } => customer::run(&store, command, target).await,
         Command::Service { command } => service::run(&store, command, target).await,
-        Command::User { command } => user::run(&store, command, target).await,
+        Command::User { command } => {
+            let key = settings.form_secret_key.as_deref();
+            user::run(&store, key, command, target).await
+        }
         Command::Counters { command } => counts::run(&store, command, target).await,
     }
 }

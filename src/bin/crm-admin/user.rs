@@ -4,10 +4,12 @@
 use super::{CliError, id};
 use clap::{Subcommand, ValueEnum};
 use isp_crm::admin::{self, NewUser};
+use isp_crm::app::signup::FormChange;
 use isp_crm::domain::credentials::ApiKey;
 use isp_crm::domain::ids::{IspId, ResellerId, UserId};
 use isp_crm::domain::scope::Role;
 use isp_crm::store::Store;
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum RoleArg {
@@ -51,6 +53,31 @@ pub enum UserCommand {
         #[arg(long, value_parser = id::<UserId>)]
         userid: UserId,
     },
+    /// Connect a form key to a signup form tool: its payload profile, field map and signing
+    /// secret (the whole setup each time; a secret is kept unless changed). Prints a secret
+    /// that was set, the only time it is shown. Needs FORM_SECRET_KEY to set a secret.
+    Form {
+        #[arg(long, value_parser = id::<UserId>)]
+        userid: UserId,
+        /// fields (the API's own names), typeform, tally, jotform, fillout or json
+        #[arg(long)]
+        profile: String,
+        /// The field map, a JSON object: {"email": "work_email", "type": {"const":
+        /// "Individual"}, "name": {"join": ["first_name", "last_name"]}, …}
+        #[arg(long)]
+        map: Option<String>,
+        /// The tool's signing secret (Typeform, Tally, json), or `generate`
+        #[arg(
+            long,
+            env = "CRM_SIGNING_SECRET",
+            hide_env_values = true,
+            conflicts_with = "clear_secret"
+        )]
+        signing_secret: Option<String>,
+        /// Remove the signing secret: deliveries are no longer checked
+        #[arg(long)]
+        clear_secret: bool,
+    },
     /// Make userids that /api/user/create hands out follow an existing range: the next will
     /// be above N (the counter only ever goes up)
     RaiseIds {
@@ -59,8 +86,38 @@ pub enum UserCommand {
     },
 }
 
-pub async fn run(store: &Store, command: UserCommand, target: &str) -> Result<(), CliError> {
+pub async fn run(
+    store: &Store,
+    deployment_key: Option<&str>,
+    command: UserCommand,
+    target: &str,
+) -> Result<(), CliError> {
     match command {
+        UserCommand::Form {
+            userid,
+            profile,
+            map,
+            signing_secret,
+            clear_secret,
+        } => {
+            // The API's parameters, so the two cannot differ in a rule.
+            let mut fields = HashMap::from([("form_profile".to_owned(), profile)]);
+            if let Some(map) = map {
+                fields.insert("form_map".into(), map);
+            }
+            match (signing_secret, clear_secret) {
+                (Some(s), _) => drop(fields.insert("signing_secret".into(), s)),
+                (None, true) => drop(fields.insert("signing_secret".into(), String::new())),
+                (None, false) => {}
+            }
+            let change = FormChange::parse(&fields).map_err(|e| CliError::Usage(e.to_string()))?;
+            let shown = admin::set_form(store, deployment_key, userid, change).await?;
+            eprintln!("user {userid}: form setup written ({target})");
+            if let Some(secret) = shown {
+                eprintln!("its signing secret (paste it into the form tool's webhook settings):");
+                println!("{}", secret.expose());
+            }
+        }
         UserCommand::Create {
             userid,
             role,

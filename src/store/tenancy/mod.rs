@@ -55,12 +55,22 @@ pub struct ResellerUpdate {
     pub stamp: Stamp,
 }
 
-/// What a user update changes: a new key (its hex SHA-256) or its state.
+/// What a user update changes: a new key (its hex SHA-256), its state, or a form key's
+/// setup (`Some(None)` removes the attribute).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserUpdate {
     pub key_sha256: Option<String>,
     pub enabled: Option<bool>,
+    pub form: Option<FormAttributes>,
     pub stamp: Stamp,
+}
+
+/// A form key's profile, map and sealed secret, written together; `None` removes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormAttributes {
+    pub profile: Option<String>,
+    pub map: Option<String>,
+    pub secret: Option<String>,
 }
 
 /// The name and state of an ISP or reseller update.
@@ -139,8 +149,21 @@ impl Store {
         if let Some(enabled) = update.enabled {
             set.push(("enabled", AttributeValue::Bool(enabled)));
         }
+        let mut remove = Vec::new();
+        if let Some(form) = &update.form {
+            for (attr, value) in [
+                ("form_profile", &form.profile),
+                ("form_map", &form.map),
+                ("form_secret", &form.secret),
+            ] {
+                match value {
+                    Some(v) => set.push((attr, s(v.as_str()))),
+                    None => remove.push(attr),
+                }
+            }
+        }
         set.extend(update.stamp.set());
-        self.update_existing(&self.tables.users, "userid", id.get(), &set, &[])
+        self.update_existing(&self.tables.users, "userid", id.get(), &set, &remove)
             .await
     }
 

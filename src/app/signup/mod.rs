@@ -1,0 +1,288 @@
+//! Signup form tools connected directly (`domain::signup`): a profiled form key's delivery
+//! becomes today's create (checked signature, mapped fields, the tool's submission id as
+//! the idempotency key), and the setup's management, for the API's `user/update` and
+//! crm-admin alike.
+
+pub mod sealed;
+
+use super::replay::Created;
+use super::tenancy::TenancyError;
+use super::{App, AppError};
+use crate::domain::audit::{Audit, now};
+use crate::domain::ids::{CustomerId, UserId};
+use crate::domain::scope::{Actor, Caller, Role};
+use crate::domain::signup::{
+    Delivery, FieldMap, FormSetup, IDEMPOTENCY_KEY, Profile, SigningSecret, Submission,
+    parse_mapped,
+};
+use crate::domain::{Fields, Invalid};
+use crate::store::Store;
+use crate::store::records::UserItem;
+use crate::store::tenancy::{FormAttributes, Stamp, Updated, UserUpdate};
+use sealed::SecretSeal;
+use std::sync::{Arc, OnceLock};
+
+/// A form key's setup as the auth cache keeps it: parsed and its secret opened once per
+/// read of the user, so a delivery costs no read and no parse of its own.
+#[derive(Debug)]
+pub struct FormKey {
+    pub setup: FormSetup,
+    pub secret: Option<SigningSecret>,
+}
+
+/// A form key's stored setup as the auth cache keeps it, not yet parsed: parsed and its
+/// secret opened at the first authenticated delivery, then kept (a failure too) for as long
+/// as the cache entry. A wrong or disabled key never gets that far: 401 / 403, not 500.
+#[derive(Debug)]
+pub struct StoredForm {
+    userid: UserId,
+    profile: Option<String>,
+    map: Option<String>,
+    secret: Option<String>,
+    /// The outcome of the first `open`; an error is kept as its (secret-free) message.
+    opened: OnceLock<Result<Option<Arc<FormKey>>, String>>,
+}
+
+impl StoredForm {
+    /// The stored setup of a form key with a profile; `None` for any other user.
+    pub(in crate::app) fn of(user: &UserItem) -> Option<Arc<Self>> {
+        (user.role == Role::Form && user.form_profile.is_some()).then(|| {
+            Arc::new(Self {
+                userid: user.userid,
+                profile: user.form_profile.clone(),
+                map: user.form_map.clone(),
+                secret: user.form_secret.clone(),
+                opened: OnceLock::new(),
+            })
+        })
+    }
+
+    /// The setup, parsed and its secret opened (once per cache entry); `None` for the
+    /// `fields` profile (today's create). A damaged setup is 500 for its deliveries only.
+    pub(in crate::app) fn open(&self, seal: &SecretSeal) -> Result<Option<Arc<FormKey>>, AppError> {
+        self.opened
+            .get_or_init(|| self.build(seal).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(AppError::Internal)
+    }
+
+    fn build(&self, seal: &SecretSeal) -> Result<Option<Arc<FormKey>>, AppError> {
+        let userid = self.userid;
+        let setup = FormSetup::stored(self.profile.as_deref(), self.map.as_deref())
+            .map_err(|e| AppError::Internal(format!("user {userid}: stored {e}")))?;
+        let secret = self
+            .secret
+            .as_deref()
+            .map(|s| seal.open(userid, s))
+            .transpose()?;
+        Ok(setup
+            .profile
+            .is_mapped()
+            .then(|| Arc::new(FormKey { setup, secret })))
+    }
+}
+
+/// A form key whose delivery's signature was checked (or that has no secret): the only way
+/// to `create_customer_delivered`, so no body is read before its signature is.
+#[derive(Debug, Clone, Copy)]
+pub struct Verified<'a>(&'a FormKey);
+
+impl FormKey {
+    /// Checks a delivery's signature header over its raw body (constant time), before
+    /// anything is read from the body. 401 when the key has a secret and the signature is
+    /// missing or wrong.
+    pub fn verify(&self, signature: Option<&str>, raw: &[u8]) -> Result<Verified<'_>, AppError> {
+        let profile = self.setup.profile;
+        match &self.secret {
+            Some(secret) if !secret.verifies(profile, signature, raw) => {
+                Err(bad_signature(profile))
+            }
+            _ => Ok(Verified(self)),
+        }
+    }
+}
+
+/// A verified delivery as HTTP read it.
+#[derive(Debug)]
+pub struct Inbound<'a> {
+    pub delivery: &'a Delivery,
+    /// An `Idempotency-Key` header or `idempotency_key` query parameter: outside the
+    /// signature, so used only when the key is unsigned and the delivery carries no id of
+    /// its own (see `map_delivery`).
+    pub idempotency_key: Option<&'a str>,
+}
+
+fn bad_signature(profile: Profile) -> AppError {
+    AppError::Unauthenticated(match profile {
+        Profile::Typeform => "signature: the Typeform-Signature header is missing or wrong",
+        Profile::Tally => "signature: the Tally-Signature header is missing or wrong",
+        _ => "signature: the X-Signature header is missing or wrong",
+    })
+}
+
+impl App {
+    /// Creates a customer from a profiled form key's verified delivery: a mapped field that
+    /// is missing or invalid is 400 naming both fields; then it is today's create, with the
+    /// same writes. It counts against the key's `FORM_KEY_CREATES`, not the per-source limit:
+    /// every delivery of a tool comes from the tool's few servers, and a per-source limit meant
+    /// for browsers would cap the whole form at `FORM_SOURCE_CREATES`.
+    pub async fn create_customer_delivered(
+        &self,
+        caller: &Caller,
+        key: Verified<'_>,
+        inbound: Inbound<'_>,
+    ) -> Result<Created<CustomerId>, AppError> {
+        let setup = &key.0.setup;
+        let signed = key.0.secret.is_some();
+        if signed {
+            Submission::read(setup.profile, inbound.delivery)?
+                .check_fresh(jiff::Timestamp::now(), self.idempotency_ttl)?;
+        }
+        // A signed key's sender-set key is not covered by the signature: a replayer could
+        // change it to create again. It is ignored.
+        let sender_key = inbound.idempotency_key.filter(|_| !signed);
+        let fields = map_delivery(setup, inbound.delivery, sender_key)?;
+        parse_mapped(&setup.map, setup.profile, &fields, self.today())?;
+        self.create_customer_from(caller, &fields, None).await
+    }
+
+    /// `user/update`: sets a form key's profile, map and signing secret. Returns the secret
+    /// when one was set (shown this once).
+    pub async fn user_update(
+        &self,
+        caller: &Caller,
+        f: &impl Fields,
+    ) -> Result<Option<SigningSecret>, AppError> {
+        let id = f.parse_req("target_userid", UserId::parse)?;
+        let userid = self.target(caller, id).await?;
+        let change = FormChange::parse(f)?;
+        Ok(set_form_by(&self.store, &self.seal, userid, change, caller.actor()).await?)
+    }
+}
+
+/// The create's parameters from a delivery: the mapped answers and the idempotency key
+/// (the map's `idempotency_key` source, else the tool's submission id, else `sender_key`).
+/// What the delivery itself says wins: for a signed key it is under the signature.
+pub fn map_delivery(
+    setup: &FormSetup,
+    delivery: &Delivery,
+    sender_key: Option<&str>,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let submission = Submission::read(setup.profile, delivery)?;
+    let mut fields = setup.map.apply(setup.profile, |r| submission.lookup(r))?;
+    let key = fields
+        .remove(IDEMPOTENCY_KEY)
+        .or_else(|| submission.id())
+        .or_else(|| sender_key.map(str::to_owned));
+    if let Some(key) = key {
+        fields.insert(IDEMPOTENCY_KEY.to_owned(), key);
+    }
+    Ok(fields)
+}
+
+/// What happens to a form key's signing secret.
+#[derive(Debug)]
+pub enum SecretChange {
+    /// Kept if the new profile's tool signs, dropped otherwise.
+    Keep,
+    Clear,
+    Set(SigningSecret),
+}
+
+/// A form key's new setup: the whole of it, checked.
+#[derive(Debug)]
+pub struct FormChange {
+    pub profile: Profile,
+    pub map: FieldMap,
+    pub secret: SecretChange,
+}
+
+impl FormChange {
+    /// From `form_profile` (required), `form_map` (required for every profile but
+    /// `fields`) and `signing_secret` (a value, `generate`, or empty to clear).
+    pub fn parse(f: &impl Fields) -> Result<Self, Invalid> {
+        let profile = f.parse_req("form_profile", Profile::parse)?;
+        let map = match (profile.is_mapped(), f.optional("form_map")) {
+            (true, Some(m)) => FieldMap::parse(profile, m)?,
+            (true, None) => {
+                return Err(Invalid::new(
+                    "form_map",
+                    "is required with this profile: which of the tool's fields fills each customer field",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(Invalid::new(
+                    "form_map",
+                    "the fields profile reads the API's own names and takes no map",
+                ));
+            }
+            (false, None) => FieldMap::default(),
+        };
+        let secret = match f.get("signing_secret").map(str::trim) {
+            None => SecretChange::Keep,
+            Some("") => SecretChange::Clear,
+            Some(v) if v.eq_ignore_ascii_case("generate") => SecretChange::Set(
+                SigningSecret::generate()
+                    .map_err(|e| Invalid::new("signing_secret", e.to_string()))?,
+            ),
+            Some(v) => SecretChange::Set(SigningSecret::parse("signing_secret", v)?),
+        };
+        if let (SecretChange::Set(_), None) = (&secret, profile.signature_header()) {
+            return Err(Invalid::new(
+                "signing_secret",
+                "this profile's tool does not sign its deliveries (Typeform, Tally and json do)",
+            ));
+        }
+        Ok(Self {
+            profile,
+            map,
+            secret,
+        })
+    }
+}
+
+/// Writes a form key's setup, recording who did. Returns the secret when one was set.
+pub async fn set_form_by(
+    store: &Store,
+    seal: &SecretSeal,
+    userid: UserId,
+    change: FormChange,
+    by: Actor,
+) -> Result<Option<SigningSecret>, TenancyError> {
+    let missing = || TenancyError::Missing {
+        param: "target_userid",
+        what: format!("user {userid}"),
+    };
+    let user = store.get_user(userid).await?.ok_or_else(missing)?;
+    if user.role != Role::Form {
+        return Err(Invalid::new(
+            "target_userid",
+            "only a form key takes a form profile, map or signing secret",
+        )
+        .into());
+    }
+    let signs = change.profile.signature_header().is_some();
+    let (sealed, shown) = match change.secret {
+        SecretChange::Keep => (user.form_secret.filter(|_| signs), None),
+        SecretChange::Clear => (None, None),
+        SecretChange::Set(secret) => {
+            let sealed = seal.seal(userid, &secret)?;
+            (Some(sealed), Some(secret))
+        }
+    };
+    let mapped = change.profile.is_mapped();
+    let update = UserUpdate {
+        key_sha256: None,
+        enabled: None,
+        form: Some(FormAttributes {
+            profile: mapped.then(|| change.profile.as_str().to_owned()),
+            map: mapped.then(|| change.map.to_json().to_string()),
+            secret: sealed,
+        }),
+        stamp: Stamp(Audit::updated(now(), by)),
+    };
+    match store.update_user(userid, &update).await? {
+        Updated::Done => Ok(shown),
+        Updated::Missing => Err(missing()),
+    }
+}
