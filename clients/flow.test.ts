@@ -1,17 +1,26 @@
 // The reference's flow through the TypeScript client that @hey-api/openapi-ts generates from
 // docs/openapi.yaml: create, list with filters and sort, update, a service, a cursor page, an
-// error envelope, delete; against the real binary on moto (infra/clients.sh starts both,
+// error envelope, delete, and a profiled form key's delivery (a `json` profile set by
+// user/update); against the real binary on moto (infra/clients.sh starts both,
 // generates the client into .generated/ts/client and compiles this with it).
 // Usage: BASE_URL=http://127.0.0.1:PORT node .generated/ts-out/flow.test.js
 // Prints one line per step and closes with "N passed, N failed".
 import { client } from './.generated/ts/client/client.gen.js';
 import {
   customerCreate, customerDelete, customerList, customerUpdate, serviceCreate, serviceDelete,
-  serviceList,
+  serviceList, userUpdate,
 } from './.generated/ts/client/sdk.gen.js';
 
 // make dev's seeded ISP user (infra/seed.sh): ISP 1, reseller 1
 const headers = { 'X-Userid': 5, 'X-Api-Key': '0f9895fb407c83e5ea128082098b47681aa75d6944576423c4' };
+// make dev's seeded form key (reseller 1), given a `json` profile by the flow, and the profile's
+// field map: customer field -> JSON Pointer into the delivery
+const formKey = { 'X-Userid': 10, 'X-Api-Key': 'f00fdev0form0key000000000000000000000000000000000010' };
+const jsonMap = {
+  type: { const: 'Individual' }, name: '/contact/name', email: '/contact/email', mobile: '/contact/phone',
+  street: '/address/street', city: '/address/city', state: '/address/state', zipcode: '/address/zip',
+  idempotency_key: '/submission',
+};
 const run = String(Date.now() % 1e8); // a name prefix of this run's customers
 client.setConfig({ baseUrl: process.env.BASE_URL });
 
@@ -82,6 +91,23 @@ const steps: [string, () => Promise<void>][] = [
     }
     const left = await customerList({ headers, body: { name: `TsClient${run}%`, show_count: 1 } });
     check(left.data?.result === 0, left.data ?? left.error);
+  }],
+  ["a profiled form key's delivery", async () => {
+    const setup = await userUpdate({ headers, body: {
+      target_userid: formKey['X-Userid'], form_profile: 'json', form_map: JSON.stringify(jsonMap),
+    } });
+    check(setup.data?.result === 'done', setup.error);
+    const { data, error } = await customerCreate({ headers: formKey, body: {
+      submission: `ts${run}`,
+      contact: { name: `TsClient${run} Form`, email: `form${run}@example.com`, phone: `+9195${run}` },
+      address: { street: '2 Road', city: 'Panaji', state: 'Goa', zip: '403001' },
+    } });
+    check(data !== undefined && typeof data.result === 'number', error);
+    const page = await customerList({ headers, body: { customerid: data!.result } });
+    const rows = page.data?.result as { name: string; email: string }[];
+    check(rows.length === 1 && rows[0].name === `TsClient${run} Form` && rows[0].email === `form${run}@example.com`, rows);
+    const gone = await customerDelete({ headers, body: { customerid: data!.result } });
+    check(gone.data?.result === 'done', gone.error);
   }],
 ];
 
