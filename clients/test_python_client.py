@@ -1,4 +1,4 @@
-"""The reference's flow through the Python client that openapi-python-client generates from
+"""neuCRM's reference flow through the Python client that openapi-python-client generates from
 docs/openapi.yaml: create, list with filters and sort, update, a service, a cursor page, an error
 envelope, delete, and a profiled form key's delivery (a `json` profile set by user/update);
 against the real binary on moto (infra/clients.sh starts both and generates

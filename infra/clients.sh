@@ -2,7 +2,7 @@
 # `make clients` (run by make test, under infra/with-moto.sh): generates a Python client
 # (openapi-python-client, .venv-clients) and a TypeScript client (@hey-api/openapi-ts,
 # clients/node_modules) from docs/openapi.yaml into clients/.generated (not committed),
-# checks that each has every operation of the document, then drives the reference's flow
+# checks that each has every operation of the document, then drives neuCRM's reference flow
 # through each against the real binary, seeded as `make dev` is. Prints one line per step and
 # closes with "N passed, N failed" over both clients.
 set -uo pipefail
