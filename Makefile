@@ -49,8 +49,8 @@ clients/node_modules/.installed: clients/package.json clients/package-lock.json
 	cd clients && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Generates both clients into clients/.generated (not committed) and drives the reference's
-# flow through each against the debug binary on a fresh moto (~15 s after the build).
+# Generates both clients into clients/.generated (not committed) and drives neuCRM's reference
+# flow through each against the debug binary on a fresh moto (~10-12 s after the build: README).
 clients: venv clients-deps
 	cargo build --bins
 	infra/with-moto.sh 0 infra/clients.sh
