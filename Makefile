@@ -1,9 +1,11 @@
 # make dev  — run the API on http://127.0.0.1:3000 against a local DynamoDB API (moto)
+# make dev-lambda — the same, through the Lambda path (lambda_http, API Gateway's event shape), no Docker
 # make test — lint the template and run every test against a fresh moto
+# make clients — the Python and TypeScript clients generated from docs/openapi.yaml, driven against the binary (make test runs them too)
 # make fuzz — cargo-fuzz on the request parsers, FUZZ_SECONDS per target (nightly toolchain only)
 # make package — sam validate --lint + sam build (cargo-lambda); ARCH=x86_64 where no aarch64 std is installed
-.PHONY: dev test lint fmt clippy check venv clean cost-report scale-report import-report bench cold-start tz-lookup
-.PHONY: package package-venv fuzz
+.PHONY: dev dev-lambda test lint fmt clippy check venv clean cost-report scale-report import-report bench cold-start tz-lookup
+.PHONY: package package-venv fuzz clients clients-deps
 
 VENV := .venv
 PYTHON ?= python3
@@ -19,12 +21,39 @@ dev: venv
 	cargo build --bins
 	infra/with-moto.sh $(DEV_MOTO_PORT) infra/dev.sh
 
+# As make dev, but every request goes through the deployed path: examples/lambda_local plays
+# API Gateway (HTTP API, payload 2.0: form bodies base64-encoded) and the Lambda Runtime API,
+# and runs customer-api as a function instance (lambda_http). tests/lambda_local.rs sends
+# README's curl examples through it. With Docker, docs/sam-local.md runs the real image.
+dev-lambda: venv
+	cargo build --bins --example lambda_local
+	DEV_VIA_LAMBDA=1 infra/with-moto.sh $(DEV_MOTO_PORT) infra/dev.sh
+
 lint: venv
 	$(VENV)/bin/cfn-lint template.yaml
 
 # Tests get their own moto on a free port, and each test its own tables, so `make dev` can run alongside.
-test: lint
+test: lint clients-deps
 	infra/test.sh
+
+# The generators of make clients (infra/clients.sh): openapi-python-client in a venv of its own
+# (.venv-clients: it pins its own httpx, attrs and pydantic), @hey-api/openapi-ts and tsc from
+# clients/package-lock.json (npm ci; Node.js >= 20.19 and npm must be on the machine).
+CLIENTS_VENV := .venv-clients
+clients-deps: $(CLIENTS_VENV)/.installed clients/node_modules/.installed
+$(CLIENTS_VENV)/.installed: infra/requirements-clients.txt
+	$(PYTHON) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-clients.txt
+	touch $@
+clients/node_modules/.installed: clients/package.json clients/package-lock.json
+	cd clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Generates both clients into clients/.generated (not committed) and drives neuCRM's reference
+# flow through each against the debug binary on a fresh moto (~10-12 s after the build: README).
+clients: venv clients-deps
+	cargo build --bins
+	infra/with-moto.sh 0 infra/clients.sh
 
 fmt:
 	cargo fmt --all
@@ -36,7 +65,7 @@ check: test clippy
 	cargo fmt --all -- --check
 
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) $(CLIENTS_VENV) target clients/node_modules clients/.generated
 
 # Read units of the list's request shapes over 20,000 customers (docs/data-model.md).
 cost-report: venv
@@ -50,7 +79,7 @@ scale-report: venv
 	infra/with-moto.sh 0 cargo run --release --example scale_report
 
 # crm-admin's import and export at size: --check of 100,000 rows, an import and export of
-# 2,000 (~2 min: moto copies its tables in every transaction), peak memory and time of each
+# 2,000, peak memory and time of each
 # (docs/data-model.md). CHECK_ROWS / WRITE_ROWS change the sizes.
 import-report: venv
 	cargo build --bin crm-admin
@@ -81,7 +110,7 @@ cold-start: venv
 # Architecture, which decides cargo-lambda's target (--arm64: aarch64-unknown-linux-gnu);
 # building arm64 needs that target's standard library (rustup target add
 # aarch64-unknown-linux-gnu). Deploy with the same Architecture as the build. --no-cached
-# overrides samconfig.toml's `cached = true`: SAM's cache hashes every file under CodeUri (.),
+# (samconfig.toml says `cached = false` too): SAM's cache hashes every file under CodeUri (.),
 # i.e. target/ and both venvs (~1 min), never hits (target/ changes with every build), and fails
 # (FileNotFoundError) when a cargo build running beside it removes a file; cargo-lambda's own
 # cargo build is incremental anyway.

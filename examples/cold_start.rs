@@ -51,7 +51,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
-/// The reference's user and key (README, tests/common).
+/// neuCRM's reference's user and key (README, tests/common).
 const USERID: u64 = 5;
 const API_KEY: &str = "0f9895fb407c83e5ea128082098b47681aa75d6944576423c4";
 /// Customers seeded for user 5 (ISP 1, reseller 1); the list returns them all (limit 10).
@@ -222,7 +222,7 @@ fn release_dir() -> Result<PathBuf, String> {
 }
 
 /// The tables for this run's prefix, and the world of tests/common that the request needs:
-/// ISP 1, reseller 1, user 5 (ISP 1) with the reference's key, and a few customers.
+/// ISP 1, reseller 1, user 5 (ISP 1) with neuCRM's reference's key, and a few customers.
 async fn seed(endpoint: &str, prefix: &str) -> Result<(), String> {
     let env: HashMap<&str, String> = HashMap::from([
         ("DYNAMODB_ENDPOINT", endpoint.to_owned()),

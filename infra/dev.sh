@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make dev`: on a fresh moto (started by with-moto.sh), create the tables from template.yaml,
-# seed, then serve the API on 127.0.0.1:3000 with a log line per request. Ctrl-C stops both.
+# seed, then serve the API on 127.0.0.1:3000 with a log line per request (DEV_VIA_LAMBDA=1, make
+# dev-lambda: through the Lambda path). Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash infra/seed.sh
@@ -18,4 +19,8 @@ cat >&2 <<MSG
   Try: BASE_URL=http://$BIND_ADDR; curl -X POST \$BASE_URL/api/customer/list -d userid=5 -d api_key="0f9895fb407c83e5ea128082098b47681aa75d6944576423c4"
 
 MSG
+if [ "${DEV_VIA_LAMBDA:-}" = 1 ]; then
+  # make dev-lambda: through lambda_http, as deployed (examples/lambda_local)
+  exec target/debug/examples/lambda_local
+fi
 exec target/debug/customer-api

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make import-report`: crm-admin's CSV import and export at size, against moto (run by
 # with-moto.sh). Checks a file of CHECK_ROWS customers (default 100,000) with --check, then
-# imports WRITE_ROWS (default 2,000: moto copies its tables in every transaction, so a
-# bigger write takes hours here, not on DynamoDB) and exports them; prints each run's peak
+# imports WRITE_ROWS (default 2,000; moto walks whole tables for index queries, so a much
+# bigger write is slow here, not on DynamoDB) and exports them; prints each run's peak
 # memory (max RSS) and time. Figures in docs/data-model.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +12,8 @@ admin=${CRM_ADMIN:-target/debug/crm-admin}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 export TABLE_PREFIX="import-report-$$-"
-# moto copies the tables a transaction touches: at a few thousand items one takes seconds,
-# longer on a busy machine. Generous timeouts, or the report measures moto's queue.
+# moto serves one request at a time and walks whole tables for index queries: on a busy
+# machine a call can take seconds. Generous timeouts, or the report measures moto's queue.
 export DYNAMODB_ATTEMPT_TIMEOUT_MS=${DYNAMODB_ATTEMPT_TIMEOUT_MS:-120000}
 export DYNAMODB_OPERATION_TIMEOUT_MS=${DYNAMODB_OPERATION_TIMEOUT_MS:-600000}
 

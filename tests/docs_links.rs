@@ -1,4 +1,5 @@
-//! Every relative link in README.md and docs/ names a file inside the repository: a fresh clone
+//! Every relative link in README.md and docs/ names a file inside the repository, relative to
+//! the file that links (a local Markdown viewer reads `/x` from the disk's root): a fresh clone
 //! or a mirror has nothing beside it. Web links and in-page anchors are not checked here.
 
 use std::path::{Path, PathBuf};
@@ -49,12 +50,16 @@ fn relative_links_stay_inside_the_repository_and_resolve() {
         for target in link_targets(&text).into_iter().filter(|t| !is_external(t)) {
             checked += 1;
             let path = target.split('#').next().unwrap_or("");
-            // `/x` is relative to the repository's root (as GitHub reads it), `x` to the file.
-            let resolved = match path.strip_prefix('/') {
-                Some(from_root) => root.join(from_root),
-                None => dir.join(path),
+            // `/x` means the repository's root on GitHub but the disk's root in a local Markdown
+            // viewer: links are relative to their file.
+            if path.starts_with('/') {
+                bad.push(format!(
+                    "{}: {target} is root-relative: write it relative to the file",
+                    file.display()
+                ));
+                continue;
             }
-            .canonicalize();
+            let resolved = dir.join(path).canonicalize();
             match resolved {
                 Ok(p) if p.starts_with(&root) => {}
                 Ok(p) => bad.push(format!(

@@ -274,7 +274,7 @@ fn worlds() -> &'static Vec<World> {
     })
 }
 
-// ---------- the reference ----------
+// ---------- the model the planner's answers are checked against ----------
 
 fn fold(s: &str) -> String {
     s.chars().flat_map(|c| c.to_lowercase()).collect()

@@ -309,6 +309,13 @@ const USER_CASES: &[Case] = &[
         403,
     ),
     (RESELLER1_USER, "user/create", &[("role", "reseller")], 403),
+    (
+        RESELLER1_USER,
+        "user/create",
+        &[("role", "isp"), ("ispid", "1")],
+        403,
+    ),
+    (RESELLER1_USER, "user/create", &[("role", "admin")], 403),
     (FORM_USER, "user/create", &[("role", "form")], 403),
     (ISP1_USER, "user/rotate_key", &[("target_userid", "6")], 404),
     (ISP1_USER, "user/rotate_key", &[("target_userid", "9")], 404),
@@ -515,4 +522,26 @@ async fn the_last_enabled_admin_cannot_be_disabled() {
         .await;
     assert_eq!(r.status, 409, "{:?}", r.body);
     assert_eq!(app.call(ADMIN, "list", &[]).await.status, 403);
+}
+
+/// A refusal names the right the caller lacks: the role's rights are checked before the role's
+/// parameters, so a reseller user asking for an ISP user of its own ISP gets the 403 of the
+/// rights matrix, not advice about a reseller it never sent.
+#[tokio::test]
+async fn user_create_above_the_callers_rights_is_refused_for_the_role() {
+    let app = spawn_app_with(&[AUTH_OFF]).await;
+    let world = World::new(&app).await;
+    for (user, params) in [
+        (RESELLER1_USER, &[("role", "isp"), ("ispid", "1")][..]),
+        (RESELLER1_USER, &[("role", "isp")][..]),
+        (ISP1_USER, &[("role", "isp"), ("resellerid", "1")][..]),
+        (ISP1_USER, &[("role", "admin"), ("ispid", "1")][..]),
+    ] {
+        let r = world.call(&app, user, "user/create", params).await;
+        assert_eq!(r.status, 403, "user {user} {params:?}: {:?}", r.body);
+        assert_eq!(
+            r.body["error"], "role: you may not create a user of this role",
+            "user {user} {params:?}"
+        );
+    }
 }

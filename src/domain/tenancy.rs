@@ -52,6 +52,19 @@ pub fn may_act_on(caller: &Caller, target: &UserPlace) -> bool {
     }
 }
 
+/// Whether `caller` may create users of `role` anywhere at all (the rights matrix: an admin
+/// any role, an ISP user reseller users and form keys, a reseller user form keys). Checked
+/// before the role's parameters, so a refusal names the right the caller lacks, not a
+/// parameter rule it could not have followed.
+pub fn may_create_role(caller: &Caller, role: Role) -> bool {
+    match caller.role {
+        Role::Admin => true,
+        Role::Isp => matches!(role, Role::Reseller | Role::Form),
+        Role::Reseller => role == Role::Form,
+        Role::Form => false,
+    }
+}
+
 /// Whether `caller` may see `target` in `user/list`: those it may act on, and itself.
 pub fn may_see(caller: &Caller, target: &UserPlace) -> bool {
     caller.role != Role::Form && (caller.userid == target.userid || may_act_on(caller, target))

@@ -1,4 +1,4 @@
-//! Where a request's credentials come from: the body (as the reference sends them), the
+//! Where a request's credentials come from: the body (as neuCRM's reference sends them), the
 //! `X-Userid` / `X-Api-Key` headers, or the query string (a webhook URL is sometimes all a form
 //! tool lets one set). Given in more than one place, they must agree.
 

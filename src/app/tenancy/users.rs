@@ -19,6 +19,8 @@ use crate::store::records::UserItem;
 use crate::store::sequences::Sequence;
 use crate::store::tenancy::{Inserted, PageKey, Updated, UserPartition, UserUpdate};
 
+const MAY_NOT_CREATE_ROLE: &str = "role: you may not create a user of this role";
+
 /// Users in the order `user/list` walks them when an admin names no partition.
 const ROLES: [Role; 4] = [Role::Admin, Role::Isp, Role::Reseller, Role::Form];
 
@@ -302,6 +304,9 @@ impl App {
         f: &impl Fields,
     ) -> Result<IssuedKey, AppError> {
         let role = f.parse_req("role", parse_role)?;
+        if !tenancy::may_create_role(caller, role) {
+            return Err(AppError::NotAllowed(MAY_NOT_CREATE_ROLE));
+        }
         let mut isp = f.parse_opt("ispid", IspId::parse)?;
         let mut reseller = f.parse_opt("resellerid", ResellerId::parse)?;
         // The caller's own ISP and reseller are implied; another is out of scope.
@@ -334,7 +339,7 @@ impl App {
                 Some(own) if place.0.is_some_and(|i| i != own) => {
                     DomainError::OutOfScope("resellerid").into()
                 }
-                _ => AppError::NotAllowed("role: you may not create a user of this role"),
+                _ => AppError::NotAllowed(MAY_NOT_CREATE_ROLE),
             });
         }
         let (userid, api_key) =
