@@ -37,6 +37,9 @@ pub struct Settings {
     /// The deployment key that seals form keys' signing secrets (`FORM_SECRET_KEY`);
     /// `None`: signing secrets cannot be set (`app::signup::sealed`).
     pub form_secret_key: Option<String>,
+    /// Whether form keys may name `http://localhost`-style origins and redirect URLs
+    /// (`FORM_LOCAL_ORIGINS=true`): development deployments only.
+    pub form_local_origins: bool,
     /// How long a warm instance remembers where list pages ended (0 disables it).
     pub page_cache_ttl: Duration,
     /// What one list request may read from DynamoDB, in read units (`app::budget`).
@@ -74,6 +77,18 @@ pub const LAMBDA_MAX_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// What the request deadline leaves of the function's `Timeout`: time to send the 503.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
+
+/// `FORM_LOCAL_ORIGINS`: true or false (absent: false).
+pub fn local_origins(value: Option<String>) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ConfigError {
+            var: "FORM_LOCAL_ORIGINS",
+            rule: "must be true or false".into(),
+        }),
+    }
+}
 
 impl Settings {
     /// The API's settings at start-up: `from_lookup` on the environment, and timeouts that
@@ -281,6 +296,7 @@ impl Settings {
             cursor_secret: get("CURSOR_SECRET").filter(|v| !v.trim().is_empty()),
             cursor_secret_previous: get("CURSOR_SECRET_PREVIOUS").filter(|v| !v.trim().is_empty()),
             form_secret_key: get("FORM_SECRET_KEY").filter(|v| !v.trim().is_empty()),
+            form_local_origins: local_origins(get("FORM_LOCAL_ORIGINS"))?,
             page_cache_ttl,
             read_budget_units,
             form_key_creates,

@@ -98,6 +98,8 @@ pub struct App {
     duplicate_window: std::time::Duration,
     /// Seals and opens form keys' signing secrets (`FORM_SECRET_KEY`).
     seal: signup::sealed::SecretSeal,
+    /// `FORM_LOCAL_ORIGINS`: form keys may name `http://localhost`-style origins and URLs.
+    local_origins: crate::domain::signup::LocalOrigins,
 }
 
 impl App {
@@ -131,6 +133,7 @@ impl App {
             idempotency_ttl: settings.idempotency_ttl,
             duplicate_window: settings.duplicate_window,
             seal: signup::sealed::SecretSeal::new(settings.form_secret_key.as_deref()),
+            local_origins: crate::domain::signup::LocalOrigins(settings.form_local_origins),
         })
     }
 

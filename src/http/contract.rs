@@ -189,6 +189,12 @@ pub const USER_UPDATE: Route = Route {
         "form_profile",
         "form_map",
         "signing_secret",
+        "form_origins",
+        "form_thanks_url",
+        "form_error_url",
+        "form_thanks_id",
+        "form_honeypot",
+        "form_page",
     ],
 };
 

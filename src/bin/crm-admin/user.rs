@@ -8,6 +8,7 @@ use isp_crm::app::signup::FormChange;
 use isp_crm::domain::credentials::ApiKey;
 use isp_crm::domain::ids::{IspId, ResellerId, UserId};
 use isp_crm::domain::scope::Role;
+use isp_crm::domain::signup::LocalOrigins;
 use isp_crm::store::Store;
 use std::collections::HashMap;
 
@@ -78,6 +79,31 @@ pub enum UserCommand {
         #[arg(long)]
         clear_secret: bool,
     },
+    /// A form key's web settings (the API's `user/update` form_* parameters): an option
+    /// left out keeps its setting, an empty value clears it. http://localhost-style origins
+    /// and URLs need FORM_LOCAL_ORIGINS=true, as in the API.
+    Web {
+        #[arg(long, value_parser = id::<UserId>)]
+        userid: UserId,
+        /// Origins whose scripts may call the key, comma-separated: https://www.example.net
+        #[arg(long)]
+        origins: Option<String>,
+        /// Where a browser's form post goes after a create (303)
+        #[arg(long)]
+        thanks_url: Option<String>,
+        /// Where it goes after a refusal, with field= and reason= added
+        #[arg(long)]
+        error_url: Option<String>,
+        /// Y: the thank-you redirect carries the new customer's id (id=)
+        #[arg(long)]
+        thanks_id: Option<String>,
+        /// A hidden field a human never fills: filled, nothing is written
+        #[arg(long)]
+        honeypot: Option<String>,
+        /// on (a hosted page at /signup/<id>), new (a new id) or off
+        #[arg(long)]
+        page: Option<String>,
+    },
     /// Make userids that /api/user/create hands out follow an existing range: the next will
     /// be above N (the counter only ever goes up)
     RaiseIds {
@@ -111,12 +137,38 @@ pub async fn run(
                 (None, false) => {}
             }
             let change = FormChange::parse(&fields).map_err(|e| CliError::Usage(e.to_string()))?;
-            let shown = admin::set_form(store, deployment_key, userid, change).await?;
+            let shown = admin::set_form(store, deployment_key, local()?, userid, change).await?;
             eprintln!("user {userid}: form setup written ({target})");
             if let Some(secret) = shown {
                 eprintln!("its signing secret (paste it into the form tool's webhook settings):");
                 println!("{}", secret.expose());
             }
+        }
+        UserCommand::Web {
+            userid,
+            origins,
+            thanks_url,
+            error_url,
+            thanks_id,
+            honeypot,
+            page,
+        } => {
+            let fields: HashMap<String, String> = [
+                ("form_origins", origins),
+                ("form_thanks_url", thanks_url),
+                ("form_error_url", error_url),
+                ("form_thanks_id", thanks_id),
+                ("form_honeypot", honeypot),
+                ("form_page", page),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+            .collect();
+            let change = FormChange::parse(&fields).map_err(|e| CliError::Usage(e.to_string()))?;
+            admin::set_form(store, deployment_key, local()?, userid, change).await?;
+            eprintln!(
+                "user {userid}: web settings written ({target}); crm-admin user list shows them"
+            );
         }
         UserCommand::Create {
             userid,
@@ -167,4 +219,11 @@ pub async fn run(
         UserCommand::RaiseIds { .. } => {} // `raised`, in main.rs
     }
     Ok(())
+}
+
+/// The deployment's `FORM_LOCAL_ORIGINS`, read as the API reads it.
+fn local() -> Result<LocalOrigins, CliError> {
+    isp_crm::config::local_origins(std::env::var("FORM_LOCAL_ORIGINS").ok())
+        .map(LocalOrigins)
+        .map_err(|e| CliError::Usage(e.to_string()))
 }
