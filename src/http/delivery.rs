@@ -9,6 +9,7 @@ use super::credentials::credentials;
 use super::document::document;
 use super::params::{Params, RequestError};
 use super::pipeline::{Reply, admit, read_body, respond, source_of};
+use super::web::{Browser, count_honeypot, decoy_id, field_and_reason, honeypot_filled};
 use crate::app::App;
 use crate::app::signup::Inbound;
 use crate::domain::scope::Operation;
@@ -21,6 +22,8 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
     let route = &contract::CUSTOMER_CREATE;
     let mut caller_id = None;
     let source = source_of(&req);
+    let browser = Browser::of(req.headers());
+    let mut web = None;
     let outcome = async {
         let (parts, bytes) = read_body(req).await?;
         let flat = Params::from_body(&parts.headers, bytes.clone()).await;
@@ -49,7 +52,14 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
             .await?;
         let caller = who.caller;
         caller_id = Some(caller.userid);
+        web.clone_from(&who.web);
         admit(&app, &caller, &creds, Operation::CreateCustomer)?;
+        // A bot that filled the hidden field is answered as a success: told nothing, it
+        // does not adapt. Nothing is written.
+        if honeypot_filled(who.web.as_deref(), flat.as_ref().ok()) {
+            count_honeypot(&app);
+            return Reply::of(&decoy_id());
+        }
         let created = match who.form {
             Some(form) => {
                 // The signature over the raw bytes before the body is read as the tool's
@@ -90,5 +100,9 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
         })
     }
     .await;
-    respond(outcome, route, caller_id)
+    let verdict = match &outcome {
+        Ok(reply) => Ok(reply.result.get().parse::<u64>().ok()),
+        Err(e) => Err(field_and_reason(e)),
+    };
+    browser.answer(web.as_deref(), respond(outcome, route, caller_id), verdict)
 }

@@ -13,6 +13,7 @@ mod params;
 mod pipeline;
 mod routes;
 mod tenancy;
+mod web;
 
 pub use access_log::MetricsSink;
 pub use credentials::{Credentials, credentials};

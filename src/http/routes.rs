@@ -18,7 +18,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(contract::CUSTOMER_LIST.path, post(list))
         .route(
             contract::CUSTOMER_CREATE.path,
-            post(super::delivery::create),
+            post(super::delivery::create).options(super::web::preflight),
         )
         .route(contract::CUSTOMER_UPDATE.path, post(update))
         .route(contract::CUSTOMER_DELETE.path, post(delete))

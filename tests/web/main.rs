@@ -15,6 +15,10 @@ use reqwest::StatusCode;
 /// Deployments that allow `http://localhost` origins and URLs (the tests' own pages).
 pub const LOCAL: [(&str, &str); 1] = [("FORM_LOCAL_ORIGINS", "true")];
 
+/// Settings take effect within `AUTH_CACHE_SECONDS`: tests that change them after a call
+/// read them at once.
+pub const NO_CACHE: [(&str, &str); 1] = [("AUTH_CACHE_SECONDS", "0")];
+
 /// Sets form key 20's web settings as its ISP's user; returns the reply.
 pub async fn set_web(app: &TestApp, params: &[(&str, &str)]) -> Reply {
     let mut all = vec![("target_userid", "20")];

@@ -167,7 +167,7 @@ pub async fn set_form_by(
                 crate::domain::credentials::random_hex::<16>()
                     .map_err(|e| Invalid::new("form_page", e.to_string()))
             };
-            let web = change.web_settings(current, local, token)?;
+            let web = change.web_settings(current, local, token)?.check()?;
             Some((!web.is_empty()).then(|| web.to_json()))
         }
     };

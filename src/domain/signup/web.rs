@@ -120,6 +120,11 @@ impl WebSettings {
                 PageChange::On | PageChange::New => self.page = Some(new_token()?),
             }
         }
+        Ok(self)
+    }
+
+    /// The rules between settings, checked on the whole once applied to the stored ones.
+    pub fn check(self) -> Result<Self, Invalid> {
         if self.thanks_with_id && self.thanks_url.is_none() {
             return Err(Invalid::new(
                 "form_thanks_id",
