@@ -221,6 +221,10 @@ pub struct FormWeb {
     pub honeypot: Option<String>,
     /// The hosted page's public id (`GET /signup/{form_page}`); `null`: no page.
     pub page: Option<String>,
+    pub page_title: Option<String>,
+    pub page_logo: Option<String>,
+    pub page_colour: Option<String>,
+    pub page_fields: Vec<String>,
 }
 
 impl FormWeb {
@@ -232,6 +236,10 @@ impl FormWeb {
             error_url: w.error_url,
             thanks_with_id: w.thanks_with_id,
             honeypot: w.honeypot,
+            page_title: w.title,
+            page_logo: w.logo,
+            page_colour: w.colour,
+            page_fields: w.fields,
         }
     }
 }

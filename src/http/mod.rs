@@ -9,6 +9,7 @@ mod document;
 mod error;
 mod guard;
 pub mod metrics;
+mod page;
 mod params;
 mod pipeline;
 mod routes;

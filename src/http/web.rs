@@ -178,7 +178,7 @@ pub(super) fn field_and_reason(e: &ApiError) -> (&'static str, String) {
 }
 
 /// `url` with `pairs` added to its query string (percent-encoded).
-fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
+pub(super) fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
     if pairs.is_empty() {
         return url.to_owned();
     }

@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod cors;
+mod page;
 mod redirects;
 mod settings;
 

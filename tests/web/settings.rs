@@ -110,6 +110,10 @@ async fn web_settings_are_checked_set_listed_and_cleared() {
             "thanks_with_id": true,
             "honeypot": "website_url",
             "page": page,
+            "page_title": null,
+            "page_logo": null,
+            "page_colour": null,
+            "page_fields": [],
         })
     );
     // Absent: kept; `on` keeps the page's id, `new` changes it; empty clears.

@@ -57,7 +57,7 @@ impl FormChange {
             return Err(Invalid::new(
                 "form_profile",
                 "is required, unless a web setting is given (form_origins, form_thanks_url, \
-                 form_error_url, form_thanks_id, form_honeypot, form_page)",
+                 form_error_url, form_thanks_id, form_honeypot, form_page, form_page_*)",
             ));
         }
         let setup = setup_given.then(|| SetupChange::parse(f)).transpose()?;

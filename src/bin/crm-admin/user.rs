@@ -103,6 +103,18 @@ pub enum UserCommand {
         /// on (a hosted page at /signup/<id>), new (a new id) or off
         #[arg(long)]
         page: Option<String>,
+        /// The hosted page's heading (the ISP's name as visitors know it)
+        #[arg(long)]
+        page_title: Option<String>,
+        /// An https URL of the ISP's logo, shown on the page
+        #[arg(long)]
+        page_logo: Option<String>,
+        /// The page's accent colour, #rrggbb
+        #[arg(long)]
+        page_colour: Option<String>,
+        /// Optional fields the page asks for: surname, dob, uniqueid, notes
+        #[arg(long)]
+        page_fields: Option<String>,
     },
     /// Make userids that /api/user/create hands out follow an existing range: the next will
     /// be above N (the counter only ever goes up)
@@ -152,6 +164,10 @@ pub async fn run(
             thanks_id,
             honeypot,
             page,
+            page_title,
+            page_logo,
+            page_colour,
+            page_fields,
         } => {
             let fields: HashMap<String, String> = [
                 ("form_origins", origins),
@@ -160,6 +176,10 @@ pub async fn run(
                 ("form_thanks_id", thanks_id),
                 ("form_honeypot", honeypot),
                 ("form_page", page),
+                ("form_page_title", page_title),
+                ("form_page_logo", page_logo),
+                ("form_page_colour", page_colour),
+                ("form_page_fields", page_fields),
             ]
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))

@@ -8,14 +8,21 @@ use super::super::Invalid;
 use serde::{Deserialize, Serialize};
 
 /// The `user/update` parameters that set web settings (each optional; empty clears one).
-pub const WEB_PARAMS: [&str; 6] = [
+pub const WEB_PARAMS: [&str; 10] = [
     "form_origins",
     "form_thanks_url",
     "form_error_url",
     "form_thanks_id",
     "form_honeypot",
     "form_page",
+    "form_page_title",
+    "form_page_logo",
+    "form_page_colour",
+    "form_page_fields",
 ];
+
+/// The optional customer fields a hosted page may ask for (the required ones it always does).
+pub const PAGE_OPTIONAL_FIELDS: [&str; 4] = ["surname", "dob", "uniqueid", "notes"];
 
 /// At most this many origins per key: a key is one form on a few sites.
 const MAX_ORIGINS: usize = 20;
@@ -41,6 +48,18 @@ pub struct WebSettings {
     /// The random half of the hosted page's public id (`<userid>-<token>`); `None`: no page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
+    /// The hosted page's heading: the ISP's name as its visitors know it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// An https URL of the ISP's logo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// The page's accent colour, `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
+    /// The optional customer fields the page asks for (`PAGE_OPTIONAL_FIELDS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
 }
 
 /// Whether `http://localhost`-style origins and URLs are allowed (`FORM_LOCAL_ORIGINS`):
@@ -113,6 +132,18 @@ impl WebSettings {
         if let Some(v) = get("form_honeypot") {
             self.honeypot = parse_honeypot(&v)?;
         }
+        if let Some(v) = get("form_page_title") {
+            self.title = parse_title(&v)?;
+        }
+        if let Some(v) = get("form_page_logo") {
+            self.logo = parse_url("form_page_logo", &v, local)?;
+        }
+        if let Some(v) = get("form_page_colour") {
+            self.colour = parse_colour(&v)?;
+        }
+        if let Some(v) = get("form_page_fields") {
+            self.fields = parse_page_fields(&v)?;
+        }
         if let Some(v) = get("form_page") {
             match parse_page(&v)? {
                 PageChange::Off => self.page = None,
@@ -133,6 +164,53 @@ impl WebSettings {
         }
         Ok(self)
     }
+}
+
+fn parse_title(v: &str) -> Result<Option<String>, Invalid> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v.chars().count() > 100 || v.chars().any(char::is_control) {
+        return Err(Invalid::new(
+            "form_page_title",
+            "must be at most 100 characters, without control characters",
+        ));
+    }
+    Ok(Some(v.to_owned()))
+}
+
+fn parse_colour(v: &str) -> Result<Option<String>, Invalid> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let ok = v.len() == 7 && v.starts_with('#') && v[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    if !ok {
+        return Err(Invalid::new(
+            "form_page_colour",
+            "must be #rrggbb, like #0b5fff",
+        ));
+    }
+    Ok(Some(v.to_ascii_lowercase()))
+}
+
+fn parse_page_fields(v: &str) -> Result<Vec<String>, Invalid> {
+    let mut fields = Vec::new();
+    for f in v.split([',', ' ']).filter(|f| !f.is_empty()) {
+        if !PAGE_OPTIONAL_FIELDS.contains(&f) {
+            return Err(Invalid::new(
+                "form_page_fields",
+                format!(
+                    "{f:?}: must be among surname, dob, uniqueid and notes (the required fields are always asked)"
+                ),
+            ));
+        }
+        if !fields.iter().any(|x| x == f) {
+            fields.push(f.to_owned());
+        }
+    }
+    Ok(fields)
 }
 
 fn parse_page(v: &str) -> Result<PageChange, Invalid> {
