@@ -330,3 +330,45 @@ mod tests {
         assert!(!policy.contains("unsafe-inline"));
     }
 }
+
+/// The API's side of the page's checks: tests/fixtures/web_rules.json, whose every case
+/// tests/browser/signup.py runs through the page's script too.
+#[cfg(test)]
+mod mirror {
+    use crate::domain::customer::{CustomerType, Email, Mobile, Zipcode, parse_dob};
+    use crate::domain::text;
+
+    #[test]
+    fn the_api_agrees_with_the_shared_cases() {
+        let cases: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tests/fixtures/web_rules.json")).unwrap();
+        let today = jiff::tz::TimeZone::UTC
+            .to_datetime(jiff::Timestamp::now())
+            .date();
+        for case in cases["cases"].as_array().unwrap() {
+            let (field, value, valid) = (
+                case[0].as_str().unwrap(),
+                case[1].as_str().unwrap(),
+                case[2].as_bool().unwrap(),
+            );
+            let got = match field {
+                "type" => CustomerType::parse("type", value).is_ok(),
+                "name" | "surname" => text::NAME.parse(field_name(field), value).is_ok(),
+                "state" | "city" => text::PLACE.parse("city", value).is_ok(),
+                "street" => text::STREET.parse("street", value).is_ok(),
+                "notes" => text::NOTES.parse("notes", value).is_ok(),
+                "uniqueid" => text::UNIQUE_ID.parse("uniqueid", value).is_ok(),
+                "mobile" => Mobile::parse("mobile", value).is_ok(),
+                "email" => Email::parse("email", value).is_ok(),
+                "zipcode" => Zipcode::parse("zipcode", value).is_ok(),
+                "dob" => parse_dob("dob", value, today).is_ok(),
+                other => panic!("no rule for {other}"),
+            };
+            assert_eq!(got, valid, "{field} {value:?}");
+        }
+    }
+
+    fn field_name(f: &str) -> &'static str {
+        if f == "name" { "name" } else { "surname" }
+    }
+}
