@@ -100,6 +100,8 @@ pub struct App {
     seal: signup::sealed::SecretSeal,
     /// `FORM_LOCAL_ORIGINS`: form keys may name `http://localhost`-style origins and URLs.
     local_origins: crate::domain::signup::LocalOrigins,
+    /// Signs and checks the hosted page's `shown_at` (minimum fill time).
+    stamps: signup::stamp::PageStamps,
 }
 
 impl App {
@@ -134,6 +136,7 @@ impl App {
             duplicate_window: settings.duplicate_window,
             seal: signup::sealed::SecretSeal::new(settings.form_secret_key.as_deref()),
             local_origins: crate::domain::signup::LocalOrigins(settings.form_local_origins),
+            stamps: signup::stamp::PageStamps::new(settings.form_secret_key.as_deref()),
         })
     }
 

@@ -225,6 +225,7 @@ pub struct FormWeb {
     pub page_logo: Option<String>,
     pub page_colour: Option<String>,
     pub page_fields: Vec<String>,
+    pub min_seconds: u32,
 }
 
 impl FormWeb {
@@ -240,6 +241,7 @@ impl FormWeb {
             page_logo: w.logo,
             page_colour: w.colour,
             page_fields: w.fields,
+            min_seconds: w.min_seconds,
         }
     }
 }

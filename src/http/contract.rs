@@ -199,6 +199,7 @@ pub const USER_UPDATE: Route = Route {
         "form_page_logo",
         "form_page_colour",
         "form_page_fields",
+        "form_min_seconds",
     ],
 };
 

@@ -193,6 +193,25 @@ def run(browser):
     check("no JS: created", len(customers("Ohne Skript Jürgen")) == 1)
     ctx.close()
 
+    # A minimum fill time: a post sooner is refused with the reason, nothing written; the
+    # same page sent again later is created.
+    update(form_min_seconds="2")
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(hosted)
+    fill(page, valid("Quick Fill Quentin"))
+    page.click("button[type=submit]")
+    page.wait_for_selector(".summary")
+    check("min fill time: a quick post refused with the reason",
+          "sent too quickly" in page.inner_text(".summary"), page.inner_text(".summary"))
+    check("min fill time: nothing written", customers("Quick Fill Quentin") == [])
+    time.sleep(2.1)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/thanks")
+    check("min fill time: sent again later, created", len(customers("Quick Fill Quentin")) == 1)
+    ctx.close()
+    update(form_min_seconds="0")
+
     # A plain HTML form on another site: 303 to its thank-you page, with the id.
     update(form_thanks_url=f"{SITE}/thanks.html", form_error_url=f"{SITE}/error.html",
            form_thanks_id="Y")

@@ -138,3 +138,58 @@ async fn unknown_wrong_and_withdrawn_ids_are_404() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_minimum_fill_time_refuses_quick_posts_and_writes_nothing() {
+    let app = spawn_app_with(&NO_CACHE).await;
+    let r = set_web(&app, &[("form_page", "on"), ("form_min_seconds", "2")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let r = set_web(&app, &[("form_min_seconds", "601")]).await;
+    assert!(
+        r.error()
+            .starts_with("form_min_seconds: must be a whole number"),
+        "{r:?}"
+    );
+    let url = format!("{}/signup/{}", app.url, page_id(&app).await);
+    let r = app.http.get(&url).send().await.unwrap();
+    assert_eq!(
+        r.headers()["cache-control"],
+        "no-store",
+        "a signed time per view"
+    );
+    let body = r.text().await.unwrap();
+    let stamp = body
+        .split("name=\"shown_at\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a shown_at")
+        .to_owned();
+    let before = app.customer_count().await;
+    let post = |stamp: Option<String>| {
+        let mut fields = customer_fields();
+        if let Some(s) = stamp {
+            fields.push(("shown_at", s));
+        }
+        no_redirects().post(&url).form(&fields).send()
+    };
+    let r = post(Some(stamp.clone())).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("sent too quickly"));
+    for bad in [
+        None,
+        Some(stamp.replace('.', ".0")),
+        Some("1.abc".to_owned()),
+    ] {
+        let r = post(bad.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        assert!(
+            r.text().await.unwrap().contains("missing or damaged"),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(app.customer_count().await, before, "nothing written");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = post(Some(stamp)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.customer_count().await, before + 1);
+}

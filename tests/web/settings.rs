@@ -114,6 +114,7 @@ async fn web_settings_are_checked_set_listed_and_cleared() {
             "page_logo": null,
             "page_colour": null,
             "page_fields": [],
+            "min_seconds": 0,
         })
     );
     // Absent: kept; `on` keeps the page's id, `new` changes it; empty clears.

@@ -5,6 +5,7 @@
 
 pub mod sealed;
 mod setup;
+pub mod stamp;
 
 pub use setup::{FormChange, SecretChange, SetupChange, set_form_by};
 
@@ -142,6 +143,22 @@ impl App {
         let fields = map_delivery(setup, inbound.delivery, sender_key)?;
         parse_mapped(&setup.map, setup.profile, &fields, self.today())?;
         self.create_customer_from(caller, &fields, None).await
+    }
+
+    /// The hosted page's `shown_at` for a page shown now (`None` without `FORM_SECRET_KEY`).
+    pub fn page_stamp(&self, user: UserId) -> Option<String> {
+        self.stamps.issue(user, jiff::Timestamp::now().as_second())
+    }
+
+    /// Checks a hosted page post's `shown_at` against the key's minimum fill time.
+    pub fn check_page_stamp(
+        &self,
+        user: UserId,
+        stamp: Option<&str>,
+        min: u32,
+    ) -> Result<(), AppError> {
+        let now = jiff::Timestamp::now().as_second();
+        Ok(self.stamps.check(user, stamp, now, min)?)
     }
 
     /// `user/update`: sets a form key's profile, map and signing secret. Returns the secret

@@ -168,6 +168,13 @@ pub async fn set_form_by(
                     .map_err(|e| Invalid::new("form_page", e.to_string()))
             };
             let web = change.web_settings(current, local, token)?.check()?;
+            if web.min_seconds > 0 && !seal.is_configured() {
+                return Err(Invalid::new(
+                    "form_min_seconds",
+                    "this deployment has no FORM_SECRET_KEY to sign the page's timestamp with; ask its operator",
+                )
+                .into());
+            }
             Some((!web.is_empty()).then(|| web.to_json()))
         }
     };

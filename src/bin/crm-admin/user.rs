@@ -115,6 +115,9 @@ pub enum UserCommand {
         /// Optional fields the page asks for: surname, dob, uniqueid, notes
         #[arg(long)]
         page_fields: Option<String>,
+        /// The hosted page's minimum fill time in seconds (0: none; needs FORM_SECRET_KEY)
+        #[arg(long)]
+        min_seconds: Option<String>,
     },
     /// Make userids that /api/user/create hands out follow an existing range: the next will
     /// be above N (the counter only ever goes up)
@@ -168,6 +171,7 @@ pub async fn run(
             page_logo,
             page_colour,
             page_fields,
+            min_seconds,
         } => {
             let fields: HashMap<String, String> = [
                 ("form_origins", origins),
@@ -180,6 +184,7 @@ pub async fn run(
                 ("form_page_logo", page_logo),
                 ("form_page_colour", page_colour),
                 ("form_page_fields", page_fields),
+                ("form_min_seconds", min_seconds),
             ]
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))

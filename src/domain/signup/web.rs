@@ -8,7 +8,7 @@ use super::super::Invalid;
 use serde::{Deserialize, Serialize};
 
 /// The `user/update` parameters that set web settings (each optional; empty clears one).
-pub const WEB_PARAMS: [&str; 10] = [
+pub const WEB_PARAMS: [&str; 11] = [
     "form_origins",
     "form_thanks_url",
     "form_error_url",
@@ -19,7 +19,11 @@ pub const WEB_PARAMS: [&str; 10] = [
     "form_page_logo",
     "form_page_colour",
     "form_page_fields",
+    "form_min_seconds",
 ];
+
+/// The longest minimum fill time a key may ask for.
+pub const MAX_MIN_SECONDS: u32 = 600;
 
 /// The optional customer fields a hosted page may ask for (the required ones it always does).
 pub const PAGE_OPTIONAL_FIELDS: [&str; 4] = ["surname", "dob", "uniqueid", "notes"];
@@ -60,6 +64,13 @@ pub struct WebSettings {
     /// The optional customer fields the page asks for (`PAGE_OPTIONAL_FIELDS`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
+    /// The hosted page's minimum fill time in seconds (0: none), from its signed `shown_at`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_seconds: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Whether `http://localhost`-style origins and URLs are allowed (`FORM_LOCAL_ORIGINS`):
@@ -143,6 +154,23 @@ impl WebSettings {
         }
         if let Some(v) = get("form_page_fields") {
             self.fields = parse_page_fields(&v)?;
+        }
+        if let Some(v) = get("form_min_seconds") {
+            self.min_seconds = match v.trim() {
+                "" => 0,
+                n => n
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= MAX_MIN_SECONDS)
+                    .ok_or_else(|| {
+                        Invalid::new(
+                            "form_min_seconds",
+                            format!(
+                                "must be a whole number of seconds from 0 to {MAX_MIN_SECONDS}"
+                            ),
+                        )
+                    })?,
+            };
         }
         if let Some(v) = get("form_page") {
             match parse_page(&v)? {

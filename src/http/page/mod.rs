@@ -123,6 +123,14 @@ pub(super) async fn show(
     headers: HeaderMap,
 ) -> Response {
     match lookup(&app, &form).await {
+        // A minimum fill time needs this view's own signed time: not a cached page.
+        Ok(Some((who, web))) if web.min_seconds > 0 => {
+            let mut filled = Filled::default();
+            if let Some(stamp) = app.page_stamp(who.caller.userid) {
+                filled.values.insert("shown_at".into(), stamp);
+            }
+            html(StatusCode::OK, render::page(&web, &filled), &web)
+        }
         Ok(Some((_, web))) => cacheable(&headers, render::page(&web, &Filled::default()), &web),
         Ok(None) => missing(),
         Err(e) => failed(&e),
@@ -194,8 +202,17 @@ pub(super) async fn submit(
         .filter(|(k, _)| *k != web.honeypot.as_deref().unwrap_or_default())
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
+    let stamp = shown.get("shown_at").map(String::as_str);
+    let checked = match web.min_seconds {
+        0 => Ok(()),
+        min => app.check_page_stamp(caller.userid, stamp, min),
+    };
     let declared = Declared::new(params, &contract::CUSTOMER_CREATE, source);
-    match app.create_customer_from(&caller, &declared, source).await {
+    let created = match checked {
+        Ok(()) => app.create_customer_from(&caller, &declared, source).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(created) => thanks(Some(created.id.get())),
         Err(e) => {
             let e = ApiError::from(e);

@@ -97,8 +97,8 @@ pub(super) fn csp(web: &WebSettings) -> String {
     )
 }
 
-/// What a re-shown page carries: the visitor's values, and the errors by field (`""`: not
-/// about one field).
+/// What a page carries: the visitor's values (and the signed `shown_at` when the key has a
+/// minimum fill time), and the errors by field (`""`: not about one field).
 #[derive(Debug, Default)]
 pub(super) struct Filled {
     pub values: HashMap<String, String>,
@@ -166,6 +166,13 @@ pub(super) fn page(web: &WebSettings, filled: &Filled) -> String {
         .get("idempotency_key")
         .map(String::as_str)
         .unwrap_or("");
+    if let Some(stamp) = filled.values.get("shown_at") {
+        let _ = write!(
+            out,
+            "<input type=\"hidden\" name=\"shown_at\" value=\"{}\">",
+            esc(stamp)
+        );
+    }
     let _ = writeln!(
         out,
         "<input type=\"hidden\" name=\"idempotency_key\" value=\"{}\">\
