@@ -40,6 +40,12 @@ pub struct Settings {
     /// Whether form keys may name `http://localhost`-style origins and redirect URLs
     /// (`FORM_LOCAL_ORIGINS=true`): development deployments only.
     pub form_local_origins: bool,
+    /// The CAPTCHA providers' siteverify URLs (`CAPTCHA_TURNSTILE_URL`,
+    /// `CAPTCHA_HCAPTCHA_URL`; absent: the providers' own) and how long a check may take
+    /// (`CAPTCHA_TIMEOUT_MS`, default 3000).
+    pub captcha_turnstile_url: Option<String>,
+    pub captcha_hcaptcha_url: Option<String>,
+    pub captcha_timeout: Duration,
     /// How long a warm instance remembers where list pages ended (0 disables it).
     pub page_cache_ttl: Duration,
     /// What one list request may read from DynamoDB, in read units (`app::budget`).
@@ -270,6 +276,7 @@ impl Settings {
                     })?,
             ),
         };
+        let captcha_timeout = millis("CAPTCHA_TIMEOUT_MS", 3_000)?;
         let form_key_creates = count("FORM_KEY_CREATES", 200, 1_000_000)?;
         let form_source_creates = count("FORM_SOURCE_CREATES", 20, 1_000_000)?;
         let form_limit_window = seconds("FORM_LIMIT_WINDOW_SECONDS", 3_600)?;
@@ -297,6 +304,9 @@ impl Settings {
             cursor_secret_previous: get("CURSOR_SECRET_PREVIOUS").filter(|v| !v.trim().is_empty()),
             form_secret_key: get("FORM_SECRET_KEY").filter(|v| !v.trim().is_empty()),
             form_local_origins: local_origins(get("FORM_LOCAL_ORIGINS"))?,
+            captcha_turnstile_url: get("CAPTCHA_TURNSTILE_URL").filter(|v| !v.trim().is_empty()),
+            captcha_hcaptcha_url: get("CAPTCHA_HCAPTCHA_URL").filter(|v| !v.trim().is_empty()),
+            captcha_timeout,
             page_cache_ttl,
             read_budget_units,
             form_key_creates,

@@ -102,6 +102,8 @@ pub struct App {
     local_origins: crate::domain::signup::LocalOrigins,
     /// Signs and checks the hosted page's `shown_at` (minimum fill time).
     stamps: signup::stamp::PageStamps,
+    /// Checks form keys' CAPTCHA tokens with their providers.
+    captcha: signup::captcha::Captcha,
 }
 
 impl App {
@@ -137,6 +139,11 @@ impl App {
             seal: signup::sealed::SecretSeal::new(settings.form_secret_key.as_deref()),
             local_origins: crate::domain::signup::LocalOrigins(settings.form_local_origins),
             stamps: signup::stamp::PageStamps::new(settings.form_secret_key.as_deref()),
+            captcha: signup::captcha::Captcha::new(
+                settings.captcha_turnstile_url.clone(),
+                settings.captcha_hcaptcha_url.clone(),
+                settings.captcha_timeout,
+            ),
         })
     }
 

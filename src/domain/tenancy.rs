@@ -226,6 +226,10 @@ pub struct FormWeb {
     pub page_colour: Option<String>,
     pub page_fields: Vec<String>,
     pub min_seconds: u32,
+    pub captcha: Option<String>,
+    pub captcha_site_key: Option<String>,
+    /// Whether a CAPTCHA secret is set (never shown).
+    pub captcha_secret: bool,
 }
 
 impl FormWeb {
@@ -242,6 +246,9 @@ impl FormWeb {
             page_colour: w.colour,
             page_fields: w.fields,
             min_seconds: w.min_seconds,
+            captcha: w.captcha,
+            captcha_site_key: w.captcha_site_key,
+            captcha_secret: w.captcha_secret.is_some(),
         }
     }
 }

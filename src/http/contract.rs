@@ -200,6 +200,9 @@ pub const USER_UPDATE: Route = Route {
         "form_page_colour",
         "form_page_fields",
         "form_min_seconds",
+        "form_captcha",
+        "form_captcha_site_key",
+        "form_captcha_secret",
     ],
 };
 

@@ -12,6 +12,7 @@ use super::pipeline::{Reply, admit, read_body, respond, source_of};
 use super::web::{Browser, count_honeypot, decoy_id, field_and_reason, honeypot_filled};
 use crate::app::App;
 use crate::app::signup::Inbound;
+use crate::domain::Fields;
 use crate::domain::scope::Operation;
 use crate::domain::signup::Delivery;
 use axum::extract::{Request, State};
@@ -59,6 +60,17 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
         if honeypot_filled(who.web.as_deref(), flat.as_ref().ok()) {
             count_honeypot(&app);
             return Reply::of(&decoy_id());
+        }
+        // A key with a CAPTCHA: its token checked with the provider before anything else.
+        if let Some(web) = who.web.as_deref().filter(|w| w.captcha.is_some()) {
+            let form = flat.as_ref().ok();
+            app.check_captcha(
+                caller.userid,
+                web,
+                |f| form.and_then(|p| p.get(f)).map(str::to_owned),
+                source,
+            )
+            .await?;
         }
         let created = match who.form {
             Some(form) => {

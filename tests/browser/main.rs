@@ -66,8 +66,17 @@ async fn web_signup_works_in_a_real_browser() {
         eprintln!("SKIPPED: browser tests (tests/browser): {why}");
         return;
     }
-    // Settings the script changes take effect at once; localhost origins for its pages.
-    let app = spawn_app_with(&[("AUTH_CACHE_SECONDS", "0"), ("FORM_LOCAL_ORIGINS", "true")]).await;
+    // Settings the script changes take effect at once; localhost origins for its pages; the
+    // script's own server is the CAPTCHA provider's stand-in (it says no).
+    let site_port = free_port();
+    let verify = format!("http://127.0.0.1:{site_port}/siteverify");
+    let app = spawn_app_with(&[
+        ("AUTH_CACHE_SECONDS", "0"),
+        ("FORM_LOCAL_ORIGINS", "true"),
+        ("CAPTCHA_TURNSTILE_URL", &verify),
+        ("CAPTCHA_TIMEOUT_MS", "2000"),
+    ])
+    .await;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shots = root.join("target/browser");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
@@ -77,7 +86,7 @@ async fn web_signup_works_in_a_real_browser() {
         "form_key": app.key(FORM_USER),
         "isp_userid": ISP1_USER,
         "isp_key": app.key(ISP1_USER),
-        "site_port": free_port(),
+        "site_port": site_port,
         "chromium": chromium(),
         "screenshots": shots,
         "rules": root.join("tests/fixtures/web_rules.json"),

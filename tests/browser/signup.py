@@ -96,6 +96,15 @@ class Site(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write((body or "not found").encode())
 
+    def do_POST(self):
+        # The CAPTCHA provider's stand-in (CAPTCHA_TURNSTILE_URL): it says no.
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = json.dumps({"success": False, "error-codes": ["invalid-input-response"]})
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
     def log_message(self, *args):
         pass
 
@@ -211,6 +220,28 @@ def run(browser):
     check("min fill time: sent again later, created", len(customers("Quick Fill Quentin")) == 1)
     ctx.close()
     update(form_min_seconds="0")
+
+    # A CAPTCHA whose provider (the stand-in) says no: the reason on the page, nothing written.
+    update(form_captcha="turnstile", form_captcha_site_key="1x00000000000000000000AA",
+           form_captcha_secret="1x0000000000000000000000000000000AA")
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    # The widget's script is the provider's: the page is usable before it loads (or fails to).
+    page.goto(hosted, wait_until="domcontentloaded")
+    check("captcha: the widget is on the page", page.locator(".cf-turnstile").count() == 1)
+    fill(page, valid("Captcha Refused Carla"))
+    page.evaluate("""() => { const f = document.getElementById('signup');
+        if (!f.querySelector('[name=cf-turnstile-response]')) {
+          const i = document.createElement('input'); i.type = 'hidden';
+          i.name = 'cf-turnstile-response'; f.appendChild(i); }
+        f.querySelector('[name=cf-turnstile-response]').value = 'a-token'; }""")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".summary")
+    check("captcha: refused by the provider, the reason shown",
+          "CAPTCHA check failed" in page.inner_text(".summary"), page.inner_text(".summary"))
+    check("captcha: nothing written", customers("Captcha Refused Carla") == [])
+    ctx.close()
+    update(form_captcha="", form_captcha_secret="", form_captcha_site_key="")
 
     # A plain HTML form on another site: 303 to its thank-you page, with the id.
     update(form_thanks_url=f"{SITE}/thanks.html", form_error_url=f"{SITE}/error.html",

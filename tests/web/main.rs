@@ -3,6 +3,7 @@
 //! 303 redirects of a plain HTML form, the honeypot, and the hosted page. The same flows in
 //! a real browser: tests/browser/ (Playwright and Debian's chromium), run by `make test`.
 
+mod captcha;
 #[path = "../common/mod.rs"]
 mod common;
 mod cors;

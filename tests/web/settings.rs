@@ -115,6 +115,9 @@ async fn web_settings_are_checked_set_listed_and_cleared() {
             "page_colour": null,
             "page_fields": [],
             "min_seconds": 0,
+            "captcha": null,
+            "captcha_site_key": null,
+            "captcha_secret": false,
         })
     );
     // Absent: kept; `on` keeps the page's id, `new` changes it; empty clears.

@@ -3,6 +3,7 @@
 //! the idempotency key), and the setup's management, for the API's `user/update` and
 //! crm-admin alike.
 
+pub mod captcha;
 pub mod sealed;
 mod setup;
 pub mod stamp;
@@ -159,6 +160,31 @@ impl App {
     ) -> Result<(), AppError> {
         let now = jiff::Timestamp::now().as_second();
         Ok(self.stamps.check(user, stamp, now, min)?)
+    }
+
+    /// Checks a web post's CAPTCHA token when the form key asks for one (its provider, its
+    /// sealed secret): 400 without a token, 403 when the provider refuses it or cannot be
+    /// asked. Nothing is written before this passes.
+    pub async fn check_captcha(
+        &self,
+        user: UserId,
+        web: &crate::domain::signup::WebSettings,
+        token_of: impl Fn(&str) -> Option<String>,
+        remote_ip: Option<std::net::IpAddr>,
+    ) -> Result<(), AppError> {
+        let Some(provider) = web.captcha.as_deref() else {
+            return Ok(());
+        };
+        let provider = captcha::Provider::parse("form_captcha", provider)
+            .map_err(|e| AppError::Internal(format!("user {user}: stored {e}")))?;
+        let sealed = web.captcha_secret.as_deref().ok_or_else(|| {
+            AppError::Internal(format!("user {user}: a CAPTCHA without its secret"))
+        })?;
+        let secret = self.seal.open(user, sealed)?;
+        let token = token_of(provider.token_field());
+        self.captcha
+            .verify(provider, secret.expose(), token.as_deref(), remote_ip)
+            .await
     }
 
     /// `user/update`: sets a form key's profile, map and signing secret. Returns the secret

@@ -167,7 +167,15 @@ pub async fn set_form_by(
                 crate::domain::credentials::random_hex::<16>()
                     .map_err(|e| Invalid::new("form_page", e.to_string()))
             };
-            let web = change.web_settings(current, local, token)?.check()?;
+            let mut web = change.web_settings(current, local, token)?;
+            // The CAPTCHA secret is sealed as a signing secret is; never stored in clear.
+            if let Some((_, v)) = change.web.iter().find(|(k, _)| *k == "form_captcha_secret") {
+                web.captcha_secret = match v.trim() {
+                    "" => None,
+                    v => Some(seal.seal(userid, &SigningSecret::parse("form_captcha_secret", v)?)?),
+                };
+            }
+            let web = web.check()?;
             if web.min_seconds > 0 && !seal.is_configured() {
                 return Err(Invalid::new(
                     "form_min_seconds",

@@ -8,7 +8,7 @@ use super::super::Invalid;
 use serde::{Deserialize, Serialize};
 
 /// The `user/update` parameters that set web settings (each optional; empty clears one).
-pub const WEB_PARAMS: [&str; 11] = [
+pub const WEB_PARAMS: [&str; 14] = [
     "form_origins",
     "form_thanks_url",
     "form_error_url",
@@ -20,6 +20,9 @@ pub const WEB_PARAMS: [&str; 11] = [
     "form_page_colour",
     "form_page_fields",
     "form_min_seconds",
+    "form_captcha",
+    "form_captcha_site_key",
+    "form_captcha_secret",
 ];
 
 /// The longest minimum fill time a key may ask for.
@@ -67,10 +70,53 @@ pub struct WebSettings {
     /// The hosted page's minimum fill time in seconds (0: none), from its signed `shown_at`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub min_seconds: u32,
+    /// The CAPTCHA provider (`turnstile`, `hcaptcha`), its public site key for the page's
+    /// widget, and the secret, sealed (`app::signup::sealed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captcha: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captcha_site_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captcha_secret: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+/// A CAPTCHA provider whose tokens a form key checks (`app::signup::captcha`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptchaProvider {
+    Turnstile,
+    Hcaptcha,
+}
+
+impl CaptchaProvider {
+    pub fn parse(param: &'static str, v: &str) -> Result<Self, Invalid> {
+        match v.trim().to_ascii_lowercase().as_str() {
+            "turnstile" => Ok(Self::Turnstile),
+            "hcaptcha" => Ok(Self::Hcaptcha),
+            _ => Err(Invalid::new(
+                param,
+                "must be turnstile, hcaptcha, or empty for none",
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Turnstile => "turnstile",
+            Self::Hcaptcha => "hcaptcha",
+        }
+    }
+
+    /// The form field the provider's widget puts its token in.
+    pub fn token_field(self) -> &'static str {
+        match self {
+            Self::Turnstile => "cf-turnstile-response",
+            Self::Hcaptcha => "h-captcha-response",
+        }
+    }
 }
 
 /// Whether `http://localhost`-style origins and URLs are allowed (`FORM_LOCAL_ORIGINS`):
@@ -172,6 +218,29 @@ impl WebSettings {
                     })?,
             };
         }
+        if let Some(v) = get("form_captcha") {
+            self.captcha = match v.trim() {
+                "" => None,
+                p => Some(
+                    CaptchaProvider::parse("form_captcha", p)?
+                        .as_str()
+                        .to_owned(),
+                ),
+            };
+        }
+        if let Some(v) = get("form_captcha_site_key") {
+            let v = v.trim();
+            let ok = v.len() <= 100
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok {
+                return Err(Invalid::new(
+                    "form_captcha_site_key",
+                    "must be the provider's site key: at most 100 letters, digits, - or _",
+                ));
+            }
+            self.captcha_site_key = (!v.is_empty()).then(|| v.to_owned());
+        }
         if let Some(v) = get("form_page") {
             match parse_page(&v)? {
                 PageChange::Off => self.page = None,
@@ -184,6 +253,14 @@ impl WebSettings {
 
     /// The rules between settings, checked on the whole once applied to the stored ones.
     pub fn check(self) -> Result<Self, Invalid> {
+        if self.captcha.is_some()
+            && (self.captcha_site_key.is_none() || self.captcha_secret.is_none())
+        {
+            return Err(Invalid::new(
+                "form_captcha",
+                "needs the provider's site key (form_captcha_site_key) and secret (form_captcha_secret)",
+            ));
+        }
         if self.thanks_with_id && self.thanks_url.is_none() {
             return Err(Invalid::new(
                 "form_thanks_id",

@@ -208,6 +208,13 @@ pub(super) async fn submit(
         min => app.check_page_stamp(caller.userid, stamp, min),
     };
     let declared = Declared::new(params, &contract::CUSTOMER_CREATE, source);
+    let checked = match checked {
+        Ok(()) => {
+            app.check_captcha(caller.userid, &web, |f| shown.get(f).cloned(), source)
+                .await
+        }
+        Err(e) => Err(e),
+    };
     let created = match checked {
         Ok(()) => app.create_customer_from(&caller, &declared, source).await,
         Err(e) => Err(e),
@@ -217,7 +224,9 @@ pub(super) async fn submit(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status();
-            if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            // A refused CAPTCHA is the visitor's to retry on the page: shown on it, as a 403.
+            let captcha = e.public_message().starts_with("captcha:");
+            if !captcha && (status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS) {
                 return with_caller(failed(&e), caller.userid);
             }
             let (field, reason) = field_and_reason(&e);

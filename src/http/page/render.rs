@@ -86,12 +86,37 @@ fn style(web: &WebSettings) -> String {
     format!("{STYLE}:root{{--accent:{}}}", esc(colour))
 }
 
+/// The CAPTCHA provider's widget: its script and the origins it loads from.
+fn widget(web: &WebSettings) -> Option<(&'static str, &'static str, &'static str)> {
+    match web.captcha.as_deref()? {
+        "turnstile" => Some((
+            "https://challenges.cloudflare.com/turnstile/v0/api.js",
+            "cf-turnstile",
+            "https://challenges.cloudflare.com",
+        )),
+        "hcaptcha" => Some((
+            "https://js.hcaptcha.com/1/api.js",
+            "h-captcha",
+            "https://hcaptcha.com https://*.hcaptcha.com",
+        )),
+        _ => None,
+    }
+}
+
 /// The page's Content-Security-Policy: its own script and style only (by hash), images
-/// over https (the logo); no base, no plugins. Framed by any site (ISPs embed it).
+/// over https (the logo), and the CAPTCHA provider's widget when the key has one; no base,
+/// no plugins. Framed by any site (ISPs embed it).
 pub(super) fn csp(web: &WebSettings) -> String {
+    let (scripts, frames) = match widget(web) {
+        Some((_, _, origins)) => (
+            format!(" {origins}"),
+            format!("; frame-src {origins}; connect-src {origins}"),
+        ),
+        None => (String::new(), String::new()),
+    };
     format!(
-        "default-src 'none'; script-src 'sha256-{}'; style-src 'sha256-{}'; img-src https:; \
-         base-uri 'none'",
+        "default-src 'none'; script-src 'sha256-{}'{scripts}; style-src 'sha256-{}'{scripts}; \
+         img-src https:; base-uri 'none'{frames}",
         hash(SCRIPT),
         hash(&style(web))
     )
@@ -159,6 +184,14 @@ pub(super) fn page(web: &WebSettings, filled: &Filled) -> String {
             "<div class=\"hp\" aria-hidden=\"true\"><label for=\"hp\">Leave this empty</label>\
              <input id=\"hp\" name=\"{}\" tabindex=\"-1\" autocomplete=\"off\"></div>",
             esc(hp)
+        );
+    }
+    if let (Some((script, class, _)), Some(site_key)) = (widget(web), &web.captcha_site_key) {
+        let _ = write!(
+            out,
+            "<div class=\"{class}\" data-sitekey=\"{}\"></div>\
+             <script src=\"{script}\" async defer></script>",
+            esc(site_key)
         );
     }
     let key = filled
