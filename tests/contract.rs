@@ -7,7 +7,7 @@
 mod common;
 use common::*;
 use isp_crm::http::contract::{
-    CUSTOMER_CREATE, EVERY_ROUTE, IDEMPOTENT_REPLAYED, RESPONSE_TYPE, RETRY_AFTER,
+    CUSTOMER_CREATE, EVERY_ROUTE, IDEMPOTENT_REPLAYED, PAGES, RESPONSE_TYPE, RETRY_AFTER,
     RETRY_AFTER_STATUSES, ROUTES, Route, SIGNATURE_HEADERS,
 };
 use serde_yaml_ng::Value;
@@ -52,16 +52,22 @@ fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
 fn every_route_and_parameter_is_in_the_document_and_nothing_else() {
     let doc = document();
     let documented = keys(&doc["paths"]);
-    let served = set(ROUTES.iter().map(|r| r.path));
+    // The API's routes and the hosted signup page's HTML paths (contract::PAGES).
+    let served = set(ROUTES.iter().map(|r| r.path).chain(PAGES));
     assert_eq!(
         documented, served,
         "paths of docs/openapi.yaml vs contract::ROUTES"
     );
 
     for route in ROUTES {
+        // customer/create also answers a form key's CORS preflight (issue 21).
+        let methods = match route.path == CUSTOMER_CREATE.path {
+            true => set(["post", "options"]),
+            false => set(["post"]),
+        };
         assert_eq!(
             keys(&doc["paths"][route.path]),
-            set(["post"]),
+            methods,
             "{}: POST only",
             route.path
         );
