@@ -123,6 +123,32 @@ async fn a_captcha_key_needs_a_token_the_provider_accepts() {
     assert!(r.text().await.unwrap().contains("the CAPTCHA check failed"));
     assert_eq!(app.customer_count().await, before + 1, "nothing written");
 
+    // A form tool's deliveries carry no token: a profile and a CAPTCHA do not go together.
+    let map = r#"{"type": {"const": "Individual"}, "name": "/n", "mobile": "/m", "email": "/e",
+        "zipcode": "/z", "state": "/s", "city": "/c", "street": "/st"}"#;
+    let r = set_web(&app, &[("form_profile", "json"), ("form_map", map)]).await;
+    assert!(
+        r.error()
+            .starts_with("form_captcha: a form tool's deliveries"),
+        "{r:?}"
+    );
+    let r = set_web(
+        &app,
+        &[
+            ("form_profile", "json"),
+            ("form_map", map),
+            ("form_captcha", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let r = set_web(&app, &[("form_captcha", "hcaptcha")]).await;
+    assert!(
+        r.error()
+            .starts_with("form_captcha: a form tool's deliveries"),
+        "{r:?}"
+    );
+
     // An unreachable provider fails closed: 403, nothing written.
     let app2 = spawn_app_with(&[
         ("CAPTCHA_TURNSTILE_URL", "http://127.0.0.1:9/siteverify"),

@@ -154,6 +154,18 @@ pub async fn set_form_by(
         )
         .into());
     }
+    // A tool's delivery carries no CAPTCHA token: a profiled key with one could create nothing.
+    let mapped = match &change.setup {
+        Some(setup) => setup.profile.is_mapped(),
+        None => user.form_profile.is_some(),
+    };
+    let stored_web = user
+        .form_web
+        .as_deref()
+        .and_then(|w| WebSettings::stored(w).ok());
+    if change.web.is_empty() && mapped && stored_web.as_ref().is_some_and(|w| w.captcha.is_some()) {
+        return Err(captcha_and_profile().into());
+    }
     let web = match change.web.is_empty() {
         true => None,
         false => {
@@ -176,6 +188,9 @@ pub async fn set_form_by(
                 };
             }
             let web = web.check()?;
+            if mapped && web.captcha.is_some() {
+                return Err(captcha_and_profile().into());
+            }
             if web.min_seconds > 0 && !seal.is_configured() {
                 return Err(Invalid::new(
                     "form_min_seconds",
@@ -219,4 +234,12 @@ pub async fn set_form_by(
         Updated::Done => Ok(shown),
         Updated::Missing => Err(missing()),
     }
+}
+
+fn captcha_and_profile() -> Invalid {
+    Invalid::new(
+        "form_captcha",
+        "a form tool's deliveries (a profile other than fields) carry no CAPTCHA token: \
+         remove the CAPTCHA (form_captcha=) or use form_profile=fields",
+    )
 }
