@@ -106,6 +106,20 @@ async fn unknown_wrong_and_withdrawn_ids_are_404() {
     let app = spawn_app_with(&NO_CACHE).await;
     set_web(&app, &[("form_page", "on")]).await;
     let id = page_id(&app).await;
+    // No title of its own: headed by its ISP's name.
+    let isp: serde_json::Value =
+        app.call(ISP1_USER, "isp/list", &[]).await.body["result"][0].clone();
+    let html = app
+        .http
+        .get(format!("{}/signup/{id}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let name = isp["name"].as_str().unwrap();
+    assert!(html.contains(&format!("<h1>{name}</h1>")), "{name}: {html}");
     let wrong = format!("20-{}", "0".repeat(32));
     for bad in [wrong.as_str(), "20", "x-y", "999-abc", "5-abc", "20-"] {
         let r = app

@@ -46,10 +46,21 @@ async fn lookup(
     let (Ok(user), false) = (UserId::parse("form", user), token.is_empty()) else {
         return Ok(None);
     };
-    Ok(app
+    let Some((who, web)) = app
         .form_page(user, token)
         .await?
-        .and_then(|who| who.web.clone().map(|web| (who, web))))
+        .and_then(|who| who.web.clone().map(|web| (who, web)))
+    else {
+        return Ok(None);
+    };
+    // Without a title of its own the page is headed by its ISP's name (cached with the
+    // ISP's state by the key's authentication: no read of its own).
+    if web.title.is_some() {
+        return Ok(Some((who, web)));
+    }
+    let mut titled = (*web).clone();
+    titled.title = app.isp_name(&who.caller.scope).await?;
+    Ok(Some((who, Arc::new(titled))))
 }
 
 fn html(status: StatusCode, body: String, web: &WebSettings) -> Response {
