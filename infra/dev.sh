@@ -8,6 +8,8 @@ bash infra/seed.sh
 export BIND_ADDR=${BIND_ADDR:-127.0.0.1:3000}
 # Seals form keys' signing secrets (dev only; the stack has its own in Secrets Manager).
 export FORM_SECRET_KEY=${FORM_SECRET_KEY:-dev-form-secret-key}
+# Form keys may name http://localhost origins and redirect URLs (dev only; never in a stack).
+export FORM_LOCAL_ORIGINS=${FORM_LOCAL_ORIGINS:-true}
 cat >&2 <<MSG
 
   Customer API on http://$BIND_ADDR  (DynamoDB API: $DYNAMODB_ENDPOINT)

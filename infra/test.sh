@@ -44,5 +44,10 @@ else
   status=1
 fi
 echo
+# tests/browser passes without running where Chromium or Playwright is missing: say so.
+venv=${VENV:-.venv}
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ] || ! "${BROWSER_PYTHON:-$venv/bin/python}" -c 'import playwright.sync_api' 2>/dev/null; then
+  echo "browser tests (tests/browser): SKIPPED on this machine (no ${CHROMIUM:-/usr/bin/chromium} or no playwright in $venv); CI runs them (.ci/run installs chromium)"
+fi
 echo "$passed passed, $failed failed"
 exit "$status"

@@ -37,6 +37,15 @@ pub struct Settings {
     /// The deployment key that seals form keys' signing secrets (`FORM_SECRET_KEY`);
     /// `None`: signing secrets cannot be set (`app::signup::sealed`).
     pub form_secret_key: Option<String>,
+    /// Whether form keys may name `http://localhost`-style origins and redirect URLs
+    /// (`FORM_LOCAL_ORIGINS=true`): development deployments only.
+    pub form_local_origins: bool,
+    /// The CAPTCHA providers' siteverify URLs (`CAPTCHA_TURNSTILE_URL`,
+    /// `CAPTCHA_HCAPTCHA_URL`; absent: the providers' own) and how long a check may take
+    /// (`CAPTCHA_TIMEOUT_MS`, default 3000).
+    pub captcha_turnstile_url: Option<String>,
+    pub captcha_hcaptcha_url: Option<String>,
+    pub captcha_timeout: Duration,
     /// How long a warm instance remembers where list pages ended (0 disables it).
     pub page_cache_ttl: Duration,
     /// What one list request may read from DynamoDB, in read units (`app::budget`).
@@ -74,6 +83,18 @@ pub const LAMBDA_MAX_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// What the request deadline leaves of the function's `Timeout`: time to send the 503.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
+
+/// `FORM_LOCAL_ORIGINS`: true or false (absent: false).
+pub fn local_origins(value: Option<String>) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ConfigError {
+            var: "FORM_LOCAL_ORIGINS",
+            rule: "must be true or false".into(),
+        }),
+    }
+}
 
 impl Settings {
     /// The API's settings at start-up: `from_lookup` on the environment, and timeouts that
@@ -255,6 +276,7 @@ impl Settings {
                     })?,
             ),
         };
+        let captcha_timeout = millis("CAPTCHA_TIMEOUT_MS", 3_000)?;
         let form_key_creates = count("FORM_KEY_CREATES", 200, 1_000_000)?;
         let form_source_creates = count("FORM_SOURCE_CREATES", 20, 1_000_000)?;
         let form_limit_window = seconds("FORM_LIMIT_WINDOW_SECONDS", 3_600)?;
@@ -281,6 +303,10 @@ impl Settings {
             cursor_secret: get("CURSOR_SECRET").filter(|v| !v.trim().is_empty()),
             cursor_secret_previous: get("CURSOR_SECRET_PREVIOUS").filter(|v| !v.trim().is_empty()),
             form_secret_key: get("FORM_SECRET_KEY").filter(|v| !v.trim().is_empty()),
+            form_local_origins: local_origins(get("FORM_LOCAL_ORIGINS"))?,
+            captcha_turnstile_url: get("CAPTCHA_TURNSTILE_URL").filter(|v| !v.trim().is_empty()),
+            captcha_hcaptcha_url: get("CAPTCHA_HCAPTCHA_URL").filter(|v| !v.trim().is_empty()),
+            captcha_timeout,
             page_cache_ttl,
             read_budget_units,
             form_key_creates,

@@ -7,7 +7,7 @@
 mod common;
 use common::*;
 use isp_crm::http::contract::{
-    CUSTOMER_CREATE, EVERY_ROUTE, IDEMPOTENT_REPLAYED, RESPONSE_TYPE, RETRY_AFTER,
+    CUSTOMER_CREATE, EVERY_ROUTE, IDEMPOTENT_REPLAYED, PAGES, RESPONSE_TYPE, RETRY_AFTER,
     RETRY_AFTER_STATUSES, ROUTES, Route, SIGNATURE_HEADERS,
 };
 use serde_yaml_ng::Value;
@@ -52,16 +52,22 @@ fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
 fn every_route_and_parameter_is_in_the_document_and_nothing_else() {
     let doc = document();
     let documented = keys(&doc["paths"]);
-    let served = set(ROUTES.iter().map(|r| r.path));
+    // The API's routes and the hosted signup page's HTML paths (contract::PAGES).
+    let served = set(ROUTES.iter().map(|r| r.path).chain(PAGES));
     assert_eq!(
         documented, served,
         "paths of docs/openapi.yaml vs contract::ROUTES"
     );
 
     for route in ROUTES {
+        // customer/create also answers a form key's CORS preflight (issue 21).
+        let methods = match route.path == CUSTOMER_CREATE.path {
+            true => set(["post", "options"]),
+            false => set(["post"]),
+        };
         assert_eq!(
             keys(&doc["paths"][route.path]),
-            set(["post"]),
+            methods,
             "{}: POST only",
             route.path
         );
@@ -275,6 +281,10 @@ fn the_router_registers_the_declared_routes_and_no_other() {
     let constants = declared_in_contract();
     let mut paths = BTreeSet::new();
     for name in &registered {
+        // The hosted signup page's HTML paths (contract::PAGES) are not API routes.
+        if ["contract::SIGNUP_PAGE", "contract::SIGNUP_THANKS"].contains(&name.as_str()) {
+            continue;
+        }
         let path = constants.get(name).unwrap_or_else(|| {
             panic!("a route registered as `{name}`: register it as contract::NAME.path")
         });
@@ -307,7 +317,12 @@ async fn the_router_serves_exactly_the_declared_routes() {
             .await
             .expect("GET");
         assert_eq!(resp.status(), 405, "{}: GET", route.path);
-        assert_eq!(resp.headers()["allow"], "POST", "{}: Allow", route.path);
+        // customer/create also answers a CORS preflight from a form key's origins (issue 21).
+        let allow = match route.path == CUSTOMER_CREATE.path {
+            true => "POST,OPTIONS",
+            false => "POST",
+        };
+        assert_eq!(resp.headers()["allow"], allow, "{}: Allow", route.path);
         assert_eq!(resp.headers()["content-type"], RESPONSE_TYPE);
         let body: serde_json::Value = resp.json().await.expect("JSON");
         assert_eq!(body["error"], "method not allowed: use POST");

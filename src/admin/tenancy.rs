@@ -75,14 +75,16 @@ pub async fn set_enabled(store: &Store, userid: UserId, enabled: bool) -> Result
 }
 
 /// Sets a form key's profile, field map and signing secret (the API's `user/update` rules);
-/// returns the secret when one was set. `deployment_key` is `FORM_SECRET_KEY`, which seals
+/// returns the secret when one was set. `local` is the deployment's
+/// `FORM_LOCAL_ORIGINS`. `deployment_key` is `FORM_SECRET_KEY`, which seals
 /// the secret (the API's function has the same one).
 pub async fn set_form(
     store: &Store,
     deployment_key: Option<&str>,
+    local: crate::domain::signup::LocalOrigins,
     userid: UserId,
     change: crate::app::signup::FormChange,
 ) -> Result<Option<crate::domain::signup::SigningSecret>, TenancyError> {
     let seal = crate::app::signup::sealed::SecretSeal::new(deployment_key);
-    crate::app::signup::set_form_by(store, &seal, userid, change, Actor::Admin).await
+    crate::app::signup::set_form_by(store, &seal, local, userid, change, Actor::Admin).await
 }

@@ -11,6 +11,7 @@ use super::{App, AppError};
 use crate::domain::credentials::{ApiKey, KeyDigest};
 use crate::domain::ids::UserId;
 use crate::domain::scope::{Caller, Role, Scope};
+use crate::domain::signup::WebSettings;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,6 +33,8 @@ struct Entry {
     scope: Option<Scope>,
     /// A profiled form key's stored setup, opened at its first authenticated delivery.
     form: Option<Arc<StoredForm>>,
+    /// A form key's web settings (origins, redirects, honeypot, hosted page).
+    web: Option<Arc<WebSettings>>,
     read_at: Instant,
 }
 
@@ -40,6 +43,8 @@ struct Entry {
 pub struct Authenticated {
     pub caller: Caller,
     pub form: Option<Arc<FormKey>>,
+    /// A form key's web settings, if it has any.
+    pub web: Option<Arc<WebSettings>>,
 }
 
 pub(super) struct AuthCache {
@@ -104,8 +109,8 @@ impl AuthCache {
     }
 }
 
-/// A caller whose key matched, and its stored form setup (not yet opened).
-type Decided = (Caller, Option<Arc<StoredForm>>);
+/// A caller whose key matched, its stored form setup (not yet opened) and web settings.
+type Decided = (Caller, Option<Arc<StoredForm>>, Option<Arc<WebSettings>>);
 
 fn decide(user: UserId, entry: &Entry, presented: &KeyDigest) -> Option<Result<Decided, AppError>> {
     if !entry.digest.matches(presented) {
@@ -119,6 +124,7 @@ fn decide(user: UserId, entry: &Entry, presented: &KeyDigest) -> Option<Result<D
                 scope,
             },
             entry.form.clone(),
+            entry.web.clone(),
         )),
         None => Err(AppError::Disabled),
     })
@@ -144,12 +150,95 @@ impl App {
         userid: Option<&str>,
         api_key: Option<&str>,
     ) -> Result<Authenticated, AppError> {
-        let (caller, stored) = self.decided(userid, api_key).await?;
+        let (caller, stored, web) = self.decided(userid, api_key).await?;
         let form = match stored {
             Some(stored) => stored.open(&self.seal)?,
             None => None,
         };
-        Ok(Authenticated { caller, form })
+        Ok(Authenticated { caller, form, web })
+    }
+
+    /// The form key whose hosted page `userid`-`token` names (`GET /signup/{form}`), from
+    /// the same cache as its key: a page view or post costs no read of its own. An unknown
+    /// user, a wrong token, a key without a page: `None` (one answer for all, a 404). A
+    /// disabled key: 403.
+    pub async fn form_page(
+        &self,
+        userid: UserId,
+        token: &str,
+    ) -> Result<Option<Authenticated>, AppError> {
+        let entry = match self.auth.fresh(userid) {
+            Some(entry) => entry,
+            None => match self.read_entry(userid).await? {
+                Some(entry) => entry,
+                None => return Ok(None),
+            },
+        };
+        let Some(web) = entry.web.clone().filter(|w| w.page_matches(token)) else {
+            return Ok(None);
+        };
+        let Some(scope) = entry.scope else {
+            return Err(AppError::Disabled);
+        };
+        if entry.role != Role::Form {
+            return Ok(None);
+        }
+        if !self.tenant_enabled(&scope).await? {
+            return Err(AppError::Disabled);
+        }
+        let form = match &entry.form {
+            Some(stored) => stored.open(&self.seal)?,
+            None => None,
+        };
+        let caller = Caller {
+            userid,
+            role: entry.role,
+            scope,
+        };
+        Ok(Some(Authenticated {
+            caller,
+            form,
+            web: Some(web),
+        }))
+    }
+
+    /// Reads a user into the cache; `None` when there is no such user.
+    async fn read_entry(&self, user: UserId) -> Result<Option<Entry>, AppError> {
+        let Some(record) = self.store.get_user(user).await? else {
+            return Ok(None);
+        };
+        let digest = KeyDigest::from_hex(&record.key_sha256)
+            .ok_or_else(|| AppError::Internal(format!("user {user} has a malformed key digest")))?;
+        let scope = match record
+            .enabled
+            .then(|| Scope::of(record.role, record.ispid, record.resellerid))
+            .flatten()
+        {
+            // Its ISP or reseller disabled (or gone) locks the user out too.
+            Some(scope) if self.tenant_enabled(&scope).await? => Some(scope),
+            _ => None,
+        };
+        let web = match (record.role, record.form_web.as_deref()) {
+            (Role::Form, Some(w)) => match WebSettings::stored(w) {
+                Ok(w) => Some(Arc::new(w)),
+                // Written only by set_form_by; unreadable, the key works without them.
+                Err(e) => {
+                    tracing::error!(userid = %user, error = %e, "form key web settings unreadable");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let entry = Entry {
+            digest,
+            role: record.role,
+            scope,
+            form: StoredForm::of(&record),
+            web,
+            read_at: Instant::now(),
+        };
+        self.auth.remember(user, entry.clone());
+        Ok(Some(entry))
     }
 
     async fn decided(
@@ -171,7 +260,7 @@ impl App {
                 // The ISP and reseller are cached on their own clock: a disabled one locks
                 // its users out within one cache time, not two.
                 return match decision {
-                    Ok((caller, _)) if !self.tenant_enabled(&caller.scope).await? => {
+                    Ok((caller, _, _)) if !self.tenant_enabled(&caller.scope).await? => {
                         Err(AppError::Disabled)
                     }
                     other => other,
@@ -185,29 +274,10 @@ impl App {
         if self.auth.refused_recently(user, &presented) {
             return Err(AppError::Unauthenticated(BAD_CREDENTIALS));
         }
-        let Some(record) = self.store.get_user(user).await? else {
+        let Some(entry) = self.read_entry(user).await? else {
             self.auth.refuse(user, presented);
             return Err(AppError::Unauthenticated(BAD_CREDENTIALS));
         };
-        let digest = KeyDigest::from_hex(&record.key_sha256)
-            .ok_or_else(|| AppError::Internal(format!("user {user} has a malformed key digest")))?;
-        let scope = match record
-            .enabled
-            .then(|| Scope::of(record.role, record.ispid, record.resellerid))
-            .flatten()
-        {
-            // Its ISP or reseller disabled (or gone) locks the user out too.
-            Some(scope) if self.tenant_enabled(&scope).await? => Some(scope),
-            _ => None,
-        };
-        let entry = Entry {
-            digest,
-            role: record.role,
-            scope,
-            form: StoredForm::of(&record),
-            read_at: Instant::now(),
-        };
-        self.auth.remember(user, entry.clone());
         decide(user, &entry, &presented).unwrap_or_else(|| {
             self.auth.refuse(user, presented);
             Err(AppError::Unauthenticated(BAD_CREDENTIALS))

@@ -98,6 +98,12 @@ pub struct App {
     duplicate_window: std::time::Duration,
     /// Seals and opens form keys' signing secrets (`FORM_SECRET_KEY`).
     seal: signup::sealed::SecretSeal,
+    /// `FORM_LOCAL_ORIGINS`: form keys may name `http://localhost`-style origins and URLs.
+    local_origins: crate::domain::signup::LocalOrigins,
+    /// Signs and checks the hosted page's `shown_at` (minimum fill time).
+    stamps: signup::stamp::PageStamps,
+    /// Checks form keys' CAPTCHA tokens with their providers.
+    captcha: signup::captcha::Captcha,
 }
 
 impl App {
@@ -131,6 +137,13 @@ impl App {
             idempotency_ttl: settings.idempotency_ttl,
             duplicate_window: settings.duplicate_window,
             seal: signup::sealed::SecretSeal::new(settings.form_secret_key.as_deref()),
+            local_origins: crate::domain::signup::LocalOrigins(settings.form_local_origins),
+            stamps: signup::stamp::PageStamps::new(settings.form_secret_key.as_deref()),
+            captcha: signup::captcha::Captcha::new(
+                settings.captcha_turnstile_url.clone(),
+                settings.captcha_hcaptcha_url.clone(),
+                settings.captcha_timeout,
+            ),
         })
     }
 

@@ -217,9 +217,53 @@ pub struct User {
     pub form_map: Option<serde_json::Value>,
     /// Whether a form key has a signing secret (the secret itself is never shown again).
     pub signing_secret: bool,
+    /// A form key's web settings (issue 21); `null` when it has none.
+    pub form_web: Option<FormWeb>,
     /// `updated_at` is always present: users are written with it.
     #[serde(flatten)]
     pub audit: Audit,
+}
+
+/// A form key's web settings as `user/list` shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormWeb {
+    pub origins: Vec<String>,
+    pub thanks_url: Option<String>,
+    pub error_url: Option<String>,
+    pub thanks_with_id: bool,
+    pub honeypot: Option<String>,
+    /// The hosted page's public id (`GET /signup/{form_page}`); `null`: no page.
+    pub page: Option<String>,
+    pub page_title: Option<String>,
+    pub page_logo: Option<String>,
+    pub page_colour: Option<String>,
+    pub page_fields: Vec<String>,
+    pub min_seconds: u32,
+    pub captcha: Option<String>,
+    pub captcha_site_key: Option<String>,
+    /// Whether a CAPTCHA secret is set (never shown).
+    pub captcha_secret: bool,
+}
+
+impl FormWeb {
+    pub fn of(userid: UserId, w: crate::domain::signup::WebSettings) -> Self {
+        Self {
+            page: w.page.map(|t| format!("{userid}-{t}")),
+            origins: w.origins,
+            thanks_url: w.thanks_url,
+            error_url: w.error_url,
+            thanks_with_id: w.thanks_with_id,
+            honeypot: w.honeypot,
+            page_title: w.title,
+            page_logo: w.logo,
+            page_colour: w.colour,
+            page_fields: w.fields,
+            min_seconds: w.min_seconds,
+            captcha: w.captcha,
+            captcha_site_key: w.captcha_site_key,
+            captcha_secret: w.captcha_secret.is_some(),
+        }
+    }
 }
 
 #[cfg(test)]

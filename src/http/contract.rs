@@ -189,8 +189,28 @@ pub const USER_UPDATE: Route = Route {
         "form_profile",
         "form_map",
         "signing_secret",
+        "form_origins",
+        "form_thanks_url",
+        "form_error_url",
+        "form_thanks_id",
+        "form_honeypot",
+        "form_page",
+        "form_page_title",
+        "form_page_logo",
+        "form_page_colour",
+        "form_page_fields",
+        "form_min_seconds",
+        "form_captcha",
+        "form_captcha_site_key",
+        "form_captcha_secret",
     ],
 };
+
+/// The hosted signup page's paths (issue 21): HTML for browsers, by a form key's public id,
+/// not API routes (no credentials, no envelope); docs/openapi.yaml describes them.
+pub const SIGNUP_PAGE: &str = "/signup/{form}";
+pub const SIGNUP_THANKS: &str = "/signup/{form}/thanks";
+pub const PAGES: [&str; 2] = [SIGNUP_PAGE, SIGNUP_THANKS];
 
 pub const ROUTES: [&Route; 20] = [
     &CUSTOMER_LIST,

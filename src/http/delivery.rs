@@ -9,8 +9,10 @@ use super::credentials::credentials;
 use super::document::document;
 use super::params::{Params, RequestError};
 use super::pipeline::{Reply, admit, read_body, respond, source_of};
+use super::web::{Browser, count_honeypot, decoy_id, field_and_reason, honeypot_filled};
 use crate::app::App;
 use crate::app::signup::Inbound;
+use crate::domain::Fields;
 use crate::domain::scope::Operation;
 use crate::domain::signup::Delivery;
 use axum::extract::{Request, State};
@@ -21,6 +23,8 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
     let route = &contract::CUSTOMER_CREATE;
     let mut caller_id = None;
     let source = source_of(&req);
+    let browser = Browser::of(req.headers());
+    let mut web = None;
     let outcome = async {
         let (parts, bytes) = read_body(req).await?;
         let flat = Params::from_body(&parts.headers, bytes.clone()).await;
@@ -49,7 +53,25 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
             .await?;
         let caller = who.caller;
         caller_id = Some(caller.userid);
+        web.clone_from(&who.web);
         admit(&app, &caller, &creds, Operation::CreateCustomer)?;
+        // A bot that filled the hidden field is answered as a success: told nothing, it
+        // does not adapt. Nothing is written.
+        if honeypot_filled(who.web.as_deref(), flat.as_ref().ok()) {
+            count_honeypot(&app);
+            return Reply::of(&decoy_id());
+        }
+        // A key with a CAPTCHA: its token checked with the provider before anything else.
+        if let Some(web) = who.web.as_deref().filter(|w| w.captcha.is_some()) {
+            let form = flat.as_ref().ok();
+            app.check_captcha(
+                caller.userid,
+                web,
+                |f| form.and_then(|p| p.get(f)).map(str::to_owned),
+                source,
+            )
+            .await?;
+        }
         let created = match who.form {
             Some(form) => {
                 // The signature over the raw bytes before the body is read as the tool's
@@ -90,5 +112,9 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
         })
     }
     .await;
-    respond(outcome, route, caller_id)
+    let verdict = match &outcome {
+        Ok(reply) => Ok(reply.result.get().parse::<u64>().ok()),
+        Err(e) => Err(field_and_reason(e)),
+    };
+    browser.answer(web.as_deref(), respond(outcome, route, caller_id), verdict)
 }

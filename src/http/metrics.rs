@@ -58,6 +58,23 @@ pub fn document(
     })
 }
 
+/// The EMF document of a form post caught by its key's honeypot (issue 21): answered as a
+/// success, nothing written. A rise says a form is targeted by bots.
+pub fn honeypot(namespace: &str, path: &str, now_ms: i64) -> serde_json::Value {
+    json!({
+        "_aws": {
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                "Dimensions": [["Route"]],
+                "Metrics": [{"Name": "HoneypotCaught", "Unit": "Count"}]
+            }]
+        },
+        "Route": route_of(path),
+        "HoneypotCaught": 1,
+    })
+}
+
 /// Writes one EMF line to stdout (a single write, so lines never interleave).
 pub fn emit(doc: &serde_json::Value) {
     let mut line = doc.to_string();

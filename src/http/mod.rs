@@ -9,10 +9,12 @@ mod document;
 mod error;
 mod guard;
 pub mod metrics;
+mod page;
 mod params;
 mod pipeline;
 mod routes;
 mod tenancy;
+mod web;
 
 pub use access_log::MetricsSink;
 pub use credentials::{Credentials, credentials};

@@ -8,7 +8,7 @@ use crate::app::{App, ListOutcome, ServiceListOutcome};
 use crate::domain::scope::Operation;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Router, middleware};
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(contract::CUSTOMER_LIST.path, post(list))
         .route(
             contract::CUSTOMER_CREATE.path,
-            post(super::delivery::create),
+            post(super::delivery::create).options(super::web::preflight),
         )
         .route(contract::CUSTOMER_UPDATE.path, post(update))
         .route(contract::CUSTOMER_DELETE.path, post(delete))
@@ -27,6 +27,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route(contract::SERVICE_UPDATE.path, post(service_update))
         .route(contract::SERVICE_DELETE.path, post(service_delete))
         .merge(super::tenancy::routes())
+        // The hosted signup page (issue 21): HTML for browsers, by a form key's public id.
+        .route(
+            contract::SIGNUP_PAGE,
+            get(super::page::show).post(super::page::submit),
+        )
+        .route(contract::SIGNUP_THANKS, get(super::page::thanks))
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::Method })
         .layer(middleware::from_fn_with_state(app.clone(), guard::guard))

@@ -304,6 +304,10 @@ pub struct UserItem {
     /// reveal it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_secret: Option<String>,
+    /// Its web settings, JSON (`domain::signup::WebSettings`): origins, redirects, honeypot,
+    /// hosted page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_web: Option<String>,
     /// Who issued the user, and who last rotated its key, disabled or enabled it.
     #[serde(skip)]
     pub audit: Audit,
@@ -400,6 +404,12 @@ impl From<UserItem> for tenancy::User {
                 .as_deref()
                 .and_then(|m| serde_json::from_str(m).ok()),
             signing_secret: u.form_secret.is_some(),
+            // An unreadable one shows as absent, like the map.
+            form_web: u
+                .form_web
+                .as_deref()
+                .and_then(|w| crate::domain::signup::WebSettings::stored(w).ok())
+                .map(|w| tenancy::FormWeb::of(u.userid, w)),
             audit: u.audit,
         }
     }
@@ -551,6 +561,7 @@ mod tests {
             form_profile: None,
             form_map: None,
             form_secret: None,
+            form_web: None,
             audit: Audit {
                 created_at: "2026-11-27T05:10:00Z".into(),
                 updated_at: Some("2026-11-27T05:10:00Z".into()),

@@ -3,22 +3,22 @@
 //! the idempotency key), and the setup's management, for the API's `user/update` and
 //! crm-admin alike.
 
+pub mod captcha;
 pub mod sealed;
+mod setup;
+pub mod stamp;
+
+pub use setup::{FormChange, SecretChange, SetupChange, set_form_by};
 
 use super::replay::Created;
-use super::tenancy::TenancyError;
 use super::{App, AppError};
-use crate::domain::audit::{Audit, now};
+use crate::domain::Fields;
 use crate::domain::ids::{CustomerId, UserId};
-use crate::domain::scope::{Actor, Caller, Role};
+use crate::domain::scope::{Caller, Role};
 use crate::domain::signup::{
-    Delivery, FieldMap, FormSetup, IDEMPOTENCY_KEY, Profile, SigningSecret, Submission,
-    parse_mapped,
+    Delivery, FormSetup, IDEMPOTENCY_KEY, Profile, SigningSecret, Submission, parse_mapped,
 };
-use crate::domain::{Fields, Invalid};
-use crate::store::Store;
 use crate::store::records::UserItem;
-use crate::store::tenancy::{FormAttributes, Stamp, Updated, UserUpdate};
 use sealed::SecretSeal;
 use std::sync::{Arc, OnceLock};
 
@@ -146,6 +146,47 @@ impl App {
         self.create_customer_from(caller, &fields, None).await
     }
 
+    /// The hosted page's `shown_at` for a page shown now (`None` without `FORM_SECRET_KEY`).
+    pub fn page_stamp(&self, user: UserId) -> Option<String> {
+        self.stamps.issue(user, jiff::Timestamp::now().as_second())
+    }
+
+    /// Checks a hosted page post's `shown_at` against the key's minimum fill time.
+    pub fn check_page_stamp(
+        &self,
+        user: UserId,
+        stamp: Option<&str>,
+        min: u32,
+    ) -> Result<(), AppError> {
+        let now = jiff::Timestamp::now().as_second();
+        Ok(self.stamps.check(user, stamp, now, min)?)
+    }
+
+    /// Checks a web post's CAPTCHA token when the form key asks for one (its provider, its
+    /// sealed secret): 400 without a token, 403 when the provider refuses it or cannot be
+    /// asked. Nothing is written before this passes.
+    pub async fn check_captcha(
+        &self,
+        user: UserId,
+        web: &crate::domain::signup::WebSettings,
+        token_of: impl Fn(&str) -> Option<String>,
+        remote_ip: Option<std::net::IpAddr>,
+    ) -> Result<(), AppError> {
+        let Some(provider) = web.captcha.as_deref() else {
+            return Ok(());
+        };
+        let provider = captcha::Provider::parse("form_captcha", provider)
+            .map_err(|e| AppError::Internal(format!("user {user}: stored {e}")))?;
+        let sealed = web.captcha_secret.as_deref().ok_or_else(|| {
+            AppError::Internal(format!("user {user}: a CAPTCHA without its secret"))
+        })?;
+        let secret = self.seal.open(user, sealed)?;
+        let token = token_of(provider.token_field());
+        self.captcha
+            .verify(provider, secret.expose(), token.as_deref(), remote_ip)
+            .await
+    }
+
     /// `user/update`: sets a form key's profile, map and signing secret. Returns the secret
     /// when one was set (shown this once).
     pub async fn user_update(
@@ -156,7 +197,15 @@ impl App {
         let id = f.parse_req("target_userid", UserId::parse)?;
         let userid = self.target(caller, id).await?;
         let change = FormChange::parse(f)?;
-        Ok(set_form_by(&self.store, &self.seal, userid, change, caller.actor()).await?)
+        Ok(set_form_by(
+            &self.store,
+            &self.seal,
+            self.local_origins,
+            userid,
+            change,
+            caller.actor(),
+        )
+        .await?)
     }
 }
 
@@ -178,111 +227,4 @@ pub fn map_delivery(
         fields.insert(IDEMPOTENCY_KEY.to_owned(), key);
     }
     Ok(fields)
-}
-
-/// What happens to a form key's signing secret.
-#[derive(Debug)]
-pub enum SecretChange {
-    /// Kept if the new profile's tool signs, dropped otherwise.
-    Keep,
-    Clear,
-    Set(SigningSecret),
-}
-
-/// A form key's new setup: the whole of it, checked.
-#[derive(Debug)]
-pub struct FormChange {
-    pub profile: Profile,
-    pub map: FieldMap,
-    pub secret: SecretChange,
-}
-
-impl FormChange {
-    /// From `form_profile` (required), `form_map` (required for every profile but
-    /// `fields`) and `signing_secret` (a value, `generate`, or empty to clear).
-    pub fn parse(f: &impl Fields) -> Result<Self, Invalid> {
-        let profile = f.parse_req("form_profile", Profile::parse)?;
-        let map = match (profile.is_mapped(), f.optional("form_map")) {
-            (true, Some(m)) => FieldMap::parse(profile, m)?,
-            (true, None) => {
-                return Err(Invalid::new(
-                    "form_map",
-                    "is required with this profile: which of the tool's fields fills each customer field",
-                ));
-            }
-            (false, Some(_)) => {
-                return Err(Invalid::new(
-                    "form_map",
-                    "the fields profile reads the API's own names and takes no map",
-                ));
-            }
-            (false, None) => FieldMap::default(),
-        };
-        let secret = match f.get("signing_secret").map(str::trim) {
-            None => SecretChange::Keep,
-            Some("") => SecretChange::Clear,
-            Some(v) if v.eq_ignore_ascii_case("generate") => SecretChange::Set(
-                SigningSecret::generate()
-                    .map_err(|e| Invalid::new("signing_secret", e.to_string()))?,
-            ),
-            Some(v) => SecretChange::Set(SigningSecret::parse("signing_secret", v)?),
-        };
-        if let (SecretChange::Set(_), None) = (&secret, profile.signature_header()) {
-            return Err(Invalid::new(
-                "signing_secret",
-                "this profile's tool does not sign its deliveries (Typeform, Tally and json do)",
-            ));
-        }
-        Ok(Self {
-            profile,
-            map,
-            secret,
-        })
-    }
-}
-
-/// Writes a form key's setup, recording who did. Returns the secret when one was set.
-pub async fn set_form_by(
-    store: &Store,
-    seal: &SecretSeal,
-    userid: UserId,
-    change: FormChange,
-    by: Actor,
-) -> Result<Option<SigningSecret>, TenancyError> {
-    let missing = || TenancyError::Missing {
-        param: "target_userid",
-        what: format!("user {userid}"),
-    };
-    let user = store.get_user(userid).await?.ok_or_else(missing)?;
-    if user.role != Role::Form {
-        return Err(Invalid::new(
-            "target_userid",
-            "only a form key takes a form profile, map or signing secret",
-        )
-        .into());
-    }
-    let signs = change.profile.signature_header().is_some();
-    let (sealed, shown) = match change.secret {
-        SecretChange::Keep => (user.form_secret.filter(|_| signs), None),
-        SecretChange::Clear => (None, None),
-        SecretChange::Set(secret) => {
-            let sealed = seal.seal(userid, &secret)?;
-            (Some(sealed), Some(secret))
-        }
-    };
-    let mapped = change.profile.is_mapped();
-    let update = UserUpdate {
-        key_sha256: None,
-        enabled: None,
-        form: Some(FormAttributes {
-            profile: mapped.then(|| change.profile.as_str().to_owned()),
-            map: mapped.then(|| change.map.to_json().to_string()),
-            secret: sealed,
-        }),
-        stamp: Stamp(Audit::updated(now(), by)),
-    };
-    match store.update_user(userid, &update).await? {
-        Updated::Done => Ok(shown),
-        Updated::Missing => Err(missing()),
-    }
 }

@@ -54,8 +54,9 @@ impl<K: Eq + Hash + Copy, V: Clone> Timed<K, V> {
 
 pub(in crate::app) struct TenantCache {
     ttl: Duration,
-    /// Whether the ISP exists and is enabled.
-    isps: Timed<IspId, bool>,
+    /// Whether the ISP exists and is enabled, and its name (a hosted signup page's default
+    /// heading).
+    isps: Timed<IspId, (bool, std::sync::Arc<str>)>,
     /// The reseller's ISP and whether it is enabled; `None`: no such reseller.
     resellers: Timed<ResellerId, Option<(IspId, bool)>>,
 }
@@ -90,9 +91,24 @@ impl App {
     }
 
     async fn isp_enabled(&self, isp: IspId) -> Result<bool, AppError> {
+        Ok(self.isp_state(isp).await?.0)
+    }
+
+    /// The name of the ISP of a scope (from the cache its authentication filled); `None` for
+    /// the platform or an ISP that is gone.
+    pub async fn isp_name(&self, scope: &Scope) -> Result<Option<String>, AppError> {
+        let isp = match *scope {
+            Scope::Platform => return Ok(None),
+            Scope::Isp(isp) | Scope::Reseller { isp, .. } => isp,
+        };
+        let (_, name) = self.isp_state(isp).await?;
+        Ok((!name.is_empty()).then(|| name.to_string()))
+    }
+
+    async fn isp_state(&self, isp: IspId) -> Result<(bool, std::sync::Arc<str>), AppError> {
         let cache = &self.tenants;
-        if let Some(enabled) = cache.isps.fresh(isp, cache.ttl) {
-            return Ok(enabled);
+        if let Some(state) = cache.isps.fresh(isp, cache.ttl) {
+            return Ok(state);
         }
         let record = self.store.get_isp(isp).await?;
         // The same read gives the ISP's time zone: a list with a created range right after
@@ -104,9 +120,12 @@ impl App {
         {
             self.zones.remember(isp, zone);
         }
-        let enabled = record.is_some_and(|i| i.enabled);
-        cache.isps.remember(isp, enabled, cache.ttl);
-        Ok(enabled)
+        let state = match record {
+            Some(i) => (i.enabled, std::sync::Arc::from(i.name)),
+            None => (false, std::sync::Arc::from("")),
+        };
+        cache.isps.remember(isp, state.clone(), cache.ttl);
+        Ok(state)
     }
 
     /// Whether the ISP and reseller of a user's scope exist and are enabled.

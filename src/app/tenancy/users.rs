@@ -103,6 +103,7 @@ fn user_item(
         form_profile: None,
         form_map: None,
         form_secret: None,
+        form_web: None,
         audit: Audit::created(now(), by),
     }
 }
@@ -164,6 +165,7 @@ pub async fn rotate_key_by(
         key_sha256: Some(key.digest().to_hex()),
         enabled: None,
         form: None,
+        web: None,
         stamp: stamp(by),
     };
     match store.update_user(userid, &update).await? {
@@ -198,6 +200,7 @@ pub async fn set_enabled_by(
         key_sha256: None,
         enabled: Some(enabled),
         form: None,
+        web: None,
         stamp: stamp(by),
     };
     match store.update_user(userid, &update).await? {

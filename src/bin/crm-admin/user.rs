@@ -8,6 +8,7 @@ use isp_crm::app::signup::FormChange;
 use isp_crm::domain::credentials::ApiKey;
 use isp_crm::domain::ids::{IspId, ResellerId, UserId};
 use isp_crm::domain::scope::Role;
+use isp_crm::domain::signup::LocalOrigins;
 use isp_crm::store::Store;
 use std::collections::HashMap;
 
@@ -78,12 +79,65 @@ pub enum UserCommand {
         #[arg(long)]
         clear_secret: bool,
     },
+    /// A form key's web settings (the API's `user/update` form_* parameters): an option
+    /// left out keeps its setting, an empty value clears it. http://localhost-style origins
+    /// and URLs need FORM_LOCAL_ORIGINS=true, as in the API.
+    Web(Box<WebArgs>),
     /// Make userids that /api/user/create hands out follow an existing range: the next will
     /// be above N (the counter only ever goes up)
     RaiseIds {
         #[arg(long, value_name = "N")]
         above: u64,
     },
+}
+
+/// `crm-admin user web`'s options (boxed: the largest variant by far).
+#[derive(Debug, clap::Args)]
+pub struct WebArgs {
+    #[arg(long, value_parser = id::<UserId>)]
+    userid: UserId,
+    /// Origins whose scripts may call the key, comma-separated: https://www.example.net
+    #[arg(long)]
+    origins: Option<String>,
+    /// Where a browser's form post goes after a create (303)
+    #[arg(long)]
+    thanks_url: Option<String>,
+    /// Where it goes after a refusal, with field= and reason= added
+    #[arg(long)]
+    error_url: Option<String>,
+    /// Y: the thank-you redirect carries the new customer's id (id=)
+    #[arg(long)]
+    thanks_id: Option<String>,
+    /// A hidden field a human never fills: filled, nothing is written
+    #[arg(long)]
+    honeypot: Option<String>,
+    /// on (a hosted page at /signup/<id>), new (a new id) or off
+    #[arg(long)]
+    page: Option<String>,
+    /// The hosted page's heading (the ISP's name as visitors know it)
+    #[arg(long)]
+    page_title: Option<String>,
+    /// An https URL of the ISP's logo, shown on the page
+    #[arg(long)]
+    page_logo: Option<String>,
+    /// The page's accent colour, #rrggbb
+    #[arg(long)]
+    page_colour: Option<String>,
+    /// Optional fields the page asks for: surname, dob, uniqueid, notes
+    #[arg(long)]
+    page_fields: Option<String>,
+    /// The hosted page's minimum fill time in seconds (0: none; needs FORM_SECRET_KEY)
+    #[arg(long)]
+    min_seconds: Option<String>,
+    /// A CAPTCHA on the form: turnstile, hcaptcha, or empty for none
+    #[arg(long)]
+    captcha: Option<String>,
+    /// The CAPTCHA provider's public site key
+    #[arg(long)]
+    captcha_site_key: Option<String>,
+    /// The CAPTCHA provider's secret (sealed; needs FORM_SECRET_KEY)
+    #[arg(long, env = "CRM_CAPTCHA_SECRET", hide_env_values = true)]
+    captcha_secret: Option<String>,
 }
 
 pub async fn run(
@@ -111,12 +165,55 @@ pub async fn run(
                 (None, false) => {}
             }
             let change = FormChange::parse(&fields).map_err(|e| CliError::Usage(e.to_string()))?;
-            let shown = admin::set_form(store, deployment_key, userid, change).await?;
+            let shown = admin::set_form(store, deployment_key, local()?, userid, change).await?;
             eprintln!("user {userid}: form setup written ({target})");
             if let Some(secret) = shown {
                 eprintln!("its signing secret (paste it into the form tool's webhook settings):");
                 println!("{}", secret.expose());
             }
+        }
+        UserCommand::Web(args) => {
+            let WebArgs {
+                userid,
+                origins,
+                thanks_url,
+                error_url,
+                thanks_id,
+                honeypot,
+                page,
+                page_title,
+                page_logo,
+                page_colour,
+                page_fields,
+                min_seconds,
+                captcha,
+                captcha_site_key,
+                captcha_secret,
+            } = *args;
+            let fields: HashMap<String, String> = [
+                ("form_origins", origins),
+                ("form_thanks_url", thanks_url),
+                ("form_error_url", error_url),
+                ("form_thanks_id", thanks_id),
+                ("form_honeypot", honeypot),
+                ("form_page", page),
+                ("form_page_title", page_title),
+                ("form_page_logo", page_logo),
+                ("form_page_colour", page_colour),
+                ("form_page_fields", page_fields),
+                ("form_min_seconds", min_seconds),
+                ("form_captcha", captcha),
+                ("form_captcha_site_key", captcha_site_key),
+                ("form_captcha_secret", captcha_secret),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+            .collect();
+            let change = FormChange::parse(&fields).map_err(|e| CliError::Usage(e.to_string()))?;
+            admin::set_form(store, deployment_key, local()?, userid, change).await?;
+            eprintln!(
+                "user {userid}: web settings written ({target}); crm-admin user list shows them"
+            );
         }
         UserCommand::Create {
             userid,
@@ -167,4 +264,11 @@ pub async fn run(
         UserCommand::RaiseIds { .. } => {} // `raised`, in main.rs
     }
     Ok(())
+}
+
+/// The deployment's `FORM_LOCAL_ORIGINS`, read as the API reads it.
+fn local() -> Result<LocalOrigins, CliError> {
+    isp_crm::config::local_origins(std::env::var("FORM_LOCAL_ORIGINS").ok())
+        .map(LocalOrigins)
+        .map_err(|e| CliError::Usage(e.to_string()))
 }

@@ -7,11 +7,13 @@ mod answers;
 mod map;
 mod payload;
 mod signature;
+pub mod web;
 
 pub use answers::Lookup;
 pub use map::{FieldMap, IDEMPOTENCY_KEY, Source, parse_mapped};
 pub use payload::{Delivery, Submission};
 pub use signature::SIGNATURE_HEADERS;
+pub use web::{LocalOrigins, WEB_PARAMS, WebSettings};
 
 use super::Invalid;
 

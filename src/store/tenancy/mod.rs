@@ -62,6 +62,9 @@ pub struct UserUpdate {
     pub key_sha256: Option<String>,
     pub enabled: Option<bool>,
     pub form: Option<FormAttributes>,
+    /// A form key's web settings, JSON (`domain::signup::WebSettings`); `Some(None)` removes
+    /// them.
+    pub web: Option<Option<String>>,
     pub stamp: Stamp,
 }
 
@@ -161,6 +164,11 @@ impl Store {
                     None => remove.push(attr),
                 }
             }
+        }
+        match &update.web {
+            Some(Some(web)) => set.push(("form_web", s(web.as_str()))),
+            Some(None) => remove.push("form_web"),
+            None => {}
         }
         set.extend(update.stamp.set());
         self.update_existing(&self.tables.users, "userid", id.get(), &set, &remove)
