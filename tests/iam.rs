@@ -1007,9 +1007,45 @@ async fn delete_services_and_customers(
         404,
         app.call(ISP2_USER, "delete", &[("customerid", &s2)])
     );
+    step!(
+        rec,
+        "customer/list deleted=1",
+        200,
+        app.call(ISP1_USER, "list", &[("deleted", "1")])
+    );
+    step!(
+        rec,
+        "customer/list deleted=1, an admin across ISPs",
+        200,
+        app.call(ADMIN, "list", &[("deleted", "1")])
+    );
+    step!(
+        rec,
+        "customer/restore out of scope (404)",
+        404,
+        app.call(ISP2_USER, "restore", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/restore",
+        200,
+        app.call(ISP1_USER, "restore", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/restore, live (409)",
+        409,
+        app.call(ISP1_USER, "restore", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/delete, again",
+        200,
+        app.call(ISP1_USER, "delete", &[("customerid", &s1)])
+    );
     let renewed = step!(
         rec,
-        "customer/create, the same body after a delete (takes the guard's claim over)",
+        "customer/create, the same body after a delete (its guard's claim was released)",
         200,
         app.create(ISP1_USER, &[("resellerid", "1"), ("name", "Iam One")])
     )

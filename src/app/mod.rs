@@ -5,6 +5,7 @@ mod auth;
 pub mod budget;
 pub mod cursor;
 mod customers;
+pub mod deleted;
 mod error;
 pub mod limits;
 pub mod list;
@@ -96,6 +97,8 @@ pub struct App {
     isp_ids: Mutex<Option<(std::time::Instant, Vec<IspId>)>>,
     idempotency_ttl: std::time::Duration,
     duplicate_window: std::time::Duration,
+    /// How long a deleted customer stays restorable (`RESTORE_DAYS`; zero: deletes are final).
+    restore_window: std::time::Duration,
     /// Seals and opens form keys' signing secrets (`FORM_SECRET_KEY`).
     seal: signup::sealed::SecretSeal,
 }
@@ -130,6 +133,7 @@ impl App {
             isp_ids: Mutex::default(),
             idempotency_ttl: settings.idempotency_ttl,
             duplicate_window: settings.duplicate_window,
+            restore_window: settings.restore_window,
             seal: signup::sealed::SecretSeal::new(settings.form_secret_key.as_deref()),
         })
     }

@@ -82,6 +82,16 @@ pub fn entry_for(entity: Entity, record: &EventRecord) -> Result<Option<Entry>, 
     let fields = entity.fields();
     let change = &record.change;
     let (verb, record_image, user_attr, changes) = match record.event_name.as_str() {
+        // A restored customer is written anew under its id, marked `restored_at`.
+        "INSERT" if image(&change.new_image, "NewImage")?.contains_key("restored_at") => {
+            let new = image(&change.new_image, "NewImage")?;
+            (
+                "Restored",
+                image::public_record(new, fields)?,
+                image::user(new, "updated_by")?,
+                None,
+            )
+        }
         "INSERT" => {
             let new = image(&change.new_image, "NewImage")?;
             (
@@ -252,6 +262,23 @@ mod tests {
         let d = detail(&entry_for(Entity::Service, &r).unwrap().unwrap());
         assert!(d.get("userid").is_none(), "{d}");
         assert!(d["service"].get("notes").is_none(), "{d}");
+    }
+
+    #[test]
+    fn a_restored_record_is_restored_by_the_restoring_user() {
+        let mut restored = service("Active", "2026-12-01T08:00:00Z");
+        restored["updated_by"] = json!({"S": "7"});
+        restored["restored_at"] = json!({"S": "2026-12-01T08:00:00Z"});
+        restored["guard_claim"] = json!({"S": "recent|5|abc"});
+        let r = record("INSERT", Value::Null, restored);
+        let e = entry_for(Entity::Service, &r).unwrap().unwrap();
+        assert_eq!(e.detail_type, "Service Restored");
+        let d = detail(&e);
+        assert_eq!(d["userid"], 7);
+        assert!(
+            !e.detail.contains("restored_at") && !e.detail.contains("guard"),
+            "{d}"
+        );
     }
 
     #[test]

@@ -89,6 +89,7 @@ pub const CUSTOMER_LIST: Route = Route {
         "rows_offset",
         "show_count",
         "cursor",
+        "deleted",
     ],
 };
 pub const CUSTOMER_CREATE: Route = Route {
@@ -106,6 +107,10 @@ pub const CUSTOMER_UPDATE: Route = Route {
 };
 pub const CUSTOMER_DELETE: Route = Route {
     path: "/api/customer/delete",
+    params: &["customerid"],
+};
+pub const CUSTOMER_RESTORE: Route = Route {
+    path: "/api/customer/restore",
     params: &["customerid"],
 };
 pub const SERVICE_LIST: Route = Route {
@@ -192,11 +197,12 @@ pub const USER_UPDATE: Route = Route {
     ],
 };
 
-pub const ROUTES: [&Route; 20] = [
+pub const ROUTES: [&Route; 21] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
     &CUSTOMER_DELETE,
+    &CUSTOMER_RESTORE,
     &SERVICE_LIST,
     &SERVICE_CREATE,
     &SERVICE_UPDATE,

@@ -22,6 +22,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route(contract::CUSTOMER_UPDATE.path, post(update))
         .route(contract::CUSTOMER_DELETE.path, post(delete))
+        .route(contract::CUSTOMER_RESTORE.path, post(restore))
         .route(contract::SERVICE_LIST.path, post(service_list))
         .route(contract::SERVICE_CREATE.path, post(service_create))
         .route(contract::SERVICE_UPDATE.path, post(service_update))
@@ -65,6 +66,20 @@ async fn delete(State(app): State<Arc<App>>, req: Request) -> Response {
     .await
 }
 
+async fn restore(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        &contract::CUSTOMER_RESTORE,
+        Operation::Other,
+        |app, caller, params| async move {
+            app.restore_customer(&caller, &params).await?;
+            Reply::of("done")
+        },
+    )
+    .await
+}
+
 async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
@@ -78,6 +93,10 @@ async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
                     ..Reply::of(&rows)?
                 }),
                 ListOutcome::Count(n) => Reply::of(&n),
+                ListOutcome::Deleted { rows, next } => Ok(Reply {
+                    next,
+                    ..Reply::of(&rows)?
+                }),
             }
         },
     )

@@ -15,6 +15,7 @@ pub mod patch;
 pub mod plan;
 mod query;
 pub mod records;
+pub mod restorable;
 pub mod retries;
 pub mod schema;
 pub mod sequences;
