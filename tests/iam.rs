@@ -967,6 +967,12 @@ async fn delete_services_and_customers(
     let (sid1, sid2) = (services.sv1.to_string(), services.sv2.to_string());
     step!(
         rec,
+        "customer/export with services",
+        200,
+        app.call(ISP1_USER, "export", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
         "customer/delete refused: it still has services (409)",
         409,
         app.call(ISP1_USER, "delete", &[("customerid", &s1)])
@@ -1018,6 +1024,18 @@ async fn delete_services_and_customers(
         "customer/list deleted=1, an admin across ISPs",
         200,
         app.call(ADMIN, "list", &[("deleted", "1")])
+    );
+    step!(
+        rec,
+        "customer/export of a deleted customer",
+        200,
+        app.call(ISP1_USER, "export", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/export out of scope (404)",
+        404,
+        app.call(ISP2_USER, "export", &[("customerid", &s1)])
     );
     step!(
         rec,

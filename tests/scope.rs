@@ -880,7 +880,7 @@ async fn an_update_across_scope_neither_changes_nor_moves_the_record() {
 }
 
 #[tokio::test]
-async fn restores_and_deleted_lists_keep_to_the_callers_scope() {
+async fn restores_exports_and_deleted_lists_keep_to_the_callers_scope() {
     let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
     for (user, who, sees) in MATRIX {
         for (i, (corner, in_scope)) in CORNERS.into_iter().zip(sees).enumerate() {
@@ -901,16 +901,30 @@ async fn restores_and_deleted_lists_keep_to_the_callers_scope() {
                     other_sees[i],
                     "{ctx}: deleted=1 of {other_who}"
                 );
-                if !other_sees[i] {
-                    let refused = app.call(other, "restore", &[("customerid", &id_s)]).await;
-                    assert_status(
-                        &refused,
-                        StatusCode::NOT_FOUND,
-                        &format!("{ctx}: {other_who}"),
-                    );
+                let export = app.call(other, "export", &[("customerid", &id_s)]).await;
+                match other_sees[i] {
+                    true => assert_status(&export, StatusCode::OK, &format!("{ctx}: export")),
+                    false => {
+                        assert_status(&export, StatusCode::NOT_FOUND, &format!("{ctx}: export"));
+                        assert_eq!(export.error(), "customerid: not found", "{ctx}");
+                        let refused = app.call(other, "restore", &[("customerid", &id_s)]).await;
+                        assert_status(
+                            &refused,
+                            StatusCode::NOT_FOUND,
+                            &format!("{ctx}: {other_who}"),
+                        );
+                    }
                 }
             }
-            // A form key reaches neither.
+            // A form key reaches none of them.
+            let form = app
+                .call(FORM_USER, "export", &[("customerid", &id_s)])
+                .await;
+            assert_status(
+                &form,
+                StatusCode::FORBIDDEN,
+                &format!("{ctx}: form key export"),
+            );
             let form = app
                 .call(FORM_USER, "restore", &[("customerid", &id_s)])
                 .await;

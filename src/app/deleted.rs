@@ -7,23 +7,11 @@ use super::cursor::fingerprint;
 use super::list::ListOutcome;
 use super::{App, AppError};
 use crate::domain::Invalid;
-use crate::domain::customer::Customer;
+use crate::domain::customer::{Customer, DeletedCustomer};
 use crate::domain::list::{Filters, ListRequest, SortField, SortOrder};
 use crate::domain::scope::Caller;
 use crate::store::plan::Part;
 use crate::store::restorable::{CopyPart, DeletedCopy};
-use serde::Serialize;
-
-/// A restorable copy as the list shows it: the customer as it was deleted, and when it was,
-/// by whom, and until when `customer/restore` brings it back.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeletedCustomer {
-    #[serde(flatten)]
-    pub customer: Customer,
-    pub deleted_at: String,
-    pub deleted_by: Option<String>,
-    pub restorable_until: String,
-}
 
 fn row_of(copy: DeletedCopy) -> DeletedCustomer {
     let until = jiff::Timestamp::from_second(copy.expires_at)

@@ -36,7 +36,7 @@ pub enum ListOutcome {
     Count(u64),
     /// `deleted=1`: restorable copies, newest deletion first (`deleted.rs`).
     Deleted {
-        rows: Vec<super::deleted::DeletedCustomer>,
+        rows: Vec<crate::domain::customer::DeletedCustomer>,
         next: Option<String>,
     },
 }

@@ -10,6 +10,7 @@ mod error;
 pub mod limits;
 pub mod list;
 pub mod planner;
+pub mod privacy;
 pub mod replay;
 pub mod service_list;
 mod services;

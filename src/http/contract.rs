@@ -113,6 +113,10 @@ pub const CUSTOMER_RESTORE: Route = Route {
     path: "/api/customer/restore",
     params: &["customerid"],
 };
+pub const CUSTOMER_EXPORT: Route = Route {
+    path: "/api/customer/export",
+    params: &["customerid"],
+};
 pub const SERVICE_LIST: Route = Route {
     path: "/api/service/list",
     params: &[
@@ -197,12 +201,13 @@ pub const USER_UPDATE: Route = Route {
     ],
 };
 
-pub const ROUTES: [&Route; 21] = [
+pub const ROUTES: [&Route; 22] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
     &CUSTOMER_DELETE,
     &CUSTOMER_RESTORE,
+    &CUSTOMER_EXPORT,
     &SERVICE_LIST,
     &SERVICE_CREATE,
     &SERVICE_UPDATE,

@@ -23,6 +23,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(contract::CUSTOMER_UPDATE.path, post(update))
         .route(contract::CUSTOMER_DELETE.path, post(delete))
         .route(contract::CUSTOMER_RESTORE.path, post(restore))
+        .route(contract::CUSTOMER_EXPORT.path, post(export))
         .route(contract::SERVICE_LIST.path, post(service_list))
         .route(contract::SERVICE_CREATE.path, post(service_create))
         .route(contract::SERVICE_UPDATE.path, post(service_update))
@@ -76,6 +77,17 @@ async fn restore(State(app): State<Arc<App>>, req: Request) -> Response {
             app.restore_customer(&caller, &params).await?;
             Reply::of("done")
         },
+    )
+    .await
+}
+
+async fn export(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        &contract::CUSTOMER_EXPORT,
+        Operation::Other,
+        |app, caller, params| async move { Reply::of(&app.export_customer(&caller, &params).await?) },
     )
     .await
 }

@@ -7,6 +7,7 @@ pub mod client;
 mod conditions;
 pub mod counts;
 pub mod customers;
+pub mod dossier;
 mod error;
 mod items;
 pub mod keys;

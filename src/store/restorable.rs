@@ -155,6 +155,17 @@ impl Store {
         scope: &Scope,
         now: i64,
     ) -> Result<Option<DeletedCopy>, StoreError> {
+        Ok(self.deleted_copy_any(id).await?.filter(|c| {
+            c.expires_at > now && scope.permits(c.customer.ispid, c.customer.resellerid)
+        }))
+    }
+
+    /// The copy as stored, whatever its scope and window (an export or an erase: what is
+    /// held until TTL removes it).
+    pub async fn deleted_copy_any(
+        &self,
+        id: CustomerId,
+    ) -> Result<Option<DeletedCopy>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -165,13 +176,7 @@ impl Store {
             .send()
             .await?;
         capacity::record(capacity::Kind::Read, out.consumed_capacity());
-        let Some(item) = out.item else {
-            return Ok(None);
-        };
-        let copy = copy_of(item)?;
-        Ok(Some(copy).filter(|c| {
-            c.expires_at > now && scope.permits(c.customer.ispid, c.customer.resellerid)
-        }))
+        out.item.map(copy_of).transpose()
     }
 
     /// Brings a deleted customer back under its id, in one transaction: the customer (its
