@@ -973,6 +973,12 @@ async fn delete_services_and_customers(
     );
     step!(
         rec,
+        "customer/erase with services refused (409)",
+        409,
+        app.call(ISP1_USER, "erase", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
         "customer/delete refused: it still has services (409)",
         409,
         app.call(ISP1_USER, "delete", &[("customerid", &s1)])
@@ -1069,6 +1075,31 @@ async fn delete_services_and_customers(
     )
     .id();
     assert_ne!(renewed, c1);
+    step!(
+        rec,
+        "service/create for the customer to erase",
+        200,
+        app.create_service(ISP1_USER, renewed, "iam.erase@pppoe", &[])
+    );
+    step!(
+        rec,
+        "customer/erase, live with its services",
+        200,
+        app.call(
+            ISP1_USER,
+            "erase",
+            &[
+                ("customerid", &renewed.to_string()),
+                ("erase_services", "Y")
+            ]
+        )
+    );
+    step!(
+        rec,
+        "customer/erase, deleted",
+        200,
+        app.call(ADMIN, "erase", &[("customerid", &s1)])
+    );
 }
 
 /// Tenant self-service: ISPs, resellers, users and keys.

@@ -93,7 +93,18 @@ async fn an_export_holds_every_field_service_and_claim() {
                 Value::from(ISP1_USER),
                 Value::Null
             ),
+            // Each service's: its create's guard, its username.
+            (
+                "duplicate_guard".into(),
+                Value::from(ISP1_USER),
+                Value::from(services[0])
+            ),
             ("username".into(), Value::Null, Value::from(services[0])),
+            (
+                "duplicate_guard".into(),
+                Value::from(ISP1_USER),
+                Value::from(services[1])
+            ),
             ("username".into(), Value::Null, Value::from(services[1])),
         ],
         "{doc:#}"

@@ -944,3 +944,29 @@ async fn restores_exports_and_deleted_lists_keep_to_the_callers_scope() {
         }
     }
 }
+
+#[tokio::test]
+async fn erases_are_for_isp_users_and_admins_and_only_in_their_scope() {
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
+    for (user, who, sees) in MATRIX {
+        for (corner, in_scope) in CORNERS.into_iter().zip(sees) {
+            let id = customer_in(&app, corner, "erasable").await;
+            let id_s = id.to_string();
+            let ctx = format!("{who} erasing customer {id} in reseller {}", corner.1);
+            let form = app.call(FORM_USER, "erase", &[("customerid", &id_s)]).await;
+            assert_status(&form, StatusCode::FORBIDDEN, &format!("{ctx}: form key"));
+            let reply = app.call(user, "erase", &[("customerid", &id_s)]).await;
+            let may_erase = matches!(user, ADMIN | ISP1_USER | ISP2_USER);
+            match (may_erase, in_scope) {
+                (false, _) => assert_status(&reply, StatusCode::FORBIDDEN, &ctx),
+                (true, false) => assert_status(&reply, StatusCode::NOT_FOUND, &ctx),
+                (true, true) => assert_status(&reply, StatusCode::OK, &ctx),
+            }
+            assert_eq!(
+                exists(&app, id).await,
+                !(may_erase && in_scope),
+                "{ctx}: stored after the answer {reply:?}"
+            );
+        }
+    }
+}

@@ -1,13 +1,15 @@
 //! Privacy requests about one customer: its export (`customer/export`, `crm-admin customer
-//! export --id`) — everything the stack holds about it in one JSON document.
+//! export --id`) — everything the stack holds about it in one JSON document — and its
+//! erasure (`customer/erase`).
 
 use super::{App, AppError};
 use crate::domain::customer::Customer;
 use crate::domain::ids::CustomerId;
-use crate::domain::scope::{Caller, Scope};
+use crate::domain::scope::{Caller, Role, Scope};
 use crate::domain::service::Service;
 use crate::domain::{DomainError, Fields};
 use crate::store::dossier::{HeldClaim, HeldClaimKind};
+use crate::store::erase::{EraseOutcome, MAX_SERVICES};
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 
@@ -71,6 +73,12 @@ fn mention(c: &HeldClaim) -> ClaimMention {
         HeldClaimKind::DuplicateGuard { by } => ("duplicate_guard", by.map(|u| u.get()), None),
         HeldClaimKind::IdempotencyKey { by } => ("idempotency_key", by.map(|u| u.get()), None),
         HeldClaimKind::Username { service } => ("username", None, Some(service.get())),
+        HeldClaimKind::ServiceGuard { service, by } => {
+            ("duplicate_guard", by.map(|u| u.get()), Some(service.get()))
+        }
+        HeldClaimKind::ServiceIdempotencyKey { service, by } => {
+            ("idempotency_key", by.map(|u| u.get()), Some(service.get()))
+        }
     };
     ClaimMention {
         kind,
@@ -120,7 +128,100 @@ pub async fn export_document(
     }))
 }
 
+/// What `customer/erase` removed, as its answer lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErasureReport {
+    pub customerid: CustomerId,
+    /// `live`, or `deleted` (its restorable copy was erased).
+    pub was: &'static str,
+    pub erased: Vec<&'static str>,
+    pub serviceids: Vec<u64>,
+    /// The kinds of the claims removed.
+    pub claims: Vec<&'static str>,
+    /// What the stack cannot erase: the change events already delivered, and import files.
+    pub not_in_the_stack: Vec<&'static str>,
+}
+
 impl App {
+    /// `customer/erase`: ISP users and admins only. Refused (409) while it has services,
+    /// unless `erase_services=Y`.
+    pub async fn erase_customer(
+        &self,
+        caller: &Caller,
+        f: &impl Fields,
+    ) -> Result<ErasureReport, AppError> {
+        if !matches!(caller.role, Role::Admin | Role::Isp) {
+            return Err(AppError::NotAllowed(
+                "userid: only ISP users and admins may erase a customer",
+            ));
+        }
+        let id = f.parse_req("customerid", CustomerId::parse)?;
+        let with_services = match f.get("erase_services").map(str::trim) {
+            None | Some("") => false,
+            Some(v) if v.eq_ignore_ascii_case("y") => true,
+            Some(v) if v.eq_ignore_ascii_case("n") => false,
+            Some(_) => {
+                return Err(crate::domain::Invalid::new("erase_services", "must be Y or N").into());
+            }
+        };
+        let mut tries = self.attempts("customer erase", 4);
+        while tries.next().await? {
+            let outcome = self
+                .store
+                .erase_customer(
+                    id,
+                    &caller.scope,
+                    with_services,
+                    &self.now(),
+                    caller.actor(),
+                )
+                .await?;
+            match outcome {
+                EraseOutcome::Erased(e) => {
+                    let mut erased = vec![match e.was {
+                        "live" => "customer",
+                        "deleted" => "restorable copy",
+                        _ => "stubs of an erase that had stopped",
+                    }];
+                    if !e.services.is_empty() {
+                        erased.push("services");
+                    }
+                    if !e.claims.is_empty() {
+                        erased.push("claims");
+                    }
+                    return Ok(ErasureReport {
+                        customerid: e.customerid,
+                        was: e.was,
+                        erased,
+                        serviceids: e.services.iter().map(|s| s.get()).collect(),
+                        claims: e.claims,
+                        not_in_the_stack: vec![
+                            "change events already delivered (consumers must honour Customer Erased)",
+                            "import files and journals where crm-admin ran",
+                        ],
+                    });
+                }
+                EraseOutcome::NotFound => return Err(DomainError::NotFound("customerid").into()),
+                EraseOutcome::HasServices(n) => {
+                    return Err(DomainError::Conflict(format!(
+                        "customerid: the customer has {n} service(s); erase them too with \
+                         erase_services=Y"
+                    ))
+                    .into());
+                }
+                EraseOutcome::TooManyServices(n) => {
+                    return Err(DomainError::Conflict(format!(
+                        "customerid: the customer has {n} services, more than one erase takes \
+                         ({MAX_SERVICES}); delete some with service/delete first"
+                    ))
+                    .into());
+                }
+                EraseOutcome::Busy => {}
+            }
+        }
+        Err(tries.exhausted())
+    }
+
     /// `customer/export`: a customer in the caller's scope, live or restorable, else 404.
     pub async fn export_customer(
         &self,

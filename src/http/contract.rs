@@ -117,6 +117,10 @@ pub const CUSTOMER_EXPORT: Route = Route {
     path: "/api/customer/export",
     params: &["customerid"],
 };
+pub const CUSTOMER_ERASE: Route = Route {
+    path: "/api/customer/erase",
+    params: &["customerid", "erase_services"],
+};
 pub const SERVICE_LIST: Route = Route {
     path: "/api/service/list",
     params: &[
@@ -201,13 +205,14 @@ pub const USER_UPDATE: Route = Route {
     ],
 };
 
-pub const ROUTES: [&Route; 22] = [
+pub const ROUTES: [&Route; 23] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
     &CUSTOMER_DELETE,
     &CUSTOMER_RESTORE,
     &CUSTOMER_EXPORT,
+    &CUSTOMER_ERASE,
     &SERVICE_LIST,
     &SERVICE_CREATE,
     &SERVICE_UPDATE,

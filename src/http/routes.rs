@@ -24,6 +24,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(contract::CUSTOMER_DELETE.path, post(delete))
         .route(contract::CUSTOMER_RESTORE.path, post(restore))
         .route(contract::CUSTOMER_EXPORT.path, post(export))
+        .route(contract::CUSTOMER_ERASE.path, post(erase))
         .route(contract::SERVICE_LIST.path, post(service_list))
         .route(contract::SERVICE_CREATE.path, post(service_create))
         .route(contract::SERVICE_UPDATE.path, post(service_update))
@@ -88,6 +89,17 @@ async fn export(State(app): State<Arc<App>>, req: Request) -> Response {
         &contract::CUSTOMER_EXPORT,
         Operation::Other,
         |app, caller, params| async move { Reply::of(&app.export_customer(&caller, &params).await?) },
+    )
+    .await
+}
+
+async fn erase(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        &contract::CUSTOMER_ERASE,
+        Operation::Other,
+        |app, caller, params| async move { Reply::of(&app.erase_customer(&caller, &params).await?) },
     )
     .await
 }

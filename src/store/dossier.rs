@@ -19,6 +19,16 @@ pub enum HeldClaimKind {
     IdempotencyKey { by: Option<UserId> },
     /// A service's PPPoE username, unique in the ISP.
     Username { service: ServiceId },
+    /// The duplicate guard of a service's create.
+    ServiceGuard {
+        service: ServiceId,
+        by: Option<UserId>,
+    },
+    /// The idempotency key of a service's create.
+    ServiceIdempotencyKey {
+        service: ServiceId,
+        by: Option<UserId>,
+    },
 }
 
 /// A claim that names the customer (or one of its services), as stored.
@@ -86,6 +96,16 @@ impl Store {
             }
         }
         for s in &services {
+            if let Some(key) = &s.guard_claim {
+                let by = user_of(key);
+                let kind = match claim::is_recent(key) {
+                    true => HeldClaimKind::ServiceGuard { service: s.id, by },
+                    false => HeldClaimKind::ServiceIdempotencyKey { service: s.id, by },
+                };
+                if let Some(c) = self.get_claim(key, true).await? {
+                    claims.extend(held(c, s.id.get(), kind));
+                }
+            }
             let key = ClaimKey::username(s.ispid, &s.username);
             if let Some(c) = self.get_claim(key.as_str(), true).await? {
                 let kind = HeldClaimKind::Username { service: s.id };

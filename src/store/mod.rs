@@ -8,6 +8,7 @@ mod conditions;
 pub mod counts;
 pub mod customers;
 pub mod dossier;
+pub mod erase;
 mod error;
 mod items;
 pub mod keys;

@@ -232,6 +232,10 @@ pub struct ServiceItem {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The claim its create's guard wrote, as `CustomerItem::guard_claim` (an erase of its
+    /// customer removes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard_claim: Option<String>,
     /// Who created it and who last changed it, and when; an absent one is left out.
     #[serde(skip)]
     pub audit: Audit,
@@ -249,6 +253,7 @@ impl ServiceItem {
             plan: f.plan,
             status: f.status.as_str().to_owned(),
             notes: f.notes,
+            guard_claim: None,
             audit: Audit::created(now, by),
         }
     }
@@ -505,6 +510,7 @@ mod tests {
             plan: "100M".into(),
             status: "Active".into(),
             notes: None,
+            guard_claim: None,
             audit: Audit {
                 created_at: "2026-11-27T05:10:00Z".into(),
                 updated_at: Some("2026-11-27T05:10:00Z".into()),
