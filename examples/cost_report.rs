@@ -191,6 +191,7 @@ async fn measure(app: &App, caller: &Caller, params: &[(&str, &str)]) -> (usize,
     let rows = match out.expect("list") {
         isp_crm::app::ListOutcome::Rows { rows, .. } => rows.len(),
         isp_crm::app::ListOutcome::Count(n) => n as usize,
+        isp_crm::app::ListOutcome::Deleted { rows, .. } => rows.len(),
     };
     (rows, usage)
 }
@@ -620,12 +621,43 @@ async fn customer_writes(
         async move { app.delete_customer(&isp_user, &f).await }
     })
     .await;
+    // Its restorable copy (RESTORE_DAYS, the default 30): the item and ~60 bytes of its own,
+    // put in the transaction (2 a KB) and in its two ALL indexes of the claims table.
+    let copy = kb(item_bytes + 60) * (2.0 + 2.0);
     ops.push(Op {
-        label: "delete",
+        label: "delete (restorable; within its create's duplicate window)",
         calls: u.calls,
         // The record is read first (strongly consistent) for the counts it is part of.
         read_units: 1.0,
-        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + KEY_INDEXES + COUNT_ITEMS,
+        // The guard claim of its create, still live, is deleted in the transaction (2).
+        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + KEY_INDEXES + COUNT_ITEMS + copy + 2.0,
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |_| {
+        let f = form(&[("deleted", "1")]);
+        async move { app.list_customers(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "list with deleted=1 (a page of 10 copies)",
+        calls: u.calls,
+        // 11 copies (a page and one), eventually consistent.
+        read_units: ((11 * (item_bytes + 60)).div_ceil(4096) as f64) * 0.5,
+        write_units: 0.0,
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[("customerid", &created[n].to_string())]);
+        async move { app.restore_customer(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "restore (within its create's duplicate window)",
+        calls: u.calls,
+        // The copy is read first (strongly consistent).
+        read_units: 1.0,
+        // What the delete removed comes back, the copy goes, the guard claim is put again.
+        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + KEY_INDEXES + COUNT_ITEMS + copy + 2.0,
         ms,
     });
     ops

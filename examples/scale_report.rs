@@ -196,6 +196,13 @@ async fn measure(app: &App, scope: Scope, params: &[(&str, &str)]) -> (Measured,
             },
             next,
         ),
+        Ok(ListOutcome::Deleted { rows, next }) => (
+            Measured::Read {
+                rows: rows.len(),
+                usage,
+            },
+            next,
+        ),
         Ok(ListOutcome::Count(n)) => (
             Measured::Read {
                 rows: n as usize,

@@ -66,6 +66,9 @@ pub struct Settings {
     /// An identical create from the same caller within this window returns the first
     /// result (0 switches the guard off).
     pub duplicate_window: Duration,
+    /// How long a deleted customer stays restorable (`RESTORE_DAYS`, default 30; 0: a delete
+    /// is final, as before 0.x).
+    pub restore_window: Duration,
     /// The root certificates the DynamoDB client trusts (`TLS_ROOTS`: aws or system).
     pub tls_roots: TlsRoots,
     /// Timeouts and retries of the DynamoDB client.
@@ -178,6 +181,19 @@ impl Settings {
             });
         }
         let duplicate_window = seconds("DUPLICATE_WINDOW_SECONDS", 120)?;
+        let restore_days = match get("RESTORE_DAYS") {
+            None => 30,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|d| *d <= 3650)
+                .ok_or(ConfigError {
+                    var: "RESTORE_DAYS",
+                    rule: "must be a whole number of days from 0 to 3650".into(),
+                })?,
+        };
+        let restore_window = Duration::from_secs(restore_days * 86_400);
         let read_budget_units = match get("LIST_READ_BUDGET_UNITS") {
             None => 256,
             Some(v) => v
@@ -315,6 +331,7 @@ impl Settings {
             user_requests_per_second,
             idempotency_ttl,
             duplicate_window,
+            restore_window,
             tls_roots,
             dynamodb,
             request_deadline,

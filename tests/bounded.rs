@@ -174,6 +174,7 @@ fn rows(out: &ListOutcome) -> usize {
     match out {
         ListOutcome::Rows { rows, .. } => rows.len(),
         ListOutcome::Count(_) => 1,
+        ListOutcome::Deleted { rows, .. } => rows.len(),
     }
 }
 

@@ -967,6 +967,18 @@ async fn delete_services_and_customers(
     let (sid1, sid2) = (services.sv1.to_string(), services.sv2.to_string());
     step!(
         rec,
+        "customer/export with services",
+        200,
+        app.call(ISP1_USER, "export", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/erase with services refused (409)",
+        409,
+        app.call(ISP1_USER, "erase", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
         "customer/delete refused: it still has services (409)",
         409,
         app.call(ISP1_USER, "delete", &[("customerid", &s1)])
@@ -1007,14 +1019,87 @@ async fn delete_services_and_customers(
         404,
         app.call(ISP2_USER, "delete", &[("customerid", &s2)])
     );
+    step!(
+        rec,
+        "customer/list deleted=1",
+        200,
+        app.call(ISP1_USER, "list", &[("deleted", "1")])
+    );
+    step!(
+        rec,
+        "customer/list deleted=1, an admin across ISPs",
+        200,
+        app.call(ADMIN, "list", &[("deleted", "1")])
+    );
+    step!(
+        rec,
+        "customer/export of a deleted customer",
+        200,
+        app.call(ISP1_USER, "export", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/export out of scope (404)",
+        404,
+        app.call(ISP2_USER, "export", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/restore out of scope (404)",
+        404,
+        app.call(ISP2_USER, "restore", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/restore",
+        200,
+        app.call(ISP1_USER, "restore", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/restore, live (409)",
+        409,
+        app.call(ISP1_USER, "restore", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
+        "customer/delete, again",
+        200,
+        app.call(ISP1_USER, "delete", &[("customerid", &s1)])
+    );
     let renewed = step!(
         rec,
-        "customer/create, the same body after a delete (takes the guard's claim over)",
+        "customer/create, the same body after a delete (its guard's claim was released)",
         200,
         app.create(ISP1_USER, &[("resellerid", "1"), ("name", "Iam One")])
     )
     .id();
     assert_ne!(renewed, c1);
+    step!(
+        rec,
+        "service/create for the customer to erase",
+        200,
+        app.create_service(ISP1_USER, renewed, "iam.erase@pppoe", &[])
+    );
+    step!(
+        rec,
+        "customer/erase, live with its services",
+        200,
+        app.call(
+            ISP1_USER,
+            "erase",
+            &[
+                ("customerid", &renewed.to_string()),
+                ("erase_services", "Y")
+            ]
+        )
+    );
+    step!(
+        rec,
+        "customer/erase, deleted",
+        200,
+        app.call(ADMIN, "erase", &[("customerid", &s1)])
+    );
 }
 
 /// Tenant self-service: ISPs, resellers, users and keys.

@@ -606,7 +606,10 @@ fn base_params(path: &str, n: u32) -> Vec<(&'static str, String)> {
             return params;
         }
         "/api/customer/update" => &[("customerid", "@customer"), ("city", "Margao")],
-        "/api/customer/delete" => &[("customerid", "@customer")],
+        "/api/customer/delete"
+        | "/api/customer/restore"
+        | "/api/customer/export"
+        | "/api/customer/erase" => &[("customerid", "@customer")],
         "/api/service/create" => &[("customerid", "@customer"), ("plan", "100 Mbps")],
         "/api/service/update" => &[("serviceid", "@service"), ("status", "Active")],
         "/api/service/delete" => &[("serviceid", "@service")],

@@ -878,3 +878,95 @@ async fn an_update_across_scope_neither_changes_nor_moves_the_record() {
     let zip = app.call(ISP1_USER, "list", &[("zipcode", "54321")]).await;
     assert_eq!(zip.ids(), Vec::<u64>::new());
 }
+
+#[tokio::test]
+async fn restores_exports_and_deleted_lists_keep_to_the_callers_scope() {
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
+    for (user, who, sees) in MATRIX {
+        for (i, (corner, in_scope)) in CORNERS.into_iter().zip(sees).enumerate() {
+            if !in_scope {
+                continue;
+            }
+            let id = customer_in(&app, corner, "restorable").await;
+            let id_s = id.to_string();
+            let ctx = format!("{who} restoring customer {id} in reseller {}", corner.1);
+            assert_done(
+                &app.call(ADMIN, "delete", &[("customerid", &id_s)]).await,
+                &ctx,
+            );
+            for (other, other_who, other_sees) in MATRIX {
+                let listed = app.call(other, "list", &[("deleted", "1")]).await.ids();
+                assert_eq!(
+                    listed.contains(&id),
+                    other_sees[i],
+                    "{ctx}: deleted=1 of {other_who}"
+                );
+                let export = app.call(other, "export", &[("customerid", &id_s)]).await;
+                match other_sees[i] {
+                    true => assert_status(&export, StatusCode::OK, &format!("{ctx}: export")),
+                    false => {
+                        assert_status(&export, StatusCode::NOT_FOUND, &format!("{ctx}: export"));
+                        assert_eq!(export.error(), "customerid: not found", "{ctx}");
+                        let refused = app.call(other, "restore", &[("customerid", &id_s)]).await;
+                        assert_status(
+                            &refused,
+                            StatusCode::NOT_FOUND,
+                            &format!("{ctx}: {other_who}"),
+                        );
+                    }
+                }
+            }
+            // A form key reaches none of them.
+            let form = app
+                .call(FORM_USER, "export", &[("customerid", &id_s)])
+                .await;
+            assert_status(
+                &form,
+                StatusCode::FORBIDDEN,
+                &format!("{ctx}: form key export"),
+            );
+            let form = app
+                .call(FORM_USER, "restore", &[("customerid", &id_s)])
+                .await;
+            assert_status(&form, StatusCode::FORBIDDEN, &format!("{ctx}: form key"));
+            let form = app.call(FORM_USER, "list", &[("deleted", "1")]).await;
+            assert_status(
+                &form,
+                StatusCode::FORBIDDEN,
+                &format!("{ctx}: form key list"),
+            );
+            assert!(!exists(&app, id).await, "{ctx}: restored out of scope");
+            assert_done(
+                &app.call(user, "restore", &[("customerid", &id_s)]).await,
+                &ctx,
+            );
+            assert!(exists(&app, id).await, "{ctx}: not restored");
+        }
+    }
+}
+
+#[tokio::test]
+async fn erases_are_for_isp_users_and_admins_and_only_in_their_scope() {
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
+    for (user, who, sees) in MATRIX {
+        for (corner, in_scope) in CORNERS.into_iter().zip(sees) {
+            let id = customer_in(&app, corner, "erasable").await;
+            let id_s = id.to_string();
+            let ctx = format!("{who} erasing customer {id} in reseller {}", corner.1);
+            let form = app.call(FORM_USER, "erase", &[("customerid", &id_s)]).await;
+            assert_status(&form, StatusCode::FORBIDDEN, &format!("{ctx}: form key"));
+            let reply = app.call(user, "erase", &[("customerid", &id_s)]).await;
+            let may_erase = matches!(user, ADMIN | ISP1_USER | ISP2_USER);
+            match (may_erase, in_scope) {
+                (false, _) => assert_status(&reply, StatusCode::FORBIDDEN, &ctx),
+                (true, false) => assert_status(&reply, StatusCode::NOT_FOUND, &ctx),
+                (true, true) => assert_status(&reply, StatusCode::OK, &ctx),
+            }
+            assert_eq!(
+                exists(&app, id).await,
+                !(may_erase && in_scope),
+                "{ctx}: stored after the answer {reply:?}"
+            );
+        }
+    }
+}

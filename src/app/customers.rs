@@ -1,6 +1,6 @@
 //! Create, update and delete.
 
-use super::replay::Created;
+use super::replay::{Created, secs};
 use super::{App, AppError};
 use crate::domain::credentials::PortalPassword;
 use crate::domain::customer::{CustomerFields, CustomerUpdate};
@@ -10,6 +10,7 @@ use crate::domain::{DomainError, Fields};
 use crate::store::customers::{CustomerDelete, CustomerInsert, CustomerWrite};
 use crate::store::patch::Patch;
 use crate::store::records::CustomerItem;
+use crate::store::restorable::{CustomerRestore, Keep};
 use std::net::IpAddr;
 
 impl App {
@@ -63,7 +64,10 @@ impl App {
         let mut tries = self.attempts("customer create", 1);
         while tries.next().await? {
             let (fields, now) = (fields.clone(), now.clone());
-            let item = CustomerItem::new(id, placement, fields, now, caller.actor(), &zone);
+            let mut item = CustomerItem::new(id, placement, fields, now, caller.actor(), &zone);
+            if let Some((key, until)) = guard.as_ref().map(|g| g.recorded()) {
+                (item.guard_claim, item.guard_until) = (Some(key), Some(until));
+            }
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
             let outcome = self
                 .store
@@ -139,10 +143,19 @@ impl App {
     /// them first; the check and the delete are one conditional write).
     pub async fn delete_customer(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let id = f.parse_req("customerid", CustomerId::parse)?;
+        let keep = (!self.restore_window.is_zero()).then(|| Keep {
+            expires_at: self.epoch() + secs(self.restore_window),
+            deleted_at: self.now(),
+            by: caller.actor(),
+        });
         // Each attempt is a read and a transaction.
         let mut tries = self.attempts("customer delete", 2);
         while tries.next().await? {
-            match self.store.delete_customer(id, &caller.scope).await? {
+            match self
+                .store
+                .delete_customer(id, &caller.scope, keep.as_ref(), self.epoch())
+                .await?
+            {
                 CustomerDelete::Deleted => return Ok(()),
                 CustomerDelete::NotFound => return Err(DomainError::NotFound("customerid").into()),
                 // Its last service went between the refused delete and the read, or a
@@ -154,6 +167,43 @@ impl App {
                     ))
                     .into());
                 }
+            }
+        }
+        Err(tries.exhausted())
+    }
+
+    /// Brings back a deleted customer under its id, in the caller's scope (as delete's): 404
+    /// when there is nothing to restore (never deleted, erased, or past `RESTORE_DAYS`), 409
+    /// when it is live or a create of the same request took its duplicate guard meanwhile.
+    pub async fn restore_customer(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
+        let id = f.parse_req("customerid", CustomerId::parse)?;
+        // Each attempt is a read and a transaction.
+        let mut tries = self.attempts("customer restore", 2);
+        while tries.next().await? {
+            let outcome = self
+                .store
+                .restore_customer(id, &caller.scope, self.epoch(), &self.now(), caller.actor())
+                .await?;
+            match outcome {
+                CustomerRestore::Restored => return Ok(()),
+                CustomerRestore::NotFound => {
+                    return Err(DomainError::NotFound("customerid").into());
+                }
+                CustomerRestore::Live => {
+                    return Err(DomainError::Conflict(
+                        "customerid: the customer is not deleted; nothing to restore".into(),
+                    )
+                    .into());
+                }
+                CustomerRestore::GuardTaken(other) => {
+                    return Err(DomainError::Conflict(format!(
+                        "customerid: customer {other} was created from the same request since \
+                         this one was deleted (duplicate guard, DUPLICATE_WINDOW_SECONDS); \
+                         delete it first to restore this one"
+                    ))
+                    .into());
+                }
+                CustomerRestore::Busy => {}
             }
         }
         Err(tries.exhausted())

@@ -34,6 +34,11 @@ pub enum ListOutcome {
         next: Option<String>,
     },
     Count(u64),
+    /// `deleted=1`: restorable copies, newest deletion first (`deleted.rs`).
+    Deleted {
+        rows: Vec<crate::domain::customer::DeletedCustomer>,
+        next: Option<String>,
+    },
 }
 
 /// One part's plan, and the filters of its ISP that its rows must pass.
@@ -77,6 +82,9 @@ impl App {
         f: &impl Fields,
     ) -> Result<ListOutcome, AppError> {
         let req = ListRequest::parse(f)?;
+        if req.deleted {
+            return self.list_deleted(caller, &req).await;
+        }
         let scope = self.list_scope(caller, req.ispid, req.resellerid).await?;
         let budget = Budget::new(self.read_budget_units).counting(req.show_count);
 

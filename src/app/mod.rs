@@ -5,10 +5,12 @@ mod auth;
 pub mod budget;
 pub mod cursor;
 mod customers;
+pub mod deleted;
 mod error;
 pub mod limits;
 pub mod list;
 pub mod planner;
+pub mod privacy;
 pub mod replay;
 pub mod service_list;
 mod services;
@@ -96,6 +98,8 @@ pub struct App {
     isp_ids: Mutex<Option<(std::time::Instant, Vec<IspId>)>>,
     idempotency_ttl: std::time::Duration,
     duplicate_window: std::time::Duration,
+    /// How long a deleted customer stays restorable (`RESTORE_DAYS`; zero: deletes are final).
+    restore_window: std::time::Duration,
     /// Seals and opens form keys' signing secrets (`FORM_SECRET_KEY`).
     seal: signup::sealed::SecretSeal,
     /// `FORM_LOCAL_ORIGINS`: form keys may name `http://localhost`-style origins and URLs.
@@ -136,6 +140,7 @@ impl App {
             isp_ids: Mutex::default(),
             idempotency_ttl: settings.idempotency_ttl,
             duplicate_window: settings.duplicate_window,
+            restore_window: settings.restore_window,
             seal: signup::sealed::SecretSeal::new(settings.form_secret_key.as_deref()),
             local_origins: crate::domain::signup::LocalOrigins(settings.form_local_origins),
             stamps: signup::stamp::PageStamps::new(settings.form_secret_key.as_deref()),

@@ -97,6 +97,11 @@ impl Guard {
         self.replaces = Some(stale);
     }
 
+    /// The claim's key and expiry, as the new record keeps them (`CustomerItem::guard_claim`).
+    pub fn recorded(&self) -> (String, i64) {
+        (self.key.as_str().to_owned(), self.expires_at)
+    }
+
     /// The claim to write with a record whose id is `result`.
     pub fn claim(&self, result: u64) -> NewClaim {
         NewClaim::guard(
@@ -224,7 +229,7 @@ impl App {
     }
 }
 
-fn secs(d: Duration) -> i64 {
+pub(super) fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
 }
 

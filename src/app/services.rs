@@ -35,7 +35,9 @@ impl App {
         let mut id = self.store.next_service_id().await?;
         let mut tries = self.attempts("service create", 1);
         while tries.next().await? {
-            let item = ServiceItem::new(id, placement, fields.clone(), now.clone(), caller.actor());
+            let mut item =
+                ServiceItem::new(id, placement, fields.clone(), now.clone(), caller.actor());
+            item.guard_claim = guard.as_ref().map(|g| g.recorded().0);
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
             let outcome = self
                 .store

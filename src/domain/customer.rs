@@ -199,6 +199,17 @@ pub struct Customer {
     pub audit: Audit,
 }
 
+/// A restorable copy as the list shows it: the customer as it was deleted, and when it was,
+/// by whom, and until when `customer/restore` brings it back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeletedCustomer {
+    #[serde(flatten)]
+    pub customer: Customer,
+    pub deleted_at: String,
+    pub deleted_by: Option<String>,
+    pub restorable_until: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

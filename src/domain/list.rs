@@ -241,6 +241,8 @@ pub struct ListRequest {
     /// A `next` cursor from an earlier page of the same query; empty for the first page.
     /// Either way the request accepts short pages (see `app::budget`).
     pub cursor: Option<String>,
+    /// `deleted=1`: the restorable copies of deleted customers instead (`app::deleted`).
+    pub deleted: bool,
 }
 
 /// The customer list's paging: every parameter, `cursor` included.
@@ -299,7 +301,13 @@ impl ListRequest {
         let ispid = f.parse_opt("ispid", IspId::parse)?;
         let resellerid = f.parse_opt("resellerid", ResellerId::parse)?;
         let paging = PAGING.parse(f)?;
+        let deleted = f
+            .parse_opt("deleted", |p, v| {
+                crate::domain::paging::one_of(p, v, &[("0", false), ("1", true)])
+            })?
+            .unwrap_or(false);
         Ok(Self {
+            deleted,
             ispid,
             resellerid,
             filters,

@@ -79,9 +79,28 @@ fn image<'a>(item: &'a Item, which: &str) -> Result<&'a Item, EventsError> {
 /// nothing a consumer cares about (a customer's `service_count` or portal password,
 /// `updated_at` alone).
 pub fn entry_for(entity: Entity, record: &EventRecord) -> Result<Option<Entry>, EventsError> {
+    // An erase's records carry no personal data: the customer's stub is `Customer Erased`.
+    if let Some(erased) = super::erased::erasure(entity == Entity::Customer, record)? {
+        let created = record.change.approximate_creation_date_time.timestamp();
+        return Ok(erased.map(|detail| Entry {
+            detail_type: "Customer Erased".into(),
+            detail: detail.to_string(),
+            time: (created > 0).then_some(created),
+        }));
+    }
     let fields = entity.fields();
     let change = &record.change;
     let (verb, record_image, user_attr, changes) = match record.event_name.as_str() {
+        // A restored customer is written anew under its id, marked `restored_at`.
+        "INSERT" if image(&change.new_image, "NewImage")?.contains_key("restored_at") => {
+            let new = image(&change.new_image, "NewImage")?;
+            (
+                "Restored",
+                image::public_record(new, fields)?,
+                image::user(new, "updated_by")?,
+                None,
+            )
+        }
         "INSERT" => {
             let new = image(&change.new_image, "NewImage")?;
             (
@@ -252,6 +271,41 @@ mod tests {
         let d = detail(&entry_for(Entity::Service, &r).unwrap().unwrap());
         assert!(d.get("userid").is_none(), "{d}");
         assert!(d["service"].get("notes").is_none(), "{d}");
+    }
+
+    #[test]
+    fn a_restored_record_is_restored_by_the_restoring_user() {
+        let mut restored = service("Active", "2026-12-01T08:00:00Z");
+        restored["updated_by"] = json!({"S": "7"});
+        restored["restored_at"] = json!({"S": "2026-12-01T08:00:00Z"});
+        restored["guard_claim"] = json!({"S": "recent|5|abc"});
+        let r = record("INSERT", Value::Null, restored);
+        let e = entry_for(Entity::Service, &r).unwrap().unwrap();
+        assert_eq!(e.detail_type, "Service Restored");
+        let d = detail(&e);
+        assert_eq!(d["userid"], 7);
+        assert!(
+            !e.detail.contains("restored_at") && !e.detail.contains("guard"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn an_erased_customers_stub_is_customer_erased_and_its_removal_nothing() {
+        let stub = json!({
+            "id": {"N": "1243"}, "erased_at": {"S": "2026-12-07T11:00:00Z"},
+            "erased_ispid": {"N": "1"}, "erased_resellerid": {"N": "2"}, "erased_by": {"S": "5"}
+        });
+        let e = entry_for(
+            Entity::Customer,
+            &record("MODIFY", Value::Null, stub.clone()),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(e.detail_type, "Customer Erased");
+        assert_eq!(e.time, Some(1_800_000_000));
+        let r = record("REMOVE", stub, Value::Null);
+        assert_eq!(entry_for(Entity::Customer, &r).unwrap(), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod change;
 mod client;
+mod erased;
 mod image;
 mod publish;
 

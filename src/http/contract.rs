@@ -89,6 +89,7 @@ pub const CUSTOMER_LIST: Route = Route {
         "rows_offset",
         "show_count",
         "cursor",
+        "deleted",
     ],
 };
 pub const CUSTOMER_CREATE: Route = Route {
@@ -107,6 +108,18 @@ pub const CUSTOMER_UPDATE: Route = Route {
 pub const CUSTOMER_DELETE: Route = Route {
     path: "/api/customer/delete",
     params: &["customerid"],
+};
+pub const CUSTOMER_RESTORE: Route = Route {
+    path: "/api/customer/restore",
+    params: &["customerid"],
+};
+pub const CUSTOMER_EXPORT: Route = Route {
+    path: "/api/customer/export",
+    params: &["customerid"],
+};
+pub const CUSTOMER_ERASE: Route = Route {
+    path: "/api/customer/erase",
+    params: &["customerid", "erase_services"],
 };
 pub const SERVICE_LIST: Route = Route {
     path: "/api/service/list",
@@ -212,11 +225,14 @@ pub const SIGNUP_PAGE: &str = "/signup/{form}";
 pub const SIGNUP_THANKS: &str = "/signup/{form}/thanks";
 pub const PAGES: [&str; 2] = [SIGNUP_PAGE, SIGNUP_THANKS];
 
-pub const ROUTES: [&Route; 20] = [
+pub const ROUTES: [&Route; 23] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
     &CUSTOMER_DELETE,
+    &CUSTOMER_RESTORE,
+    &CUSTOMER_EXPORT,
+    &CUSTOMER_ERASE,
     &SERVICE_LIST,
     &SERVICE_CREATE,
     &SERVICE_UPDATE,

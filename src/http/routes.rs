@@ -22,6 +22,9 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route(contract::CUSTOMER_UPDATE.path, post(update))
         .route(contract::CUSTOMER_DELETE.path, post(delete))
+        .route(contract::CUSTOMER_RESTORE.path, post(restore))
+        .route(contract::CUSTOMER_EXPORT.path, post(export))
+        .route(contract::CUSTOMER_ERASE.path, post(erase))
         .route(contract::SERVICE_LIST.path, post(service_list))
         .route(contract::SERVICE_CREATE.path, post(service_create))
         .route(contract::SERVICE_UPDATE.path, post(service_update))
@@ -71,6 +74,42 @@ async fn delete(State(app): State<Arc<App>>, req: Request) -> Response {
     .await
 }
 
+async fn restore(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        &contract::CUSTOMER_RESTORE,
+        Operation::Other,
+        |app, caller, params| async move {
+            app.restore_customer(&caller, &params).await?;
+            Reply::of("done")
+        },
+    )
+    .await
+}
+
+async fn export(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        &contract::CUSTOMER_EXPORT,
+        Operation::Other,
+        |app, caller, params| async move { Reply::of(&app.export_customer(&caller, &params).await?) },
+    )
+    .await
+}
+
+async fn erase(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        &contract::CUSTOMER_ERASE,
+        Operation::Other,
+        |app, caller, params| async move { Reply::of(&app.erase_customer(&caller, &params).await?) },
+    )
+    .await
+}
+
 async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
     handle(
         app,
@@ -84,6 +123,10 @@ async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
                     ..Reply::of(&rows)?
                 }),
                 ListOutcome::Count(n) => Reply::of(&n),
+                ListOutcome::Deleted { rows, next } => Ok(Reply {
+                    next,
+                    ..Reply::of(&rows)?
+                }),
             }
         },
     )

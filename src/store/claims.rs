@@ -28,6 +28,11 @@ impl ClaimKey {
         Self(claim::username(isp, &Username::fold(username)))
     }
 
+    /// A key as a record stored it (`CustomerItem::guard_claim`).
+    pub(crate) fn from_stored(key: &str) -> Self {
+        Self(key.to_owned())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -5,7 +5,9 @@ use crate::domain::scope::Scope;
 use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::types::builders::{ConditionCheckBuilder, DeleteBuilder, UpdateBuilder};
+use aws_sdk_dynamodb::types::builders::{
+    ConditionCheckBuilder, DeleteBuilder, PutBuilder, UpdateBuilder,
+};
 
 /// A condition expression and its placeholder values.
 #[derive(Debug, Clone, Default)]
@@ -68,5 +70,6 @@ conditional!(
     DeleteItemFluentBuilder,
     UpdateBuilder,
     DeleteBuilder,
+    PutBuilder,
     ConditionCheckBuilder
 );

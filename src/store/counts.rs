@@ -112,6 +112,16 @@ impl Tally {
         next
     }
 
+    /// The facet count items (partition, shard) that count the record.
+    pub(crate) fn facet_items(&self) -> Vec<(String, u64)> {
+        let shard = count::facet_shard(self.reseller);
+        Facet::ALL
+            .iter()
+            .zip(&self.facets)
+            .map(|(facet, value)| (count::facet(self.isp, facet.name(), value), shard))
+            .collect()
+    }
+
     /// The record's counted attributes as a condition: `(names, expression, values)`, the
     /// guard of a move computed from them.
     pub(crate) fn condition(&self) -> TallyCondition {

@@ -9,6 +9,7 @@ use super::patch::Patch;
 use super::plan::{CustomerQuery, Page, Resume};
 pub use super::query::{IndexEntry, IndexKey, SortCond};
 use super::records::CustomerItem;
+use super::restorable::Keep;
 use super::transact::{TxOutcome, put_new_id};
 use super::{Item, Store, StoreError, n, send_conditional};
 use crate::domain::ids::CustomerId;
@@ -224,10 +225,15 @@ impl Store {
     /// transaction. The record is read first (strongly consistent) for the counts it is part
     /// of; when the delete's condition refuses, it is read again to tell "not found" from
     /// "has services".
+    ///
+    /// With `keep`, a restorable copy is written in the same transaction (`restorable.rs`),
+    /// and either way a live duplicate-guard claim of its create is released.
     pub async fn delete_customer(
         &self,
         id: CustomerId,
         scope: &Scope,
+        keep: Option<&Keep>,
+        now: i64,
     ) -> Result<CustomerDelete, StoreError> {
         let Some(found) = self
             .get_customer_latest(id)
@@ -247,6 +253,7 @@ impl Store {
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
         let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+        items.extend(self.delete_extras(&found, keep, now)?);
         items.extend(self.count_updates(counted(&found, -1))?);
         match self.transact(items).await? {
             TxOutcome::Written => Ok(CustomerDelete::Deleted),

@@ -341,6 +341,29 @@ pub mod count {
     }
 }
 
+/// Restorable copies of deleted customers, in the claims table (`claim::deleted`). Two
+/// sparse indexes hold them, and nothing else (no other claim has `deleted_key`): a part's
+/// copies by time of deletion, newest first, for `customer/list` with `deleted=1`. Both
+/// project every attribute (a listed copy is read whole; copies are written once and read
+/// rarely).
+pub mod deleted {
+    use super::*;
+
+    /// The index of an ISP's copies, and its (partition, sort) attributes.
+    pub const BY_ISP: (&str, (&str, &str)) = ("deleted-by-isp", ("ispid", "deleted_key"));
+    /// The index of a reseller's copies.
+    pub const BY_RESELLER: (&str, (&str, &str)) =
+        ("deleted-by-reseller", ("resellerid", "deleted_key"));
+
+    /// The attribute both indexes sort by.
+    pub const SORT: &str = "deleted_key";
+
+    /// `<deleted_at>\x01<id:016>`: time order (RFC 3339 UTC, seconds), ties by id.
+    pub fn sort_key(deleted_at: &str, id: CustomerId) -> String {
+        super::sort_key(deleted_at, id)
+    }
+}
+
 /// The secondary indexes of the services table (all project every attribute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceIndex {
@@ -403,6 +426,19 @@ pub mod claim {
     /// A recent create of a caller, by the fingerprint of its input.
     pub fn recent(user: UserId, fingerprint: &str) -> String {
         format!("recent|{user}|{fingerprint}")
+    }
+
+    /// A deleted customer's restorable copy (`RESTORE_DAYS`): it holds the id for its
+    /// restore, and expires with the window (TTL on `expires_at`). `deleted` below.
+    pub fn deleted(id: CustomerId) -> String {
+        format!("deleted|{id}")
+    }
+
+    /// The kinds of claim a customer's create guard may hold (`CustomerItem::guard_claim`):
+    /// the duplicate guard's is released by a delete and taken again by a restore; an
+    /// idempotency key's stands, as its answer does.
+    pub fn is_recent(key: &str) -> bool {
+        key.starts_with("recent|")
     }
 
     /// A form key's creates in the window starting at `window` (epoch seconds).

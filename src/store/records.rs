@@ -136,6 +136,17 @@ pub struct CustomerItem {
     /// the customer delete (which is refused while it is above 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_count: Option<u64>,
+    /// The claim its create's guard wrote (duplicate guard or idempotency key), and until
+    /// when it holds: a delete releases a duplicate guard's, a restore takes it back (or is
+    /// refused when a create of the same request took it meanwhile), an erase removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard_claim: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard_until: Option<i64>,
+    /// When it was last brought back by `customer/restore`: its stream's INSERT is then a
+    /// `Customer Restored` event, not `Created`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_at: Option<String>,
     /// Who created it and who last changed it, and when; an absent one is left out.
     #[serde(skip)]
     pub audit: Audit,
@@ -176,6 +187,9 @@ impl CustomerItem {
             created_day_key: DayNumber::of_instant(&now, zone).map(|d| d.0),
             portal_password_hash: None,
             service_count: None,
+            guard_claim: None,
+            guard_until: None,
+            restored_at: None,
             audit: Audit::created(now, by),
         }
     }
@@ -218,6 +232,10 @@ pub struct ServiceItem {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The claim its create's guard wrote, as `CustomerItem::guard_claim` (an erase of its
+    /// customer removes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard_claim: Option<String>,
     /// Who created it and who last changed it, and when; an absent one is left out.
     #[serde(skip)]
     pub audit: Audit,
@@ -235,6 +253,7 @@ impl ServiceItem {
             plan: f.plan,
             status: f.status.as_str().to_owned(),
             notes: f.notes,
+            guard_claim: None,
             audit: Audit::created(now, by),
         }
     }
@@ -448,6 +467,9 @@ mod tests {
             created_day_key: Some(20261127),
             portal_password_hash: None,
             service_count: None,
+            guard_claim: None,
+            guard_until: None,
+            restored_at: None,
             audit: Audit {
                 created_at: "2026-11-27T05:10:00Z".into(),
                 updated_at: Some("2026-11-27T05:10:00Z".into()),
@@ -498,6 +520,7 @@ mod tests {
             plan: "100M".into(),
             status: "Active".into(),
             notes: None,
+            guard_claim: None,
             audit: Audit {
                 created_at: "2026-11-27T05:10:00Z".into(),
                 updated_at: Some("2026-11-27T05:10:00Z".into()),

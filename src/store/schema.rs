@@ -248,7 +248,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::keys::{CustomerIndex, RESELLERS_BY_ISP, ServiceIndex, TABLES, UserIndex};
+    use crate::store::keys::{
+        CustomerIndex, RESELLERS_BY_ISP, ServiceIndex, TABLES, UserIndex, deleted,
+    };
 
     #[test]
     fn template_declares_every_table_and_index_the_code_uses() {
@@ -273,7 +275,15 @@ mod tests {
                     .iter()
                     .map(|i| ("UsersTable", i.name(), i.key_attrs())),
             )
-            .chain([("ResellersTable", RESELLERS_BY_ISP.0, RESELLERS_BY_ISP.1)]);
+            .chain([("ResellersTable", RESELLERS_BY_ISP.0, RESELLERS_BY_ISP.1)])
+            .chain([
+                ("ClaimsTable", deleted::BY_ISP.0, deleted::BY_ISP.1),
+                (
+                    "ClaimsTable",
+                    deleted::BY_RESELLER.0,
+                    deleted::BY_RESELLER.1,
+                ),
+            ]);
         for (table, name, (pk, sk)) in indexes {
             let def = defs
                 .iter()

@@ -7,7 +7,7 @@
 use clap::{Parser, Subcommand};
 use isp_crm::admin::{AdminError, TenancyError};
 use isp_crm::config::{self, Settings};
-use isp_crm::domain::ids::{IspId, ResellerId, UserId};
+use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use isp_crm::store::sequences::Sequence;
 use isp_crm::store::{Store, StoreError, schema};
 use isp_crm::transfer::TransferError;
@@ -104,7 +104,7 @@ macro_rules! id_parse {
         }
     )*};
 }
-id_parse!(IspId, ResellerId, UserId);
+id_parse!(IspId, ResellerId, UserId, CustomerId);
 
 #[derive(Debug, thiserror::Error)]
 enum CliError {

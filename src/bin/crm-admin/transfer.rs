@@ -58,8 +58,9 @@ pub struct ImportArgs {
 
 #[derive(Args)]
 pub struct ExportArgs {
+    /// The ISP whose records to write (required unless a customer's `--id` is given)
     #[arg(long, value_parser = id::<IspId>)]
-    isp: IspId,
+    isp: Option<IspId>,
     /// Only this reseller of the ISP
     #[arg(long, value_parser = id::<ResellerId>)]
     reseller: Option<ResellerId>,
@@ -67,7 +68,7 @@ pub struct ExportArgs {
     format: Format,
     /// Write here instead of standard output
     #[arg(long)]
-    out: Option<PathBuf>,
+    pub(super) out: Option<PathBuf>,
     /// Start the CSV with a byte-order mark (Excel then reads it as UTF-8)
     #[arg(long)]
     bom: bool,
@@ -180,8 +181,13 @@ pub async fn run_export(
     customers: bool,
     target: &str,
 ) -> Result<(), CliError> {
+    let Some(isp) = args.isp else {
+        return Err(CliError::Usage(
+            "--isp is required (or, for one customer's export, --id N)".into(),
+        ));
+    };
     let sel = Selection {
-        isp: args.isp,
+        isp,
         reseller: args.reseller,
     };
     let out: Box<dyn std::io::Write> = match &args.out {
