@@ -40,7 +40,7 @@ use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
 use isp_crm::domain::list::{Filters, ListRequest, SortField};
 use isp_crm::domain::scope::{Actor, Placement, PlacementRequest, Role, Scope};
 use isp_crm::domain::signup::{
-    Delivery, FieldMap, FormSetup, Profile, SigningSecret, parse_mapped,
+    Delivery, FieldMap, FormSetup, Profile, SigningSecret, Submission, parse_mapped,
 };
 use isp_crm::http::Envelope;
 use isp_crm::http::Params;
@@ -313,7 +313,8 @@ fn profiled_delivery(c: &mut Criterion) {
                             .into_map(),
                     ),
                 };
-                let fields = map_delivery(&setup, &delivery, None).expect("mapped");
+                let submission = Submission::read(profile, &delivery).expect("shaped");
+                let fields = map_delivery(&setup, &submission, None).expect("mapped");
                 parse_mapped(&setup.map, profile, &fields, today()).expect("valid");
                 fields
             })

@@ -11,18 +11,8 @@ venv=${CLIENTS_VENV:-.venv-clients}
 gen=clients/.generated
 rm -rf "$gen" && mkdir -p "$gen"
 export TABLE_PREFIX="cl$$-"
-seed_log=$(mktemp)
-bash infra/seed.sh >"$seed_log" 2>&1 || { cat "$seed_log"; rm -f "$seed_log"; exit 1; }
-rm -f "$seed_log"
-port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-log=$(mktemp)
-BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn target/debug/customer-api >"$log" 2>&1 &
-api=$!
-trap 'kill "$api" 2>/dev/null; wait "$api" 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 1 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+. infra/seeded-api.sh
+start_seeded_api "$venv/bin/python"
 export BASE_URL="http://127.0.0.1:$port"
 
 operations=$(grep -cE '^    (get|put|post|delete|options|head|patch|trace):' docs/openapi.yaml)

@@ -10,22 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${VENV:-.venv}
 export TABLE_PREFIX="st$$-"
-seed_log=$(mktemp)
-bash infra/seed.sh >"$seed_log" 2>&1 || { cat "$seed_log"; rm -f "$seed_log"; exit 1; }
-rm -f "$seed_log"
-port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-log=$(mktemp)
+. infra/seeded-api.sh
 # No per-user bucket: schemathesis sends thousands of requests a second as one user. A long
 # auth cache: user/rotate_key without a target rotates user 5's own key, and the key in the
 # headers must keep working for the rest of the run (a warm instance's cached key does).
-BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn USER_REQUESTS_PER_SECOND=0 AUTH_CACHE_SECONDS=86400 \
-  target/debug/customer-api >"$log" 2>&1 &
-api=$!
-trap 'kill "$api" 2>/dev/null; wait "$api" 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 1 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+start_seeded_api "$venv/bin/python" USER_REQUESTS_PER_SECOND=0 AUTH_CACHE_SECONDS=86400
 "$venv/bin/schemathesis" run docs/openapi.yaml \
   --url "http://127.0.0.1:$port" \
   -H "X-Userid: 5" -H "X-Api-Key: 0f9895fb407c83e5ea128082098b47681aa75d6944576423c4" \

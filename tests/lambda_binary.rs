@@ -16,7 +16,6 @@ use axum::routing::{get, post};
 use base64::Engine;
 use common::*;
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -173,32 +172,8 @@ async fn run_under_lambda(app: &TestApp, events: Vec<String>) -> Vec<(String, Va
     let runtime_api = listener.local_addr().unwrap().to_string();
     tokio::spawn(async move { axum::serve(listener, api).await });
 
-    let t = &app.store.tables;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_customer-api"))
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", &runtime_api)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "test")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_SESSION_TOKEN", "test")
-        .env(
-            "DYNAMODB_ENDPOINT",
-            std::env::var("DYNAMODB_ENDPOINT").expect("make test sets it"),
-        )
-        // Every table by its variable, as the template passes them.
-        .envs(
-            isp_crm::store::keys::TABLES
-                .iter()
-                .map(|(logical_id, _, var)| {
-                    (*var, t.by_logical_id(logical_id).expect("a declared table"))
-                }),
-        )
-        .env("CURSOR_SECRET", "test-secret")
-        .env("METRICS", "off")
-        .stdout(Stdio::null())
+    let mut child = app
+        .lambda_function(&runtime_api, "test")
         .spawn()
         .expect("start customer-api");
 

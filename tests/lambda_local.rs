@@ -11,7 +11,6 @@ use common::*;
 use isp_crm::admin;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const AUTH: &str = "userid=5&api_key=0f9895fb407c83e5ea128082098b47681aa75d6944576423c4";
@@ -58,31 +57,8 @@ async fn readme_curl_examples_answer_as_documented_through_the_lambda_path() {
     let base = format!("http://{}", public_listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(public_listener, public).await });
 
-    let t = &app.store.tables;
     let _function = Killed(
-        Command::new(env!("CARGO_BIN_EXE_customer-api"))
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", &runtime_api)
-            .env("AWS_LAMBDA_FUNCTION_NAME", "customer-api-local")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env(
-                "DYNAMODB_ENDPOINT",
-                std::env::var("DYNAMODB_ENDPOINT").expect("make test sets it"),
-            )
-            .envs(
-                isp_crm::store::keys::TABLES
-                    .iter()
-                    .map(|(logical_id, _, var)| {
-                        (*var, t.by_logical_id(logical_id).expect("a declared table"))
-                    }),
-            )
-            .env("CURSOR_SECRET", "test-secret")
-            .env("METRICS", "off")
-            .stdout(Stdio::null())
+        app.lambda_function(&runtime_api, "customer-api-local")
             .spawn()
             .expect("start customer-api"),
     );

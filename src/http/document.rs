@@ -4,7 +4,7 @@
 //! value; this one tells the syntax errors and duplicates no profile accepts from the nested
 //! values a profile does.
 
-use super::params::RequestError;
+use super::params::{RequestError, json_refusal};
 use serde::Deserializer;
 use serde::de::{DeserializeSeed, Error, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -14,13 +14,9 @@ use std::fmt;
 /// `<name>: given more than once`.
 pub fn document(body: &[u8]) -> Result<Value, RequestError> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = de.deserialize_any(Strict).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            return RequestError::Malformed("body: not valid JSON".into());
-        }
-        let text = e.to_string();
-        RequestError::Malformed(text.split(" at line").next().unwrap_or(&text).to_owned())
-    })?;
+    let value = de
+        .deserialize_any(Strict)
+        .map_err(|e| json_refusal(&e, RequestError::Malformed))?;
     de.end()
         .map_err(|_| RequestError::Malformed("body: trailing data after the JSON value".into()))?;
     Ok(value)

@@ -144,25 +144,35 @@ impl Params {
     pub fn from_json(body: &[u8]) -> Result<Self, RequestError> {
         let mut de = serde_json::Deserializer::from_slice(body);
         let params = de.deserialize_map(FlatObject).map_err(|e| {
-            if e.is_syntax() || e.is_eof() {
-                return RequestError::Malformed("body: not valid JSON".into());
-            }
-            // Our own messages (duplicate, nested value) travel inside serde's error text.
-            let text = e.to_string();
-            let own = text.split(" at line").next().unwrap_or(&text);
-            if own.starts_with("invalid type") {
-                RequestError::NotFlat("body: not a JSON object".into())
-            } else if own.ends_with(NOT_SCALAR) {
-                RequestError::NotFlat(own.to_owned())
-            } else {
-                RequestError::Malformed(own.to_owned())
-            }
+            json_refusal(&e, |own| {
+                if own.starts_with("invalid type") {
+                    RequestError::NotFlat("body: not a JSON object".into())
+                } else if own.ends_with(NOT_SCALAR) {
+                    RequestError::NotFlat(own)
+                } else {
+                    RequestError::Malformed(own)
+                }
+            })
         })?;
         de.end().map_err(|_| {
             RequestError::Malformed("body: trailing data after the JSON object".into())
         })?;
         Ok(params)
     }
+}
+
+/// serde_json's error as a refusal: a syntax error or an early end is `body: not valid JSON`;
+/// anything else is one of our own messages (a duplicate, a nested value), which travels
+/// inside serde's text before its position, and `own` says which refusal it is.
+pub(super) fn json_refusal(
+    e: &serde_json::Error,
+    own: impl FnOnce(String) -> RequestError,
+) -> RequestError {
+    if e.is_syntax() || e.is_eof() {
+        return RequestError::Malformed("body: not valid JSON".into());
+    }
+    let text = e.to_string();
+    own(text.split(" at line").next().unwrap_or(&text).to_owned())
 }
 
 const NOT_SCALAR: &str = "must be a string, a number or a boolean";

@@ -139,6 +139,36 @@ pub async fn spawn_app_via(proxy: Option<&str>, vars: &[(&str, &str)]) -> TestAp
 }
 
 impl TestApp {
+    /// The `customer-api` binary as Lambda starts it, polling the Runtime API at
+    /// `runtime_api`, on this app's tables (by the variables the template passes them in);
+    /// the caller spawns it.
+    pub fn lambda_function(&self, runtime_api: &str, name: &str) -> std::process::Command {
+        let t = &self.store.tables;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_customer-api"));
+        command
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_SESSION_TOKEN", "test")
+            .env("DYNAMODB_ENDPOINT", endpoint())
+            .envs(
+                isp_crm::store::keys::TABLES
+                    .iter()
+                    .map(|(logical_id, _, var)| {
+                        (*var, t.by_logical_id(logical_id).expect("a declared table"))
+                    }),
+            )
+            .env("CURSOR_SECRET", "test-secret")
+            .env("METRICS", "off")
+            .stdout(std::process::Stdio::null());
+        command
+    }
+
     pub fn key(&self, user: u64) -> &str {
         &self.keys[&user]
     }

@@ -134,14 +134,14 @@ impl App {
     ) -> Result<Created<CustomerId>, AppError> {
         let setup = &key.0.setup;
         let signed = key.0.secret.is_some();
+        let submission = Submission::read(setup.profile, inbound.delivery)?;
         if signed {
-            Submission::read(setup.profile, inbound.delivery)?
-                .check_fresh(jiff::Timestamp::now(), self.idempotency_ttl)?;
+            submission.check_fresh(jiff::Timestamp::now(), self.idempotency_ttl)?;
         }
         // A signed key's sender-set key is not covered by the signature: a replayer could
         // change it to create again. It is ignored.
         let sender_key = inbound.idempotency_key.filter(|_| !signed);
-        let fields = map_delivery(setup, inbound.delivery, sender_key)?;
+        let fields = map_delivery(setup, &submission, sender_key)?;
         parse_mapped(&setup.map, setup.profile, &fields, self.today())?;
         self.create_customer_from(caller, &fields, None).await
     }
@@ -209,15 +209,15 @@ impl App {
     }
 }
 
-/// The create's parameters from a delivery: the mapped answers and the idempotency key
-/// (the map's `idempotency_key` source, else the tool's submission id, else `sender_key`).
-/// What the delivery itself says wins: for a signed key it is under the signature.
+/// The create's parameters from a delivery read as its tool's: the mapped answers and the
+/// idempotency key (the map's `idempotency_key` source, else the tool's submission id, else
+/// `sender_key`). What the delivery itself says wins: for a signed key it is under the
+/// signature.
 pub fn map_delivery(
     setup: &FormSetup,
-    delivery: &Delivery,
+    submission: &Submission<'_>,
     sender_key: Option<&str>,
 ) -> Result<std::collections::HashMap<String, String>, AppError> {
-    let submission = Submission::read(setup.profile, delivery)?;
     let mut fields = setup.map.apply(setup.profile, |r| submission.lookup(r))?;
     let key = fields
         .remove(IDEMPOTENCY_KEY)

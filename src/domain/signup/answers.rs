@@ -189,16 +189,11 @@ fn jotform_find<'a, V>(
     if let Some((_, v)) = fields.clone().find(|(k, _)| *k == wanted) {
         return Ok(Some(v));
     }
-    let mut found = fields.filter(|(k, _)| jotform_name(k, wanted));
-    let Some((first, v)) = found.next() else {
-        return Ok(None);
-    };
-    let others: Vec<String> = found.map(|(k, _)| k.clone()).collect();
-    if others.is_empty() {
-        return Ok(Some(v));
+    let mut found: Vec<(&String, V)> = fields.filter(|(k, _)| jotform_name(k, wanted)).collect();
+    if found.len() <= 1 {
+        return Ok(found.pop().map(|(_, v)| v));
     }
-    let mut names = others;
-    names.push(first.clone());
+    let mut names: Vec<String> = found.into_iter().map(|(k, _)| k.clone()).collect();
     names.sort();
     Err(Lookup::Ambiguous(names))
 }
