@@ -10,6 +10,7 @@
 //! is skipped, unless `BROWSER_TESTS=required` (.ci/run sets it: CI always runs them).
 //! Screenshots go to target/browser/ (gitignored), with the server's log (dev.log).
 
+use isp_crm::http::metrics;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -211,5 +212,17 @@ async fn web_signup_works_in_a_real_browser_against_make_dev() {
             "the browser script failed: {stderr}\ninfra/dev.sh's output:\n{}",
             dev.output()
         );
+    }
+    // The script's honeypot, refused CAPTCHA and quick post each left their metric's EMF
+    // line on the server's stdout (CloudWatch reads the same lines under Lambda).
+    let log = dev.output();
+    for defence in metrics::BOT_DEFENCES {
+        let name = metrics::bot_metric(defence);
+        let lines = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|l| l[name] == 1 && l["Route"] == "customer/create")
+            .count();
+        assert!(lines >= 1, "no {name} EMF line in target/browser/dev.log");
     }
 }

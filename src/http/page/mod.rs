@@ -12,7 +12,7 @@ use super::credentials::Credentials;
 use super::error::ApiError;
 use super::params::Params;
 use super::pipeline::{admit, read_body, source_of};
-use super::web::{count_honeypot, field_and_reason, honeypot_filled};
+use super::web::{count_bot, count_refusal, field_and_reason, honeypot_filled};
 use crate::app::App;
 use crate::app::Authenticated;
 use crate::domain::Fields;
@@ -204,7 +204,7 @@ pub(super) async fn submit(
         with_caller(r, caller.userid)
     };
     if honeypot_filled(Some(&web), Some(&params)) {
-        count_honeypot(&app);
+        count_bot(&app, crate::app::signup::BotDefence::Honeypot);
         return thanks(None);
     }
     let shown: std::collections::HashMap<String, String> = params
@@ -234,6 +234,7 @@ pub(super) async fn submit(
         Ok(created) => thanks(Some(created.id.get())),
         Err(e) => {
             let e = ApiError::from(e);
+            count_refusal(&app, &e);
             let status = e.status();
             // A refused CAPTCHA is the visitor's to retry on the page: shown on it, as a 403.
             let captcha = e.public_message().starts_with("captcha:");
