@@ -103,7 +103,7 @@ pub(super) async fn preflight(State(app): State<Arc<App>>, req: Request) -> Resp
 
 /// `Access-Control-Allow-Origin` for exactly this origin (never `*`, never credentials),
 /// and `Vary: Origin` so a cache never serves it to another.
-fn allow_origin(h: &mut HeaderMap, origin: &str) {
+pub(super) fn allow_origin(h: &mut HeaderMap, origin: &str) {
     if let Ok(v) = HeaderValue::from_str(origin) {
         h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, v);
         h.append(VARY, HeaderValue::from_static("origin"));

@@ -115,6 +115,7 @@ async fn web_settings_are_checked_set_listed_and_cleared() {
             "page_colour": null,
             "page_fields": [],
             "min_seconds": 0,
+            "unstamped": "refuse",
             "captcha": null,
             "captcha_site_key": null,
             "captcha_secret": false,

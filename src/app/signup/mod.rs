@@ -190,6 +190,28 @@ impl App {
         Ok(self.stamps.check(user, stamp, now, min)?)
     }
 
+    /// Checks a `customer/create` post of a form key's own HTML form against the key's
+    /// minimum fill time: the `shown_at` its page fetched (`GET /signup/{id}/stamp`), else
+    /// (no script ran) passed or refused as the key says (`form_unstamped`).
+    pub fn check_fill_time(
+        &self,
+        user: UserId,
+        web: &crate::domain::signup::WebSettings,
+        stamp: Option<&str>,
+    ) -> Result<(), AppError> {
+        let stamp = stamp.filter(|s| !s.trim().is_empty());
+        match (web.min_seconds, stamp) {
+            (0, _) => Ok(()),
+            (_, None) if web.unstamped_allowed => Ok(()),
+            (_, None) => Err(crate::domain::Invalid::new(
+                stamp::FIELD,
+                "missing: this form sends its signed time only with JavaScript on; turn it on, reload the page and send again",
+            )
+            .into()),
+            (min, stamp) => self.check_page_stamp(user, stamp, min),
+        }
+    }
+
     /// Checks a web post's CAPTCHA token when the form key asks for one (its provider, its
     /// sealed secret): 400 without a token, 403 when the provider refuses it or cannot be
     /// asked. Nothing is written before this passes.
