@@ -183,6 +183,8 @@ async fn crm_admin_sets_the_same_settings() {
             "https://shop.example",
             "--page",
             "on",
+            "--unstamped",
+            "allow",
         ],
     );
     assert!(
@@ -193,6 +195,7 @@ async fn crm_admin_sets_the_same_settings() {
     let web = listed_web(&app).await;
     assert_eq!(web["origins"], json!(["https://shop.example"]));
     assert!(web["page"].as_str().is_some());
+    assert_eq!(web["unstamped"], "allow");
     let out = crm_admin(
         &app.prefix(),
         &[
