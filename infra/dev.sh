@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make dev`: on a fresh moto (started by with-moto.sh), create the tables from template.yaml,
 # seed, then serve the API on 127.0.0.1:3000 with a log line per request (DEV_VIA_LAMBDA=1, make
-# dev-lambda: through the Lambda path). Ctrl-C stops both.
+# dev-lambda: through the Lambda path). Ctrl-C stops both. tests/browser starts it too, on its
+# own TABLE_PREFIX and BIND_ADDR, with the test build's binaries (CRM_ADMIN, CUSTOMER_API).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash infra/seed.sh
@@ -25,4 +26,4 @@ if [ "${DEV_VIA_LAMBDA:-}" = 1 ]; then
   # make dev-lambda: through lambda_http, as deployed (examples/lambda_local)
   exec target/debug/examples/lambda_local
 fi
-exec target/debug/customer-api
+exec "${CUSTOMER_API:-target/debug/customer-api}"

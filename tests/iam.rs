@@ -1452,6 +1452,12 @@ fn the_dashboard_shows_every_route_label_and_every_alarm() {
         .map(str::to_owned)
         .collect();
     let mut graphed = BTreeSet::new();
+    // The bot defences' metrics (issue 21) carry customer/create's label only.
+    let bot_metrics: BTreeSet<&str> = metrics::BOT_DEFENCES
+        .iter()
+        .map(|d| metrics::bot_metric(*d))
+        .collect();
+    let mut bots_graphed = BTreeSet::new();
     let mut per_route_widgets = 0;
     for widget in body["widgets"].as_array().expect("widgets") {
         let title = widget["properties"]["title"].as_str().unwrap_or("?");
@@ -1475,6 +1481,16 @@ fn the_dashboard_shows_every_route_label_and_every_alarm() {
             };
             let route = row[at + 1].as_str().expect("a Route value").to_owned();
             let metric = row[1].as_str().expect("a metric name").to_owned();
+            if bot_metrics.contains(metric.as_str()) {
+                assert_eq!(
+                    route,
+                    metrics::route_of(contract::CUSTOMER_CREATE.path),
+                    "{title}: {metric} is counted under customer/create"
+                );
+                assert_eq!(row[0], "IspCustomerApi", "{title}: {metric}'s namespace");
+                bots_graphed.insert(metric);
+                continue;
+            }
             if let Some(id) = row.last().and_then(|o| o["id"].as_str()) {
                 metric_routes.insert(id.to_owned(), route.clone());
             }
@@ -1531,6 +1547,14 @@ fn the_dashboard_shows_every_route_label_and_every_alarm() {
         }
     }
     assert!(per_route_widgets > 0, "the dashboard has per-route widgets");
+    assert_eq!(
+        bots_graphed
+            .iter()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>(),
+        bot_metrics,
+        "every bot defence's metric (src/http/metrics.rs) is graphed"
+    );
     for metric in [
         "Latency",
         "Errors",

@@ -239,6 +239,8 @@ pub struct FormWeb {
     pub page_colour: Option<String>,
     pub page_fields: Vec<String>,
     pub min_seconds: u32,
+    /// `allow` or `refuse`: a `customer/create` post without a `shown_at`.
+    pub unstamped: &'static str,
     pub captcha: Option<String>,
     pub captcha_site_key: Option<String>,
     /// Whether a CAPTCHA secret is set (never shown).
@@ -259,6 +261,10 @@ impl FormWeb {
             page_colour: w.colour,
             page_fields: w.fields,
             min_seconds: w.min_seconds,
+            unstamped: match w.unstamped_allowed {
+                true => "allow",
+                false => "refuse",
+            },
             captcha: w.captcha,
             captcha_site_key: w.captcha_site_key,
             captcha_secret: w.captcha_secret.is_some(),

@@ -213,6 +213,7 @@ pub const USER_UPDATE: Route = Route {
         "form_page_colour",
         "form_page_fields",
         "form_min_seconds",
+        "form_unstamped",
         "form_captcha",
         "form_captcha_site_key",
         "form_captcha_secret",
@@ -220,10 +221,12 @@ pub const USER_UPDATE: Route = Route {
 };
 
 /// The hosted signup page's paths (issue 21): HTML for browsers, by a form key's public id,
-/// not API routes (no credentials, no envelope); docs/openapi.yaml describes them.
+/// not API routes (no credentials); docs/openapi.yaml describes them. `SIGNUP_STAMP` is
+/// JSON: a fresh signed `shown_at` for the key's own HTML form (its minimum fill time).
 pub const SIGNUP_PAGE: &str = "/signup/{form}";
 pub const SIGNUP_THANKS: &str = "/signup/{form}/thanks";
-pub const PAGES: [&str; 2] = [SIGNUP_PAGE, SIGNUP_THANKS];
+pub const SIGNUP_STAMP: &str = "/signup/{form}/stamp";
+pub const PAGES: [&str; 3] = [SIGNUP_PAGE, SIGNUP_THANKS, SIGNUP_STAMP];
 
 pub const ROUTES: [&Route; 23] = [
     &CUSTOMER_LIST,

@@ -9,9 +9,9 @@ use super::credentials::credentials;
 use super::document::document;
 use super::params::{Params, RequestError};
 use super::pipeline::{Reply, admit, read_body, respond, source_of};
-use super::web::{Browser, count_honeypot, decoy_id, field_and_reason, honeypot_filled};
+use super::web::{Browser, count_bot, count_refusal, decoy_id, field_and_reason, honeypot_filled};
 use crate::app::App;
-use crate::app::signup::Inbound;
+use crate::app::signup::{BotDefence, Inbound, stamp};
 use crate::domain::Fields;
 use crate::domain::scope::Operation;
 use crate::domain::signup::Delivery;
@@ -58,8 +58,14 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
         // A bot that filled the hidden field is answered as a success: told nothing, it
         // does not adapt. Nothing is written.
         if honeypot_filled(who.web.as_deref(), flat.as_ref().ok()) {
-            count_honeypot(&app);
+            count_bot(&app, BotDefence::Honeypot);
             return Reply::of(&decoy_id());
+        }
+        // A minimum fill time: the signed `shown_at` the key's own form fetched. Not for a
+        // tool's delivery: its servers post it, whenever the visitor filled it in.
+        if let Some(web) = who.web.as_deref().filter(|_| who.form.is_none()) {
+            let shown_at = flat.as_ref().ok().and_then(|p| p.get(stamp::FIELD));
+            app.check_fill_time(caller.userid, web, shown_at)?;
         }
         // A key with a CAPTCHA: its token checked with the provider before anything else.
         if let Some(web) = who.web.as_deref().filter(|w| w.captcha.is_some()) {
@@ -114,7 +120,10 @@ pub(super) async fn create(State(app): State<Arc<App>>, req: Request) -> Respons
     .await;
     let verdict = match &outcome {
         Ok(reply) => Ok(reply.result.get().parse::<u64>().ok()),
-        Err(e) => Err(field_and_reason(e)),
+        Err(e) => {
+            count_refusal(&app, e);
+            Err(field_and_reason(e))
+        }
     };
     browser.answer(web.as_deref(), respond(outcome, route, caller_id), verdict)
 }

@@ -3,6 +3,7 @@
 //! `Route`) with no agent, no API call and no extra service. On by default under Lambda.
 
 use super::contract;
+use crate::app::signup::BotDefence;
 use crate::store::capacity::Usage;
 use serde_json::json;
 use std::io::Write;
@@ -58,20 +59,43 @@ pub fn document(
     })
 }
 
-/// The EMF document of a form post caught by its key's honeypot (issue 21): answered as a
-/// success, nothing written. A rise says a form is targeted by bots.
-pub fn honeypot(namespace: &str, path: &str, now_ms: i64) -> serde_json::Value {
+/// The metric each bot defence's refusals count in (issue 21). template.yaml's dashboard
+/// graphs all of them (tests/iam.rs checks it).
+pub fn bot_metric(defence: BotDefence) -> &'static str {
+    match defence {
+        BotDefence::Honeypot => "HoneypotCaught",
+        BotDefence::Captcha => "CaptchaFailed",
+        BotDefence::FillTime => "FillTimeRefused",
+    }
+}
+
+/// Every bot defence, for whoever lists their metrics.
+pub const BOT_DEFENCES: [BotDefence; 3] = [
+    BotDefence::Honeypot,
+    BotDefence::Captcha,
+    BotDefence::FillTime,
+];
+
+/// The EMF document of a form post a bot defence refused (a filled honeypot is answered as
+/// a success; either way nothing is written). A rise says a form is targeted by bots.
+pub fn bot_refused(
+    namespace: &str,
+    defence: BotDefence,
+    path: &str,
+    now_ms: i64,
+) -> serde_json::Value {
+    let name = bot_metric(defence);
     json!({
         "_aws": {
             "Timestamp": now_ms,
             "CloudWatchMetrics": [{
                 "Namespace": namespace,
                 "Dimensions": [["Route"]],
-                "Metrics": [{"Name": "HoneypotCaught", "Unit": "Count"}]
+                "Metrics": [{"Name": name, "Unit": "Count"}]
             }]
         },
         "Route": route_of(path),
-        "HoneypotCaught": 1,
+        name: 1,
     })
 }
 
@@ -111,6 +135,20 @@ mod tests {
         }
         assert_eq!(doc["Route"], "customer/list");
         assert_eq!(doc["ReadUnits"], 1.5);
+    }
+
+    #[test]
+    fn a_bot_defence_counts_in_its_own_metric() {
+        let names: std::collections::HashSet<_> =
+            BOT_DEFENCES.iter().map(|d| bot_metric(*d)).collect();
+        assert_eq!(names.len(), BOT_DEFENCES.len());
+        for defence in BOT_DEFENCES {
+            let doc = bot_refused("Ns", defence, "/api/customer/create", 1);
+            let declared = &doc["_aws"]["CloudWatchMetrics"][0];
+            assert_eq!(declared["Metrics"][0]["Name"], bot_metric(defence));
+            assert_eq!(doc[bot_metric(defence)], 1);
+            assert_eq!(doc["Route"], "customer/create");
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub fn router(app: Arc<App>) -> Router {
             get(super::page::show).post(super::page::submit),
         )
         .route(contract::SIGNUP_THANKS, get(super::page::thanks))
+        .route(contract::SIGNUP_STAMP, get(super::page::stamp))
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::Method })
         .layer(middleware::from_fn_with_state(app.clone(), guard::guard))

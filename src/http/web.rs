@@ -12,6 +12,7 @@ use super::credentials::credentials;
 use super::error::ApiError;
 use super::params::Params;
 use crate::app::App;
+use crate::app::signup::BotDefence;
 use crate::domain::signup::WebSettings;
 use axum::extract::{Request, State};
 use axum::http::header::{
@@ -102,7 +103,7 @@ pub(super) async fn preflight(State(app): State<Arc<App>>, req: Request) -> Resp
 
 /// `Access-Control-Allow-Origin` for exactly this origin (never `*`, never credentials),
 /// and `Vary: Origin` so a cache never serves it to another.
-fn allow_origin(h: &mut HeaderMap, origin: &str) {
+pub(super) fn allow_origin(h: &mut HeaderMap, origin: &str) {
     if let Ok(v) = HeaderValue::from_str(origin) {
         h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, v);
         h.append(VARY, HeaderValue::from_static("origin"));
@@ -208,14 +209,25 @@ pub(super) fn decoy_id() -> u64 {
     rand::random_range(100_000..10_000_000)
 }
 
-/// The honeypot's metric: one EMF line per caught post, when metrics are on.
-pub(super) fn count_honeypot(app: &App) {
+/// A bot defence's metric: one EMF line per refused post, when metrics are on. Posts of
+/// the hosted page count under customer/create's route too: the same create.
+pub(super) fn count_bot(app: &App, defence: BotDefence) {
     if let Some(namespace) = app.metrics_namespace() {
-        super::metrics::emit(&super::metrics::honeypot(
+        super::metrics::emit(&super::metrics::bot_refused(
             namespace,
+            defence,
             contract::CUSTOMER_CREATE.path,
             jiff::Timestamp::now().as_millisecond(),
         ));
+    }
+}
+
+/// Counts `e` in its bot defence's metric if one refused the post.
+pub(super) fn count_refusal(app: &App, e: &ApiError) {
+    if let ApiError::App(e) = e
+        && let Some(defence) = BotDefence::refused(e)
+    {
+        count_bot(app, defence);
     }
 }
 

@@ -88,9 +88,24 @@ async function signUp(fields) {{
 }
 
 
+def timed_page(pid):
+    """The README's snippet 2 with a minimum fill time: the form's script puts a signed time
+    from the stamp route in its hidden shown_at (data-stamped: for the test to wait on)."""
+    return f"""<!doctype html><meta charset="utf-8"><title>Join us</title>
+<form method="post" action="{CREATE}"><input type="hidden" name="shown_at">{FIELDS}
+<button>Sign up</button></form>
+<script>
+fetch("{API}/signup/{pid}/stamp").then(r => r.json()).then(j => {{
+  document.querySelector("[name=shown_at]").value = j.result.shown_at;
+  document.body.dataset.stamped = "1";
+}});
+</script>"""
+
+
 class Site(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = SITE_PAGES.get(urllib.parse.urlsplit(self.path).path)
+        path = urllib.parse.urlsplit(self.path).path
+        body = timed_page(page_id()) if path == "/timed.html" else SITE_PAGES.get(path)
         self.send_response(200 if body else 404)
         self.send_header("content-type", "text/html; charset=utf-8")
         self.end_headers()
@@ -275,6 +290,57 @@ def run(browser):
     check("fetch: the blocked call wrote nothing (its preflight failed)",
           customers("Fetch Blocked Boris") == [])
     ctx.close()
+
+    # The ISP's own HTML form with a minimum fill time: its script fetches a signed time
+    # (the stamp route, read through CORS); a quick post goes to the error page, nothing
+    # written; a patient one to the thank-you page. The thank-you and error URLs are still set.
+    update(form_min_seconds="2")
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(f"{SITE}/timed.html")
+    page.wait_for_selector("body[data-stamped]")
+    check("own form: its script put a signed time in shown_at",
+          page.input_value("[name=shown_at]").count(".") == 1,
+          page.input_value("[name=shown_at]"))
+    fill(page, valid("Timed Quick Tina"))
+    page.click("button")
+    page.wait_for_url(f"{SITE}/error.html?*")
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
+    check("own form: sent too quickly, to the error page with the reason",
+          q.get("field") == ["shown_at"] and q["reason"][0].startswith("sent too quickly"),
+          page.url)
+    check("own form: nothing written when sent too quickly", customers("Timed Quick Tina") == [])
+    page.goto(f"{SITE}/timed.html")
+    page.wait_for_selector("body[data-stamped]")
+    fill(page, valid("Timed Patient Paula"))
+    time.sleep(2.1)
+    page.click("button")
+    page.wait_for_url(f"{SITE}/thanks.html?id=*")
+    check("own form: sent after the minimum, created",
+          len(customers("Timed Patient Paula")) == 1)
+    ctx.close()
+
+    # Without JavaScript the form sends no shown_at: refused by default (form_unstamped),
+    # let through where the key allows it.
+    ctx = browser.new_context(java_script_enabled=False)
+    page = ctx.new_page()
+    page.goto(f"{SITE}/timed.html")
+    fill(page, valid("Timed Scriptless Sam"))
+    page.click("button")
+    page.wait_for_url(f"{SITE}/error.html?*")
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
+    check("own form, no JS: refused without a stamp, the reason on the error page",
+          q.get("field") == ["shown_at"] and q["reason"][0].startswith("missing"), page.url)
+    check("own form, no JS: nothing written", customers("Timed Scriptless Sam") == [])
+    update(form_unstamped="allow")
+    page.goto(f"{SITE}/timed.html")
+    fill(page, valid("Timed Scriptless Sam"))
+    page.click("button")
+    page.wait_for_url(f"{SITE}/thanks.html?id=*")
+    check("own form, no JS: created where the key allows posts without a stamp",
+          len(customers("Timed Scriptless Sam")) == 1)
+    ctx.close()
+    update(form_min_seconds="0", form_unstamped="")
 
 
 def main():

@@ -7,6 +7,7 @@ mod captcha;
 #[path = "../common/mod.rs"]
 mod common;
 mod cors;
+mod fill_time;
 mod page;
 mod redirects;
 mod settings;

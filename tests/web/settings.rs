@@ -115,6 +115,7 @@ async fn web_settings_are_checked_set_listed_and_cleared() {
             "page_colour": null,
             "page_fields": [],
             "min_seconds": 0,
+            "unstamped": "refuse",
             "captcha": null,
             "captcha_site_key": null,
             "captcha_secret": false,
@@ -182,6 +183,8 @@ async fn crm_admin_sets_the_same_settings() {
             "https://shop.example",
             "--page",
             "on",
+            "--unstamped",
+            "allow",
         ],
     );
     assert!(
@@ -192,6 +195,7 @@ async fn crm_admin_sets_the_same_settings() {
     let web = listed_web(&app).await;
     assert_eq!(web["origins"], json!(["https://shop.example"]));
     assert!(web["page"].as_str().is_some());
+    assert_eq!(web["unstamped"], "allow");
     let out = crm_admin(
         &app.prefix(),
         &[

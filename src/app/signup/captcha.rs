@@ -19,6 +19,9 @@ use std::time::Duration;
 pub const TURNSTILE_URL: &str = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 pub const HCAPTCHA_URL: &str = "https://api.hcaptcha.com/siteverify";
 
+/// The parameter a missing token is refused under.
+pub const FIELD: &str = "captcha";
+
 /// A provider's verdict is a small JSON object; anything longer is not one.
 const MAX_REPLY: usize = 16 * 1024;
 
@@ -43,7 +46,9 @@ impl std::fmt::Debug for Captcha {
     }
 }
 
-const FAILED: &str = "captcha: the CAPTCHA check failed; solve it again and send the form again";
+/// The provider refused the token (counted as `CaptchaFailed`; an unanswered provider is not).
+pub(super) const FAILED: &str =
+    "captcha: the CAPTCHA check failed; solve it again and send the form again";
 const UNCHECKED: &str =
     "captcha: the CAPTCHA could not be checked (its provider did not answer); send the form again";
 
@@ -90,7 +95,7 @@ impl Captcha {
             .filter(|t| !t.is_empty() && t.len() <= 4096)
             .ok_or_else(|| {
                 Invalid::new(
-                    "captcha",
+                    FIELD,
                     "the CAPTCHA was not solved: solve it, then send the form again",
                 )
             })?;

@@ -22,6 +22,34 @@ use crate::store::records::UserItem;
 use sealed::SecretSeal;
 use std::sync::{Arc, OnceLock};
 
+/// A bot defence of a form key that refused a post (each counted in a metric of its own,
+/// `http::metrics`): a filled honeypot, a CAPTCHA the visitor did not solve or the provider
+/// refused, a post sooner than the minimum fill time (or without a valid stamp).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BotDefence {
+    Honeypot,
+    Captcha,
+    FillTime,
+}
+
+impl BotDefence {
+    /// The defence that refused `e`, if one did. A CAPTCHA provider that did not answer is
+    /// an outage, not a bot: not counted.
+    pub fn refused(e: &AppError) -> Option<Self> {
+        use crate::domain::DomainError;
+        match e {
+            AppError::Domain(DomainError::Invalid(i)) if i.param == stamp::FIELD => {
+                Some(Self::FillTime)
+            }
+            AppError::Domain(DomainError::Invalid(i)) if i.param == captcha::FIELD => {
+                Some(Self::Captcha)
+            }
+            AppError::NotAllowed(m) if *m == captcha::FAILED => Some(Self::Captcha),
+            _ => None,
+        }
+    }
+}
+
 /// A form key's setup as the auth cache keeps it: parsed and its secret opened once per
 /// read of the user, so a delivery costs no read and no parse of its own.
 #[derive(Debug)]
@@ -160,6 +188,28 @@ impl App {
     ) -> Result<(), AppError> {
         let now = jiff::Timestamp::now().as_second();
         Ok(self.stamps.check(user, stamp, now, min)?)
+    }
+
+    /// Checks a `customer/create` post of a form key's own HTML form against the key's
+    /// minimum fill time: the `shown_at` its page fetched (`GET /signup/{id}/stamp`), else
+    /// (no script ran) passed or refused as the key says (`form_unstamped`).
+    pub fn check_fill_time(
+        &self,
+        user: UserId,
+        web: &crate::domain::signup::WebSettings,
+        stamp: Option<&str>,
+    ) -> Result<(), AppError> {
+        let stamp = stamp.filter(|s| !s.trim().is_empty());
+        match (web.min_seconds, stamp) {
+            (0, _) => Ok(()),
+            (_, None) if web.unstamped_allowed => Ok(()),
+            (_, None) => Err(crate::domain::Invalid::new(
+                stamp::FIELD,
+                "missing: this form sends its signed time only with JavaScript on; turn it on, reload the page and send again",
+            )
+            .into()),
+            (min, stamp) => self.check_page_stamp(user, stamp, min),
+        }
     }
 
     /// Checks a web post's CAPTCHA token when the form key asks for one (its provider, its

@@ -9,6 +9,9 @@ use crate::domain::ids::UserId;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// The form field that carries the stamp.
+pub const FIELD: &str = "shown_at";
+
 const LABEL: &[u8] = b"isp-crm/page-shown-at/v1";
 /// A page older than this is refused: a bot may not keep one stamp for ever.
 const MAX_AGE_SECONDS: i64 = 24 * 3600;
@@ -23,7 +26,7 @@ impl std::fmt::Debug for PageStamps {
 }
 
 fn refused(rule: &str) -> Invalid {
-    Invalid::new("shown_at", rule)
+    Invalid::new(FIELD, rule)
 }
 
 impl PageStamps {

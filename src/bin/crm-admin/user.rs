@@ -129,6 +129,9 @@ pub struct WebArgs {
     /// The hosted page's minimum fill time in seconds (0: none; needs FORM_SECRET_KEY)
     #[arg(long)]
     min_seconds: Option<String>,
+    /// A customer/create post without shown_at (no JavaScript): refuse (default) or allow
+    #[arg(long)]
+    unstamped: Option<String>,
     /// A CAPTCHA on the form: turnstile, hcaptcha, or empty for none
     #[arg(long)]
     captcha: Option<String>,
@@ -186,6 +189,7 @@ pub async fn run(
                 page_colour,
                 page_fields,
                 min_seconds,
+                unstamped,
                 captcha,
                 captcha_site_key,
                 captcha_secret,
@@ -202,6 +206,7 @@ pub async fn run(
                 ("form_page_colour", page_colour),
                 ("form_page_fields", page_fields),
                 ("form_min_seconds", min_seconds),
+                ("form_unstamped", unstamped),
                 ("form_captcha", captcha),
                 ("form_captcha_site_key", captcha_site_key),
                 ("form_captcha_secret", captcha_secret),

@@ -12,13 +12,14 @@ use super::credentials::Credentials;
 use super::error::ApiError;
 use super::params::Params;
 use super::pipeline::{admit, read_body, source_of};
-use super::web::{count_honeypot, field_and_reason, honeypot_filled};
+use super::web::{count_bot, count_refusal, field_and_reason, honeypot_filled};
 use crate::app::App;
 use crate::app::Authenticated;
 use crate::domain::Fields;
 use crate::domain::ids::UserId;
 use crate::domain::scope::Operation;
 use crate::domain::signup::WebSettings;
+use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION,
@@ -160,6 +161,62 @@ pub(super) async fn thanks(
     }
 }
 
+/// `GET /signup/{form}/stamp`: a fresh signed `shown_at` for the hidden field of the key's
+/// own HTML form (a static page cannot sign a time), and the key's `min_seconds`. JSON in
+/// the envelope, never cached (the time is this request's); a simple GET, so a listed origin
+/// reads it with no preflight, and only a listed origin (CORS). Reads only the cached key.
+pub(super) async fn stamp(
+    State(app): State<Arc<App>>,
+    Path(form): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let no_form = || {
+        super::error::failure(
+            StatusCode::NOT_FOUND,
+            "form: no such signup form (an unknown, wrong or withdrawn id)".into(),
+        )
+    };
+    let (mut r, web) = match lookup(&app, &form).await {
+        Ok(Some((who, web))) => match app.page_stamp(who.caller.userid) {
+            Some(shown_at) => {
+                let result = StampReply {
+                    shown_at,
+                    min_seconds: web.min_seconds,
+                };
+                let body = super::error::Envelope {
+                    result,
+                    error: None,
+                    portal_password: None,
+                    next: None,
+                    api_key: None,
+                    signing_secret: None,
+                };
+                let r = with_caller(Json(body).into_response(), who.caller.userid);
+                (r, Some(web))
+            }
+            // No FORM_SECRET_KEY: nothing to sign with (no key can have a minimum then).
+            None => (no_form(), None),
+        },
+        Ok(None) => (no_form(), None),
+        Err(e) => (e.into_response(), None),
+    };
+    let h = r.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(web) = web
+        && let Some(origin) = super::web::origin(&headers)
+        && web.allows(&origin)
+    {
+        super::web::allow_origin(h, &origin);
+    }
+    r
+}
+
+#[derive(serde::Serialize)]
+struct StampReply {
+    shown_at: String,
+    min_seconds: u32,
+}
+
 /// A post of the page: created, 303 to the key's thank-you URL or the page's own; refused,
 /// the page again (400) with the visitor's values and the error next to its field.
 pub(super) async fn submit(
@@ -204,7 +261,7 @@ pub(super) async fn submit(
         with_caller(r, caller.userid)
     };
     if honeypot_filled(Some(&web), Some(&params)) {
-        count_honeypot(&app);
+        count_bot(&app, crate::app::signup::BotDefence::Honeypot);
         return thanks(None);
     }
     let shown: std::collections::HashMap<String, String> = params
@@ -234,6 +291,7 @@ pub(super) async fn submit(
         Ok(created) => thanks(Some(created.id.get())),
         Err(e) => {
             let e = ApiError::from(e);
+            count_refusal(&app, &e);
             let status = e.status();
             // A refused CAPTCHA is the visitor's to retry on the page: shown on it, as a 403.
             let captcha = e.public_message().starts_with("captcha:");

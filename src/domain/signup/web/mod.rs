@@ -12,7 +12,7 @@ mod checks;
 use serde::{Deserialize, Serialize};
 
 /// The `user/update` parameters that set web settings (each optional; empty clears one).
-pub const WEB_PARAMS: [&str; 14] = [
+pub const WEB_PARAMS: [&str; 15] = [
     "form_origins",
     "form_thanks_url",
     "form_error_url",
@@ -24,6 +24,7 @@ pub const WEB_PARAMS: [&str; 14] = [
     "form_page_colour",
     "form_page_fields",
     "form_min_seconds",
+    "form_unstamped",
     "form_captcha",
     "form_captcha_site_key",
     "form_captcha_secret",
@@ -67,9 +68,15 @@ pub struct WebSettings {
     /// The optional customer fields the page asks for (`PAGE_OPTIONAL_FIELDS`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
-    /// The hosted page's minimum fill time in seconds (0: none), from its signed `shown_at`.
+    /// The minimum fill time in seconds (0: none), from a signed `shown_at`: the hosted
+    /// page's own, or the one the key's own HTML form fetched (`GET /signup/{id}/stamp`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub min_seconds: u32,
+    /// Whether a `customer/create` post without a `shown_at` passes the minimum fill time
+    /// (`form_unstamped=allow`: a form whose script did not run, a server's call) or is
+    /// refused (the default). A stamp that is there is always checked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unstamped_allowed: bool,
     /// The CAPTCHA provider (`turnstile`, `hcaptcha`), its public site key for the page's
     /// widget, and the secret, sealed (`app::signup::sealed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,6 +223,13 @@ impl WebSettings {
                             ),
                         )
                     })?,
+            };
+        }
+        if let Some(v) = get("form_unstamped") {
+            self.unstamped_allowed = match v.trim() {
+                "allow" => true,
+                "refuse" | "" => false,
+                _ => return Err(Invalid::new("form_unstamped", "must be allow or refuse")),
             };
         }
         if let Some(v) = get("form_captcha") {
