@@ -121,6 +121,10 @@ pub const CUSTOMER_ERASE: Route = Route {
     path: "/api/customer/erase",
     params: &["customerid", "erase_services"],
 };
+pub const CUSTOMER_HISTORY: Route = Route {
+    path: "/api/customer/history",
+    params: &["customerid", "rows_limit", "cursor"],
+};
 pub const SERVICE_LIST: Route = Route {
     path: "/api/service/list",
     params: &[
@@ -225,7 +229,7 @@ pub const SIGNUP_PAGE: &str = "/signup/{form}";
 pub const SIGNUP_THANKS: &str = "/signup/{form}/thanks";
 pub const PAGES: [&str; 2] = [SIGNUP_PAGE, SIGNUP_THANKS];
 
-pub const ROUTES: [&Route; 23] = [
+pub const ROUTES: [&Route; 24] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
@@ -233,6 +237,7 @@ pub const ROUTES: [&Route; 23] = [
     &CUSTOMER_RESTORE,
     &CUSTOMER_EXPORT,
     &CUSTOMER_ERASE,
+    &CUSTOMER_HISTORY,
     &SERVICE_LIST,
     &SERVICE_CREATE,
     &SERVICE_UPDATE,
@@ -352,6 +357,10 @@ mod tests {
         assert_eq!(
             paging(&SERVICE_LIST),
             set(crate::domain::service::PAGING.params())
+        );
+        assert_eq!(
+            paging(&CUSTOMER_HISTORY),
+            set(crate::domain::customer::HISTORY_PAGING.params())
         );
         // The directory lists open `cursor` in the use case.
         let mut directory = set(tenancy::PAGING.params());
