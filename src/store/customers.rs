@@ -246,6 +246,8 @@ impl Store {
         items.extend(entry);
         match self.transact(items).await? {
             TxOutcome::Written => Ok(CustomerWrite::Written),
+            // Another transaction on its items was in flight: try again, no read to tell.
+            TxOutcome::Refused { failed, .. } if failed.is_empty() => Ok(CustomerWrite::Busy),
             TxOutcome::Refused { .. } => Ok(match self.get_customer_latest(id).await? {
                 Some(c) if scope.permits(c.ispid, c.resellerid) => CustomerWrite::Busy,
                 _ => CustomerWrite::NotFound,
