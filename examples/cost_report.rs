@@ -394,6 +394,35 @@ const KEY_INDEXES: f64 = 10.0;
 const COUNT_ITEMS: f64 = 2.0 * 7.0;
 const SERVICE_INDEXES: f64 = 4.0;
 
+/// What one history entry of `bytes` costs its write (HISTORY_DAYS, on by default): its put
+/// in the write's transaction (2 a KB) and its entry in `history-by-customer` (ALL, 1 a KB).
+fn history(bytes: usize) -> f64 {
+    3.0 * kb(bytes)
+}
+
+/// The size of each stored history entry of customer `id`, newest first.
+async fn history_bytes(store: &Store, id: u64) -> Vec<usize> {
+    let (index, (pk, _)) = isp_crm::store::keys::history::BY_CUSTOMER;
+    let out = store
+        .client
+        .query()
+        .table_name(&store.tables.claims)
+        .index_name(index)
+        .key_condition_expression("#pk = :id")
+        .expression_attribute_names("#pk", pk)
+        .expression_attribute_values(":id", AttributeValue::N(id.to_string()))
+        .scan_index_forward(false)
+        .send()
+        .await
+        .unwrap();
+    out.items().iter().map(item_size).collect()
+}
+
+/// The newest history entry's size of customer `id`.
+async fn newest_entry(store: &Store, id: u64) -> usize {
+    history_bytes(store, id).await.first().copied().unwrap_or(0)
+}
+
 /// On-demand prices of the issue: per million write and read request units, per million HTTP
 /// API requests, Lambda arm64 per GB-second and per million requests.
 const WRITE_PRICE: f64 = 0.625;
@@ -439,7 +468,8 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
     };
     let mut ops = authentication(store, settings, &app).await;
     ops.extend(customer_writes(store, settings, &app, item_bytes).await);
-    ops.extend(service_writes(&app, item_bytes).await);
+    ops.extend(service_writes(store, &app, item_bytes).await);
+    ops.extend(history_reads_and_erase(store, &app, item_bytes).await);
     ops.extend(lists(store, &app, mean_entry).await);
     print_operations(ops, item_bytes);
 }
@@ -521,6 +551,8 @@ async fn customer_writes(
         let f = named(n, "kept");
         created.push(app.create_customer(&isp_user, &f).await.unwrap().id);
     }
+    let created_entry = newest_entry(store, created[0].get()).await;
+    eprintln!("history entries: a create's {created_entry} bytes");
     // A transaction writes each item twice; the claim item is well under 1 KB.
     ops.push(Op {
         label: "create (duplicate guard on: the default)",
@@ -532,7 +564,8 @@ async fn customer_writes(
             + 2.0
             + kb(item_bytes) * ALL_INDEXES
             + KEY_INDEXES
-            + COUNT_ITEMS,
+            + COUNT_ITEMS
+            + history(created_entry),
         ms,
     });
     let (u, ms) = timed(RUNS, |_| {
@@ -564,7 +597,11 @@ async fn customer_writes(
         calls: u.calls,
         read_units: u.computed_read_units,
         // Still a transaction: the counts change with the record.
-        write_units: 1.0 + kb(item_bytes) * (2.0 + ALL_INDEXES) + KEY_INDEXES + COUNT_ITEMS,
+        write_units: 1.0
+            + kb(item_bytes) * (2.0 + ALL_INDEXES)
+            + KEY_INDEXES
+            + COUNT_ITEMS
+            + history(created_entry),
         ms,
     });
     let (u, ms) = timed(RUNS, |n| {
@@ -575,11 +612,15 @@ async fn customer_writes(
         async move { app.update_customer(&isp_user, &f).await }
     })
     .await;
+    let updated_entry = newest_entry(store, created[0].get()).await;
+    eprintln!("history entries: an update of one field {updated_entry} bytes");
+    // With the history, an update reads the record (strongly consistent) and is one
+    // transaction (the record 2 a KB) with its entry, on condition that its fields are as read.
     ops.push(Op {
         label: "update, no index key (street)",
         calls: u.calls,
-        read_units: 0.0,
-        write_units: kb(item_bytes) * (1.0 + ALL_INDEXES),
+        read_units: 1.0,
+        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + history(updated_entry),
         ms,
     });
     let (u, ms) = timed(RUNS, |n| {
@@ -593,9 +634,9 @@ async fn customer_writes(
     ops.push(Op {
         label: "update of an index key (mobile)",
         calls: u.calls,
-        read_units: 0.0,
+        read_units: 1.0,
         // The entry moves (delete + put) in `by-mobile` and in `by-reseller-mobile`.
-        write_units: kb(item_bytes) * (1.0 + ALL_INDEXES) + 4.0,
+        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + 4.0 + history(updated_entry),
         ms,
     });
     let (u, ms) = timed(RUNS, |n| {
@@ -613,7 +654,7 @@ async fn customer_writes(
         read_units: 1.0,
         // A transaction: the record (2 a KB) and its two ALL indexes, the old and the new
         // city's count item (2 each).
-        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + 4.0,
+        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + 4.0 + history(updated_entry),
         ms,
     });
     let (u, ms) = timed(RUNS, |n| {
@@ -624,13 +665,21 @@ async fn customer_writes(
     // Its restorable copy (RESTORE_DAYS, the default 30): the item and ~60 bytes of its own,
     // put in the transaction (2 a KB) and in its two ALL indexes of the claims table.
     let copy = kb(item_bytes + 60) * (2.0 + 2.0);
+    // A delete's, a restore's entry: who and when, no values.
+    let bare_entry = newest_entry(store, created[0].get()).await;
+    eprintln!("history entries: a delete's {bare_entry} bytes");
     ops.push(Op {
         label: "delete (restorable; within its create's duplicate window)",
         calls: u.calls,
         // The record is read first (strongly consistent) for the counts it is part of.
         read_units: 1.0,
         // The guard claim of its create, still live, is deleted in the transaction (2).
-        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + KEY_INDEXES + COUNT_ITEMS + copy + 2.0,
+        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES)
+            + KEY_INDEXES
+            + COUNT_ITEMS
+            + copy
+            + 2.0
+            + history(bare_entry),
         ms,
     });
     let (u, ms) = timed(RUNS, |_| {
@@ -657,7 +706,12 @@ async fn customer_writes(
         // The copy is read first (strongly consistent).
         read_units: 1.0,
         // What the delete removed comes back, the copy goes, the guard claim is put again.
-        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + KEY_INDEXES + COUNT_ITEMS + copy + 2.0,
+        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES)
+            + KEY_INDEXES
+            + COUNT_ITEMS
+            + copy
+            + 2.0
+            + history(bare_entry),
         ms,
     });
     ops
@@ -665,7 +719,7 @@ async fn customer_writes(
 
 /// Services of new customers: the customer's service_count changes in the same transaction,
 /// which rewrites its two ALL indexes. Service items are ~250 bytes (1 KB).
-async fn service_writes(app: &App, item_bytes: usize) -> Vec<Op> {
+async fn service_writes(store: &Store, app: &App, item_bytes: usize) -> Vec<Op> {
     let isp_user = isp_user();
     let mut ops = Vec::new();
     let mut owners = Vec::new();
@@ -690,6 +744,8 @@ async fn service_writes(app: &App, item_bytes: usize) -> Vec<Op> {
         // Answered by the guard with the id created above.
         services.push(app.create_service(&isp_user, &service(n)).await.unwrap().id);
     }
+    let created_entry = newest_entry(store, owners[0].get()).await;
+    eprintln!("history entries: a service create's {created_entry} bytes");
     ops.push(Op {
         label: "service create (guard on)",
         calls: u.calls,
@@ -701,7 +757,8 @@ async fn service_writes(app: &App, item_bytes: usize) -> Vec<Op> {
             + 2.0
             + 2.0
             + SERVICE_INDEXES
-            + kb(item_bytes) * ALL_INDEXES,
+            + kb(item_bytes) * ALL_INDEXES
+            + history(created_entry),
         ms,
     });
     let (u, ms) = timed(RUNS, |n| {
@@ -712,11 +769,14 @@ async fn service_writes(app: &App, item_bytes: usize) -> Vec<Op> {
         async move { app.update_service(&isp_user, &f).await }
     })
     .await;
+    let updated_entry = newest_entry(store, owners[0].get()).await;
+    eprintln!("history entries: a service update's {updated_entry} bytes");
     ops.push(Op {
         label: "service update (status)",
         calls: u.calls,
         read_units: 1.0,
-        write_units: 1.0 + SERVICE_INDEXES,
+        // With its history entry, a transaction: the service 2.
+        write_units: 2.0 + SERVICE_INDEXES + history(updated_entry),
         ms,
     });
     let (u, ms) = timed(RUNS, |n| {
@@ -733,7 +793,7 @@ async fn service_writes(app: &App, item_bytes: usize) -> Vec<Op> {
         read_units: 1.0,
         // The update (2), both claims (2 + 2); by-username's entry moves (delete + put), the
         // three id-ordered entries are rewritten.
-        write_units: 2.0 + 2.0 + 2.0 + 2.0 + (SERVICE_INDEXES - 1.0),
+        write_units: 2.0 + 2.0 + 2.0 + 2.0 + (SERVICE_INDEXES - 1.0) + history(updated_entry),
         ms,
     });
     let (u, ms) = timed(RUNS, |n| {
@@ -749,7 +809,73 @@ async fn service_writes(app: &App, item_bytes: usize) -> Vec<Op> {
             + 2.0
             + 2.0 * kb(item_bytes)
             + SERVICE_INDEXES
-            + kb(item_bytes) * ALL_INDEXES,
+            + kb(item_bytes) * ALL_INDEXES
+            + history(newest_entry(store, owners[0].get()).await),
+        ms,
+    });
+    ops
+}
+
+/// A page of a customer's history, and the erase of a customer with one: each run's customer
+/// is created and updated three times first.
+async fn history_reads_and_erase(store: &Store, app: &App, item_bytes: usize) -> Vec<Op> {
+    let isp_user = isp_user();
+    let mut ops = Vec::new();
+    let mut ids = Vec::new();
+    for n in 0..RUNS {
+        let id = app
+            .create_customer(&isp_user, &named(n, "history"))
+            .await
+            .unwrap()
+            .id;
+        for note in ["one", "two", "three"] {
+            let f = form(&[("customerid", &id.to_string()), ("notes", note)]);
+            app.update_customer(&isp_user, &f).await.unwrap();
+        }
+        ids.push(id);
+    }
+    let long = ids[0].to_string();
+    for n in 0..8 {
+        let f = form(&[("customerid", &long), ("street", &format!("{n} Long Road"))]);
+        app.update_customer(&isp_user, &f).await.unwrap();
+    }
+    let entries = history_bytes(store, ids[0].get()).await;
+    let (u, ms) = timed(RUNS, |_| {
+        let f = form(&[("customerid", &long)]);
+        async move { app.customer_history(&isp_user, &f).await }
+    })
+    .await;
+    ops.push(Op {
+        label: "customer/history, a page of 10 (of 12 entries)",
+        calls: u.calls,
+        // One Query, eventually consistent: a page and one.
+        read_units: (entries.iter().take(11).sum::<usize>().div_ceil(4096) as f64) * 0.5,
+        write_units: 0.0,
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[("customerid", &ids[n].to_string())]);
+        async move { app.erase_customer(&isp_user, &f).await }
+    })
+    .await;
+    let held = history_bytes(store, ids[1].get()).await;
+    ops.push(Op {
+        label: "customer/erase, live, no services, 4 history entries",
+        calls: u.calls,
+        // The stub check, the customer, the copy (absent), its services (none), its guard
+        // claim (strongly consistent: 1.0 each, 0.5 the Query), then the history's Query.
+        read_units: 1.0 + 1.0 + 1.0 + 0.5 + 1.0 + 0.5,
+        // The stub (2), its index entries removed, its counts, the guard claim (2), the stub's
+        // delete (2), three facet deletes; each entry rewritten without values and its index
+        // entry with it.
+        write_units: 2.0
+            + kb(item_bytes) * ALL_INDEXES
+            + KEY_INDEXES
+            + COUNT_ITEMS
+            + 2.0
+            + 2.0
+            + 3.0
+            + held.iter().map(|b| 2.0 * kb(*b)).sum::<f64>(),
         ms,
     });
     ops

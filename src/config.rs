@@ -69,6 +69,9 @@ pub struct Settings {
     /// How long a deleted customer stays restorable (`RESTORE_DAYS`, default 30; 0: a delete
     /// is final, as before 0.x).
     pub restore_window: Duration,
+    /// How long each entry of a customer's history is kept (`HISTORY_DAYS`, default 365; 0:
+    /// no history is written).
+    pub history_window: Duration,
     /// The root certificates the DynamoDB client trusts (`TLS_ROOTS`: aws or system).
     pub tls_roots: TlsRoots,
     /// Timeouts and retries of the DynamoDB client.
@@ -181,19 +184,21 @@ impl Settings {
             });
         }
         let duplicate_window = seconds("DUPLICATE_WINDOW_SECONDS", 120)?;
-        let restore_days = match get("RESTORE_DAYS") {
-            None => 30,
+        // A number of days, 0 to 3650 (ten years).
+        let days = |var: &'static str, default: u64| match get(var) {
+            None => Ok(default),
             Some(v) => v
                 .trim()
                 .parse::<u64>()
                 .ok()
                 .filter(|d| *d <= 3650)
                 .ok_or(ConfigError {
-                    var: "RESTORE_DAYS",
+                    var,
                     rule: "must be a whole number of days from 0 to 3650".into(),
-                })?,
+                }),
         };
-        let restore_window = Duration::from_secs(restore_days * 86_400);
+        let restore_window = Duration::from_secs(days("RESTORE_DAYS", 30)? * 86_400);
+        let history_window = Duration::from_secs(days("HISTORY_DAYS", 365)? * 86_400);
         let read_budget_units = match get("LIST_READ_BUDGET_UNITS") {
             None => 256,
             Some(v) => v
@@ -332,6 +337,7 @@ impl Settings {
             idempotency_ttl,
             duplicate_window,
             restore_window,
+            history_window,
             tls_roots,
             dynamodb,
             request_deadline,
@@ -404,6 +410,19 @@ mod tests {
             settings(&[("METRICS", "yes")], true).unwrap_err().var,
             "METRICS"
         );
+    }
+
+    #[test]
+    fn days_are_read_from_zero_to_ten_years() {
+        let s = settings(&[], false).unwrap();
+        assert_eq!(s.history_window, Duration::from_secs(365 * 86_400));
+        assert_eq!(s.restore_window, Duration::from_secs(30 * 86_400));
+        let off = settings(&[("HISTORY_DAYS", "0")], false).unwrap();
+        assert!(off.history_window.is_zero());
+        for bad in ["3651", "-1", "a year"] {
+            let err = settings(&[("HISTORY_DAYS", bad)], false).unwrap_err();
+            assert_eq!(err.var, "HISTORY_DAYS", "{bad}");
+        }
     }
 
     #[test]

@@ -110,7 +110,7 @@ async fn an_erase_leaves_no_value_of_the_customer_in_any_table() {
     assert_eq!(report["was"], "live");
     assert_eq!(
         report["erased"],
-        serde_json::json!(["customer", "services", "claims"])
+        serde_json::json!(["customer", "services", "claims", "history values"])
     );
     assert_eq!(report["serviceids"], serde_json::json!([s1, s2]));
     assert_eq!(
@@ -166,6 +166,37 @@ async fn an_erase_leaves_no_value_of_the_customer_in_any_table() {
         let ids = app.call(ADMIN, "list", &shape).await.ids();
         assert!(!ids.contains(&id), "{shape:?}");
     }
+    // Its history keeps what happened and when, and no value: the names of the fields only.
+    let history = app
+        .call(
+            ISP1_USER,
+            "history",
+            &[("customerid", &sid), ("rows_limit", "100")],
+        )
+        .await;
+    let kinds = history.texts("kind");
+    assert_eq!(
+        kinds,
+        ["service_created", "service_created", "updated", "created"],
+        "{history:?}"
+    );
+    for entry in history.result().as_array().unwrap() {
+        assert!(entry["erased_at"].is_string(), "{entry}");
+        for change in entry["changes"].as_array().unwrap() {
+            assert!(
+                change["old"].is_null() && change["new"].is_null(),
+                "{entry}"
+            );
+        }
+    }
+    assert!(
+        history.result()[3]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "mobile"),
+        "{history:?}"
+    );
     for route in ["export", "restore", "erase"] {
         let gone = app.call(ISP1_USER, route, &[("customerid", &sid)]).await;
         assert_eq!(gone.status, StatusCode::NOT_FOUND, "{route}: {gone:?}");
@@ -190,7 +221,7 @@ async fn a_deleted_customer_is_erased_with_its_restorable_copy() {
     assert_eq!(reply.result()["was"], "deleted", "{reply:?}");
     assert_eq!(
         reply.result()["erased"],
-        serde_json::json!(["restorable copy"])
+        serde_json::json!(["restorable copy", "history values"])
     );
     for (table, item) in every_item(&app).await {
         for (_, v) in DISTINCT {

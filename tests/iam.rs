@@ -1039,6 +1039,12 @@ async fn delete_services_and_customers(
     );
     step!(
         rec,
+        "customer/history of a deleted customer",
+        200,
+        app.call(ISP1_USER, "history", &[("customerid", &s1)])
+    );
+    step!(
+        rec,
         "customer/export out of scope (404)",
         404,
         app.call(ISP2_USER, "export", &[("customerid", &s1)])

@@ -609,7 +609,8 @@ fn base_params(path: &str, n: u32) -> Vec<(&'static str, String)> {
         "/api/customer/delete"
         | "/api/customer/restore"
         | "/api/customer/export"
-        | "/api/customer/erase" => &[("customerid", "@customer")],
+        | "/api/customer/erase"
+        | "/api/customer/history" => &[("customerid", "@customer")],
         "/api/service/create" => &[("customerid", "@customer"), ("plan", "100 Mbps")],
         "/api/service/update" => &[("serviceid", "@service"), ("status", "Active")],
         "/api/service/delete" => &[("serviceid", "@service")],

@@ -53,8 +53,21 @@ async fn an_export_holds_every_field_service_and_claim() {
     assert_eq!(doc["customerid"], id);
     assert_eq!(doc["status"], "live");
     assert_eq!(doc["portal_password"], true);
-    assert!(
-        doc["deletion"].is_null() && doc["history"].is_null(),
+    assert!(doc["deletion"].is_null(), "{doc:#}");
+    // Its history as customer/history shows it, newest first.
+    let history = app
+        .call(
+            RESELLER1_USER,
+            "history",
+            &[("customerid", &sid), ("rows_limit", "100")],
+        )
+        .await;
+    assert_eq!(&doc["history"], history.result(), "{doc:#}");
+    assert_eq!(
+        doc["history"]
+            .as_array()
+            .map(|h| h.last().map(|e| e["kind"].clone())),
+        Some(Some(serde_json::json!("created"))),
         "{doc:#}"
     );
     // The record as the list shows it, every field.

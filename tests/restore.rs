@@ -309,8 +309,15 @@ async fn past_the_window_a_restore_is_404_and_with_zero_days_a_delete_is_final()
             .result(),
         "done"
     );
-    // Nothing kept, and the create's duplicate guard released with the record.
-    assert_eq!(app.count_items(&app.store.tables.claims).await, claims - 1);
+    // No copy kept, and the create's duplicate guard released with the record; the history
+    // gains the delete's entry (who and when, no values: HISTORY_DAYS is its own window).
+    assert_eq!(app.count_items(&app.store.tables.claims).await, claims);
+    let copy = app
+        .store
+        .deleted_copy_any(isp_crm::domain::ids::CustomerId(id))
+        .await
+        .unwrap();
+    assert!(copy.is_none());
     let reply = app
         .call(ISP1_USER, "restore", &[("customerid", &sid)])
         .await;

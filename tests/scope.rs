@@ -970,3 +970,43 @@ async fn erases_are_for_isp_users_and_admins_and_only_in_their_scope() {
         }
     }
 }
+
+#[tokio::test]
+async fn histories_keep_to_the_callers_scope() {
+    let app = spawn_app_with(&[NO_DUPLICATE_GUARD]).await;
+    let mut ids = [0u64; 3];
+    for (i, corner) in CORNERS.into_iter().enumerate() {
+        ids[i] = customer_in(&app, corner, "with a history").await;
+    }
+    // One deleted: its history stays in the same scope.
+    let deleted = ids[1].to_string();
+    assert_done(
+        &app.call(ADMIN, "delete", &[("customerid", &deleted)]).await,
+        "delete",
+    );
+    for (user, who, sees) in MATRIX {
+        for (id, in_scope) in ids.into_iter().zip(sees) {
+            let id_s = id.to_string();
+            let ctx = format!("{who}: history of customer {id}");
+            let reply = app.call(user, "history", &[("customerid", &id_s)]).await;
+            match in_scope {
+                true => {
+                    assert_status(&reply, StatusCode::OK, &ctx);
+                    let kinds = reply.texts("kind");
+                    assert!(kinds.ends_with(&["created".to_owned()]), "{ctx}: {kinds:?}");
+                }
+                false => {
+                    assert_status(&reply, StatusCode::NOT_FOUND, &ctx);
+                    assert_eq!(reply.error(), "customerid: not found", "{ctx}");
+                }
+            }
+        }
+    }
+    // A form key reaches none, not even the customers of its own reseller.
+    for id in ids {
+        let form = app
+            .call(FORM_USER, "history", &[("customerid", &id.to_string())])
+            .await;
+        assert_status(&form, StatusCode::FORBIDDEN, "form key history");
+    }
+}

@@ -585,12 +585,14 @@ async fn the_create_transaction_itself_refuses_a_customer_that_is_gone() {
         "2026-11-27T00:00:00Z".into(),
         isp_crm::domain::scope::Actor::Admin,
     );
-    let outcome = app.store.insert_service(&item, &[], 0).await.unwrap();
+    // The customer's restorable copy and its history's two entries (created, deleted).
+    assert_eq!(app.count_items(&app.store.tables.claims).await, 3);
+    let outcome = app.store.insert_service(&item, &[], 0, None).await.unwrap();
     assert_eq!(outcome, ServiceInsert::CustomerGone, "{outcome:?}");
     assert_eq!(app.count_items(&app.store.tables.services).await, 0);
     assert_eq!(
         app.count_items(&app.store.tables.claims).await,
-        1,
-        "only the customer create's guard claim"
+        3,
+        "no claim of the refused create"
     );
 }

@@ -69,9 +69,10 @@ impl App {
                 (item.guard_claim, item.guard_until) = (Some(key), Some(until));
             }
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
+            let stamp = self.stamp(caller, &item.audit.created_at);
             let outcome = self
                 .store
-                .insert_customer_claiming(&item, &claims, &limits, self.epoch())
+                .insert_customer_claiming(&item, &claims, &limits, self.epoch(), stamp.as_ref())
                 .await?;
             match (outcome, &guard) {
                 (CustomerInsert::Written, _) => return Ok(Created::new(id)),
@@ -119,14 +120,16 @@ impl App {
             false => None,
         };
         let hash = password.as_ref().map(|p| p.hash.clone());
-        let patch = Patch::customer(&update, &self.now(), hash, caller.actor());
+        let now = self.now();
+        let patch = Patch::customer(&update, &now, hash, caller.actor());
+        let stamp = self.stamp(caller, &now);
         // A change of a counted field is a read and a transaction; another write to those
         // fields in between refuses it (Busy), and it is tried again on a fresh read.
         let mut tries = self.attempts("customer update", 2);
         while tries.next().await? {
             match self
                 .store
-                .update_customer(update.customerid, &caller.scope, &patch)
+                .update_customer(update.customerid, &caller.scope, &patch, stamp.as_ref())
                 .await?
             {
                 CustomerWrite::Written => return Ok(password.map(|p| p.clear)),
@@ -143,17 +146,25 @@ impl App {
     /// them first; the check and the delete are one conditional write).
     pub async fn delete_customer(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let id = f.parse_req("customerid", CustomerId::parse)?;
+        let now = self.now();
         let keep = (!self.restore_window.is_zero()).then(|| Keep {
             expires_at: self.epoch() + secs(self.restore_window),
-            deleted_at: self.now(),
+            deleted_at: now.clone(),
             by: caller.actor(),
         });
+        let stamp = self.stamp(caller, &now);
         // Each attempt is a read and a transaction.
         let mut tries = self.attempts("customer delete", 2);
         while tries.next().await? {
             match self
                 .store
-                .delete_customer(id, &caller.scope, keep.as_ref(), self.epoch())
+                .delete_customer(
+                    id,
+                    &caller.scope,
+                    keep.as_ref(),
+                    self.epoch(),
+                    stamp.as_ref(),
+                )
                 .await?
             {
                 CustomerDelete::Deleted => return Ok(()),
@@ -180,9 +191,18 @@ impl App {
         // Each attempt is a read and a transaction.
         let mut tries = self.attempts("customer restore", 2);
         while tries.next().await? {
+            let now = self.now();
+            let stamp = self.stamp(caller, &now);
             let outcome = self
                 .store
-                .restore_customer(id, &caller.scope, self.epoch(), &self.now(), caller.actor())
+                .restore_customer(
+                    id,
+                    &caller.scope,
+                    self.epoch(),
+                    &now,
+                    caller.actor(),
+                    stamp.as_ref(),
+                )
                 .await?;
             match outcome {
                 CustomerRestore::Restored => return Ok(()),

@@ -7,6 +7,7 @@ pub mod cursor;
 mod customers;
 pub mod deleted;
 mod error;
+pub mod history;
 pub mod limits;
 pub mod list;
 pub mod planner;
@@ -100,6 +101,8 @@ pub struct App {
     duplicate_window: std::time::Duration,
     /// How long a deleted customer stays restorable (`RESTORE_DAYS`; zero: deletes are final).
     restore_window: std::time::Duration,
+    /// How long a history entry is kept (`HISTORY_DAYS`; zero: no history is written).
+    history_window: std::time::Duration,
     /// Seals and opens form keys' signing secrets (`FORM_SECRET_KEY`).
     seal: signup::sealed::SecretSeal,
     /// `FORM_LOCAL_ORIGINS`: form keys may name `http://localhost`-style origins and URLs.
@@ -141,6 +144,7 @@ impl App {
             idempotency_ttl: settings.idempotency_ttl,
             duplicate_window: settings.duplicate_window,
             restore_window: settings.restore_window,
+            history_window: settings.history_window,
             seal: signup::sealed::SecretSeal::new(settings.form_secret_key.as_deref()),
             local_origins: crate::domain::signup::LocalOrigins(settings.form_local_origins),
             stamps: signup::stamp::PageStamps::new(settings.form_secret_key.as_deref()),

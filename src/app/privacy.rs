@@ -10,6 +10,7 @@ use crate::domain::service::Service;
 use crate::domain::{DomainError, Fields};
 use crate::store::dossier::{HeldClaim, HeldClaimKind};
 use crate::store::erase::{EraseOutcome, MAX_SERVICES};
+use crate::store::history::HistoryEntry;
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 
@@ -53,8 +54,9 @@ pub struct CustomerExport {
     pub portal_password: bool,
     pub deletion: Option<Deletion>,
     pub services: Vec<Service>,
-    /// The customer's history; `null`: this version keeps none.
-    pub history: Option<Vec<serde_json::Value>>,
+    /// The customer's history, newest first (`customer/history`'s entries, every one still
+    /// held, also those past `HISTORY_DAYS` that TTL has not removed yet).
+    pub history: Vec<HistoryEntry>,
     pub claims: Vec<ClaimMention>,
     /// Import journals that name it: only `crm-admin customer export --id N --journal FILE`
     /// can see them (they are files where the import ran, not in the stack).
@@ -121,7 +123,13 @@ pub async fn export_document(
         customer: Customer::from(record),
         deletion,
         services: held.services.into_iter().map(Service::from).collect(),
-        history: None,
+        history: store
+            .history_all(id)
+            .await?
+            .entries
+            .into_iter()
+            .map(|(_, e, _)| e)
+            .collect(),
         claims: held.claims.iter().map(mention).collect(),
         journals: Vec::new(),
         exported_at: crate::domain::audit::now(),
@@ -188,6 +196,9 @@ impl App {
                     }
                     if !e.claims.is_empty() {
                         erased.push("claims");
+                    }
+                    if e.history > 0 {
+                        erased.push("history values");
                     }
                     return Ok(ErasureReport {
                         customerid: e.customerid,

@@ -39,9 +39,10 @@ impl App {
                 ServiceItem::new(id, placement, fields.clone(), now.clone(), caller.actor());
             item.guard_claim = guard.as_ref().map(|g| g.recorded().0);
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
+            let stamp = self.stamp(caller, &now);
             let outcome = self
                 .store
-                .insert_service(&item, &claims, self.epoch())
+                .insert_service(&item, &claims, self.epoch(), stamp.as_ref())
                 .await?;
             match (outcome, &guard) {
                 (ServiceInsert::Written, _) => return Ok(Created::new(id)),
@@ -107,14 +108,17 @@ impl App {
         let mut tries = self.attempts("service update", 2);
         while tries.next().await? {
             let current = self.service_in_scope(caller, update.serviceid).await?;
+            let now = self.now();
+            let stamp = self.stamp(caller, &now);
             let outcome = self
                 .store
                 .update_service(
                     &current,
                     &caller.scope,
                     &update,
-                    &self.now(),
+                    &now,
                     caller.actor(),
+                    stamp.as_ref(),
                 )
                 .await?;
             match outcome {
@@ -133,7 +137,12 @@ impl App {
         let mut tries = self.attempts("service delete", 2);
         while tries.next().await? {
             let current = self.service_in_scope(caller, id).await?;
-            if self.store.delete_service(&current, &caller.scope).await? == ServiceWrite::Written {
+            let stamp = self.stamp(caller, &self.now());
+            let outcome = self
+                .store
+                .delete_service(&current, &caller.scope, stamp.as_ref())
+                .await?;
+            if outcome == ServiceWrite::Written {
                 return Ok(());
             }
         }

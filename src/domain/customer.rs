@@ -17,6 +17,13 @@ pub use values::{CustomerType, Email, Mobile, Zipcode, parse_date, parse_dob};
 /// (the tests below fail until they agree), and the docs.
 pub const FIELDS: &[Field] = &entity::with_audit::<{ OWN_FIELDS.len() + 4 }>(OWN_FIELDS);
 
+/// `customer/history` pages newest first by `rows_limit` and `cursor`, as every list does.
+pub const HISTORY_PAGING: super::paging::PagingRules<()> = super::paging::PagingRules {
+    sorts: &[],
+    offset: false,
+    cursor: true,
+};
+
 const OWN_FIELDS: &[Field] = &[
     Field::new("id", Kind::Number, Input::Assigned, "1"),
     Field::new("ispid", Kind::Number, Input::Placement, "1"),

@@ -121,6 +121,10 @@ pub const CUSTOMER_ERASE: Route = Route {
     path: "/api/customer/erase",
     params: &["customerid", "erase_services"],
 };
+pub const CUSTOMER_HISTORY: Route = Route {
+    path: "/api/customer/history",
+    params: &["customerid", "rows_limit", "cursor"],
+};
 pub const SERVICE_LIST: Route = Route {
     path: "/api/service/list",
     params: &[
@@ -228,7 +232,7 @@ pub const SIGNUP_THANKS: &str = "/signup/{form}/thanks";
 pub const SIGNUP_STAMP: &str = "/signup/{form}/stamp";
 pub const PAGES: [&str; 3] = [SIGNUP_PAGE, SIGNUP_THANKS, SIGNUP_STAMP];
 
-pub const ROUTES: [&Route; 23] = [
+pub const ROUTES: [&Route; 24] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
@@ -236,6 +240,7 @@ pub const ROUTES: [&Route; 23] = [
     &CUSTOMER_RESTORE,
     &CUSTOMER_EXPORT,
     &CUSTOMER_ERASE,
+    &CUSTOMER_HISTORY,
     &SERVICE_LIST,
     &SERVICE_CREATE,
     &SERVICE_UPDATE,
@@ -355,6 +360,10 @@ mod tests {
         assert_eq!(
             paging(&SERVICE_LIST),
             set(crate::domain::service::PAGING.params())
+        );
+        assert_eq!(
+            paging(&CUSTOMER_HISTORY),
+            set(crate::domain::customer::HISTORY_PAGING.params())
         );
         // The directory lists open `cursor` in the use case.
         let mut directory = set(tenancy::PAGING.params());

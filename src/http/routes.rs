@@ -25,6 +25,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(contract::CUSTOMER_RESTORE.path, post(restore))
         .route(contract::CUSTOMER_EXPORT.path, post(export))
         .route(contract::CUSTOMER_ERASE.path, post(erase))
+        .route(contract::CUSTOMER_HISTORY.path, post(history))
         .route(contract::SERVICE_LIST.path, post(service_list))
         .route(contract::SERVICE_CREATE.path, post(service_create))
         .route(contract::SERVICE_UPDATE.path, post(service_update))
@@ -107,6 +108,23 @@ async fn erase(State(app): State<Arc<App>>, req: Request) -> Response {
         &contract::CUSTOMER_ERASE,
         Operation::Other,
         |app, caller, params| async move { Reply::of(&app.erase_customer(&caller, &params).await?) },
+    )
+    .await
+}
+
+async fn history(State(app): State<Arc<App>>, req: Request) -> Response {
+    handle(
+        app,
+        req,
+        &contract::CUSTOMER_HISTORY,
+        Operation::Other,
+        |app, caller, params| async move {
+            let page = app.customer_history(&caller, &params).await?;
+            Ok(Reply {
+                next: page.next,
+                ..Reply::of(&page.rows)?
+            })
+        },
     )
     .await
 }

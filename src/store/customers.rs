@@ -4,14 +4,16 @@ use super::capacity::{self, Kind};
 use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
 use super::counts::{Deltas, Tally};
+use super::history::{self, Event, Stamp, Subject};
 use super::limits::WindowCount;
 use super::patch::Patch;
 use super::plan::{CustomerQuery, Page, Resume};
 pub use super::query::{IndexEntry, IndexKey, SortCond};
-use super::records::CustomerItem;
+use super::records::{CustomerItem, to_item};
 use super::restorable::Keep;
 use super::transact::{TxOutcome, put_new_id};
 use super::{Item, Store, StoreError, n, send_conditional};
+use crate::domain::customer;
 use crate::domain::ids::CustomerId;
 use crate::domain::scope::Scope;
 use aws_sdk_dynamodb::types::{
@@ -91,6 +93,7 @@ impl Store {
         claims: &[NewClaim],
         limits: &[WindowCount],
         now: i64,
+        history: Option<&Stamp>,
     ) -> Result<CustomerInsert, StoreError> {
         let mut items = vec![put_new_id(&self.tables.customers, customer)?];
         for claim in claims {
@@ -100,7 +103,13 @@ impl Store {
             items.push(self.window_take(limit)?);
         }
         items.extend(self.count_updates(counted(customer, 1))?);
-        // Positions: 0 the customer, then the claims, then the limits (the counts never refuse).
+        if let Some(stamp) = history {
+            let shown = history::created(customer::FIELDS, &to_item(customer)?);
+            let subject = Subject::customer(customer);
+            items.push(self.history_put(stamp, subject, Event::Created, shown)?);
+        }
+        // Positions: 0 the customer, then the claims, then the limits (the counts and the
+        // history entry, last, never refuse).
         let first_limit = 1 + claims.len();
         Ok(match self.transact(items).await? {
             TxOutcome::Written => CustomerInsert::Written,
@@ -138,22 +147,24 @@ impl Store {
     }
 
     /// Applies `patch` to a customer within `scope`. A patch that sets a counted field
-    /// (type, state, city, zipcode) reads the record first (strongly consistent) and moves
-    /// its counts in the same transaction, on condition that the counted fields are still
-    /// as read: `Busy` if another write changed them meanwhile (read again and retry).
+    /// (type, state, city, zipcode), or that `history` records, reads the record first
+    /// (strongly consistent) and writes in one transaction its counts' moves and its history
+    /// entry, on condition that the fields it counts and changes are still as read: `Busy` if
+    /// another write changed them meanwhile (read again and retry). Otherwise one write.
     pub async fn update_customer(
         &self,
         id: CustomerId,
         scope: &Scope,
         patch: &Patch,
+        history: Option<&Stamp>,
     ) -> Result<CustomerWrite, StoreError> {
         let (expr, names, values) = patch.expression();
-        if patch
+        let counts = patch
             .set
             .iter()
-            .any(|(attr, _)| Tally::ATTRS.contains(attr))
-        {
-            return self.update_counted(id, scope, patch).await;
+            .any(|(attr, _)| Tally::ATTRS.contains(attr));
+        if counts || history.is_some() {
+            return self.update_read(id, scope, patch, counts, history).await;
         }
         let mut req = self
             .client
@@ -175,12 +186,14 @@ impl Store {
         })
     }
 
-    /// `update_customer` of a patch that may move counts.
-    async fn update_counted(
+    /// `update_customer` of a patch that may move counts or is recorded in the history.
+    async fn update_read(
         &self,
         id: CustomerId,
         scope: &Scope,
         patch: &Patch,
+        counts: bool,
+        history: Option<&Stamp>,
     ) -> Result<CustomerWrite, StoreError> {
         let Some(found) = self
             .get_customer_latest(id)
@@ -190,18 +203,36 @@ impl Store {
             return Ok(CustomerWrite::NotFound);
         };
         let old = Tally::of(&found);
-        let moves = Deltas::moved(&old, &old.patched(patch));
         let (expr, names, values) = patch.expression();
-        let (tally_names, tally_expr, tally_values) = old.condition();
+        let mut condition = Condition::within(scope);
+        let mut moves = Deltas::default();
+        let mut cond_names = Vec::new();
+        if counts {
+            moves = Deltas::moved(&old, &old.patched(patch));
+            let (tally_names, tally_expr, tally_values) = old.condition();
+            condition = condition.and(&tally_expr, tally_values);
+            cond_names.extend(tally_names);
+        }
+        let mut entry = None;
+        if let Some(stamp) = history {
+            let read = to_item(&found)?;
+            let (names, same) =
+                history::as_read(customer::FIELDS, &read, &patch.set, &patch.remove)?;
+            condition = condition.and(&same.expr, same.values);
+            cond_names.extend(names.into_iter().map(|(p, a)| (p, a.to_owned())));
+            let changes = history::updated(customer::FIELDS, &read, &patch.set, &patch.remove);
+            let subject = Subject::customer(&found);
+            entry = Some(self.history_put(stamp, subject, Event::Updated, changes)?);
+        }
         let mut update = Update::builder()
             .table_name(&self.tables.customers)
             .key("id", n(id.get()))
             .update_expression(expr)
-            .condition(Condition::within(scope).and(&tally_expr, tally_values));
+            .condition(condition);
         for (placeholder, attr) in names {
             update = update.expression_attribute_names(placeholder, attr);
         }
-        for (placeholder, attr) in tally_names {
+        for (placeholder, attr) in cond_names {
             update = update.expression_attribute_names(placeholder, attr);
         }
         for (placeholder, value) in values {
@@ -212,8 +243,11 @@ impl Store {
             .map_err(|e| StoreError::Other(e.to_string()))?;
         let mut items = vec![TransactWriteItem::builder().update(update).build()];
         items.extend(self.count_updates(moves)?);
+        items.extend(entry);
         match self.transact(items).await? {
             TxOutcome::Written => Ok(CustomerWrite::Written),
+            // Another transaction on its items was in flight: try again, no read to tell.
+            TxOutcome::Refused { failed, .. } if failed.is_empty() => Ok(CustomerWrite::Busy),
             TxOutcome::Refused { .. } => Ok(match self.get_customer_latest(id).await? {
                 Some(c) if scope.permits(c.ispid, c.resellerid) => CustomerWrite::Busy,
                 _ => CustomerWrite::NotFound,
@@ -234,6 +268,7 @@ impl Store {
         scope: &Scope,
         keep: Option<&Keep>,
         now: i64,
+        history: Option<&Stamp>,
     ) -> Result<CustomerDelete, StoreError> {
         let Some(found) = self
             .get_customer_latest(id)
@@ -255,6 +290,10 @@ impl Store {
         let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
         items.extend(self.delete_extras(&found, keep, now)?);
         items.extend(self.count_updates(counted(&found, -1))?);
+        if let Some(stamp) = history {
+            let subject = Subject::customer(&found);
+            items.push(self.history_put(stamp, subject, Event::Deleted, Vec::new())?);
+        }
         match self.transact(items).await? {
             TxOutcome::Written => Ok(CustomerDelete::Deleted),
             TxOutcome::Refused { failed, .. } if failed.contains(&0) => {

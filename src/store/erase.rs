@@ -4,6 +4,7 @@
 //! services' username claims and its create's guard claim, and takes a live customer from its
 //! counts; the second deletes the stubs. The streams thus carry no personal data after the
 //! erase begins: the customer's stub is the `Customer Erased` event (`events::erased`).
+//! Between the two, its history loses every value (`history::scrub_history`).
 
 use super::conditions::{Condition, Conditional};
 use super::counts::{Deltas, Tally};
@@ -32,6 +33,8 @@ pub struct Erased {
     pub services: Vec<ServiceId>,
     /// The kinds of the claims removed (`duplicate_guard`, `idempotency_key`, `username`).
     pub claims: Vec<&'static str>,
+    /// History entries whose values were removed.
+    pub history: usize,
 }
 
 /// What an erase did.
@@ -184,6 +187,8 @@ impl Store {
             return Ok(EraseOutcome::Busy);
         }
         let service_ids: Vec<ServiceId> = services.iter().map(|s| s.id).collect();
+        // Before the stubs go: an erase that stops here is finished by its retry.
+        let history = self.scrub_history(id, at).await?;
         self.remove_stubs(id, &service_ids).await?;
         self.drop_empty_facets(&Tally::of(&record)).await?;
         Ok(EraseOutcome::Erased(Erased {
@@ -193,6 +198,7 @@ impl Store {
             was: if live { "live" } else { "deleted" },
             services: services.iter().map(|s| s.id).collect(),
             claims,
+            history,
         }))
     }
 
@@ -272,6 +278,11 @@ impl Store {
                 .collect(),
             _ => Vec::new(),
         };
+        let at = match stub.get("erased_at") {
+            Some(AttributeValue::S(at)) => at.clone(),
+            _ => crate::domain::audit::now(),
+        };
+        let history = self.scrub_history(id, &at).await?;
         self.remove_stubs(id, &services).await?;
         Ok(Some(Some(Erased {
             customerid: id,
@@ -280,6 +291,7 @@ impl Store {
             was: "erased",
             services,
             claims: Vec::new(),
+            history,
         })))
     }
 

@@ -364,6 +364,27 @@ pub mod deleted {
     }
 }
 
+/// A customer's history (`customer/history`), in the claims table (`claim::history`): one
+/// item per change, kept for `HISTORY_DAYS` (TTL on `expires_at`). A sparse index holds them
+/// and nothing else (no other claim has `history_of`), projecting every attribute: a page is
+/// one Query, newest first.
+pub mod history {
+    use super::*;
+
+    /// The index, and its (partition, sort) attributes.
+    pub const BY_CUSTOMER: (&str, (&str, &str)) =
+        ("history-by-customer", ("history_of", "history_key"));
+
+    /// The attribute the index sorts by.
+    pub const SORT: &str = "history_key";
+
+    /// `<at, RFC 3339 UTC with microseconds>\x01<8 hex digits>`: time order; the random tail
+    /// keeps two changes of one microsecond apart.
+    pub fn sort_key(at_micros: &str, tail: u32) -> String {
+        format!("{at_micros}{SEP}{tail:08x}")
+    }
+}
+
 /// The secondary indexes of the services table (all project every attribute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceIndex {
@@ -432,6 +453,11 @@ pub mod claim {
     /// restore, and expires with the window (TTL on `expires_at`). `deleted` below.
     pub fn deleted(id: CustomerId) -> String {
         format!("deleted|{id}")
+    }
+
+    /// One entry of a customer's history (`HISTORY_DAYS`): `history` above.
+    pub fn history(id: CustomerId, sort_key: &str) -> String {
+        format!("history|{id}|{sort_key}")
     }
 
     /// The kinds of claim a customer's create guard may hold (`CustomerItem::guard_claim`):

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod dossier;
 pub mod erase;
 mod error;
+pub mod history;
 mod items;
 pub mod keys;
 pub mod limits;

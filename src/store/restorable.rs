@@ -9,6 +9,7 @@
 use super::claims::{ClaimKey, NewClaim};
 use super::conditions::{Condition, Conditional};
 use super::counts::{Deltas, Tally};
+use super::history::{Event, Stamp, Subject};
 use super::keys::{claim, deleted};
 use super::records::{CustomerItem, from_item, to_item};
 use super::transact::{TxOutcome, put_new_id};
@@ -189,6 +190,7 @@ impl Store {
         now: i64,
         at: &str,
         by: Actor,
+        history: Option<&Stamp>,
     ) -> Result<CustomerRestore, StoreError> {
         let Some(copy) = self.deleted_copy(id, scope, now).await? else {
             return Ok(match self.get_customer_latest(id).await? {
@@ -228,6 +230,10 @@ impl Store {
         let mut deltas = Deltas::default();
         deltas.add(&Tally::of(&customer), 1);
         items.extend(self.count_updates(deltas)?);
+        if let Some(stamp) = history {
+            let subject = Subject::customer(&customer);
+            items.push(self.history_put(stamp, subject, Event::Restored, Vec::new())?);
+        }
         Ok(match self.transact(items).await? {
             TxOutcome::Written => CustomerRestore::Restored,
             o if o.failed(0) => CustomerRestore::Live,

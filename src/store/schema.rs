@@ -249,7 +249,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::keys::{
-        CustomerIndex, RESELLERS_BY_ISP, ServiceIndex, TABLES, UserIndex, deleted,
+        CustomerIndex, RESELLERS_BY_ISP, ServiceIndex, TABLES, UserIndex, deleted, history,
     };
 
     #[test]
@@ -282,6 +282,11 @@ mod tests {
                     "ClaimsTable",
                     deleted::BY_RESELLER.0,
                     deleted::BY_RESELLER.1,
+                ),
+                (
+                    "ClaimsTable",
+                    history::BY_CUSTOMER.0,
+                    history::BY_CUSTOMER.1,
                 ),
             ]);
         for (table, name, (pk, sk)) in indexes {

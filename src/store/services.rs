@@ -4,16 +4,17 @@
 use super::capacity::{self, Kind};
 use super::claims::{ClaimKey, NewClaim};
 use super::conditions::{Condition, Conditional};
+use super::history::{self, Event, Stamp, Subject};
 use super::keys;
 use super::patch::Patch;
 use super::plan::{Page, Resume, ServiceQuery};
 use super::query::SortCond;
-use super::records::ServiceItem;
+use super::records::{ServiceItem, to_item};
 use super::transact::{TxOutcome, put_new_id};
 use super::{Store, StoreError, n, s, send_conditional};
 use crate::domain::ids::{CustomerId, ServiceId};
 use crate::domain::scope::{Actor, Placement, Scope};
-use crate::domain::service::ServiceUpdate;
+use crate::domain::service::{self, ServiceUpdate};
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, ReturnConsumedCapacity, TransactWriteItem, Update,
 };
@@ -116,6 +117,7 @@ impl Store {
         service: &ServiceItem,
         claims: &[NewClaim],
         now: i64,
+        history: Option<&Stamp>,
     ) -> Result<ServiceInsert, StoreError> {
         let username = ClaimKey::username(service.ispid, &service.username);
         let mut items = vec![
@@ -125,6 +127,11 @@ impl Store {
         ];
         for claim in claims {
             items.push(self.claim_put(claim, now)?);
+        }
+        if let Some(stamp) = history {
+            let shown = history::created(service::FIELDS, &to_item(service)?);
+            let subject = Subject::service(service);
+            items.push(self.history_put(stamp, subject, Event::ServiceCreated, shown)?);
         }
         let outcome = self.transact(items).await?;
         let claim_failed = (0..claims.len()).any(|i| outcome.failed(create_tx::CLAIMS + i));
@@ -147,10 +154,11 @@ impl Store {
         update: &ServiceUpdate,
         now: &str,
         by: Actor,
+        history: Option<&Stamp>,
     ) -> Result<ServiceWrite, StoreError> {
         Ok(
             match self
-                .update_service_tx(current, scope, update, now, by)
+                .update_service_tx(current, scope, update, now, by, history)
                 .await?
             {
                 TxOutcome::Written => ServiceWrite::Written,
@@ -167,6 +175,7 @@ impl Store {
         update: &ServiceUpdate,
         now: &str,
         by: Actor,
+        history: Option<&Stamp>,
     ) -> Result<TxOutcome, StoreError> {
         let mut patch = Patch::default();
         let mut claims = None;
@@ -203,12 +212,25 @@ impl Store {
         }
         let (expr, names, values) = patch.expression();
         // The username read is still the stored one: its claim is the one released.
-        let condition = Condition::within(scope).and(
+        let mut condition = Condition::within(scope).and(
             "username_key = :current_key",
             vec![(":current_key", s(current.username_key.as_str()))],
         );
-        let Some((old, new)) = claims else {
-            // No claim moves: one conditional write, no transaction (half the cost).
+        let mut entry = None;
+        let mut cond_names = Vec::new();
+        if let Some(stamp) = history {
+            // The fields it changes are still as read: the entry's old values are exact.
+            let read = to_item(current)?;
+            let (names, same) =
+                history::as_read(service::FIELDS, &read, &patch.set, &patch.remove)?;
+            condition = condition.and(&same.expr, same.values);
+            cond_names = names;
+            let changes = history::updated(service::FIELDS, &read, &patch.set, &patch.remove);
+            let subject = Subject::service(current);
+            entry = Some(self.history_put(stamp, subject, Event::ServiceUpdated, changes)?);
+        }
+        if claims.is_none() && entry.is_none() {
+            // No claim moves, no history: one conditional write, no transaction (half the cost).
             let mut req = self
                 .client
                 .update_item()
@@ -230,26 +252,30 @@ impl Store {
                     conflict: false,
                 },
             });
-        };
+        }
         let mut b = Update::builder()
             .table_name(&self.tables.services)
             .key("id", n(current.id.get()))
             .update_expression(expr)
             .condition(condition);
-        for (placeholder, attr) in names {
+        for (placeholder, attr) in names.into_iter().chain(cond_names) {
             b = b.expression_attribute_names(placeholder, attr);
         }
         for (placeholder, value) in values {
             b = b.expression_attribute_values(placeholder, value);
         }
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder()
                 .update(b.build().map_err(build_err)?)
                 .build(),
-            self.claim_release(old.as_str(), current.id.get())?,
-            // Username claims never expire, so no clock is needed for the condition.
-            self.claim_put(&new, 0)?,
         ];
+        if let Some((old, new)) = claims {
+            items.push(self.claim_release(old.as_str(), current.id.get())?);
+            // Username claims never expire, so no clock is needed for the condition.
+            items.push(self.claim_put(&new, 0)?);
+        }
+        // Last: with a username move, positions 1 and 2 stay the claims' (`update_tx`).
+        items.extend(entry);
         self.transact(items).await
     }
 
@@ -259,6 +285,7 @@ impl Store {
         &self,
         current: &ServiceItem,
         scope: &Scope,
+        history: Option<&Stamp>,
     ) -> Result<ServiceWrite, StoreError> {
         let delete = Delete::builder()
             .table_name(&self.tables.services)
@@ -267,11 +294,15 @@ impl Store {
             .build()
             .map_err(build_err)?;
         let username = ClaimKey::username(current.ispid, &current.username);
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().delete(delete).build(),
             self.claim_release(username.as_str(), current.id.get())?,
             self.count_services(current.customerid, current.placement(), -1)?,
         ];
+        if let Some(stamp) = history {
+            let subject = Subject::service(current);
+            items.push(self.history_put(stamp, subject, Event::ServiceDeleted, Vec::new())?);
+        }
         Ok(match self.transact(items).await? {
             TxOutcome::Written => ServiceWrite::Written,
             TxOutcome::Refused { .. } => ServiceWrite::Stale,

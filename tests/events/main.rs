@@ -286,3 +286,98 @@ async fn an_entry_putevents_refuses_is_retried_then_named() {
     // failed record sends the third again (at least once: consumers de-duplicate).
     assert_eq!(created_ids(&p.received(&p.all, 2).await), [ids[0], ids[2]]);
 }
+
+/// Issue 23's two events: a restore is `Customer Restored` (the record, the restoring user),
+/// an erase is one `Customer Erased` with ids only, and nothing else of the erase.
+#[tokio::test]
+async fn restores_and_erasures_reach_a_queue_through_the_bus() {
+    let p = plumbing().await;
+    let app = &p.app;
+    let c = app
+        .create(ISP1_USER, &[("resellerid", "1"), ("surname", "Erasable")])
+        .await
+        .id();
+    let cid = c.to_string();
+    app.call(ISP1_USER, "delete", &[("customerid", &cid)])
+        .await
+        .result();
+    app.call(RESELLER1_USER, "restore", &[("customerid", &cid)])
+        .await
+        .result();
+    let s = app
+        .create_service(ISP1_USER, c, "erase.me@pppoe", &[("notes", "rack 7")])
+        .await
+        .id();
+    app.call(
+        ISP1_USER,
+        "erase",
+        &[("customerid", &cid), ("erase_services", "Y")],
+    )
+    .await
+    .result();
+    let customers = p.stream_batch(&app.store.tables.customers).await;
+    let services = p.stream_batch(&app.store.tables.services).await;
+    assert_eq!(p.handle(&customers, None).await, BatchResponse::default());
+    assert_eq!(p.handle(&services, None).await, BatchResponse::default());
+    let events = p.received(&p.all, 5).await;
+    let mut types: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["detail-type"].as_str())
+        .collect();
+    types.sort_unstable();
+    assert_eq!(
+        types,
+        [
+            "Customer Created",
+            "Customer Deleted",
+            "Customer Erased",
+            "Customer Restored",
+            "Service Created"
+        ],
+        "the erase's stubs and their removal made no other event"
+    );
+
+    let restored = &of_type(&events, "Customer Restored")["detail"];
+    assert_eq!(restored["customerid"], c, "{restored}");
+    assert_eq!(restored["userid"], RESELLER1_USER, "the restoring user");
+    assert_eq!(restored["customer"]["surname"], "Erasable");
+    assert_eq!(
+        (restored["ispid"].as_u64(), restored["resellerid"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    let erased = &of_type(&events, "Customer Erased")["detail"];
+    assert_eq!(erased["customerid"], c, "{erased}");
+    assert_eq!(erased["serviceids"], json!([s]));
+    assert_eq!(erased["userid"], ISP1_USER);
+    assert_eq!(
+        (erased["ispid"].as_u64(), erased["resellerid"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(erased["erased_at"].is_string(), "{erased}");
+    let mut keys: Vec<&str> = erased
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "customerid",
+            "erased_at",
+            "event_id",
+            "ispid",
+            "resellerid",
+            "sequence",
+            "serviceids",
+            "userid"
+        ],
+        "ids only"
+    );
+    let text = erased.to_string();
+    for value in ["Erasable", "erase.me", "rack 7", "Some Name"] {
+        assert!(!text.contains(value), "{value} in {text}");
+    }
+}

@@ -1,0 +1,288 @@
+//! A customer's history (`customer/history`): one item of the claims table per change of the
+//! customer or of one of its services, put in the change's own transaction (never lagging,
+//! never missing, no stream function), kept for `HISTORY_DAYS` (TTL on `expires_at`).
+//!
+//! An item holds who (`by`, `role`), when (`at`), what (`kind`, `serviceid`) and, for a
+//! create or an update, the changed fields' old and new values: only the fields callers
+//! write (`Input::Required | Defaulted | Optional`), never an id, a derived key, an audit
+//! field, a claim or a password hash (a password change is named, without values). An
+//! erase keeps the entries' ids, kinds and times and drops every value (`scrub_history`).
+
+use super::keys::{claim, history};
+use super::records::{CustomerItem, ServiceItem};
+use super::{Item, Store, StoreError, capacity, n, s};
+use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnConsumedCapacity, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+mod changes;
+use changes::text;
+pub use changes::{AsRead, FieldChange, as_read, created, updated};
+
+/// Who writes a change, when, and until when its entry is kept: the app's half of an entry.
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    /// RFC 3339 UTC, seconds (as `updated_at`).
+    pub at: String,
+    /// The caller's userid (`crm-admin` for the operator CLI): never its key.
+    pub by: String,
+    pub role: &'static str,
+    pub expires_at: i64,
+}
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Created,
+    Updated,
+    Deleted,
+    Restored,
+    ServiceCreated,
+    ServiceUpdated,
+    ServiceDeleted,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Deleted => "deleted",
+            Self::Restored => "restored",
+            Self::ServiceCreated => "service_created",
+            Self::ServiceUpdated => "service_updated",
+            Self::ServiceDeleted => "service_deleted",
+        }
+    }
+}
+
+/// One entry, as stored (besides its keys and expiry) and as `customer/history` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub customerid: CustomerId,
+    pub ispid: IspId,
+    pub resellerid: ResellerId,
+    pub kind: String,
+    pub at: String,
+    pub by: String,
+    pub role: String,
+    #[serde(default)]
+    pub serviceid: Option<ServiceId>,
+    #[serde(default)]
+    pub changes: Vec<FieldChange>,
+    /// Set by an erase, which removed every value.
+    #[serde(default)]
+    pub erased_at: Option<String>,
+}
+
+/// A random tail for an entry's sort key.
+fn tail() -> u32 {
+    rand::random()
+}
+
+/// Now with microseconds, so that entries of one second keep their order.
+fn micros() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+/// The record an entry describes.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject {
+    pub customerid: CustomerId,
+    pub ispid: IspId,
+    pub resellerid: ResellerId,
+    pub serviceid: Option<ServiceId>,
+}
+
+impl Subject {
+    pub fn customer(c: &CustomerItem) -> Self {
+        Self {
+            customerid: c.id,
+            ispid: c.ispid,
+            resellerid: c.resellerid,
+            serviceid: None,
+        }
+    }
+
+    pub fn service(s: &ServiceItem) -> Self {
+        Self {
+            customerid: s.customerid,
+            ispid: s.ispid,
+            resellerid: s.resellerid,
+            serviceid: Some(s.id),
+        }
+    }
+}
+
+fn entry_of(mut item: Item) -> Result<HistoryEntry, StoreError> {
+    let (_, (pk, _)) = history::BY_CUSTOMER;
+    let id = item
+        .remove(pk)
+        .ok_or_else(|| StoreError::Corrupt("history entry without its customer".into()))?;
+    for attr in ["claim", history::SORT, "expires_at"] {
+        item.remove(attr);
+    }
+    item.insert("customerid".into(), id);
+    Ok(serde_dynamo::from_item(item)?)
+}
+
+/// Entries of a history as read, newest first, and what they cost.
+#[derive(Debug, Default)]
+pub struct HistoryPage {
+    /// Each entry with its sort key (where a next page resumes) and whether it is within
+    /// its window (TTL deletion lags: one past its `expires_at` may still be read).
+    pub entries: Vec<(String, HistoryEntry, bool)>,
+    /// More entries follow.
+    pub more: bool,
+    pub units: f64,
+}
+
+impl Store {
+    /// The transaction item that records one change.
+    pub(crate) fn history_put(
+        &self,
+        stamp: &Stamp,
+        subject: Subject,
+        event: Event,
+        changes: Vec<FieldChange>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let entry = HistoryEntry {
+            customerid: subject.customerid,
+            ispid: subject.ispid,
+            resellerid: subject.resellerid,
+            kind: event.as_str().to_owned(),
+            at: stamp.at.clone(),
+            by: stamp.by.clone(),
+            role: stamp.role.to_owned(),
+            serviceid: subject.serviceid,
+            changes,
+            erased_at: None,
+        };
+        let mut item: Item = serde_dynamo::to_item(&entry)?;
+        item.remove("customerid");
+        item.retain(|_, v| !matches!(v, AttributeValue::Null(_)));
+        let key = history::sort_key(&micros(), tail());
+        let (_, (pk, sk)) = history::BY_CUSTOMER;
+        item.insert("claim".into(), s(claim::history(subject.customerid, &key)));
+        item.insert(pk.into(), n(subject.customerid.get()));
+        item.insert(sk.into(), s(key));
+        item.insert(
+            "expires_at".into(),
+            n(u64::try_from(stamp.expires_at).unwrap_or(0)),
+        );
+        let put = Put::builder()
+            .table_name(&self.tables.claims)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(claim)")
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Up to `limit` entries of a customer's history, newest first, after the entry whose
+    /// sort key is `before` (a page's last). One Query of the sparse index.
+    pub async fn history_page(
+        &self,
+        id: CustomerId,
+        before: Option<&str>,
+        limit: i32,
+        now: i64,
+    ) -> Result<HistoryPage, StoreError> {
+        let (index, (pk, sk)) = history::BY_CUSTOMER;
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.tables.claims)
+            .index_name(index)
+            .expression_attribute_names("#pk", pk)
+            .expression_attribute_values(":pk", n(id.get()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        q = match before {
+            Some(before) => q
+                .key_condition_expression("#pk = :pk AND #sk < :before")
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":before", s(before)),
+            None => q.key_condition_expression("#pk = :pk"),
+        };
+        let out = q.send().await?;
+        capacity::record(capacity::Kind::Read, out.consumed_capacity());
+        let mut page = HistoryPage {
+            units: capacity::computed_read(out.items(), false),
+            more: out.last_evaluated_key.is_some(),
+            ..HistoryPage::default()
+        };
+        for item in out.items.unwrap_or_default() {
+            let live = match item.get("expires_at") {
+                Some(AttributeValue::N(v)) => v.parse::<i64>().map_or(true, |e| e > now),
+                _ => true,
+            };
+            let key = text(item.get(sk))
+                .ok_or_else(|| StoreError::Corrupt("history entry without its key".into()))?;
+            page.entries.push((key, entry_of(item)?, live));
+        }
+        Ok(page)
+    }
+
+    /// A customer's whole history, newest first, as stored (an export or an erase: what is
+    /// held until TTL removes it).
+    pub async fn history_all(&self, id: CustomerId) -> Result<HistoryPage, StoreError> {
+        let mut all = HistoryPage::default();
+        let mut before: Option<String> = None;
+        loop {
+            let page = self.history_page(id, before.as_deref(), 100, 0).await?;
+            before = page.entries.last().map(|(k, _, _)| k.clone());
+            all.units += page.units;
+            all.entries.extend(page.entries);
+            if !page.more || before.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Drops every value from a customer's history (an erase): ids, kinds, times, who and
+    /// the changed fields' names stay. Each entry is rewritten on its own; an erase that
+    /// stops half-way leaves its stubs, and its retry scrubs again (`erase.rs`).
+    pub async fn scrub_history(&self, id: CustomerId, at: &str) -> Result<usize, StoreError> {
+        let held = self.history_all(id).await?;
+        let (_, (_, sk)) = history::BY_CUSTOMER;
+        let mut scrubbed = 0;
+        for (key, entry, _) in held.entries {
+            if entry.erased_at.is_some() {
+                continue;
+            }
+            let names: Vec<AttributeValue> = entry
+                .changes
+                .iter()
+                .map(|c| AttributeValue::M(Item::from([("field".to_owned(), s(c.field.as_str()))])))
+                .collect();
+            let out = self
+                .client
+                .update_item()
+                .table_name(&self.tables.claims)
+                .key("claim", s(claim::history(id, &key)))
+                .update_expression("SET changes = :names, erased_at = :at")
+                .condition_expression("#sk = :key")
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":names", AttributeValue::L(names))
+                .expression_attribute_values(":at", s(at))
+                .expression_attribute_values(":key", s(key.as_str()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            match out {
+                Ok(out) => {
+                    capacity::record(capacity::Kind::Write, out.consumed_capacity());
+                    scrubbed += 1;
+                }
+                // Gone meanwhile (TTL): nothing left to scrub.
+                Err(e) if super::error::code_of(&e) == Some("ConditionalCheckFailedException") => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(scrubbed)
+    }
+}
