@@ -855,7 +855,7 @@ const PHASES: [&str; 8] = [
     "tokio runtime",
     "logging (telemetry::init)",
     "settings (Settings::from_env)",
-    "SDK config + DynamoDB client (store::client::dynamodb_client)",
+    "SDK config + DynamoDB client (store::client::api_client)",
     "App::new + router",
     "total, main → router",
     "first DynamoDB call (ListTables)",
@@ -879,11 +879,12 @@ fn phases() -> ExitCode {
         mark(&mut marks);
         let settings = Settings::from_env().expect("settings");
         mark(&mut marks);
-        let client = isp_crm::store::client::dynamodb_client(
+        let client = isp_crm::store::client::api_client(
             settings.endpoint.as_deref(),
             settings.tls_roots,
+            &settings.dynamodb,
         )
-        .await;
+        .expect("client");
         mark(&mut marks);
         let store = Store::new(client.clone(), settings.tables.clone());
         let app = App::new(store, &settings).expect("app");

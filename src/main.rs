@@ -32,12 +32,17 @@ async fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let client = store::client::dynamodb_client_tuned(
+    let client = match store::client::api_client(
         settings.endpoint.as_deref(),
         settings.tls_roots,
         &settings.dynamodb,
-    )
-    .await;
+    ) {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!(error = %e, "bad configuration");
+            return ExitCode::FAILURE;
+        }
+    };
     let store = Store::new(client, settings.tables.clone());
     if settings.cursor_secret.is_none() && process::under_lambda() {
         tracing::warn!(
