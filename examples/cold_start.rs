@@ -57,7 +57,7 @@ const API_KEY: &str = "0f9895fb407c83e5ea128082098b47681aa75d6944576423c4";
 /// Customers seeded for user 5 (ISP 1, reseller 1); the list returns them all (limit 10).
 const CUSTOMERS: usize = 3;
 /// As template.yaml: MemorySize and Timeout.
-const MEMORY_MB: &str = "256";
+const MEMORY_MB: &str = "512";
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the harness waits for any step of a start before calling it broken.
 const PATIENCE: Duration = Duration::from_secs(20);
