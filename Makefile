@@ -75,7 +75,7 @@ cost-report: venv
 # (120 resellers), and the binary's peak memory (docs/data-model.md). ~15 min: moto walks the
 # whole table for every index Query.
 scale-report: venv
-	cargo build --release --bin customer-api
+	cargo build --release --bin customer-api-dev
 	infra/with-moto.sh 0 cargo run --release --example scale_report
 
 # crm-admin's import and export at size: --check of 100,000 rows, an import and export of

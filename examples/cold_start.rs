@@ -57,7 +57,7 @@ const API_KEY: &str = "0f9895fb407c83e5ea128082098b47681aa75d6944576423c4";
 /// Customers seeded for user 5 (ISP 1, reseller 1); the list returns them all (limit 10).
 const CUSTOMERS: usize = 3;
 /// As template.yaml: MemorySize and Timeout.
-const MEMORY_MB: &str = "256";
+const MEMORY_MB: &str = "512";
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the harness waits for any step of a start before calling it broken.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -855,7 +855,7 @@ const PHASES: [&str; 8] = [
     "tokio runtime",
     "logging (telemetry::init)",
     "settings (Settings::from_env)",
-    "SDK config + DynamoDB client (store::client::dynamodb_client)",
+    "SDK config + DynamoDB client (store::client::api_client)",
     "App::new + router",
     "total, main → router",
     "first DynamoDB call (ListTables)",
@@ -879,11 +879,12 @@ fn phases() -> ExitCode {
         mark(&mut marks);
         let settings = Settings::from_env().expect("settings");
         mark(&mut marks);
-        let client = isp_crm::store::client::dynamodb_client(
+        let client = isp_crm::store::client::api_client(
             settings.endpoint.as_deref(),
             settings.tls_roots,
+            &settings.dynamodb,
         )
-        .await;
+        .expect("client");
         mark(&mut marks);
         let store = Store::new(client.clone(), settings.tables.clone());
         let app = App::new(store, &settings).expect("app");

@@ -430,7 +430,7 @@ const READ_PRICE: f64 = 0.125;
 const HTTP_API_PRICE: f64 = 1.00;
 const LAMBDA_GB_SECOND: f64 = 0.000_013_333_4;
 const LAMBDA_REQUEST_PRICE: f64 = 0.20;
-const MEMORY_GB: f64 = 0.25;
+const MEMORY_GB: f64 = 0.5;
 
 struct Op {
     label: &'static str,

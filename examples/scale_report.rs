@@ -542,10 +542,12 @@ fn days_named(params: &[(&str, &str)]) -> Option<f64> {
     Some(f64::from(span.get_days()) + 1.0)
 }
 
-/// Peak resident memory (VmHWM) of the real binary after serving the costliest shapes.
+/// Peak resident memory (VmHWM) of the real binary after serving the costliest shapes: the
+/// local server `customer-api-dev` (the function's app and router, on a multi-threaded
+/// runtime: if anything, more than the function holds).
 async fn peak_memory(endpoint: &str, w: &World) {
-    let bin =
-        std::env::var("CUSTOMER_API_BIN").unwrap_or_else(|_| "target/release/customer-api".into());
+    let bin = std::env::var("CUSTOMER_API_BIN")
+        .unwrap_or_else(|_| "target/release/customer-api-dev".into());
     let prefix = w
         .store
         .tables

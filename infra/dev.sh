@@ -26,4 +26,4 @@ if [ "${DEV_VIA_LAMBDA:-}" = 1 ]; then
   # make dev-lambda: through lambda_http, as deployed (examples/lambda_local)
   exec target/debug/examples/lambda_local
 fi
-exec "${CUSTOMER_API:-target/debug/customer-api}"
+exec "${CUSTOMER_API:-target/debug/customer-api-dev}"

@@ -1,18 +1,23 @@
-//! The customer API: under AWS Lambda (`AWS_LAMBDA_RUNTIME_API` set) through lambda_http,
-//! elsewhere as a plain HTTP server. Clients and settings are built once, before the first request.
-//! `customer-api --version` prints the name and version and exits.
+//! The customer API as an AWS Lambda function, through lambda_http. Clients and settings are
+//! built once, before the first request. The same API as a local HTTP server is
+//! `customer-api-dev` (`make dev`). `customer-api --version` prints the name and version and
+//! exits.
 
-use isp_crm::app::App;
 use isp_crm::config::Settings;
 use isp_crm::process;
-use isp_crm::store::{self, Store};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 fn main() -> ExitCode {
     if process::asks_for_version() {
         println!("{} {}", env!("CARGO_BIN_NAME"), env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
+    }
+    if !process::under_lambda() {
+        eprintln!(
+            "customer-api: AWS_LAMBDA_RUNTIME_API is not set; this binary runs under AWS Lambda \
+             only (the local server is customer-api-dev: make dev)"
+        );
+        return ExitCode::FAILURE;
     }
     match process::runtime() {
         Ok(runtime) => runtime.block_on(run()),
@@ -32,59 +37,14 @@ async fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let client = store::client::dynamodb_client_tuned(
-        settings.endpoint.as_deref(),
-        settings.tls_roots,
-        &settings.dynamodb,
-    )
-    .await;
-    let store = Store::new(client, settings.tables.clone());
-    if settings.cursor_secret.is_none() && process::under_lambda() {
-        tracing::warn!(
-            "CURSOR_SECRET is not set: list cursors work only on the instance that issued them"
-        );
-    }
-    if settings.form_secret_key.is_none() && process::under_lambda() {
-        tracing::warn!(
-            "FORM_SECRET_KEY is not set: form keys' signing secrets can be neither set nor checked"
-        );
-    }
-    let app = match App::new(store, &settings) {
-        Ok(app) => app,
-        Err(e) => {
-            tracing::error!(error = %e, "start-up failed");
-            return ExitCode::FAILURE;
-        }
+    let Some(router) = isp_crm::startup::router(&settings) else {
+        return ExitCode::FAILURE;
     };
-    let router = isp_crm::http::router(Arc::new(app));
-
-    let outcome = if process::under_lambda() {
-        lambda_http::run(router).await
-    } else {
-        serve(router, &settings).await
-    };
-    match outcome {
+    match lambda_http::run(router).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server stopped");
             ExitCode::FAILURE
         }
     }
-}
-
-async fn serve(router: axum::Router, settings: &Settings) -> Result<(), lambda_http::Error> {
-    let listener = tokio::net::TcpListener::bind(settings.bind).await?;
-    tracing::info!(
-        url = %format!("http://{}", listener.local_addr()?),
-        dynamodb = settings.endpoint.as_deref().unwrap_or("aws"),
-        "listening"
-    );
-    // The peer address: form keys' per-source limits (app::limits).
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    Ok(())
 }

@@ -15,13 +15,11 @@ pub fn under_lambda() -> bool {
     std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
 }
 
-/// The async runtime of a binary. Under Lambda an instance serves one invocation at a time,
-/// so a current-thread runtime does (and starts without spawning a worker per core: part of
-/// every cold start); a local server keeps the multi-threaded one.
+/// The async runtime of the function. An instance serves one invocation at a time, so a
+/// current-thread runtime does (and starts without spawning a worker per core: part of every
+/// cold start); the local server (`customer-api-dev`) keeps the multi-threaded one.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    let mut builder = match under_lambda() {
-        true => tokio::runtime::Builder::new_current_thread(),
-        false => tokio::runtime::Builder::new_multi_thread(),
-    };
-    builder.enable_all().build()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
 }

@@ -1,4 +1,4 @@
-//! The customer-api binary itself, as `make dev` runs it: a local server that logs one JSON
+//! The API's binaries themselves. customer-api-dev, as `make dev` runs it: a local server that logs one JSON
 //! line per request and, with METRICS=emf, one CloudWatch EMF line per request.
 
 mod common;
@@ -14,7 +14,7 @@ async fn local_server_logs_requests_and_emits_emf_metrics() {
     // Tables and users from the harness; the binary serves them under the same prefix.
     let app = spawn_app().await;
     let prefix = app.prefix();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_customer-api"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_customer-api-dev"))
         .env(
             "DYNAMODB_ENDPOINT",
             std::env::var("DYNAMODB_ENDPOINT").expect("make test sets it"),
@@ -93,6 +93,7 @@ async fn local_server_logs_requests_and_emits_emf_metrics() {
 fn every_binary_prints_its_version() {
     for (name, exe) in [
         ("customer-api", env!("CARGO_BIN_EXE_customer-api")),
+        ("customer-api-dev", env!("CARGO_BIN_EXE_customer-api-dev")),
         ("crm-admin", env!("CARGO_BIN_EXE_crm-admin")),
         ("change-events", env!("CARGO_BIN_EXE_change-events")),
     ] {
@@ -118,4 +119,21 @@ fn every_binary_prints_its_version() {
             );
         }
     }
+}
+
+/// The function's binary runs under Lambda only (it links no HTTP server): started elsewhere
+/// it says so, names the local server and exits 1, before reading any setting or connecting.
+#[test]
+fn customer_api_outside_lambda_names_the_local_server() {
+    let out = Command::new(env!("CARGO_BIN_EXE_customer-api"))
+        .env_clear()
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run customer-api");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("AWS_LAMBDA_RUNTIME_API"), "{stderr}");
+    assert!(stderr.contains("customer-api-dev"), "{stderr}");
+    assert!(out.stdout.is_empty(), "{out:?}");
 }

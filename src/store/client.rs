@@ -1,6 +1,5 @@
 //! The DynamoDB client: built once per process from the settings' endpoint, roots and tuning.
 
-use crate::process::under_lambda;
 use crate::tls::TlsRoots;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
@@ -58,18 +57,14 @@ pub async fn dynamodb_client(endpoint: Option<&str>, roots: TlsRoots) -> Client 
     dynamodb_client_tuned(endpoint, roots, &ClientTuning::default()).await
 }
 
-/// The DynamoDB client with chosen timeouts and retries, and the per-request retry budget.
+/// The DynamoDB client with chosen timeouts and retries, and the per-request retry budget,
+/// credentials and region from the SDK's provider chains: crm-admin's (profiles, SSO) and the
+/// tests'. The API function's is `api_client`.
 pub async fn dynamodb_client_tuned(
     endpoint: Option<&str>,
     roots: TlsRoots,
     tuning: &ClientTuning,
 ) -> Client {
-    if under_lambda()
-        && let Some(config) =
-            lambda_config(std::env::var("AWS_REGION").ok(), endpoint, roots, tuning)
-    {
-        return Client::from_conf(config);
-    }
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if roots == TlsRoots::Aws {
         match crate::tls::https_client_trusting(crate::tls::AWS_ROOTS) {
@@ -105,7 +100,7 @@ pub async fn dynamodb_client_tuned(
 /// client is configured from them directly, without the provider chains `aws_config`
 /// assembles for every other environment (profiles, SSO, web identity, ECS, IMDS): ~0.2 ms of
 /// each cold start (docs/performance.md). The SDK's other `AWS_*` settings (e.g.
-/// `AWS_MAX_ATTEMPTS`) are not read there. `None` without a region: the chains decide.
+/// `AWS_MAX_ATTEMPTS`) are not read there. `None` without a region (`api_client` says what to set).
 pub fn lambda_config(
     region: Option<String>,
     endpoint: Option<&str>,
@@ -113,6 +108,52 @@ pub fn lambda_config(
     tuning: &ClientTuning,
 ) -> Option<aws_sdk_dynamodb::Config> {
     let region = region.filter(|r| !r.trim().is_empty())?;
+    Some(env_builder(region, endpoint, roots, tuning).build())
+}
+
+/// The API function's client (`customer-api`, under Lambda and as `make dev`'s server): the
+/// region and the credentials from the environment alone, never the SDK's provider chains
+/// (profiles, SSO, web identity, ECS, IMDS). Under Lambda they are environment variables; for
+/// the chains, customer-api linked aws-config's providers and the STS client: ~0.4 MB of the
+/// function's binary (docs/performance.md, Size). Region: `AWS_REGION`, else
+/// `AWS_DEFAULT_REGION`, else against a local endpoint us-east-1. Credentials:
+/// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (`AWS_SESSION_TOKEN`), else against a local
+/// endpoint moto's dummy ones. Anything else is refused at start-up, naming what to set.
+pub fn api_client(
+    endpoint: Option<&str>,
+    roots: TlsRoots,
+    tuning: &ClientTuning,
+) -> Result<Client, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .or_else(|| endpoint.map(|_| "us-east-1".to_owned()))
+        .ok_or("AWS_REGION is not set (customer-api reads the region from the environment)")?;
+    let mut builder = env_builder(region, endpoint, roots, tuning);
+    if var("AWS_ACCESS_KEY_ID").is_none() {
+        if endpoint.is_none() {
+            return Err(
+                "AWS_ACCESS_KEY_ID is not set: customer-api reads credentials from the \
+                        environment only (e.g. `eval \"$(aws configure export-credentials \
+                        --format env)\"`)"
+                    .into(),
+            );
+        }
+        builder = builder.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "local",
+        ));
+    }
+    Ok(Client::from_conf(builder.build()))
+}
+
+/// A configuration from the environment's credentials (`AWS_ACCESS_KEY_ID`, …) and `region`,
+/// with the API's timeouts, retries and retry budget.
+fn env_builder(
+    region: String,
+    endpoint: Option<&str>,
+    roots: TlsRoots,
+    tuning: &ClientTuning,
+) -> aws_sdk_dynamodb::config::Builder {
     let mut builder = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .timeout_config(tuning.timeouts())
@@ -126,10 +167,13 @@ pub fn lambda_config(
         builder = builder.endpoint_url(url);
     }
     if roots == TlsRoots::Aws {
-        builder =
-            builder.http_client(crate::tls::https_client_trusting(crate::tls::AWS_ROOTS).ok()?);
+        match crate::tls::https_client_trusting(crate::tls::AWS_ROOTS) {
+            Ok(client) => builder = builder.http_client(client),
+            // Cannot happen with the tested compiled-in roots; the SDK's default is safe.
+            Err(e) => tracing::warn!(error = %e, "compiled-in roots refused; using the system's"),
+        }
     }
-    Some(builder.build())
+    builder
 }
 
 /// A client configured for a region but never connected: for tests of the layers above the

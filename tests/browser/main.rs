@@ -1,6 +1,6 @@
 //! Web signup in a real browser (issue 21): Debian's headless `chromium`, driven by
 //! Playwright for Python (tests/browser/signup.py), against what `make dev` runs: infra/dev.sh
-//! (tables made and seeded by `crm-admin` as infra/seed.sh does, then the `customer-api`
+//! (tables made and seeded by `crm-admin` as infra/seed.sh does, then the `customer-api-dev`
 //! binary's local HTTP server with dev's settings) on moto, on tables of its own (its own
 //! TABLE_PREFIX, so it runs beside the other tests), with pages of "another site" served by
 //! the script on another origin.
@@ -114,7 +114,7 @@ impl Dev {
             .env("TABLE_PREFIX", &prefix)
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("CRM_ADMIN", env!("CARGO_BIN_EXE_crm-admin"))
-            .env("CUSTOMER_API", env!("CARGO_BIN_EXE_customer-api"))
+            .env("CUSTOMER_API", env!("CARGO_BIN_EXE_customer-api-dev"))
             .env_remove("CUSTOMERS_TABLE")
             .envs(vars.iter().copied())
             .stdin(Stdio::null())

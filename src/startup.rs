@@ -1,0 +1,44 @@
+//! What both front doors of the API build before the first request: the DynamoDB client, the
+//! app and its router. `customer-api` (src/main.rs) hands the router to lambda_http under AWS
+//! Lambda; `customer-api-dev` (src/bin/customer-api-dev.rs, `make dev`) serves it over HTTP.
+//! Two binaries so the function's links neither the HTTP server nor a multi-threaded runtime
+//! (docs/performance.md, Size).
+
+use crate::app::App;
+use crate::config::Settings;
+use crate::process::under_lambda;
+use crate::store::{self, Store};
+use std::sync::Arc;
+
+/// The router over the app built from `settings`; `None` after logging why it cannot start.
+pub fn router(settings: &Settings) -> Option<axum::Router> {
+    let client = match store::client::api_client(
+        settings.endpoint.as_deref(),
+        settings.tls_roots,
+        &settings.dynamodb,
+    ) {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!(error = %e, "bad configuration");
+            return None;
+        }
+    };
+    let store = Store::new(client, settings.tables.clone());
+    if settings.cursor_secret.is_none() && under_lambda() {
+        tracing::warn!(
+            "CURSOR_SECRET is not set: list cursors work only on the instance that issued them"
+        );
+    }
+    if settings.form_secret_key.is_none() && under_lambda() {
+        tracing::warn!(
+            "FORM_SECRET_KEY is not set: form keys' signing secrets can be neither set nor checked"
+        );
+    }
+    match App::new(store, settings) {
+        Ok(app) => Some(crate::http::router(Arc::new(app))),
+        Err(e) => {
+            tracing::error!(error = %e, "start-up failed");
+            None
+        }
+    }
+}
