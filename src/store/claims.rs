@@ -2,10 +2,12 @@
 
 use super::keys::claim;
 use super::records::ClaimItem;
-use super::{Item, Store, StoreError, n, s};
+use super::{Item, Store, StoreError, capacity, n, s};
 use crate::domain::ids::{IspId, UserId};
 use crate::domain::service::Username;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem,
+};
 use std::collections::{HashMap, HashSet};
 
 /// The key of a claim, made from what it claims; its format is `keys::claim`'s.
@@ -164,5 +166,51 @@ impl Store {
             .filter(|c| c.is_live(now))
             .filter_map(|c| by_key.get(&c.claim).map(|u| (*u).clone()))
             .collect())
+    }
+}
+
+/// A page of one of the claims table's sparse indexes (restorable copies, history entries).
+pub(super) struct IndexPage {
+    pub items: Vec<Item>,
+    /// Read units, computed from the returned bytes.
+    pub units: f64,
+    /// DynamoDB stopped at `limit` (more may follow).
+    pub more: bool,
+}
+
+impl Store {
+    /// Up to `limit` items of one partition of a claims index, newest (highest sort key)
+    /// first, after the item whose sort key is `before` (a page's last). One Query.
+    pub(super) async fn claims_newest_first(
+        &self,
+        (index, (pk, sk)): (&str, (&str, &str)),
+        partition: AttributeValue,
+        before: Option<&str>,
+        limit: i32,
+    ) -> Result<IndexPage, StoreError> {
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.tables.claims)
+            .index_name(index)
+            .expression_attribute_names("#pk", pk)
+            .expression_attribute_values(":pk", partition)
+            .scan_index_forward(false)
+            .limit(limit)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        q = match before {
+            Some(before) => q
+                .key_condition_expression("#pk = :pk AND #sk < :before")
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":before", s(before)),
+            None => q.key_condition_expression("#pk = :pk"),
+        };
+        let out = q.send().await?;
+        capacity::record(capacity::Kind::Read, out.consumed_capacity());
+        Ok(IndexPage {
+            units: capacity::computed_read(out.items(), false),
+            more: out.last_evaluated_key.is_some(),
+            items: out.items.unwrap_or_default(),
+        })
     }
 }

@@ -190,32 +190,16 @@ impl Store {
         limit: i32,
         now: i64,
     ) -> Result<HistoryPage, StoreError> {
-        let (index, (pk, sk)) = history::BY_CUSTOMER;
-        let mut q = self
-            .client
-            .query()
-            .table_name(&self.tables.claims)
-            .index_name(index)
-            .expression_attribute_names("#pk", pk)
-            .expression_attribute_values(":pk", n(id.get()))
-            .scan_index_forward(false)
-            .limit(limit)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        q = match before {
-            Some(before) => q
-                .key_condition_expression("#pk = :pk AND #sk < :before")
-                .expression_attribute_names("#sk", sk)
-                .expression_attribute_values(":before", s(before)),
-            None => q.key_condition_expression("#pk = :pk"),
-        };
-        let out = q.send().await?;
-        capacity::record(capacity::Kind::Read, out.consumed_capacity());
+        let sk = history::BY_CUSTOMER.1.1;
+        let out = self
+            .claims_newest_first(history::BY_CUSTOMER, n(id.get()), before, limit)
+            .await?;
         let mut page = HistoryPage {
-            units: capacity::computed_read(out.items(), false),
-            more: out.last_evaluated_key.is_some(),
+            units: out.units,
+            more: out.more,
             ..HistoryPage::default()
         };
-        for item in out.items.unwrap_or_default() {
+        for item in out.items {
             let live = match item.get("expires_at") {
                 Some(AttributeValue::N(v)) => v.parse::<i64>().map_or(true, |e| e > now),
                 _ => true,

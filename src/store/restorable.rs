@@ -259,33 +259,16 @@ impl Store {
         before: Option<&str>,
         limit: i32,
     ) -> Result<(Vec<DeletedCopy>, f64), StoreError> {
-        let ((index, (pk, sk)), partition) = match part {
+        let (index, partition) = match part {
             CopyPart::Isp(isp) => (deleted::BY_ISP, n(isp.get())),
             CopyPart::Reseller(reseller) => (deleted::BY_RESELLER, n(reseller.get())),
         };
-        let mut q = self
-            .client
-            .query()
-            .table_name(&self.tables.claims)
-            .index_name(index)
-            .expression_attribute_names("#pk", pk)
-            .expression_attribute_values(":pk", partition)
-            .scan_index_forward(false)
-            .limit(limit)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        q = match before {
-            Some(before) => q
-                .key_condition_expression("#pk = :pk AND #sk < :before")
-                .expression_attribute_names("#sk", sk)
-                .expression_attribute_values(":before", s(before)),
-            None => q.key_condition_expression("#pk = :pk"),
-        };
-        let out = q.send().await?;
-        capacity::record(capacity::Kind::Read, out.consumed_capacity());
-        let units = capacity::computed_read(out.items(), false);
+        let out = self
+            .claims_newest_first(index, partition, before, limit)
+            .await?;
+        let units = out.units;
         let copies = out
             .items
-            .unwrap_or_default()
             .into_iter()
             .map(copy_of)
             .collect::<Result<Vec<_>, _>>()?;
