@@ -3,7 +3,6 @@
 //! `customer-api-dev` (`make dev`). `customer-api --version` prints the name and version and
 //! exits.
 
-use isp_crm::config::Settings;
 use isp_crm::process;
 use std::process::ExitCode;
 
@@ -29,15 +28,7 @@ fn main() -> ExitCode {
 }
 
 async fn run() -> ExitCode {
-    isp_crm::telemetry::init();
-    let settings = match Settings::from_env() {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "bad configuration");
-            return ExitCode::FAILURE;
-        }
-    };
-    let Some(router) = isp_crm::startup::router(&settings) else {
+    let Some((_, router)) = isp_crm::startup::from_env() else {
         return ExitCode::FAILURE;
     };
     match lambda_http::run(router).await {

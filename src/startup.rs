@@ -10,6 +10,21 @@ use crate::process::under_lambda;
 use crate::store::{self, Store};
 use std::sync::Arc;
 
+/// Logging on, then the settings from the environment and the router over them; `None` after
+/// logging why the API cannot start.
+pub fn from_env() -> Option<(Settings, axum::Router)> {
+    crate::telemetry::init();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "bad configuration");
+            return None;
+        }
+    };
+    let router = router(&settings)?;
+    Some((settings, router))
+}
+
 /// The router over the app built from `settings`; `None` after logging why it cannot start.
 pub fn router(settings: &Settings) -> Option<axum::Router> {
     let client = match store::client::api_client(

@@ -17,15 +17,7 @@ fn main() -> ExitCode {
 
 #[tokio::main]
 async fn run() -> ExitCode {
-    isp_crm::telemetry::init();
-    let settings = match Settings::from_env() {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "bad configuration");
-            return ExitCode::FAILURE;
-        }
-    };
-    let Some(router) = isp_crm::startup::router(&settings) else {
+    let Some((settings, router)) = isp_crm::startup::from_env() else {
         return ExitCode::FAILURE;
     };
     match serve(router, &settings).await {
