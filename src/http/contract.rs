@@ -6,6 +6,7 @@
 
 use super::params::Params;
 use crate::domain::entity::Pick;
+use crate::domain::signup::web::WEB_PARAMS;
 use crate::domain::{Fields, customer, service};
 
 /// A route and the body parameters its use case reads (besides the credentials).
@@ -201,27 +202,28 @@ pub const USER_ENABLE: Route = Route {
 };
 pub const USER_UPDATE: Route = Route {
     path: "/api/user/update",
-    params: &[
+    params: &USER_UPDATE_PARAMS,
+};
+/// A form key's setup (#20), then its web settings as the domain declares them (#21).
+const USER_UPDATE_PARAMS: [&str; 4 + WEB_PARAMS.len()] = {
+    let setup = [
         "target_userid",
         "form_profile",
         "form_map",
         "signing_secret",
-        "form_origins",
-        "form_thanks_url",
-        "form_error_url",
-        "form_thanks_id",
-        "form_honeypot",
-        "form_page",
-        "form_page_title",
-        "form_page_logo",
-        "form_page_colour",
-        "form_page_fields",
-        "form_min_seconds",
-        "form_unstamped",
-        "form_captcha",
-        "form_captcha_site_key",
-        "form_captcha_secret",
-    ],
+    ];
+    let mut all = [""; 4 + WEB_PARAMS.len()];
+    let mut i = 0;
+    while i < setup.len() {
+        all[i] = setup[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < WEB_PARAMS.len() {
+        all[setup.len() + j] = WEB_PARAMS[j];
+        j += 1;
+    }
+    all
 };
 
 /// The hosted signup page's paths (issue 21): HTML for browsers, by a form key's public id,
