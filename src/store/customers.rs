@@ -215,14 +215,19 @@ impl Store {
         }
         let mut entry = None;
         if let Some(stamp) = history {
+            let subject = Subject::customer(&found);
             let read = to_item(&found)?;
-            let (names, same) =
-                history::as_read(customer::FIELDS, &read, &patch.set, &patch.remove)?;
+            let ((names, same), put) = self.history_update(
+                stamp,
+                subject,
+                Event::Updated,
+                customer::FIELDS,
+                &read,
+                patch,
+            )?;
             condition = condition.and(&same.expr, same.values);
             cond_names.extend(names.into_iter().map(|(p, a)| (p, a.to_owned())));
-            let changes = history::updated(customer::FIELDS, &read, &patch.set, &patch.remove);
-            let subject = Subject::customer(&found);
-            entry = Some(self.history_put(stamp, subject, Event::Updated, changes)?);
+            entry = Some(put);
         }
         let mut update = Update::builder()
             .table_name(&self.tables.customers)

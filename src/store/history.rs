@@ -9,8 +9,10 @@
 //! erase keeps the entries' ids, kinds and times and drops every value (`scrub_history`).
 
 use super::keys::{claim, history};
+use super::patch::Patch;
 use super::records::{CustomerItem, ServiceItem};
 use super::{Item, Store, StoreError, capacity, n, s};
+use crate::domain::entity::Field;
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnConsumedCapacity, TransactWriteItem};
 use serde::{Deserialize, Serialize};
@@ -140,6 +142,23 @@ pub struct HistoryPage {
 }
 
 impl Store {
+    /// An update's entry (the shown fields `patch` changes in the record `read`, old and
+    /// new) and the condition that those fields are still as read, so the old values are
+    /// exactly what the write replaces. The condition goes on the record's own write.
+    pub(crate) fn history_update(
+        &self,
+        stamp: &Stamp,
+        subject: Subject,
+        event: Event,
+        fields: &[Field],
+        read: &Item,
+        patch: &Patch,
+    ) -> Result<(AsRead, TransactWriteItem), StoreError> {
+        let same = as_read(fields, read, &patch.set, &patch.remove)?;
+        let changes = updated(fields, read, &patch.set, &patch.remove);
+        Ok((same, self.history_put(stamp, subject, event, changes)?))
+    }
+
     /// The transaction item that records one change.
     pub(crate) fn history_put(
         &self,

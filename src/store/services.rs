@@ -220,14 +220,14 @@ impl Store {
         let mut cond_names = Vec::new();
         if let Some(stamp) = history {
             // The fields it changes are still as read: the entry's old values are exact.
+            let subject = Subject::service(current);
             let read = to_item(current)?;
-            let (names, same) =
-                history::as_read(service::FIELDS, &read, &patch.set, &patch.remove)?;
+            let event = Event::ServiceUpdated;
+            let ((names, same), put) =
+                self.history_update(stamp, subject, event, service::FIELDS, &read, &patch)?;
             condition = condition.and(&same.expr, same.values);
             cond_names = names;
-            let changes = history::updated(service::FIELDS, &read, &patch.set, &patch.remove);
-            let subject = Subject::service(current);
-            entry = Some(self.history_put(stamp, subject, Event::ServiceUpdated, changes)?);
+            entry = Some(put);
         }
         if claims.is_none() && entry.is_none() {
             // No claim moves, no history: one conditional write, no transaction (half the cost).
