@@ -13,6 +13,16 @@ use isp_crm::events::{ATTEMPTS, BatchResponse};
 use plumbing::{Plumbing, plumbing, proxy, recorder};
 use serde_json::{Value, json};
 
+/// The events' detail types, sorted.
+fn sorted_types(events: &[Value]) -> Vec<&str> {
+    let mut types: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["detail-type"].as_str())
+        .collect();
+    types.sort_unstable();
+    types
+}
+
 fn of_type<'a>(events: &'a [Value], detail_type: &str) -> &'a Value {
     let found: Vec<&Value> = events
         .iter()
@@ -126,11 +136,7 @@ async fn hand_streams_to_the_handler(p: &Plumbing) -> Value {
 
 /// One event of each type, each ISP 1's customer `c`'s, none with a secret.
 fn every_event_is_one_change_of_isp_1s_user(events: &[Value], c: u64) {
-    let mut types: Vec<&str> = events
-        .iter()
-        .filter_map(|e| e["detail-type"].as_str())
-        .collect();
-    types.sort_unstable();
+    let types = sorted_types(events);
     assert_eq!(
         types,
         [
@@ -213,11 +219,7 @@ async fn the_worked_rules_of_the_docs_match(p: &Plumbing, radius_status: &str, r
     assert_eq!(status.len(), 1, "{status:#?}");
     assert_eq!(status[0]["detail"]["changes"]["status"]["new"], "Suspend");
     let all = p.received(radius_all, 3).await;
-    let mut types: Vec<&str> = all
-        .iter()
-        .filter_map(|e| e["detail-type"].as_str())
-        .collect();
-    types.sort_unstable();
+    let types = sorted_types(&all);
     assert_eq!(
         types,
         ["Service Created", "Service Deleted", "Service Updated"]
@@ -320,11 +322,7 @@ async fn restores_and_erasures_reach_a_queue_through_the_bus() {
     assert_eq!(p.handle(&customers, None).await, BatchResponse::default());
     assert_eq!(p.handle(&services, None).await, BatchResponse::default());
     let events = p.received(&p.all, 5).await;
-    let mut types: Vec<&str> = events
-        .iter()
-        .filter_map(|e| e["detail-type"].as_str())
-        .collect();
-    types.sort_unstable();
+    let types = sorted_types(&events);
     assert_eq!(
         types,
         [
