@@ -56,9 +56,13 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 /// The Typeform fixture with one answer's value replaced by any JSON.
 fn mutated_typeform() -> impl Strategy<Value = Value> {
+    // The token is the delivery's idempotency key: a reused one with another body is 409 by
+    // design, so each case's is made unique (random tokens of 1 character collided).
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     (0usize..10, json_value(), "[a-z0-9]{1,8}").prop_map(|(i, v, token)| {
         let mut body = fixtures::typeform();
-        body["form_response"]["token"] = Value::String(token);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        body["form_response"]["token"] = Value::String(format!("{token}-{n}"));
         let kind = body["form_response"]["answers"][i]["type"]
             .as_str()
             .unwrap_or("text")
