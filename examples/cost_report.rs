@@ -848,8 +848,10 @@ async fn history_reads_and_erase(store: &Store, app: &App, item_bytes: usize) ->
     ops.push(Op {
         label: "customer/history, a page of 10 (of 12 entries)",
         calls: u.calls,
-        // One Query, eventually consistent: a page and one.
-        read_units: (entries.iter().take(11).sum::<usize>().div_ceil(4096) as f64) * 0.5,
+        // One Query, eventually consistent: a page and one; then the customer's history key
+        // (a GetItem of its record, eventually consistent).
+        read_units: (entries.iter().take(11).sum::<usize>().div_ceil(4096) as f64) * 0.5
+            + (item_bytes.div_ceil(4096).max(1) as f64) * 0.5,
         write_units: 0.0,
         ms,
     });

@@ -5,35 +5,6 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 
-/// Every item of every table of this test's stack (a test-only Scan), as JSON text.
-async fn every_item(app: &TestApp) -> Vec<(String, String)> {
-    let mut all = Vec::new();
-    for (logical, _, _) in isp_crm::store::keys::TABLES {
-        let table = app.store.tables.by_logical_id(logical).unwrap().to_owned();
-        let mut start = None;
-        loop {
-            let out = app
-                .store
-                .client
-                .scan()
-                .table_name(&table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .expect("scan");
-            for item in out.items() {
-                all.push((logical.to_owned(), format!("{item:?}")));
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
-    }
-    all
-}
-
 async fn customers_counted(app: &TestApp) -> Option<u64> {
     app.call(ISP1_USER, "list", &[("show_count", "1")])
         .await
@@ -125,7 +96,7 @@ async fn an_erase_leaves_no_value_of_the_customer_in_any_table() {
     );
 
     // No table holds any value of it, nor an item of its id or its services' ids.
-    let items = every_item(&app).await;
+    let items = app.every_item().await;
     let mut values: Vec<&str> = DISTINCT.iter().map(|(_, v)| *v).collect();
     values.extend([
         "a secret note 42",
@@ -223,7 +194,7 @@ async fn a_deleted_customer_is_erased_with_its_restorable_copy() {
         reply.result()["erased"],
         serde_json::json!(["restorable copy", "history values"])
     );
-    for (table, item) in every_item(&app).await {
+    for (table, item) in app.every_item().await {
         for (_, v) in DISTINCT {
             assert!(!item.contains(v), "{table} still holds {v:?}: {item}");
         }

@@ -69,6 +69,10 @@ impl App {
         }
         let more = page.more || page.entries.len() > limit;
         page.entries.truncate(limit);
+        if page.sealed() {
+            let seal = self.store.history_seal_of(id, self.epoch()).await?;
+            page.open(id, seal.as_ref())?;
+        }
         let next = match more {
             true => page
                 .entries

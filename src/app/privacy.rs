@@ -10,7 +10,7 @@ use crate::domain::service::Service;
 use crate::domain::{DomainError, Fields};
 use crate::store::dossier::{HeldClaim, HeldClaimKind};
 use crate::store::erase::{EraseOutcome, MAX_SERVICES};
-use crate::store::history::HistoryEntry;
+use crate::store::history::{HistoryEntry, HistorySeal};
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 
@@ -104,6 +104,10 @@ pub async fn export_document(
     else {
         return Ok(None);
     };
+    // Its history's values open with the key its record (or copy) holds.
+    let mut history = store.history_all(id).await?;
+    let seal = record.history_seal_key.as_deref();
+    history.open(id, seal.map(HistorySeal::parse).transpose()?.as_ref())?;
     let deletion = match (&held.customer, &held.copy) {
         (None, Some(copy)) => Some(Deletion {
             deleted_at: copy.deleted_at.clone(),
@@ -123,13 +127,7 @@ pub async fn export_document(
         customer: Customer::from(record),
         deletion,
         services: held.services.into_iter().map(Service::from).collect(),
-        history: store
-            .history_all(id)
-            .await?
-            .entries
-            .into_iter()
-            .map(|(_, e, _)| e)
-            .collect(),
+        history: history.entries.into_iter().map(|(_, e, _)| e).collect(),
         claims: held.claims.iter().map(mention).collect(),
         journals: Vec::new(),
         exported_at: crate::domain::audit::now(),

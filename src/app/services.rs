@@ -7,7 +7,7 @@ use crate::domain::ids::{CustomerId, ServiceId};
 use crate::domain::scope::{Caller, Placement};
 use crate::domain::service::{ServiceFields, ServiceUpdate};
 use crate::domain::{DomainError, Fields};
-use crate::store::records::ServiceItem;
+use crate::store::records::{CustomerItem, ServiceItem};
 use crate::store::services::{ServiceInsert, ServiceWrite};
 
 fn username_taken() -> AppError {
@@ -29,7 +29,11 @@ impl App {
         if let Some(done) = self.replay(&mut guard, exists).await? {
             return Ok(Created::replayed(ServiceId(done)));
         }
-        let placement = self.customer_placement(caller, fields.customerid).await?;
+        let customer = self.customer_in_scope(caller, fields.customerid).await?;
+        let placement = Placement {
+            isp: customer.ispid,
+            reseller: customer.resellerid,
+        };
         let now = self.now();
         // A refused transaction writes nothing: its id is kept for the next attempt.
         let mut id = self.store.next_service_id().await?;
@@ -38,6 +42,7 @@ impl App {
             let mut item =
                 ServiceItem::new(id, placement, fields.clone(), now.clone(), caller.actor());
             item.guard_claim = guard.as_ref().map(|g| g.recorded().0);
+            item.history_seal_key.clone_from(&customer.history_seal_key);
             let claims: Vec<_> = guard.iter().map(|g| g.claim(id.get())).collect();
             let stamp = self.stamp(caller, &now);
             let outcome = self
@@ -72,20 +77,16 @@ impl App {
         Err(tries.exhausted())
     }
 
-    /// Where a customer in the caller's scope is (404 for one outside it).
-    async fn customer_placement(
+    /// A customer in the caller's scope, as stored (404 for one outside it).
+    async fn customer_in_scope(
         &self,
         caller: &Caller,
         id: CustomerId,
-    ) -> Result<Placement, AppError> {
+    ) -> Result<CustomerItem, AppError> {
         self.store
             .get_customer_latest(id)
             .await?
             .filter(|c| caller.scope.permits(c.ispid, c.resellerid))
-            .map(|c| Placement {
-                isp: c.ispid,
-                reseller: c.resellerid,
-            })
             .ok_or_else(|| DomainError::NotFound("customerid").into())
     }
 

@@ -4,7 +4,7 @@ use super::capacity::{self, Kind};
 use super::claims::NewClaim;
 use super::conditions::{Condition, Conditional};
 use super::counts::{Deltas, Tally};
-use super::history::{self, Event, Stamp, Subject};
+use super::history::{self, Event, HistorySeal, Stamp, Subject};
 use super::limits::WindowCount;
 use super::patch::Patch;
 use super::plan::{CustomerQuery, Page, Resume};
@@ -95,6 +95,23 @@ impl Store {
         now: i64,
         history: Option<&Stamp>,
     ) -> Result<CustomerInsert, StoreError> {
+        // A recorded create keeps the key its history's values are sealed under.
+        let seal = match (history, customer.history_seal_key.as_deref()) {
+            (None, _) => None,
+            (Some(_), Some(key)) => Some(HistorySeal::parse(key)?),
+            (Some(_), None) => Some(HistorySeal::generate()?),
+        };
+        let keyed;
+        let customer = match &seal {
+            Some(seal) if customer.history_seal_key.is_none() => {
+                keyed = CustomerItem {
+                    history_seal_key: Some(seal.as_str().to_owned()),
+                    ..customer.clone()
+                };
+                &keyed
+            }
+            _ => customer,
+        };
         let mut items = vec![put_new_id(&self.tables.customers, customer)?];
         for claim in claims {
             items.push(self.claim_put(claim, now)?);
@@ -106,6 +123,7 @@ impl Store {
         if let Some(stamp) = history {
             let shown = history::created(customer::FIELDS, &to_item(customer)?);
             let subject = Subject::customer(customer);
+            let subject = subject.sealed(seal.as_ref());
             items.push(self.history_put(stamp, subject, Event::Created, shown)?);
         }
         // Positions: 0 the customer, then the claims, then the limits (the counts and the
@@ -215,7 +233,13 @@ impl Store {
         }
         let mut entry = None;
         if let Some(stamp) = history {
-            let subject = Subject::customer(&found);
+            let Some(seal) = self
+                .history_seal_for(id, found.history_seal_key.as_deref())
+                .await?
+            else {
+                return Ok(CustomerWrite::NotFound);
+            };
+            let subject = Subject::customer(&found).sealed(Some(&seal));
             let read = to_item(&found)?;
             let ((names, same), put) = self.history_update(
                 stamp,

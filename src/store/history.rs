@@ -18,8 +18,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnConsumedCapacity, Trans
 use serde::{Deserialize, Serialize};
 
 mod changes;
+mod seal;
 use changes::text;
 pub use changes::{AsRead, FieldChange, as_read, created, updated};
+pub use seal::HistorySeal;
 
 /// Who writes a change, when, and until when its entry is kept: the app's half of an entry.
 #[derive(Debug, Clone)]
@@ -75,6 +77,15 @@ pub struct HistoryEntry {
     /// Set by an erase, which removed every value.
     #[serde(default)]
     pub erased_at: Option<String>,
+    /// The changes' values as stored: sealed under the customer's history key
+    /// (`history/seal.rs`); never shown.
+    #[serde(default, skip_serializing)]
+    pub sealed_values: Option<String>,
+    /// Its values were sealed under a key that is gone with the customer's data (a final
+    /// delete, or the end of its restore window): who, when and which fields stay. Shown,
+    /// never stored.
+    #[serde(default)]
+    pub values_gone: bool,
 }
 
 /// A random tail for an entry's sort key.
@@ -89,22 +100,24 @@ fn micros() -> String {
         .to_string()
 }
 
-/// The record an entry describes.
+/// The record an entry describes, and its customer's key when the entry holds values.
 #[derive(Debug, Clone, Copy)]
-pub struct Subject {
+pub struct Subject<'a> {
     pub customerid: CustomerId,
     pub ispid: IspId,
     pub resellerid: ResellerId,
     pub serviceid: Option<ServiceId>,
+    pub seal: Option<&'a HistorySeal>,
 }
 
-impl Subject {
+impl<'a> Subject<'a> {
     pub fn customer(c: &CustomerItem) -> Self {
         Self {
             customerid: c.id,
             ispid: c.ispid,
             resellerid: c.resellerid,
             serviceid: None,
+            seal: None,
         }
     }
 
@@ -114,7 +127,13 @@ impl Subject {
             ispid: s.ispid,
             resellerid: s.resellerid,
             serviceid: Some(s.id),
+            seal: None,
         }
+    }
+
+    /// The entry's values are sealed under `seal`.
+    pub fn sealed(self, seal: Option<&'a HistorySeal>) -> Self {
+        Self { seal, ..self }
     }
 }
 
@@ -141,6 +160,30 @@ pub struct HistoryPage {
     pub units: f64,
 }
 
+impl HistoryPage {
+    /// Whether an entry's values wait for the customer's key.
+    pub fn sealed(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|(_, e, _)| e.sealed_values.is_some())
+    }
+
+    /// Opens the entries' values with the key of their customer `id`, or, without one (it is
+    /// gone with the customer's data), marks them gone.
+    pub fn open(&mut self, id: CustomerId, seal: Option<&HistorySeal>) -> Result<(), StoreError> {
+        for (key, entry, _) in &mut self.entries {
+            let Some(sealed) = entry.sealed_values.take() else {
+                continue;
+            };
+            match seal {
+                Some(seal) => seal.open(&claim::history(id, key), &sealed, &mut entry.changes)?,
+                None => entry.values_gone = true,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Store {
     /// An update's entry (the shown fields `patch` changes in the record `read`, old and
     /// new) and the condition that those fields are still as read, so the old values are
@@ -159,7 +202,8 @@ impl Store {
         Ok((same, self.history_put(stamp, subject, event, changes)?))
     }
 
-    /// The transaction item that records one change.
+    /// The transaction item that records one change. Its values are sealed under the
+    /// subject's key; changes with values and no key are a bug, refused.
     pub(crate) fn history_put(
         &self,
         stamp: &Stamp,
@@ -167,6 +211,28 @@ impl Store {
         event: Event,
         changes: Vec<FieldChange>,
     ) -> Result<TransactWriteItem, StoreError> {
+        let key = history::sort_key(&micros(), tail());
+        let claim_key = claim::history(subject.customerid, &key);
+        let sealed_values = match subject.seal {
+            Some(seal) => seal.seal(&claim_key, &changes)?,
+            None if changes.iter().all(|c| c.old.is_none() && c.new.is_none()) => None,
+            None => {
+                return Err(StoreError::Other(
+                    "a history entry with values needs its customer's key".into(),
+                ));
+            }
+        };
+        let changes = match sealed_values {
+            Some(_) => changes
+                .into_iter()
+                .map(|c| FieldChange {
+                    old: None,
+                    new: None,
+                    ..c
+                })
+                .collect(),
+            None => changes,
+        };
         let entry = HistoryEntry {
             customerid: subject.customerid,
             ispid: subject.ispid,
@@ -178,13 +244,19 @@ impl Store {
             serviceid: subject.serviceid,
             changes,
             erased_at: None,
+            sealed_values: None,
+            values_gone: false,
         };
         let mut item: Item = serde_dynamo::to_item(&entry)?;
-        item.remove("customerid");
+        for shown_only in ["customerid", "values_gone"] {
+            item.remove(shown_only);
+        }
         item.retain(|_, v| !matches!(v, AttributeValue::Null(_)));
-        let key = history::sort_key(&micros(), tail());
+        if let Some(sealed) = sealed_values {
+            item.insert("sealed_values".into(), s(sealed));
+        }
         let (_, (pk, sk)) = history::BY_CUSTOMER;
-        item.insert("claim".into(), s(claim::history(subject.customerid, &key)));
+        item.insert("claim".into(), s(claim_key));
         item.insert(pk.into(), n(subject.customerid.get()));
         item.insert(sk.into(), s(key));
         item.insert(
@@ -198,6 +270,68 @@ impl Store {
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The key a customer's history values are sealed under, where it is kept: its record
+    /// (an eventually consistent read, again strongly when missed) or its restorable copy
+    /// within its window at `now`. `None` once the customer's data is gone.
+    pub async fn history_seal_of(
+        &self,
+        id: CustomerId,
+        now: i64,
+    ) -> Result<Option<HistorySeal>, StoreError> {
+        let mut key = self
+            .get_customer(id)
+            .await?
+            .and_then(|c| c.history_seal_key);
+        if key.is_none() {
+            key = self
+                .deleted_copy_any(id)
+                .await?
+                .filter(|c| c.expires_at > now)
+                .and_then(|c| c.customer.history_seal_key);
+        }
+        if key.is_none() {
+            // Created or restored a moment ago.
+            key = self
+                .get_customer_latest(id)
+                .await?
+                .and_then(|c| c.history_seal_key);
+        }
+        key.as_deref().map(HistorySeal::parse).transpose()
+    }
+
+    /// The key of a customer whose record was read holding `stored`. A record without one
+    /// (written before the history, or imported) is given one: a write that keeps a key
+    /// already there, so concurrent first writes agree, then a read of the key it holds.
+    /// `None`: no such customer.
+    pub(crate) async fn history_seal_for(
+        &self,
+        id: CustomerId,
+        stored: Option<&str>,
+    ) -> Result<Option<HistorySeal>, StoreError> {
+        if let Some(key) = stored {
+            return HistorySeal::parse(key).map(Some);
+        }
+        let fresh = HistorySeal::generate()?;
+        let req = self
+            .client
+            .update_item()
+            .table_name(&self.tables.customers)
+            .key("id", n(id.get()))
+            .update_expression("SET history_seal_key = if_not_exists(history_seal_key, :key)")
+            .condition_expression("attribute_exists(id)")
+            .expression_attribute_values(":key", s(fresh.as_str()))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        if !super::send_conditional(|| req.clone().send()).await? {
+            return Ok(None);
+        }
+        self.get_customer_latest(id)
+            .await?
+            .and_then(|c| c.history_seal_key)
+            .as_deref()
+            .map(HistorySeal::parse)
+            .transpose()
     }
 
     /// Up to `limit` entries of a customer's history, newest first, after the entry whose
@@ -267,7 +401,7 @@ impl Store {
                 .update_item()
                 .table_name(&self.tables.claims)
                 .key("claim", s(claim::history(id, &key)))
-                .update_expression("SET changes = :names, erased_at = :at")
+                .update_expression("SET changes = :names, erased_at = :at REMOVE sealed_values")
                 .condition_expression("#sk = :key")
                 .expression_attribute_names("#sk", sk)
                 .expression_attribute_values(":names", AttributeValue::L(names))

@@ -119,6 +119,26 @@ impl Store {
         now: i64,
         history: Option<&Stamp>,
     ) -> Result<ServiceInsert, StoreError> {
+        // A recorded create copies its customer's history key (given one if it has none).
+        let mut seal = None;
+        if history.is_some() {
+            let key = service.history_seal_key.as_deref();
+            match self.history_seal_for(service.customerid, key).await? {
+                Some(found) => seal = Some(found),
+                None => return Ok(ServiceInsert::CustomerGone),
+            }
+        }
+        let keyed;
+        let service = match &seal {
+            Some(seal) if service.history_seal_key.as_deref() != Some(seal.as_str()) => {
+                keyed = ServiceItem {
+                    history_seal_key: Some(seal.as_str().to_owned()),
+                    ..service.clone()
+                };
+                &keyed
+            }
+            _ => service,
+        };
         let username = ClaimKey::username(service.ispid, &service.username);
         let mut items = vec![
             self.count_services(service.customerid, service.placement(), 1)?,
@@ -130,7 +150,7 @@ impl Store {
         }
         if let Some(stamp) = history {
             let shown = history::created(service::FIELDS, &to_item(service)?);
-            let subject = Subject::service(service);
+            let subject = Subject::service(service).sealed(seal.as_ref());
             items.push(self.history_put(stamp, subject, Event::ServiceCreated, shown)?);
         }
         let outcome = self.transact(items).await?;
@@ -210,6 +230,22 @@ impl Store {
         for (name, value) in crate::domain::audit::Audit::updated(now, by) {
             patch.set.push((name, s(value)));
         }
+        // Its entry's values are sealed under its customer's key, copied to a service that
+        // has none (created before the history).
+        let mut seal = None;
+        if history.is_some() {
+            let key = current.history_seal_key.as_deref();
+            let Some(found) = self.history_seal_for(current.customerid, key).await? else {
+                return Ok(TxOutcome::Refused {
+                    failed: vec![0],
+                    conflict: false,
+                });
+            };
+            if key.is_none() {
+                patch.set.push(("history_seal_key", s(found.as_str())));
+            }
+            seal = Some(found);
+        }
         let (expr, names, values) = patch.expression();
         // The username read is still the stored one: its claim is the one released.
         let mut condition = Condition::within(scope).and(
@@ -220,7 +256,7 @@ impl Store {
         let mut cond_names = Vec::new();
         if let Some(stamp) = history {
             // The fields it changes are still as read: the entry's old values are exact.
-            let subject = Subject::service(current);
+            let subject = Subject::service(current).sealed(seal.as_ref());
             let read = to_item(current)?;
             let event = Event::ServiceUpdated;
             let ((names, same), put) =
@@ -301,7 +337,8 @@ impl Store {
         ];
         if let Some(stamp) = history {
             let subject = Subject::service(current);
-            items.push(self.history_put(stamp, subject, Event::ServiceDeleted, Vec::new())?);
+            let event = Event::ServiceDeleted;
+            items.push(self.history_put(stamp, subject, event, Vec::new())?);
         }
         Ok(match self.transact(items).await? {
             TxOutcome::Written => ServiceWrite::Written,

@@ -8,6 +8,35 @@ use std::collections::HashMap;
 pub type Item = HashMap<String, AttributeValue>;
 
 impl TestApp {
+    /// Every item of every table of this test's stack (a test-only Scan), as JSON text.
+    pub async fn every_item(&self) -> Vec<(String, String)> {
+        let mut all = Vec::new();
+        for (logical, _, _) in isp_crm::store::keys::TABLES {
+            let table = self.store.tables.by_logical_id(logical).unwrap().to_owned();
+            let mut start = None;
+            loop {
+                let out = self
+                    .store
+                    .client
+                    .scan()
+                    .table_name(&table)
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .expect("scan");
+                for item in out.items() {
+                    all.push((logical.to_owned(), format!("{item:?}")));
+                }
+                start = out.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+        }
+        all
+    }
+
     /// The stored item of customer `id`; panics when there is none.
     pub async fn stored_customer(&self, id: u64) -> Item {
         let out = self

@@ -148,6 +148,11 @@ pub struct CustomerItem {
     /// `Customer Restored` event, not `Created`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restored_at: Option<String>,
+    /// The key its history's values are sealed under (`store::history::HistorySeal`): kept
+    /// here and in its restorable copy only, so it goes with the customer's data. Absent
+    /// until its first history entry with values (records older than the history, imports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history_seal_key: Option<String>,
     /// Who created it and who last changed it, and when; an absent one is left out.
     #[serde(skip)]
     pub audit: Audit,
@@ -191,6 +196,7 @@ impl CustomerItem {
             guard_claim: None,
             guard_until: None,
             restored_at: None,
+            history_seal_key: None,
             audit: Audit::created(now, by),
         }
     }
@@ -237,6 +243,11 @@ pub struct ServiceItem {
     /// customer removes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard_claim: Option<String>,
+    /// Its customer's `history_seal_key`, copied at its create, so an update of it needs no
+    /// read of the customer (a customer with services is never deleted, so the copy never
+    /// outlives the key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history_seal_key: Option<String>,
     /// Who created it and who last changed it, and when; an absent one is left out.
     #[serde(skip)]
     pub audit: Audit,
@@ -255,6 +266,7 @@ impl ServiceItem {
             status: f.status.as_str().to_owned(),
             notes: f.notes,
             guard_claim: None,
+            history_seal_key: None,
             audit: Audit::created(now, by),
         }
     }
@@ -341,6 +353,7 @@ mod tests {
             guard_claim: None,
             guard_until: None,
             restored_at: None,
+            history_seal_key: None,
             audit: Audit {
                 created_at: "2026-11-27T05:10:00Z".into(),
                 updated_at: Some("2026-11-27T05:10:00Z".into()),
@@ -392,6 +405,7 @@ mod tests {
             status: "Active".into(),
             notes: None,
             guard_claim: None,
+            history_seal_key: None,
             audit: Audit {
                 created_at: "2026-11-27T05:10:00Z".into(),
                 updated_at: Some("2026-11-27T05:10:00Z".into()),
@@ -497,8 +511,9 @@ mod tests {
         c.audit.updated_by = Some("5".into());
         c.portal_password_hash = Some("$argon2id$".into());
         c.service_count = Some(1);
+        c.history_seal_key = Some("k".into());
         check(super::to_item(&c).unwrap(), crate::domain::customer::FIELDS);
-        let s = ServiceItem::new(
+        let mut s = ServiceItem::new(
             ServiceId(3),
             Placement {
                 isp: IspId(1),
@@ -514,6 +529,7 @@ mod tests {
             "t".into(),
             Actor::Admin,
         );
+        s.history_seal_key = Some("k".into());
         check(super::to_item(&s).unwrap(), crate::domain::service::FIELDS);
     }
 
