@@ -39,18 +39,8 @@ async fn every_page(
 
 /// The `expires_at` of each stored entry of a customer's history (epoch seconds).
 async fn stored_expiries(app: &TestApp, id: u64) -> Vec<i64> {
-    let out = app
-        .store
-        .client
-        .query()
-        .table_name(&app.store.tables.claims)
-        .index_name("history-by-customer")
-        .key_condition_expression("history_of = :id")
-        .expression_attribute_values(":id", AttributeValue::N(id.to_string()))
-        .send()
+    app.stored_history(id)
         .await
-        .expect("query");
-    out.items()
         .iter()
         .map(|i| match i.get("expires_at") {
             Some(AttributeValue::N(v)) => v.parse().unwrap(),

@@ -109,7 +109,11 @@ async fn history_values_are_sealed_and_go_when_the_restore_window_ends() {
     // Restorable: the copy holds the key, the values still show.
     let entries = history(&app, id).await;
     assert!(values(&entries).iter().any(|s| s == NEW_STREET));
-    assert!(entries.iter().all(|e| e["values_gone"] == Value::Bool(false)));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["values_gone"] == Value::Bool(false))
+    );
 
     // The window ends (the copy's expiry passes before TTL removes it): the values are gone
     // for the API at once, and restore is 404 as before.
@@ -194,18 +198,7 @@ async fn records_older_than_the_history_get_their_key_on_first_use() {
     }
     assert_eq!(app.stored_attr(id, "history_seal_key").await, None);
     // ... and no entry sealed under the key just removed (none were written before keys).
-    let entries = app
-        .store
-        .client
-        .query()
-        .table_name(&app.store.tables.claims)
-        .index_name("history-by-customer")
-        .key_condition_expression("history_of = :id")
-        .expression_attribute_values(":id", AttributeValue::N(id.to_string()))
-        .send()
-        .await
-        .expect("query");
-    for entry in entries.items() {
+    for entry in app.stored_history(id).await {
         app.store
             .client
             .delete_item()

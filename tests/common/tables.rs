@@ -37,6 +37,22 @@ impl TestApp {
         all
     }
 
+    /// The stored entries of customer `id`'s history (a Query of its index, one page).
+    pub async fn stored_history(&self, id: u64) -> Vec<Item> {
+        let out = self
+            .store
+            .client
+            .query()
+            .table_name(&self.store.tables.claims)
+            .index_name("history-by-customer")
+            .key_condition_expression("history_of = :id")
+            .expression_attribute_values(":id", AttributeValue::N(id.to_string()))
+            .send()
+            .await
+            .expect("query");
+        out.items.unwrap_or_default()
+    }
+
     /// The stored item of customer `id`; panics when there is none.
     pub async fn stored_customer(&self, id: u64) -> Item {
         let out = self
