@@ -449,7 +449,7 @@ async fn main() {
 /// What each shape would read in an ISP of 1,000,000 customers, from the index layout and
 /// the two measured sizes (the ISP user, and the ~30 % reseller whose share grows with the
 /// ISP). Three kinds of shape:
-/// - bounded by the page or by the days it names (kept counts): what was measured at 20,000,
+/// - bounded by the page or by the months it names (kept counts): what was measured at 20,000,
 ///   once the page is full there (a cell whose rows differ between the sizes is a page not
 ///   yet full at 2,000);
 /// - a walk of every match (counts by `Select=COUNT`, a walk of the scope for a pattern):
@@ -495,10 +495,12 @@ fn projection(results: &HashMap<(usize, usize, usize), Measured>) {
                     let range_by_id = !counts && params.iter().any(|(k, _)| *k == "created_from");
                     let full = !counts && *rows_b == 10;
                     let days = counts.then(|| days_named(params)).flatten();
-                    if let Some(days) = days {
-                        // One item a day (four for an ISP), once every day has signups.
-                        let items = days * if ci == 1 { 4.0 } else { 1.0 };
-                        format!("≤ {items:.0} / ≤ {:.1} (the days)", units(items * 42.0))
+                                        if let Some(days) = days {
+                        // One item a month (four for an ISP) with an attribute a day, once
+                        // every day has signups: ≤ ~290 bytes; a range may straddle a month.
+                        let months = (days / 28.0).ceil() + 1.0;
+                        let items = months * if ci == 1 { 4.0 } else { 1.0 };
+                        format!("≤ {items:.0} / ≤ {:.1} (the months)", units(items * 290.0))
                     } else if kept || (full && (ub - ua).abs() < 0.01) || (full && rows_a != rows_b)
                     {
                         format!("{eb:.0} / {ub:.1} (as at 20,000)")

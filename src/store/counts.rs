@@ -187,11 +187,11 @@ impl Deltas {
             bump(
                 count::days(&count::isp(t.isp)),
                 isp_shard,
-                count::CUSTOMERS.to_owned(),
+                count::day_attr(day),
             );
             let reseller_shard = count::day_shard(day, 0);
             let scope = count::days(&count::reseller(t.reseller));
-            bump(scope, reseller_shard, count::CUSTOMERS.to_owned());
+            bump(scope, reseller_shard, count::day_attr(day));
         }
     }
 
@@ -270,11 +270,8 @@ impl Store {
     pub async fn count_of(&self, part: Part, of: &CountOf) -> Result<CountRead, StoreError> {
         let (scope, shard, attr) = match (of, part) {
             (CountOf::Created { from, upto }, _) => {
-                let lo = count::day_shard(from.unwrap_or(0), 0);
-                let hi = count::day_shard(upto.unwrap_or(99_999_999), 9);
-                return self
-                    .sum_days(&count::days(&part.count_scope()), lo, hi)
-                    .await;
+                let days = from.unwrap_or(0)..=upto.unwrap_or(99_999_999);
+                return self.sum_days(&count::days(&part.count_scope()), days).await;
             }
             (CountOf::All, _) => (part.count_scope(), None, count::CUSTOMERS.to_owned()),
             (CountOf::Type(t), _) => (part.count_scope(), None, count::type_attr(t)),
@@ -315,9 +312,15 @@ impl Store {
         Ok(CountRead { customers, units })
     }
 
-    /// The customers of a days partition between two sort keys: one Query (of one item a
-    /// day, four for an ISP), paged past 1 MB (over ~50 years of days).
-    async fn sum_days(&self, scope: &str, lo: u64, hi: u64) -> Result<CountRead, StoreError> {
+    /// The customers of a days partition created on `days` (`yyyymmdd`): one Query of the
+    /// months' items (four a month for an ISP), paged past 1 MB (over ~300 years).
+    async fn sum_days(
+        &self,
+        scope: &str,
+        days: std::ops::RangeInclusive<u32>,
+    ) -> Result<CountRead, StoreError> {
+        let lo = count::day_shard(*days.start(), 0);
+        let hi = count::day_shard(*days.end(), 9);
         let mut read = CountRead {
             customers: 0,
             units: 0.0,
@@ -341,8 +344,15 @@ impl Store {
             capacity::record(Kind::Read, out.consumed_capacity());
             read.units += capacity::computed_read(out.items(), false);
             for item in out.items() {
-                if let Some(v) = item.get(count::CUSTOMERS) {
-                    read.customers += number(scope, count::CUSTOMERS, v)?;
+                let shard = match item.get("shard") {
+                    Some(AttributeValue::N(k)) => k.parse::<u64>().ok(),
+                    _ => None,
+                }
+                .ok_or_else(|| StoreError::Corrupt(format!("count {scope}: an item's shard")))?;
+                for (attr, v) in item {
+                    if count::day_of(shard, attr).is_some_and(|d| days.contains(&d)) {
+                        read.customers += number(scope, attr, v)?;
+                    }
                 }
             }
             start = out.last_evaluated_key;
@@ -382,21 +392,27 @@ mod tests {
     }
 
     #[test]
-    fn a_day_is_counted_in_one_of_the_isps_four_items_and_the_resellers_one() {
+    fn a_day_is_counted_in_its_month_in_one_of_the_isps_four_items_and_the_resellers_one() {
         let mut t = tally(9, 7, "Individual", "Panaji");
         t.day = Some(20261207);
         let mut d = Deltas::default();
         d.add(&t, 1);
         let items = d.settled();
         assert_eq!(items.len(), 7, "{items:?}");
-        assert_eq!(
-            items[&("isp|1|created".to_owned(), 202612071)]["customers"],
-            1
-        );
-        assert_eq!(
-            items[&("reseller|7|created".to_owned(), 202612070)]["customers"],
-            1
-        );
+        assert_eq!(items[&("isp|1|created".to_owned(), 2026121)]["d07"], 1);
+        assert_eq!(items[&("reseller|7|created".to_owned(), 2026120)]["d07"], 1);
+    }
+
+    #[test]
+    fn a_month_item_names_its_days() {
+        let shard = count::day_shard(20260305, 3);
+        assert_eq!(shard, 2026033);
+        assert_eq!(count::day_attr(20260305), "d05");
+        assert_eq!(count::day_of(shard, "d05"), Some(20260305));
+        assert_eq!(count::day_of(shard, "d31"), Some(20260331));
+        for not_a_day in ["scope", "shard", "d00", "d32", "d5", "dx1", "customers"] {
+            assert_eq!(count::day_of(shard, not_a_day), None, "{not_a_day}");
+        }
     }
 
     #[test]

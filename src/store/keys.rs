@@ -282,7 +282,8 @@ pub const RESELLERS_BY_ISP: (&str, (&str, &str)) = ("by-isp", ("ispid", "reselle
 ///   the ISP's number in its shard (`customers`) and each of its resellers' (`r<id>`), so a
 ///   facet's ISP count is one Query of ≤ 16 items and a reseller's one read of one item; a
 ///   create writes one item per facet for both scopes, not two.
-/// - **Days:** per ISP and per reseller, the customers created on each day (`days`).
+/// - **Days:** per ISP and per reseller, the customers created on each day (`days`), one
+///   item a month holding an attribute a day.
 pub mod count {
     use super::*;
 
@@ -325,19 +326,39 @@ pub mod count {
     }
 
     /// The partition counting a part's customers per day of creation (`isp|1|created`,
-    /// `reseller|7|created`): one item per day (`DAY_SHARDS` for an ISP), whose `shard` is the
-    /// day as `yyyymmdd` and the shard as a last digit, so a range of days is one Query.
+    /// `reseller|7|created`): one item per month (`DAY_SHARDS` for an ISP), whose `shard` is
+    /// the month as `yyyymm` and the shard as a last digit, holding one attribute per day
+    /// (`d07`): a range of days is one Query of its months, ~250 bytes an item at most, so a
+    /// year of an ISP is ≤ 48 items (2.0 read units), of a reseller ≤ 12 (0.5).
     pub fn days(scope: &str) -> String {
         format!("{scope}|created")
     }
 
-    /// An ISP's day is split in `DAY_SHARDS` items (by id) so that concurrent creates in one
-    /// ISP rarely meet on one item; a reseller's is one item.
+    /// An ISP's month is split in `DAY_SHARDS` items (by id) so that concurrent creates in
+    /// one ISP rarely meet on one item; a reseller's is one item.
     pub const DAY_SHARDS: u64 = 4;
 
-    /// The sort key of a day's item: `yyyymmdd` and the shard digit.
+    /// The sort key of the item holding a day (`yyyymmdd`): its month `yyyymm` and the
+    /// shard digit.
     pub fn day_shard(day: u32, shard: u64) -> u64 {
-        u64::from(day) * 10 + shard
+        u64::from(day / 100) * 10 + shard
+    }
+
+    /// The attribute of a month's item counting one of its days (`d01`..`d31`).
+    pub fn day_attr(day: u32) -> String {
+        format!("d{:02}", day % 100)
+    }
+
+    /// The day (`yyyymmdd`) an attribute of the item with sort key `shard` counts; `None`
+    /// for an attribute that counts no day (the keys).
+    pub fn day_of(shard: u64, attr: &str) -> Option<u32> {
+        let dd: u32 = attr
+            .strip_prefix('d')
+            .filter(|d| d.len() == 2)?
+            .parse()
+            .ok()?;
+        let month = u32::try_from(shard / 10).ok()?;
+        (1..=31).contains(&dd).then_some(month * 100 + dd)
     }
 }
 

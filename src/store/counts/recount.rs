@@ -28,6 +28,12 @@ impl Recount {
 /// Each count partition's attributes summed over its items.
 type Sums = BTreeMap<String, BTreeMap<String, i64>>;
 
+/// What an attribute of the item `shard` is checked as: a day's count of a month item as its
+/// day (`20261207`, each day on its own), any other attribute as itself (summed over shards).
+fn checked(shard: u64, attr: &str) -> String {
+    count::day_of(shard, attr).map_or_else(|| attr.to_owned(), |day| day.to_string())
+}
+
 impl Store {
     /// Every kept count of an ISP and its resellers, summed per partition and attribute:
     /// the totals' partitions by Query, the facets' by a Scan of the counts table (small:
@@ -38,12 +44,16 @@ impl Store {
             let Some(AttributeValue::S(scope)) = item.get("scope") else {
                 return Err(StoreError::Corrupt(format!("count item {item:?}")));
             };
+            let shard = match item.get("shard") {
+                Some(AttributeValue::N(k)) => k.parse::<u64>().unwrap_or(0),
+                _ => 0,
+            };
             for (attr, v) in item {
                 if attr != "scope" && attr != "shard" {
                     *sums
                         .entry(scope.clone())
                         .or_default()
-                        .entry(attr.clone())
+                        .entry(checked(shard, attr))
                         .or_default() += number(scope, attr, v)?;
                 }
             }
@@ -109,12 +119,12 @@ impl Store {
         let due = self.due_counts(isp).await?;
         let kept = self.kept_counts(isp, resellers).await?;
         let mut actual = Sums::new();
-        for ((scope, _), attrs) in due.clone().settled() {
+        for ((scope, shard), attrs) in due.clone().settled() {
             for (attr, d) in attrs {
                 *actual
                     .entry(scope.clone())
                     .or_default()
-                    .entry(attr)
+                    .entry(checked(shard, &attr))
                     .or_default() += d;
             }
         }
@@ -205,7 +215,8 @@ impl Store {
         self.batch_write(puts).await
     }
 
-    /// Every item of a count partition (Query, paged: a days partition holds one item a day).
+    /// Every item of a count partition (Query, paged: a days partition holds one item a
+    /// month, four for an ISP).
     async fn count_items(&self, scope: &str) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
