@@ -494,11 +494,10 @@ fn projection(results: &HashMap<(usize, usize, usize), Measured>) {
                     let kept = counts && (ub - ua).abs() < 0.01;
                     let range_by_id = !counts && params.iter().any(|(k, _)| *k == "created_from");
                     let full = !counts && *rows_b == 10;
-                    let days = counts.then(|| days_named(params)).flatten();
-                                        if let Some(days) = days {
+                                        let months = counts.then(|| months_named(params)).flatten();
+                    if let Some(months) = months {
                         // One item a month (four for an ISP) with an attribute a day, once
-                        // every day has signups: ≤ ~290 bytes; a range may straddle a month.
-                        let months = (days / 28.0).ceil() + 1.0;
+                        // every day has signups: ≤ ~290 bytes.
                         let items = months * if ci == 1 { 4.0 } else { 1.0 };
                         format!("≤ {items:.0} / ≤ {:.1} (the months)", units(items * 290.0))
                     } else if kept || (full && (ub - ua).abs() < 0.01) || (full && rows_a != rows_b)
@@ -534,14 +533,14 @@ fn projection(results: &HashMap<(usize, usize, usize), Measured>) {
     println!();
 }
 
-/// The number of days a shape's created range names, if it has both ends.
-fn days_named(params: &[(&str, &str)]) -> Option<f64> {
-    let day = |name| {
+/// The number of months a shape's created range touches, if it has both ends.
+fn months_named(params: &[(&str, &str)]) -> Option<f64> {
+    let month = |name| {
         let (_, v) = params.iter().find(|(k, _)| *k == name)?;
-        v.parse::<jiff::civil::Date>().ok()
+        let d = v.parse::<jiff::civil::Date>().ok()?;
+        Some(i32::from(d.year()) * 12 + i32::from(d.month()))
     };
-    let span = day("created_upto")?.since(day("created_from")?).ok()?;
-    Some(f64::from(span.get_days()) + 1.0)
+    Some(f64::from(month("created_upto")? - month("created_from")? + 1))
 }
 
 /// Peak resident memory (VmHWM) of the real binary after serving the costliest shapes: the
