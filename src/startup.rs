@@ -67,7 +67,7 @@ async fn preconnect(store: &Store) {
     let started = std::time::Instant::now();
     match store.preconnect().await {
         Ok(()) => tracing::info!(
-            ms = started.elapsed().as_secs_f64() * 1e3,
+            us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "DynamoDB connection opened in init"
         ),
         Err(e) => tracing::warn!(error = %e, "DynamoDB connection not opened in init"),
