@@ -74,6 +74,9 @@ pub struct Settings {
     pub history_window: Duration,
     /// The root certificates the DynamoDB client trusts (`TLS_ROOTS`: aws or system).
     pub tls_roots: TlsRoots,
+    /// Open the DynamoDB connection in init (`DYNAMODB_PRECONNECT`: true or false, default
+    /// false): one eventually consistent GetItem of a user that cannot exist (docs/performance.md).
+    pub dynamodb_preconnect: bool,
     /// Timeouts and retries of the DynamoDB client.
     pub dynamodb: ClientTuning,
     /// Past this, a request is answered 503 with `Retry-After` (`REQUEST_DEADLINE_MS`):
@@ -92,11 +95,16 @@ pub const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 
 /// `FORM_LOCAL_ORIGINS`: true or false (absent: false).
 pub fn local_origins(value: Option<String>) -> Result<bool, ConfigError> {
+    flag("FORM_LOCAL_ORIGINS", value)
+}
+
+/// A true-or-false setting; absent or empty: false.
+fn flag(var: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
     match value.as_deref().map(str::trim) {
         None | Some("") | Some("false") => Ok(false),
         Some("true") => Ok(true),
         Some(_) => Err(ConfigError {
-            var: "FORM_LOCAL_ORIGINS",
+            var,
             rule: "must be true or false".into(),
         }),
     }
@@ -339,6 +347,7 @@ impl Settings {
             restore_window,
             history_window,
             tls_roots,
+            dynamodb_preconnect: flag("DYNAMODB_PRECONNECT", get("DYNAMODB_PRECONNECT"))?,
             dynamodb,
             request_deadline,
             function_timeout,
@@ -370,6 +379,17 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_lookup(|k| map.get(k).cloned(), lambda)
+    }
+
+    #[test]
+    fn preconnect_is_off_unless_asked_and_refuses_other_words() {
+        assert!(!settings(&[], true).unwrap().dynamodb_preconnect);
+        let on = settings(&[("DYNAMODB_PRECONNECT", "true")], true).unwrap();
+        assert!(on.dynamodb_preconnect);
+        let off = settings(&[("DYNAMODB_PRECONNECT", "false")], true).unwrap();
+        assert!(!off.dynamodb_preconnect);
+        let bad = settings(&[("DYNAMODB_PRECONNECT", "yes")], true).unwrap_err();
+        assert_eq!(bad.var, "DYNAMODB_PRECONNECT");
     }
 
     #[test]

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
 }
 
 async fn run() -> ExitCode {
-    let Some((_, router)) = isp_crm::startup::from_env() else {
+    let Some((_, router)) = isp_crm::startup::from_env().await else {
         return ExitCode::FAILURE;
     };
     match lambda_http::run(router).await {

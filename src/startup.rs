@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 /// Logging on, then the settings from the environment and the router over them; `None` after
 /// logging why the API cannot start.
-pub fn from_env() -> Option<(Settings, axum::Router)> {
+pub async fn from_env() -> Option<(Settings, axum::Router)> {
     crate::telemetry::init();
     let settings = match Settings::from_env() {
         Ok(s) => s,
@@ -21,12 +21,13 @@ pub fn from_env() -> Option<(Settings, axum::Router)> {
             return None;
         }
     };
-    let router = router(&settings)?;
+    let router = router(&settings).await?;
     Some((settings, router))
 }
 
-/// The router over the app built from `settings`; `None` after logging why it cannot start.
-pub fn router(settings: &Settings) -> Option<axum::Router> {
+/// The router over the app built from `settings`, the DynamoDB connection opened first with
+/// `DYNAMODB_PRECONNECT=true`; `None` after logging why it cannot start.
+pub async fn router(settings: &Settings) -> Option<axum::Router> {
     let client = match store::client::api_client(
         settings.endpoint.as_deref(),
         settings.tls_roots,
@@ -39,6 +40,9 @@ pub fn router(settings: &Settings) -> Option<axum::Router> {
         }
     };
     let store = Store::new(client, settings.tables.clone());
+    if settings.dynamodb_preconnect {
+        preconnect(&store).await;
+    }
     if settings.cursor_secret.is_none() && under_lambda() {
         tracing::warn!(
             "CURSOR_SECRET is not set: list cursors work only on the instance that issued them"
@@ -55,5 +59,17 @@ pub fn router(settings: &Settings) -> Option<axum::Router> {
             tracing::error!(error = %e, "start-up failed");
             None
         }
+    }
+}
+
+/// The connection opened in init; a failure is only logged (the first request connects again).
+async fn preconnect(store: &Store) {
+    let started = std::time::Instant::now();
+    match store.preconnect().await {
+        Ok(()) => tracing::info!(
+            us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "DynamoDB connection opened in init"
+        ),
+        Err(e) => tracing::warn!(error = %e, "DynamoDB connection not opened in init"),
     }
 }

@@ -306,3 +306,63 @@ async fn the_binary_serves_function_url_events() {
     let not_found = envelope(&answers[3].1);
     assert!(not_found["error"].is_string(), "{not_found}");
 }
+
+/// `DYNAMODB_PRECONNECT=true` opens the DynamoDB connection in init, before the first poll of
+/// `/next`; without it init opens none. The endpoint is a relay to moto that counts the
+/// connections it accepted; the count is read when the first `/next` arrives.
+#[tokio::test]
+async fn preconnect_opens_the_dynamodb_connection_before_the_first_poll() {
+    let app = spawn_app().await;
+    let moto = std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT (infra/with-moto.sh)");
+    let upstream = moto
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    for (preconnect, expected) in [("false", 0), ("true", 1)] {
+        let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relay_url = format!("http://{}", relay.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counted = accepted.clone();
+        let upstream = upstream.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = relay.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        });
+        let (tx, mut first_poll) = mpsc::unbounded_channel();
+        let seen = accepted.clone();
+        let api = Router::new().route(
+            "/2018-06-01/runtime/invocation/next",
+            get(move || {
+                let _ = tx.send(seen.load(Ordering::SeqCst));
+                std::future::pending::<Response>()
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let runtime_api = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move { axum::serve(listener, api).await });
+
+        let mut child = app
+            .lambda_function(&runtime_api, "test")
+            .env("DYNAMODB_ENDPOINT", &relay_url)
+            .env("DYNAMODB_PRECONNECT", preconnect)
+            .spawn()
+            .expect("start customer-api");
+        let at_first_poll = tokio::time::timeout(Duration::from_secs(30), first_poll.recv()).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        let at_first_poll = at_first_poll
+            .expect("a poll in time")
+            .expect("the runtime API is up");
+        assert_eq!(
+            at_first_poll, expected,
+            "DYNAMODB_PRECONNECT={preconnect}: connections to DynamoDB before the first /next"
+        );
+    }
+}

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
 
 #[tokio::main]
 async fn run() -> ExitCode {
-    let Some((settings, router)) = isp_crm::startup::from_env() else {
+    let Some((settings, router)) = isp_crm::startup::from_env().await else {
         return ExitCode::FAILURE;
     };
     match serve(router, &settings).await {

@@ -38,13 +38,14 @@ fn aad(user: UserId) -> Vec<u8> {
 impl SecretSeal {
     pub fn new(deployment_key: Option<&str>) -> Self {
         Self(deployment_key.map(|k| {
-            let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(k.as_bytes()) {
+            let mut mac = match <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(k.as_bytes()) {
                 Ok(mac) => mac,
                 Err(_) => unreachable!("HMAC accepts keys of every length"),
             };
             mac.update(LABEL);
-            let key = mac.finalize().into_bytes();
-            Aes256Gcm::new(&key)
+            // hmac's 0.11-era array into aes-gcm's 0.10-era one.
+            let key: [u8; 32] = mac.finalize().into_bytes().into();
+            Aes256Gcm::new(&key.into())
         }))
     }
 

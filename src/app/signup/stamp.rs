@@ -6,7 +6,7 @@
 
 use crate::domain::Invalid;
 use crate::domain::ids::UserId;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// The form field that carries the stamp.
@@ -32,7 +32,7 @@ fn refused(rule: &str) -> Invalid {
 impl PageStamps {
     pub fn new(deployment_key: Option<&str>) -> Self {
         Self(deployment_key.and_then(|k| {
-            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(k.as_bytes()).ok()?;
+            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(k.as_bytes()).ok()?;
             mac.update(LABEL);
             Some(mac.finalize().into_bytes().into())
         }))
@@ -44,7 +44,7 @@ impl PageStamps {
 
     fn tag(&self, user: UserId, at: i64) -> Option<String> {
         let key = self.0.as_ref()?;
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).ok()?;
         mac.update(format!("{user}:{at}").as_bytes());
         Some(hex::encode(&mac.finalize().into_bytes()[..16]))
     }

@@ -6,7 +6,7 @@
 use super::Profile;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// Every signature header read, lowercase (HTTP reads them by these names).

@@ -120,6 +120,15 @@ impl Store {
         self.get_by_key(&self.tables.isps, "ispid", id.get()).await
     }
 
+    /// Opens the client's connection (DNS, TCP, TLS) and pays its other first-use costs
+    /// (credentials, the first signing) before a request needs them: an eventually consistent
+    /// read of user 0, which no user is (0.5 read unit).
+    pub async fn preconnect(&self) -> Result<(), StoreError> {
+        self.get_by_key::<UserItem>(&self.tables.users, "userid", 0)
+            .await
+            .map(|_| ())
+    }
+
     pub async fn get_reseller(&self, id: ResellerId) -> Result<Option<ResellerItem>, StoreError> {
         self.get_by_key(&self.tables.resellers, "resellerid", id.get())
             .await

@@ -19,6 +19,11 @@
 //! example re-runs itself as a child in `phases` mode, which calls what src/main.rs calls before
 //! `lambda_http::run`, one step at a time.
 //!
+//! customer-api runs twice in each round: its DynamoDB endpoint is a relay to moto
+//! (examples/cold_start/relay.rs), plain HTTP for one and TLS 1.3 with a throwaway CA for the
+//! other, and the relay's timestamps break the first invocation down (connect, handshake,
+//! first read).
+//!
 //! `COLD_STARTS` (default 30) sets the number of starts per binary; `CUSTOMER_API_ENV`
 //! (`"NAME=value …"`) adds settings to customer-api's environment, to try a change without a
 //! rebuild (e.g. `SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt`, or `TIME_ZONE=` to leave the
@@ -50,6 +55,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
+
+mod relay;
+use relay::{Relay, TestCa};
 
 /// neuCRM's reference's user and key (README, tests/common).
 const USERID: u64 = 5;
@@ -96,6 +104,8 @@ struct Subject {
     rows: Option<usize>,
     /// Added to (or replacing) the Lambda environment: `CUSTOMER_API_ENV` for customer-api.
     extra_env: Vec<(String, String)>,
+    /// The relay its DynamoDB endpoint points at; `None`: moto itself.
+    relay: Option<Relay>,
 }
 
 /// What every start shares: where to find moto and the tables, where children log.
@@ -113,6 +123,8 @@ struct Bench {
 struct Sample {
     init: Duration,
     first: Duration,
+    /// The first invocation's steps on the DynamoDB connection (subjects behind a relay).
+    steps: Option<relay::Steps>,
 }
 
 async fn harness() -> Result<(), String> {
@@ -130,17 +142,38 @@ async fn harness() -> Result<(), String> {
         Err(_) => 30,
     };
     let release = release_dir()?;
+    let upstream = endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let ca = TestCa::new(&std::env::temp_dir())?;
     let api = Subject {
         label: "customer-api",
         bin: release.join("customer-api"),
         rows: Some(CUSTOMERS),
         extra_env: extra_env()?,
+        relay: Some(Relay::start(upstream.clone(), None).await?),
+    };
+    let mut tls_env = api.extra_env.clone();
+    tls_env.retain(|(k, _)| k != "TLS_ROOTS" && k != "SSL_CERT_FILE");
+    tls_env.push(("TLS_ROOTS".into(), "system".into()));
+    tls_env.push((
+        "SSL_CERT_FILE".into(),
+        ca.root_file.to_string_lossy().into_owned(),
+    ));
+    let api_tls = Subject {
+        label: "customer-api, TLS",
+        bin: api.bin.clone(),
+        rows: Some(CUSTOMERS),
+        extra_env: tls_env,
+        relay: Some(Relay::start(upstream, Some(&ca)).await?),
     };
     let hello = Subject {
         label: "hello_lambda",
         bin: release.join("examples").join("hello_lambda"),
         rows: None,
         extra_env: Vec::new(),
+        relay: None,
     };
     for s in [&api, &hello] {
         if !s.bin.is_file() {
@@ -174,16 +207,24 @@ async fn harness() -> Result<(), String> {
         bench.log.display()
     );
 
-    no_network_in_init(&bench, &api).await?;
-    eprintln!("cold-start: customer-api's init made no network call (checked)");
+    let preconnect = api
+        .extra_env
+        .iter()
+        .any(|(k, v)| k == "DYNAMODB_PRECONNECT" && v == "true");
+    if preconnect {
+        eprintln!("cold-start: DYNAMODB_PRECONNECT=true: init connects, its network check skipped");
+    } else {
+        no_network_in_init(&bench, &api).await?;
+        eprintln!("cold-start: customer-api's init made no network call (checked)");
+    }
 
-    // Untimed: brings both binaries into the page cache and moto's tables up to speed.
-    for s in [&api, &hello] {
+    // Untimed: brings the binaries into the page cache and moto's tables up to speed.
+    for s in [&api, &api_tls, &hello] {
         cold_start(&bench, s).await?;
     }
-    let mut samples: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
+    let mut samples: [Vec<Sample>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     for n in 0..starts {
-        for (i, s) in [&api, &hello].into_iter().enumerate() {
+        for (i, s) in [&api, &api_tls, &hello].into_iter().enumerate() {
             samples[i].push(cold_start(&bench, s).await?);
         }
         if (n + 1) % 10 == 0 || n + 1 == starts {
@@ -192,11 +233,19 @@ async fn harness() -> Result<(), String> {
     }
     let warm = [
         warm_invocations(&bench, &api).await?,
+        warm_invocations(&bench, &api_tls).await?,
         warm_invocations(&bench, &hello).await?,
     ];
     let breakdown = init_phases(&bench, &api).await?;
 
-    report(&[&api, &hello], &samples, &warm, &breakdown);
+    report(&[&api, &api_tls, &hello], &samples, &warm, &breakdown);
+    relay::report_steps(
+        &[&api, &api_tls].map(|s| s.label),
+        &samples[..2]
+            .iter()
+            .map(|v| v.iter().filter_map(|s| s.steps).collect())
+            .collect::<Vec<Vec<_>>>(),
+    );
     Ok(())
 }
 
@@ -381,11 +430,23 @@ impl Bench {
 
 /// One start, killed after its first invocation.
 async fn cold_start(bench: &Bench, subject: &Subject) -> Result<Sample, String> {
-    let mut run = Run::launch(bench, subject, 1, &bench.endpoint, &[], false).await?;
+    let endpoint = subject.relay.as_ref().map_or(&bench.endpoint, |r| &r.url);
+    if let Some(relay) = &subject.relay {
+        relay.clear();
+    }
+    let mut run = Run::launch(bench, subject, 1, endpoint, &[], false).await?;
     let outcome = async {
         let init = run.next_poll().await? - run.spawned;
-        let first = run.invocation(0, subject).await?;
-        Ok(Sample { init, first })
+        let (delivered, responded) = run.invocation(0, subject).await?;
+        let steps = subject
+            .relay
+            .as_ref()
+            .map(|r| relay::Steps::of(&r.conns(), delivered, responded));
+        Ok(Sample {
+            init,
+            first: responded - delivered,
+            steps,
+        })
     }
     .await;
     run.finish().await;
@@ -396,11 +457,12 @@ async fn cold_start(bench: &Bench, subject: &Subject) -> Result<Sample, String> 
 /// key on every request here (`AUTH_CACHE_SECONDS=0`), so a warm invocation makes the same
 /// DynamoDB calls as the first one.
 async fn warm_invocations(bench: &Bench, subject: &Subject) -> Result<Vec<Duration>, String> {
+    let endpoint = subject.relay.as_ref().map_or(&bench.endpoint, |r| &r.url);
     let mut run = Run::launch(
         bench,
         subject,
         WARM + 1,
-        &bench.endpoint,
+        endpoint,
         &[("AUTH_CACHE_SECONDS", "0")],
         false,
     )
@@ -408,9 +470,9 @@ async fn warm_invocations(bench: &Bench, subject: &Subject) -> Result<Vec<Durati
     let outcome = async {
         let mut latencies = Vec::new();
         for i in 0..=WARM {
-            let latency = run.invocation(i, subject).await?;
+            let (delivered, responded) = run.invocation(i, subject).await?;
             if i > 0 {
-                latencies.push(latency);
+                latencies.push(responded - delivered);
             }
         }
         Ok(latencies)
@@ -778,8 +840,13 @@ impl Run {
         }
     }
 
-    /// Event `i`'s latency: handed over by `/next` → response arrived; the response checked.
-    async fn invocation(&mut self, i: usize, subject: &Subject) -> Result<Duration, String> {
+    /// When event `i` was handed over by `/next` and when its response arrived; the response
+    /// checked.
+    async fn invocation(
+        &mut self,
+        i: usize,
+        subject: &Subject,
+    ) -> Result<(Instant, Instant), String> {
         let mut delivered = None;
         loop {
             match self.note().await? {
@@ -787,7 +854,7 @@ impl Run {
                 Note::Responded(j, at, body) if j == i => {
                     let from = delivered.ok_or("response before the event was delivered")?;
                     check(&body, subject.rows).map_err(|e| self.with_log(e))?;
-                    return Ok(at - from);
+                    return Ok((from, at));
                 }
                 Note::Responded(j, ..) => return Err(format!("response to event {j}")),
                 _ => {}
@@ -944,13 +1011,15 @@ async fn init_phases(bench: &Bench, api: &Subject) -> Result<Vec<Vec<Duration>>,
 // Report
 // ------------------------------------------------------------------------------------------
 
-struct Summary {
-    median: Duration,
-    p90: Duration,
+pub(crate) struct Summary {
+    pub(crate) median: Duration,
+    pub(crate) p90: Duration,
+    /// The nearest rank; with fewer than 100 values, the largest.
+    pub(crate) p99: Duration,
     min: Duration,
 }
 
-fn summary(mut values: Vec<Duration>) -> Summary {
+pub(crate) fn summary(mut values: Vec<Duration>) -> Summary {
     values.sort();
     let n = values.len();
     let median = if n % 2 == 1 {
@@ -961,18 +1030,19 @@ fn summary(mut values: Vec<Duration>) -> Summary {
     Summary {
         median,
         p90: values[(n * 9).div_ceil(10) - 1],
+        p99: values[(n * 99).div_ceil(100) - 1],
         min: values[0],
     }
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
 }
 
 fn report(
-    subjects: &[&Subject; 2],
-    samples: &[Vec<Sample>; 2],
-    warm: &[Vec<Duration>; 2],
+    subjects: &[&Subject; 3],
+    samples: &[Vec<Sample>; 3],
+    warm: &[Vec<Duration>; 3],
     breakdown: &[Vec<Duration>],
 ) {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -995,11 +1065,11 @@ fn report(
     }
     println!();
     println!(
-        "| binary | size | init median | init p90 | init min \
-         | 1st invocation median | 1st invocation p90 | 1st invocation min \
-         | warm invocation median |"
+        "| binary | size | init median | init p90 | init p99 | init min \
+         | 1st invocation median | 1st invocation p90 | 1st invocation p99 \
+         | 1st invocation min | warm invocation median |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut init_medians = Vec::new();
     for ((subject, samples), warm) in subjects.iter().zip(samples).zip(warm) {
         let init = summary(samples.iter().map(|s| s.init).collect());
@@ -1007,20 +1077,23 @@ fn report(
         let warm = summary(warm.clone());
         let size = std::fs::metadata(&subject.bin).map_or(0, |m| m.len());
         println!(
-            "| {} | {:.1} MB | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {:.1} MB | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             subject.label,
             size as f64 / 1e6,
             ms(init.median),
             ms(init.p90),
+            ms(init.p99),
             ms(init.min),
             ms(first.median),
             ms(first.p90),
+            ms(first.p99),
             ms(first.min),
             ms(warm.median),
         );
         init_medians.push(init.median);
     }
-    let ratio = init_medians[0].as_secs_f64() / init_medians[1].as_secs_f64();
+    // customer-api (plain) against the hello-world: the TLS row differs only in its endpoint.
+    let ratio = init_medians[0].as_secs_f64() / init_medians[2].as_secs_f64();
     println!();
     println!(
         "Init ratio (medians), customer-api / hello_lambda: {ratio:.2}× (target ≤ 1.5×: {}).",
