@@ -385,6 +385,39 @@ pub mod history {
     }
 }
 
+/// Tenant webhooks (docs/events.md#webhooks), in the claims table. Endpoints are
+/// `webhook|<id>`; a sparse index holds them per ISP (only endpoints have `hook_isp`), so
+/// the endpoints an event may go to are one Query of its ISP's partition (≤ `MAX_PER_ISP`
+/// items), projecting every attribute. Each delivery's message (`whmsg|...`, its body, for
+/// replays) and attempts (`whlog|...`) expire with the log (TTL on `expires_at`); a second
+/// sparse index lists an endpoint's attempts, newest first.
+pub mod webhook {
+    /// The index of an ISP's endpoints, and its (partition, sort) attributes.
+    pub const BY_ISP: (&str, (&str, &str)) = ("webhooks-by-isp", ("hook_isp", "hook_key"));
+    /// The index of an endpoint's attempts.
+    pub const ATTEMPTS: (&str, (&str, &str)) =
+        ("attempts-by-webhook", ("attempt_of", "attempt_key"));
+
+    pub fn endpoint(id: &str) -> String {
+        format!("webhook|{id}")
+    }
+
+    /// An endpoint's sort key in its ISP: creation time (microseconds), then its id.
+    pub fn sort_key(created_micros: &str, id: &str) -> String {
+        format!("{created_micros}{}{id}", super::SEP)
+    }
+
+    /// The message of one event to one endpoint (its body), by its `webhook-id`.
+    pub fn message(endpoint: &str, msg: &str) -> String {
+        format!("whmsg|{endpoint}|{msg}")
+    }
+
+    /// One attempt of a delivery, by its sort key in the attempts index.
+    pub fn attempt(endpoint: &str, key: &str) -> String {
+        format!("whlog|{endpoint}|{key}")
+    }
+}
+
 /// The secondary indexes of the services table (all project every attribute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceIndex {
