@@ -1238,6 +1238,12 @@ async fn tenant_self_service(rec: &Recorder, app: &TestApp) {
     );
     step!(
         rec,
+        "webhook/deliveries (attempts-by-webhook)",
+        200,
+        app.call(ISP1_USER, "webhook/deliveries", &[("webhookid", &hook)])
+    );
+    step!(
+        rec,
         "webhook/rotate_secret",
         200,
         app.call(ISP1_USER, "webhook/rotate_secret", &[("webhookid", &hook)])
@@ -1518,7 +1524,14 @@ fn webhook_delivery_may_read_endpoints_and_schedule_its_retries_only() {
         .collect();
     assert_eq!(simple.len(), 2, "{grants:?}");
     assert_eq!(simple[0].0, "WebhookEndpointState");
-    assert_eq!(simple[0].1, ["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+    assert_eq!(
+        simple[0].1,
+        [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem"
+        ]
+    );
     assert_eq!(simple[0].2, [Some("ClaimsTable".to_owned())]);
     assert_eq!(simple[1].0, "WebhookRetrySchedule");
     assert_eq!(simple[1].1, ["sqs:ChangeMessageVisibility"]);

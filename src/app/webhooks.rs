@@ -12,6 +12,7 @@ use crate::domain::webhook::{
     self, Endpoint, MAX_PER_ISP, WebhookSecret, parse_description, parse_types, parse_url,
 };
 use crate::domain::{DomainError, Fields, Invalid, tenancy};
+use crate::store::webhook_log::AttemptEntry;
 use crate::store::webhooks::{EndpointChange, EndpointItem};
 use serde::Serialize;
 
@@ -22,6 +23,12 @@ pub struct IssuedSecret {
     pub secret: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Endpoint>,
+}
+
+#[derive(Debug)]
+pub struct AttemptsPage {
+    pub rows: Vec<AttemptEntry>,
+    pub next: Option<String>,
 }
 
 #[derive(Debug)]
@@ -269,6 +276,43 @@ impl App {
             true => Ok(()),
             false => Err(DomainError::NotFound("webhookid").into()),
         }
+    }
+
+    /// An endpoint's delivery log, newest attempt first, a page at a time.
+    pub async fn webhook_deliveries(
+        &self,
+        caller: &Caller,
+        f: &impl Fields,
+    ) -> Result<AttemptsPage, AppError> {
+        let e = self.endpoint_of(caller, f).await?;
+        let limit = usize::try_from(tenancy::PAGING.parse(f)?.limit).unwrap_or(10);
+        let fp = fingerprint(&format!("webhook/deliveries|{}|{}", caller.userid, e.id));
+        let before = f
+            .optional("cursor")
+            .map(|c| self.cursors.open(c, &fp))
+            .transpose()?;
+        let ask = i32::try_from(limit + 1).unwrap_or(i32::MAX);
+        let mut page = self
+            .store
+            .webhook_attempts(&e.id, before.as_deref(), ask, self.epoch())
+            .await?;
+        let more = page.more || page.entries.len() > limit;
+        page.entries.truncate(limit);
+        let next = match more {
+            true => page
+                .entries
+                .last()
+                .map(|(key, _, _)| self.cursors.seal(&fp, key)),
+            false => None,
+        };
+        // Past its window an entry waits for TTL deletion: not shown, so a page may be short.
+        let rows = page
+            .entries
+            .into_iter()
+            .filter(|(_, _, live)| *live)
+            .map(|(_, a, _)| a)
+            .collect();
+        Ok(AttemptsPage { rows, next })
     }
 
     /// A new secret, at once: deliveries sent from now on (retries included) are signed

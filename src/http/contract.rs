@@ -254,6 +254,10 @@ pub const WEBHOOK_ROTATE_SECRET: Route = Route {
     path: "/api/webhook/rotate_secret",
     params: &["webhookid"],
 };
+pub const WEBHOOK_DELIVERIES: Route = Route {
+    path: "/api/webhook/deliveries",
+    params: &["webhookid", "rows_limit", "cursor"],
+};
 
 /// The hosted signup page's paths (issue 21): HTML for browsers, by a form key's public id,
 /// not API routes (no credentials); docs/openapi.yaml describes them. `SIGNUP_STAMP` is
@@ -263,7 +267,7 @@ pub const SIGNUP_THANKS: &str = "/signup/{form}/thanks";
 pub const SIGNUP_STAMP: &str = "/signup/{form}/stamp";
 pub const PAGES: [&str; 3] = [SIGNUP_PAGE, SIGNUP_THANKS, SIGNUP_STAMP];
 
-pub const ROUTES: [&Route; 29] = [
+pub const ROUTES: [&Route; 30] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
@@ -293,6 +297,7 @@ pub const ROUTES: [&Route; 29] = [
     &WEBHOOK_UPDATE,
     &WEBHOOK_DELETE,
     &WEBHOOK_ROTATE_SECRET,
+    &WEBHOOK_DELIVERIES,
 ];
 
 /// A request's parameters as its route declares them, and where the request came from.

@@ -18,6 +18,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route(contract::WEBHOOK_UPDATE.path, post(update))
         .route(contract::WEBHOOK_DELETE.path, post(delete))
         .route(contract::WEBHOOK_ROTATE_SECRET.path, post(rotate_secret))
+        .route(contract::WEBHOOK_DELIVERIES.path, post(deliveries))
 }
 
 async fn run<F, Fut>(app: Arc<App>, req: Request, route: &'static Route, op: F) -> Response
@@ -85,6 +86,21 @@ async fn rotate_secret(State(app): State<Arc<App>>, req: Request) -> Response {
         req,
         &contract::WEBHOOK_ROTATE_SECRET,
         |app, caller, f| async move { Reply::of(&app.webhook_rotate_secret(&caller, &f).await?) },
+    )
+    .await
+}
+
+async fn deliveries(State(app): State<Arc<App>>, req: Request) -> Response {
+    run(
+        app,
+        req,
+        &contract::WEBHOOK_DELIVERIES,
+        |app, caller, f| async move {
+            let page = app.webhook_deliveries(&caller, &f).await?;
+            let mut reply = Reply::of(&page.rows)?;
+            reply.next = page.next;
+            Ok(reply)
+        },
     )
     .await
 }

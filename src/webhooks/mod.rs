@@ -20,6 +20,8 @@ use crate::domain::webhook::{
     DISABLE_AFTER_SECONDS, Delivery, RETRY_SCHEDULE, WebhookSecret, parse_url,
 };
 use crate::store::Store;
+use crate::store::webhook_log::AttemptEntry;
+use crate::store::webhooks::EndpointItem;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use serde::Serialize;
 use std::time::Duration;
@@ -35,6 +37,8 @@ pub struct DeliverySettings {
     /// Seconds before each attempt (`WEBHOOK_RETRY_SCHEDULE`, for tests; default the
     /// Standard Webhooks schedule, `RETRY_SCHEDULE`).
     pub schedule: Vec<u32>,
+    /// How long each attempt stays in the delivery log (`WEBHOOK_LOG_DAYS`, default 30).
+    pub log_days: u32,
     pub tls_roots: TlsRoots,
 }
 
@@ -87,6 +91,17 @@ impl DeliverySettings {
                 loopback: crate::config::webhook_loopback(get("WEBHOOK_ALLOW_HTTP_LOOPBACK"))?,
             },
             schedule,
+            log_days: match get("WEBHOOK_LOG_DAYS").as_deref().map(str::trim) {
+                None | Some("") => 30,
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|d| (1..=365).contains(d))
+                    .ok_or(ConfigError {
+                        var: "WEBHOOK_LOG_DAYS",
+                        rule: "must be 1 to 365 (days)".into(),
+                    })?,
+            },
             tls_roots: match get("TLS_ROOTS").as_deref().map(str::trim) {
                 Some("system") => TlsRoots::System,
                 _ => TlsRoots::Aws,
@@ -245,6 +260,40 @@ impl WebhookDelivery {
             verdict = ?outcome.verdict,
             "webhook attempt"
         );
+        let (handled, label) = self.decide(&endpoint, &outcome, attempt_no, now).await?;
+        let entry = AttemptEntry {
+            webhookid: endpoint.id.clone(),
+            id: d.id.clone(),
+            event_type: d.event_type.clone(),
+            attempt: u32::try_from(attempt_no).unwrap_or(u32::MAX),
+            at: crate::domain::audit::rfc3339_seconds(now),
+            outcome: label.into(),
+            status: outcome.status,
+            latency_ms: outcome.latency_ms,
+            error: outcome.error.clone(),
+            reply: Some(outcome.reply.clone()).filter(|r| !r.is_empty()),
+        };
+        let micros = now.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        let expires = now.as_second() + i64::from(self.settings.log_days) * 86_400;
+        // The log is for the tenant's eyes: a failed write loses a line, never a delivery.
+        if let Err(e) = self
+            .store
+            .log_webhook_attempt(&entry, &micros, expires)
+            .await
+        {
+            tracing::warn!(endpoint = %endpoint.id, error = %e, "attempt not logged");
+        }
+        Ok(handled)
+    }
+
+    /// What follows an attempt, and its outcome's name in the log.
+    async fn decide(
+        &self,
+        endpoint: &EndpointItem,
+        outcome: &Attempt,
+        attempt_no: usize,
+        now: jiff::Timestamp,
+    ) -> Result<(Handled, &'static str), String> {
         match outcome.verdict {
             Verdict::Delivered => {
                 if endpoint.failing_since.is_some() {
@@ -253,9 +302,9 @@ impl WebhookDelivery {
                         .await
                         .map_err(|e| e.to_string())?;
                 }
-                Ok(Handled::Done("delivered"))
+                Ok((Handled::Done("delivered"), "delivered"))
             }
-            Verdict::Final => Ok(Handled::Done("refused")),
+            Verdict::Final => Ok((Handled::Done("refused"), "failed")),
             Verdict::Retry => {
                 let at = crate::domain::audit::now();
                 let since = self
@@ -268,21 +317,21 @@ impl WebhookDelivery {
                 {
                     let reason =
                         format!("failing since {since}: disabled after 5 days without a success");
-                    if self
+                    let disabled = self
                         .store
                         .disable_failing_webhook(&endpoint.id, &reason, &at)
                         .await
-                        .map_err(|e| e.to_string())?
-                    {
+                        .map_err(|e| e.to_string())?;
+                    if disabled {
                         tracing::warn!(endpoint = %endpoint.id, ispid = %endpoint.ispid, reason = %reason, notice = "Webhook Disabled", "webhook endpoint disabled");
                     }
-                    return Ok(Handled::Done("endpoint disabled"));
+                    return Ok((Handled::Done("endpoint disabled"), "disabled"));
                 }
                 match self.settings.schedule.get(attempt_no) {
-                    Some(delay) => Ok(Handled::Later(*delay)),
+                    Some(delay) => Ok((Handled::Later(*delay), "retrying")),
                     None => {
-                        tracing::error!(endpoint = %endpoint.id, id = %d.id, attempts = attempt_no, "webhook failed for good: replay it once the endpoint works");
-                        Ok(Handled::Done("out of attempts"))
+                        tracing::error!(endpoint = %endpoint.id, attempts = attempt_no, "webhook failed for good: replay it once the endpoint works");
+                        Ok((Handled::Done("out of attempts"), "gave_up"))
                     }
                 }
             }

@@ -102,6 +102,59 @@ async fn retries_on_500_and_timeouts_then_succeeds_with_one_webhook_id() {
         endpoint.get("failing_since").is_none(),
         "a success ends the streak: {endpoint}"
     );
+
+    // The delivery log: every attempt, newest first, two a page.
+    let hook_id = endpoint["id"].as_str().unwrap().to_owned();
+    let mut log: Vec<Value> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut params = vec![("webhookid", hook_id.as_str()), ("rows_limit", "2")];
+        if let Some(c) = &cursor {
+            params.push(("cursor", c));
+        }
+        let page = r.p.app.call(5, "webhook/deliveries", &params).await;
+        let rows = page.result().as_array().unwrap().clone();
+        assert!(rows.len() <= 2);
+        log.extend(rows);
+        cursor = page.body["next"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let summary: Vec<(u64, &str, Option<u64>)> = log
+        .iter()
+        .map(|a| {
+            (
+                a["attempt"].as_u64().unwrap(),
+                a["outcome"].as_str().unwrap(),
+                a["status"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (4, "delivered", Some(200)),
+            (3, "retrying", Some(429)),
+            (2, "retrying", None),
+            (1, "retrying", Some(500))
+        ]
+    );
+    assert!(
+        log[2]["error"].as_str().unwrap().contains("timed out"),
+        "{}",
+        log[2]
+    );
+    assert!(
+        log.iter()
+            .all(|a| a["id"] == ids[0] && a["type"] == "Customer Created")
+    );
+    // Another tenant's log does not exist for it.
+    let reply =
+        r.p.app
+            .call(6, "webhook/deliveries", &[("webhookid", &hook_id)])
+            .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -364,7 +417,12 @@ async fn the_api_refuses_private_urls_and_keeps_tenants_apart() {
     assert_eq!(admin, vec![id2.clone()]);
     // Another tenant's endpoint does not exist for the caller.
     for (user, id) in [(6, &id1), (7, &id1), (5, &id2), (8, &id_r1)] {
-        for route in ["webhook/delete", "webhook/rotate_secret"] {
+        for route in [
+            "webhook/delete",
+            "webhook/rotate_secret",
+            "webhook/deliveries",
+            "webhook/update",
+        ] {
             let reply = app.call(user, route, &[("webhookid", id)]).await;
             assert_eq!(
                 reply.status,

@@ -1,0 +1,107 @@
+//! Tenant webhooks' delivery log: one item per attempt in the claims table, kept for
+//! `WEBHOOK_LOG_DAYS` (TTL on `expires_at`), listed per endpoint newest first through the
+//! sparse index `attempts-by-webhook` (`keys::webhook`).
+
+use super::keys::{SEP, webhook};
+use super::{Item, Store, StoreError, conditional_write, s};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use serde::{Deserialize, Serialize};
+
+/// One attempt, as stored (besides its keys and expiry) and as `webhook/deliveries` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptEntry {
+    pub webhookid: String,
+    /// The `webhook-id` sent.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// 1 for the first attempt of a message (or of a replay).
+    pub attempt: u32,
+    /// RFC 3339 UTC, seconds.
+    pub at: String,
+    /// `delivered`, `retrying`, `failed` (a final answer or a refused address), `gave_up`
+    /// (no attempt left), `disabled` (the endpoint was disabled by this failure).
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The start of the receiver's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+}
+
+/// A page of an endpoint's attempts: (sort key, entry, still within its window), and
+/// whether more follow.
+#[derive(Debug, Default)]
+pub struct AttemptPage {
+    pub entries: Vec<(String, AttemptEntry, bool)>,
+    pub more: bool,
+}
+
+impl Store {
+    /// Logs one attempt, kept until `expires_at` (epoch seconds). `at_micros`: the attempt's
+    /// time with microseconds (its order in the log).
+    pub async fn log_webhook_attempt(
+        &self,
+        e: &AttemptEntry,
+        at_micros: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let key = format!("{at_micros}{SEP}{:08x}", rand::random::<u32>());
+        let mut item: Item =
+            serde_dynamo::to_item(e).map_err(|e| StoreError::Other(format!("attempt: {e}")))?;
+        let (_, (pk, sk)) = webhook::ATTEMPTS;
+        item.insert("claim".into(), s(webhook::attempt(&e.webhookid, &key)));
+        item.insert(pk.into(), s(&e.webhookid));
+        item.insert(sk.into(), s(key));
+        item.insert(
+            "expires_at".into(),
+            AttributeValue::N(expires_at.to_string()),
+        );
+        conditional_write(
+            self.client
+                .put_item()
+                .table_name(&self.tables.claims)
+                .set_item(Some(item))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await,
+        )
+        .map(|_| ())
+    }
+
+    /// An endpoint's attempts, newest first, before sort key `before`.
+    pub async fn webhook_attempts(
+        &self,
+        endpoint: &str,
+        before: Option<&str>,
+        limit: i32,
+        now: i64,
+    ) -> Result<AttemptPage, StoreError> {
+        let sk = webhook::ATTEMPTS.1.1;
+        let out = self
+            .claims_newest_first(webhook::ATTEMPTS, s(endpoint), before, limit)
+            .await?;
+        let mut page = AttemptPage {
+            more: out.more,
+            ..AttemptPage::default()
+        };
+        for item in out.items {
+            let live = match item.get("expires_at") {
+                Some(AttributeValue::N(v)) => v.parse::<i64>().map_or(true, |e| e > now),
+                _ => true,
+            };
+            let key = item
+                .get(sk)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt("attempt without its key".into()))?;
+            let entry: AttemptEntry = serde_dynamo::from_item(item)
+                .map_err(|e| StoreError::Corrupt(format!("attempt: {e}")))?;
+            page.entries.push((key, entry, live));
+        }
+        Ok(page)
+    }
+}
