@@ -1228,6 +1228,22 @@ async fn tenant_self_service(rec: &Recorder, app: &TestApp) {
     );
     step!(
         rec,
+        "webhook/test (a request for the sender, in the claims table)",
+        200,
+        app.call(ISP1_USER, "webhook/test", &[("webhookid", &hook)])
+    );
+    step!(
+        rec,
+        "webhook/replay since a time (attempts-by-webhook)",
+        200,
+        app.call(
+            ISP1_USER,
+            "webhook/replay",
+            &[("webhookid", &hook), ("since", "2026-01-01T00:00:00Z")]
+        )
+    );
+    step!(
+        rec,
         "webhook/update",
         200,
         app.call(
@@ -1522,7 +1538,7 @@ fn webhook_delivery_may_read_endpoints_and_schedule_its_retries_only() {
             (sid.as_str(), actions.as_slice(), arns)
         })
         .collect();
-    assert_eq!(simple.len(), 2, "{grants:?}");
+    assert_eq!(simple.len(), 3, "{grants:?}");
     assert_eq!(simple[0].0, "WebhookEndpointState");
     assert_eq!(
         simple[0].1,
@@ -1536,6 +1552,10 @@ fn webhook_delivery_may_read_endpoints_and_schedule_its_retries_only() {
     assert_eq!(simple[1].0, "WebhookRetrySchedule");
     assert_eq!(simple[1].1, ["sqs:ChangeMessageVisibility"]);
     assert_eq!(simple[1].2, [Some("WebhookQueue".to_owned())]);
+    // webhook/test and webhook/replay: the requests the claims stream brings become messages.
+    assert_eq!(simple[2].0, "WebhookRequests");
+    assert_eq!(simple[2].1, ["sqs:SendMessage"]);
+    assert_eq!(simple[2].2, [Some("WebhookQueue".to_owned())]);
     let doc: Yaml = serde_yaml_ng::from_str(TEMPLATE).unwrap();
     let f = &doc["Resources"]["WebhookDeliveryFunction"]["Properties"];
     let e = &f["Events"]["Deliveries"];
@@ -1544,6 +1564,15 @@ fn webhook_delivery_may_read_endpoints_and_schedule_its_retries_only() {
         e["Properties"]["FunctionResponseTypes"][0].as_str(),
         Some("ReportBatchItemFailures")
     );
+    let r = &f["Events"]["Requests"]["Properties"];
+    assert!(
+        matches!(intrinsic(&r["Stream"]), Some((_, Yaml::String(s))) if s == "ClaimsTable.StreamArn"),
+        "{r:?}"
+    );
+    let pattern = r["FilterCriteria"]["Filters"][0]["Pattern"]
+        .as_str()
+        .expect("a filter: only the API's requests");
+    assert!(pattern.contains(r#""prefix": "whreq|""#), "{pattern}");
     // A dead-letter path, and a queue that keeps messages past the ~28 h schedule.
     let q = &doc["Resources"]["WebhookQueue"]["Properties"];
     assert!(q["RedrivePolicy"]["maxReceiveCount"].as_i64().unwrap_or(0) > 8);

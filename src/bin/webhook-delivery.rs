@@ -4,11 +4,13 @@
 //! `isp_crm::webhooks`; this is its thin main. `webhook-delivery --version` prints the name
 //! and version and exits.
 
+use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::sqs::SqsEvent;
 use isp_crm::app::signup::sealed::SecretSeal;
 use isp_crm::store::{DEV_PREFIX, Store, Tables};
 use isp_crm::webhooks::{DeliverySettings, WebhookDelivery, sqs_client};
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+use serde_json::Value;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -43,8 +45,20 @@ async fn run() -> ExitCode {
     );
     let handler = WebhookDelivery::new(Store::new(dynamodb, tables), seal, sqs, settings);
     let handler = &handler;
-    let outcome = lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, lambda_runtime::Error>(handler.handle(&event.payload).await)
+    // Two event sources: the delivery queue, and the claims table's stream (the API's test
+    // and replay requests, filtered by the mapping).
+    let outcome = lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let source = event.payload["Records"][0]["eventSource"]
+            .as_str()
+            .unwrap_or("");
+        if source == "aws:dynamodb" {
+            let batch: StreamEvent = serde_json::from_value(event.payload)?;
+            let sent = handler.handle_requests(&batch).await?;
+            tracing::info!(messages = sent, "test and replay requests enqueued");
+            return Ok::<_, lambda_runtime::Error>(Value::Null);
+        }
+        let batch: SqsEvent = serde_json::from_value(event.payload)?;
+        Ok(serde_json::to_value(handler.handle(&batch).await)?)
     }))
     .await;
     match outcome {

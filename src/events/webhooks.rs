@@ -15,9 +15,6 @@ use std::time::{Duration, Instant};
 
 /// How long a warm instance trusts an ISP's list of endpoints.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
-/// SendMessageBatch: 10 entries, and (kept below) 256 KB a call.
-const BATCH: usize = 10;
-const BATCH_BYTES: usize = 250_000;
 
 type Cached = (Instant, Arc<Vec<Endpoint>>);
 
@@ -120,66 +117,7 @@ impl Fanout {
                 messages.push((*i, text));
             }
         }
-        let mut start = 0;
-        while start < messages.len() {
-            let mut end = start;
-            let mut bytes = 0;
-            while end < messages.len() && end - start < BATCH {
-                if end > start && bytes + messages[end].1.len() > BATCH_BYTES {
-                    break;
-                }
-                bytes += messages[end].1.len();
-                end += 1;
-            }
-            self.send(&messages[start..end]).await?;
-            start = end;
-        }
+        crate::webhooks::enqueue(&self.sqs, &self.queue_url, &messages).await?;
         Ok(messages.len())
-    }
-
-    /// One SendMessageBatch, again once for what it refused; `Err` names the earliest
-    /// record still refused.
-    async fn send(&self, batch: &[(usize, String)]) -> Result<(), (usize, String)> {
-        use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
-        let mut todo: Vec<usize> = (0..batch.len()).collect();
-        let mut why = String::new();
-        for _ in 0..2 {
-            let entries = todo
-                .iter()
-                .map(|&k| {
-                    SendMessageBatchRequestEntry::builder()
-                        .id(format!("m{k}"))
-                        .message_body(&batch[k].1)
-                        .build()
-                        .map_err(|e| (batch[k].0, e.to_string()))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            match self
-                .sqs
-                .send_message_batch()
-                .queue_url(&self.queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-            {
-                Ok(out) => {
-                    todo = out
-                        .failed
-                        .iter()
-                        .filter_map(|f| f.id.strip_prefix('m').and_then(|k| k.parse().ok()))
-                        .collect();
-                    if let Some(f) = out.failed.first() {
-                        why = format!("SendMessageBatch refused: {}", f.code);
-                    }
-                }
-                Err(e) => why = aws_sdk_sqs::error::DisplayErrorContext(e).to_string(),
-            }
-            if todo.is_empty() {
-                return Ok(());
-            }
-            tracing::warn!(left = todo.len(), reason = %why, "webhook messages not enqueued");
-        }
-        let first = todo.iter().map(|&k| batch[k].0).min().unwrap_or(batch[0].0);
-        Err((first, why))
     }
 }

@@ -258,6 +258,14 @@ pub const WEBHOOK_DELIVERIES: Route = Route {
     path: "/api/webhook/deliveries",
     params: &["webhookid", "rows_limit", "cursor"],
 };
+pub const WEBHOOK_TEST: Route = Route {
+    path: "/api/webhook/test",
+    params: &["webhookid"],
+};
+pub const WEBHOOK_REPLAY: Route = Route {
+    path: "/api/webhook/replay",
+    params: &["webhookid", "message", "since"],
+};
 
 /// The hosted signup page's paths (issue 21): HTML for browsers, by a form key's public id,
 /// not API routes (no credentials); docs/openapi.yaml describes them. `SIGNUP_STAMP` is
@@ -267,7 +275,7 @@ pub const SIGNUP_THANKS: &str = "/signup/{form}/thanks";
 pub const SIGNUP_STAMP: &str = "/signup/{form}/stamp";
 pub const PAGES: [&str; 3] = [SIGNUP_PAGE, SIGNUP_THANKS, SIGNUP_STAMP];
 
-pub const ROUTES: [&Route; 30] = [
+pub const ROUTES: [&Route; 32] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
@@ -298,6 +306,8 @@ pub const ROUTES: [&Route; 30] = [
     &WEBHOOK_DELETE,
     &WEBHOOK_ROTATE_SECRET,
     &WEBHOOK_DELIVERIES,
+    &WEBHOOK_TEST,
+    &WEBHOOK_REPLAY,
 ];
 
 /// A request's parameters as its route declares them, and where the request came from.

@@ -19,6 +19,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route(contract::WEBHOOK_DELETE.path, post(delete))
         .route(contract::WEBHOOK_ROTATE_SECRET.path, post(rotate_secret))
         .route(contract::WEBHOOK_DELIVERIES.path, post(deliveries))
+        .route(contract::WEBHOOK_TEST.path, post(test))
+        .route(contract::WEBHOOK_REPLAY.path, post(replay))
 }
 
 async fn run<F, Fut>(app: Arc<App>, req: Request, route: &'static Route, op: F) -> Response
@@ -101,6 +103,26 @@ async fn deliveries(State(app): State<Arc<App>>, req: Request) -> Response {
             reply.next = page.next;
             Ok(reply)
         },
+    )
+    .await
+}
+
+async fn test(State(app): State<Arc<App>>, req: Request) -> Response {
+    run(
+        app,
+        req,
+        &contract::WEBHOOK_TEST,
+        |app, caller, f| async move { Reply::of(&app.webhook_test(&caller, &f).await?) },
+    )
+    .await
+}
+
+async fn replay(State(app): State<Arc<App>>, req: Request) -> Response {
+    run(
+        app,
+        req,
+        &contract::WEBHOOK_REPLAY,
+        |app, caller, f| async move { Reply::of(&app.webhook_replay(&caller, &f).await?) },
     )
     .await
 }

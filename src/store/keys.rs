@@ -416,6 +416,14 @@ pub mod webhook {
     pub fn attempt(endpoint: &str, key: &str) -> String {
         format!("whlog|{endpoint}|{key}")
     }
+
+    /// A request of the API for the sender (a test event, a replay): the claims table's
+    /// stream carries it to webhook-delivery (its mapping's filter keeps this prefix only).
+    pub const REQUEST_PREFIX: &str = "whreq|";
+
+    pub fn request(endpoint: &str, tail: u32) -> String {
+        format!("{REQUEST_PREFIX}{endpoint}|{tail:08x}")
+    }
 }
 
 /// The secondary indexes of the services table (all project every attribute).

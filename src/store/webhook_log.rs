@@ -3,7 +3,8 @@
 //! sparse index `attempts-by-webhook` (`keys::webhook`).
 
 use super::keys::{SEP, webhook};
-use super::{Item, Store, StoreError, conditional_write, s};
+use super::{Item, Store, StoreError, capacity, conditional_write, s};
+use crate::domain::webhook::SendRequest;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use serde::{Deserialize, Serialize};
 
@@ -104,4 +105,137 @@ impl Store {
         }
         Ok(page)
     }
+
+    /// Keeps a message's body for replays, until `expires_at` (with its log).
+    pub async fn keep_webhook_message(
+        &self,
+        endpoint: &str,
+        msg: &str,
+        event_type: &str,
+        body: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        conditional_write(
+            self.client
+                .put_item()
+                .table_name(&self.tables.claims)
+                .item("claim", s(webhook::message(endpoint, msg)))
+                .item("type", s(event_type))
+                .item("body", s(body))
+                .item("expires_at", AttributeValue::N(expires_at.to_string()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await,
+        )
+        .map(|_| ())
+    }
+
+    /// A kept message: its event type and body.
+    pub async fn webhook_message(
+        &self,
+        endpoint: &str,
+        msg: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.claims)
+            .key("claim", s(webhook::message(endpoint, msg)))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await?;
+        capacity::record(capacity::Kind::Read, out.consumed_capacity());
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+        match (text("type"), text("body")) {
+            (Some(t), Some(b)) => Ok(Some((t, b))),
+            _ => Err(StoreError::Corrupt(
+                "kept webhook message without its body".into(),
+            )),
+        }
+    }
+
+    /// The distinct messages attempted since `since` (RFC 3339), oldest first, at most
+    /// `limit`; and the time of the first one left out, if any.
+    pub async fn webhook_messages_since(
+        &self,
+        endpoint: &str,
+        since: &str,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+        let (index, (pk, sk)) = webhook::ATTEMPTS;
+        let mut found: Vec<String> = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.claims)
+                .index_name(index)
+                .key_condition_expression("#pk = :pk AND #sk >= :since")
+                .expression_attribute_names("#pk", pk)
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":pk", s(endpoint))
+                .expression_attribute_values(":since", s(since))
+                .set_exclusive_start_key(start)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await?;
+            capacity::record(capacity::Kind::Read, out.consumed_capacity());
+            for item in out.items.unwrap_or_default() {
+                let Some(id) = item.get("id").and_then(|v| v.as_s().ok()) else {
+                    continue;
+                };
+                if found.iter().any(|f| f == id) {
+                    continue;
+                }
+                if found.len() == limit {
+                    let at = item.get("at").and_then(|v| v.as_s().ok()).cloned();
+                    return Ok((found, at));
+                }
+                found.push(id.clone());
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok((found, None));
+            }
+        }
+    }
+
+    /// Writes a request for the sender (the claims table's stream carries it there); it
+    /// expires after a day.
+    pub async fn request_webhook_send(
+        &self,
+        r: &SendRequest,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let mut item: Item =
+            serde_dynamo::to_item(r).map_err(|e| StoreError::Other(format!("request: {e}")))?;
+        item.insert(
+            "claim".into(),
+            s(webhook::request(&r.endpoint, rand::random())),
+        );
+        item.insert(
+            "expires_at".into(),
+            AttributeValue::N(expires_at.to_string()),
+        );
+        conditional_write(
+            self.client
+                .put_item()
+                .table_name(&self.tables.claims)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(claim)")
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await,
+        )
+        .map(|_| ())
+    }
+}
+
+/// Whether a claim key is a request for the sender (`request_webhook_send`).
+pub fn is_send_request(claim: &str) -> bool {
+    claim.starts_with(webhook::REQUEST_PREFIX)
 }

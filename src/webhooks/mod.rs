@@ -8,9 +8,10 @@
 //! The API binary never calls this module: it links neither SQS nor this HTTP client.
 
 mod client;
+mod requests;
 mod send;
 
-pub use client::sqs_client;
+pub use client::{enqueue, sqs_client};
 pub use send::{Attempt, MAX_REPLY, Outgoing, SendOptions, Verdict, attempt};
 
 use crate::app::signup::sealed::SecretSeal;
@@ -275,6 +276,16 @@ impl WebhookDelivery {
         };
         let micros = now.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
         let expires = now.as_second() + i64::from(self.settings.log_days) * 86_400;
+        // The body is kept with the log, for replays: written once per message (again by a
+        // replay's first attempt, which extends it).
+        if attempt_no == 1
+            && let Err(e) = self
+                .store
+                .keep_webhook_message(&endpoint.id, &d.id, &d.event_type, &d.body, expires)
+                .await
+        {
+            tracing::warn!(endpoint = %endpoint.id, error = %e, "message not kept for replays");
+        }
         // The log is for the tenant's eyes: a failed write loses a line, never a delivery.
         if let Err(e) = self
             .store

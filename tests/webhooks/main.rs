@@ -13,7 +13,7 @@ mod rig;
 
 use common::spawn_app;
 use reqwest::StatusCode;
-use rig::{Answer, Receiver, rig, verify};
+use rig::{Answer, Receiver, faulty_proxy, rig, rig_with_visibility, verify};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -524,4 +524,132 @@ async fn an_endless_reply_is_read_to_its_cap_and_a_name_to_loopback_is_refused()
         "{a:?}"
     );
     assert_eq!(hook.got().len(), 1);
+}
+
+#[tokio::test]
+async fn a_test_event_and_replays_keep_their_webhook_id_and_body() {
+    let r = rig().await;
+    let hook = Receiver::start().await;
+    let (id, secret) = r.hook(5, &hook.url, &[]).await;
+    let sender = r.sender(&[]).await;
+    let before = r.p.app.call(5, "webhook/list", &[]).await.result()[0]["created_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let test = r.p.app.call(5, "webhook/test", &[("webhookid", &id)]).await;
+    let test_id = test
+        .result()
+        .as_str()
+        .expect("the test's webhook-id")
+        .to_owned();
+    assert_eq!(r.requests(&sender).await, 1);
+    r.drain(&sender, Duration::from_secs(5)).await;
+    let got = hook.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].headers["webhook-id"], test_id);
+    assert_eq!(json(&got[0])["detail-type"], "Webhook Test");
+    assert_eq!(json(&got[0])["detail"]["webhookid"], id.as_str());
+
+    r.p.app.create(5, &[("resellerid", "1")]).await.id();
+    r.fan_out().await;
+    r.drain(&sender, Duration::from_secs(5)).await;
+    let created = hook.got()[1].clone();
+    assert_eq!(json(&created)["detail-type"], "Customer Created");
+
+    // One message again: the same webhook-id and body, signed anew.
+    let msg = created.headers["webhook-id"].clone();
+    let reply =
+        r.p.app
+            .call(
+                5,
+                "webhook/replay",
+                &[("webhookid", &id), ("message", &msg)],
+            )
+            .await;
+    assert_eq!(reply.result()["replayed"], 1);
+    assert_eq!(r.requests(&sender).await, 1);
+    r.drain(&sender, Duration::from_secs(5)).await;
+    let again = hook.got()[2].clone();
+    assert_eq!(again.headers["webhook-id"], msg);
+    assert_eq!(again.body, created.body);
+
+    // Everything since a time: both messages, once each.
+    let reply =
+        r.p.app
+            .call(
+                5,
+                "webhook/replay",
+                &[("webhookid", &id), ("since", &before)],
+            )
+            .await;
+    assert_eq!(reply.result()["replayed"], 2, "{reply:?}");
+    assert_eq!(r.requests(&sender).await, 2);
+    r.drain(&sender, Duration::from_secs(5)).await;
+    let got = hook.got();
+    let mut last_two: Vec<&str> = got[3..]
+        .iter()
+        .map(|g| g.headers["webhook-id"].as_str())
+        .collect();
+    last_two.sort_unstable();
+    let mut want = vec![msg.as_str(), test_id.as_str()];
+    want.sort_unstable();
+    assert_eq!(last_two, want);
+    assert_eq!(verify(&secret, &got), ["ok"; 5]);
+
+    // Refusals: no such message, neither parameter, a disabled endpoint, another tenant's.
+    let unknown =
+        r.p.app
+            .call(
+                5,
+                "webhook/replay",
+                &[("webhookid", &id), ("message", "msg_nope")],
+            )
+            .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{unknown:?}");
+    let neither =
+        r.p.app
+            .call(5, "webhook/replay", &[("webhookid", &id)])
+            .await;
+    assert_eq!(neither.status, StatusCode::BAD_REQUEST);
+    let other = r.p.app.call(6, "webhook/test", &[("webhookid", &id)]).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    r.p.app
+        .call(5, "webhook/update", &[("webhookid", &id), ("enabled", "N")])
+        .await
+        .result();
+    let disabled = r.p.app.call(5, "webhook/test", &[("webhookid", &id)]).await;
+    assert_eq!(disabled.status, StatusCode::CONFLICT, "{disabled:?}");
+}
+
+#[tokio::test]
+async fn faults_between_the_sender_and_aws_lose_no_delivery() {
+    let r = rig_with_visibility(1).await;
+    let hook = Receiver::start().await;
+    r.hook(5, &hook.url, &[]).await;
+    for i in 0..5 {
+        r.p.app
+            .create(5, &[("resellerid", "1"), ("name", &format!("Fault {i}"))])
+            .await
+            .id();
+    }
+    r.fan_out().await;
+    // Every third DynamoDB or SQS call of the sender fails (endpoint reads, log writes,
+    // retries' scheduling), a few of them past the SDK's own retries.
+    let (injected, proxy) = faulty_proxy(0.35, 24).await;
+    let sender = r.sender_via(&proxy, &[]).await;
+    r.drain(&sender, Duration::from_secs(40)).await;
+    let mut ids: Vec<String> = hook
+        .got()
+        .iter()
+        .map(|g| g.headers["webhook-id"].clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        5,
+        "every event delivered (at least once): {ids:?}"
+    );
+    assert!(*injected.lock().unwrap() > 5, "faults were injected");
 }

@@ -111,20 +111,36 @@ pub struct Rig {
     pub p: Plumbing,
     /// The delivery queue's URL.
     pub queue: String,
+    /// The claims stream's records already handed over (`requests`).
+    handed: Mutex<Vec<String>>,
 }
 
 pub async fn rig() -> Rig {
+    rig_with_visibility(30).await
+}
+
+/// A rig whose queue brings back a message not answered within `seconds` (the queue's
+/// visibility timeout; moto's default is 30 s).
+pub async fn rig_with_visibility(seconds: u32) -> Rig {
     let p = plumbing_with(&[("WEBHOOK_ALLOW_HTTP_LOOPBACK", "1")]).await;
     let queue = p
         .sqs
         .create_queue()
         .queue_name(format!("{}hooks", p.prefix))
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            seconds.to_string(),
+        )
         .send()
         .await
         .expect("queue")
         .queue_url
         .expect("queue url");
-    Rig { p, queue }
+    Rig {
+        p,
+        queue,
+        handed: Mutex::default(),
+    }
 }
 
 impl Rig {
@@ -164,9 +180,40 @@ impl Rig {
         answers
     }
 
+    /// Hands the claims table's stream records not handed yet to the sender, as its
+    /// second mapping would (without the mapping's filter: the handler skips other claims).
+    pub async fn requests(&self, sender: &WebhookDelivery) -> usize {
+        let mut batch = self.p.stream_batch(&self.p.app.store.tables.claims).await;
+        let mut handed = self.handed.lock().unwrap().clone();
+        let records: Vec<Value> = batch["Records"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| !handed.contains(&r["eventID"].as_str().unwrap_or("").to_owned()))
+            .collect();
+        handed.extend(
+            records
+                .iter()
+                .map(|r| r["eventID"].as_str().unwrap_or("").to_owned()),
+        );
+        *self.handed.lock().unwrap() = handed;
+        batch["Records"] = Value::Array(records);
+        let event = serde_json::from_value(batch).expect("the Lambda DynamoDB event shape");
+        sender
+            .handle_requests(&event)
+            .await
+            .expect("requests handled")
+    }
+
     /// The delivery handler; `vars` override the test defaults (retries 1 s apart, an
     /// 800 ms timeout, loopback allowed).
     pub async fn sender(&self, vars: &[(&str, &str)]) -> WebhookDelivery {
+        self.sender_via(&endpoint(), vars).await
+    }
+
+    /// `sender`, its DynamoDB and SQS calls going through `url` (a fault proxy).
+    pub async fn sender_via(&self, url: &str, vars: &[(&str, &str)]) -> WebhookDelivery {
         let mut env: HashMap<String, String> = [
             ("WEBHOOK_QUEUE_URL", self.queue.as_str()),
             ("WEBHOOK_ALLOW_HTTP_LOOPBACK", "1"),
@@ -176,14 +223,16 @@ impl Rig {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        env.insert("SQS_ENDPOINT".into(), endpoint());
+        env.insert("SQS_ENDPOINT".into(), url.to_owned());
         for (k, v) in vars {
             env.insert(k.to_string(), v.to_string());
         }
         let settings = DeliverySettings::from_lookup(|k| env.get(k).cloned()).expect("settings");
-        let sqs = sqs_client(Some(&endpoint()), isp_crm::config::TlsRoots::default()).await;
+        let roots = isp_crm::config::TlsRoots::default();
+        let sqs = sqs_client(Some(url), roots).await;
+        let dynamodb = isp_crm::store::client::dynamodb_client(Some(url), roots).await;
         WebhookDelivery::new(
-            self.p.app.store.clone(),
+            isp_crm::store::Store::new(dynamodb, self.p.app.store.tables.clone()),
             SecretSeal::new(Some(DEPLOYMENT_KEY)),
             sqs,
             settings,
@@ -323,4 +372,30 @@ for c in cases:
         .lines()
         .map(str::to_owned)
         .collect()
+}
+
+/// A proxy to moto that fails each request with probability `rate` (a seeded draw): a 500
+/// with an HTML body, what an overloaded front end answers; the SDK retries it, and a call
+/// whose retries all fail fails the message, which the queue brings back.
+pub async fn faulty_proxy(rate: f64, seed: u64) -> (Arc<Mutex<u32>>, String) {
+    use rand::{Rng, SeedableRng};
+    let injected = Arc::new(Mutex::new(0u32));
+    let rng = Arc::new(Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)));
+    let http = reqwest::Client::new();
+    let count = injected.clone();
+    let router = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+        let (rng, http, count) = (rng.clone(), http.clone(), count.clone());
+        async move {
+            if rng.lock().unwrap().random_bool(rate) {
+                *count.lock().unwrap() += 1;
+                return Response::builder()
+                    .status(500)
+                    .header("content-type", "text/html")
+                    .body(Body::from("<html>busy</html>"))
+                    .unwrap();
+            }
+            forward_to_moto(&http, &endpoint(), &headers, body).await
+        }
+    });
+    (injected, serve_on_loopback(router).await)
 }

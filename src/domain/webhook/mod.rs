@@ -279,6 +279,20 @@ pub struct Delivery {
     pub body: String,
 }
 
+/// What the API asks the sender to do for one endpoint: send a test event, or send logged
+/// messages again (their `webhook-id`s, at most `MAX_REPLAY` a request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendRequest {
+    pub endpoint: String,
+    /// `test` or `replay`.
+    pub kind: String,
+    #[serde(default)]
+    pub messages: Vec<String>,
+}
+
+/// Messages one `webhook/replay` request sends again at most (bounded work per request).
+pub const MAX_REPLAY: usize = 100;
+
 /// The `webhook-id` of a change event (its stream record's `eventID`).
 pub fn message_id(event_id: &str) -> String {
     format!("msg_{event_id}")
