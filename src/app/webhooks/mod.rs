@@ -6,8 +6,9 @@
 use super::cursor::fingerprint;
 use super::{App, AppError};
 use crate::domain::audit::now;
+use crate::domain::ids::UserId;
 use crate::domain::ids::{IspId, ResellerId};
-use crate::domain::scope::{Caller, Role, Scope};
+use crate::domain::scope::{Actor, Caller, Role, Scope};
 use crate::domain::webhook::{
     self, Endpoint, MAX_PER_ISP, WebhookSecret, parse_description, parse_types, parse_url,
 };
@@ -36,6 +37,24 @@ pub struct EndpointPage {
 /// What a secret is sealed under: a sealed secret copied to another endpoint does not open.
 pub fn secret_aad(id: &str) -> Vec<u8> {
     format!("webhook:{id}").into_bytes()
+}
+
+/// crm-admin's operator, as a caller of these use cases: the platform admin, recorded as
+/// `crm-admin` (user 0 is never a login user: ids start at 1).
+pub fn operator() -> Caller {
+    Caller {
+        userid: UserId(0),
+        role: Role::Admin,
+        scope: Scope::Platform,
+    }
+}
+
+/// Who a write is recorded as: the caller's userid, or `crm-admin`.
+fn writer(caller: &Caller) -> String {
+    match caller.userid {
+        UserId(0) => Actor::Admin.label(),
+        _ => caller.actor().label(),
+    }
 }
 
 /// Whether `caller` may see and manage `e`.
@@ -165,9 +184,9 @@ impl App {
             failing_since: None,
             secret: self.seal_secret(&id, &secret)?,
             created_at: at.clone(),
-            created_by: caller.actor().label(),
+            created_by: writer(caller),
             updated_at: at,
-            updated_by: caller.actor().label(),
+            updated_by: writer(caller),
         };
         if !self.store.insert_webhook(&item).await? {
             return Err(AppError::Internal("a new webhook id was taken".into()));
@@ -247,7 +266,7 @@ impl App {
             enabled: f.parse_opt("enabled", tenancy::parse_flag)?,
             secret: None,
             updated_at: now(),
-            updated_by: caller.actor().label(),
+            updated_by: writer(caller),
         };
         if change.url.is_none()
             && change.types.is_none()
@@ -286,7 +305,7 @@ impl App {
         let change = EndpointChange {
             secret: Some(self.seal_secret(&e.id, &secret)?),
             updated_at: now(),
-            updated_by: caller.actor().label(),
+            updated_by: writer(caller),
             ..EndpointChange::default()
         };
         match self.store.update_webhook(&e.id, &change).await? {
