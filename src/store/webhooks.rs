@@ -153,45 +153,40 @@ impl Store {
         )
     }
 
-    /// Applies `change` to an existing endpoint; `false` if there is none.
+    /// Applies `change` to an existing endpoint; `false` if there is none. Every name is a
+    /// placeholder (`type`-like words are reserved in DynamoDB's expressions).
     pub async fn update_webhook(&self, id: &str, c: &EndpointChange) -> Result<bool, StoreError> {
-        let mut sets = vec!["updated_at = :at", "updated_by = :by"];
+        let mut sets: Vec<(&str, AttributeValue)> = vec![
+            ("updated_at", s(&c.updated_at)),
+            ("updated_by", s(&c.updated_by)),
+        ];
         let mut removes: Vec<&str> = Vec::new();
-        let mut values: Vec<(&str, AttributeValue)> =
-            vec![(":at", s(&c.updated_at)), (":by", s(&c.updated_by))];
         if let Some(url) = &c.url {
-            sets.push("#url = :url");
-            values.push((":url", s(url)));
+            sets.push(("url", s(url)));
         }
         if let Some(types) = &c.types {
-            sets.push("types = :types");
-            values.push((
-                ":types",
-                AttributeValue::L(types.iter().map(|t| s(t.as_str())).collect()),
-            ));
+            let list = types.iter().map(|t| s(t.as_str())).collect();
+            sets.push(("types", AttributeValue::L(list)));
         }
         match &c.description {
-            Some(Some(d)) => {
-                sets.push("description = :d");
-                values.push((":d", s(d)));
-            }
+            Some(Some(d)) => sets.push(("description", s(d))),
             Some(None) => removes.push("description"),
             None => {}
         }
         if let Some(enabled) = c.enabled {
-            sets.push("enabled = :en");
-            values.push((":en", AttributeValue::Bool(enabled)));
+            sets.push(("enabled", AttributeValue::Bool(enabled)));
             if enabled {
                 removes.extend(["disabled_reason", "failing_since"]);
             }
         }
         if let Some(secret) = &c.secret {
-            sets.push("secret = :secret");
-            values.push((":secret", s(secret)));
+            sets.push(("secret", s(secret)));
         }
-        let mut expr = format!("SET {}", sets.join(", "));
+        let set_expr: Vec<String> = (0..sets.len()).map(|i| format!("#s{i} = :s{i}")).collect();
+        let mut expr = format!("SET {}", set_expr.join(", "));
         if !removes.is_empty() {
-            expr.push_str(&format!(" REMOVE {}", removes.join(", ")));
+            let names: Vec<String> = (0..removes.len()).map(|i| format!("#r{i}")).collect();
+            expr.push_str(&format!(" REMOVE {}", names.join(", ")));
         }
         let mut q = self
             .client
@@ -201,11 +196,13 @@ impl Store {
             .update_expression(expr)
             .condition_expression("attribute_exists(claim)")
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        if c.url.is_some() {
-            q = q.expression_attribute_names("#url", "url");
+        for (i, (name, value)) in sets.into_iter().enumerate() {
+            q = q
+                .expression_attribute_names(format!("#s{i}"), name)
+                .expression_attribute_values(format!(":s{i}"), value);
         }
-        for (k, v) in values {
-            q = q.expression_attribute_values(k, v);
+        for (i, name) in removes.into_iter().enumerate() {
+            q = q.expression_attribute_names(format!("#r{i}"), name);
         }
         conditional_write(q.send().await)
     }
@@ -218,8 +215,9 @@ impl Store {
             .update_item()
             .table_name(&self.tables.claims)
             .key("claim", s(webhook::endpoint(id)))
-            .update_expression("SET failing_since = if_not_exists(failing_since, :at)")
+            .update_expression("SET #fs = if_not_exists(#fs, :at)")
             .condition_expression("attribute_exists(claim)")
+            .expression_attribute_names("#fs", "failing_since")
             .expression_attribute_values(":at", s(at))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .send()
@@ -243,8 +241,9 @@ impl Store {
                 .update_item()
                 .table_name(&self.tables.claims)
                 .key("claim", s(webhook::endpoint(id)))
-                .update_expression("REMOVE failing_since")
-                .condition_expression("attribute_exists(failing_since)")
+                .update_expression("REMOVE #fs")
+                .condition_expression("attribute_exists(#fs)")
+                .expression_attribute_names("#fs", "failing_since")
                 .send()
                 .await,
         )
@@ -264,10 +263,12 @@ impl Store {
                 .update_item()
                 .table_name(&self.tables.claims)
                 .key("claim", s(webhook::endpoint(id)))
-                .update_expression(
-                    "SET enabled = :f, disabled_reason = :why, updated_at = :at, updated_by = :by",
-                )
-                .condition_expression("enabled = :t")
+                .update_expression("SET #en = :f, #why = :why, #at = :at, #by = :by")
+                .condition_expression("#en = :t")
+                .expression_attribute_names("#en", "enabled")
+                .expression_attribute_names("#why", "disabled_reason")
+                .expression_attribute_names("#at", "updated_at")
+                .expression_attribute_names("#by", "updated_by")
                 .expression_attribute_values(":f", AttributeValue::Bool(false))
                 .expression_attribute_values(":t", AttributeValue::Bool(true))
                 .expression_attribute_values(":why", s(reason))
