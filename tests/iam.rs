@@ -1208,7 +1208,7 @@ async fn tenant_self_service(rec: &Recorder, app: &TestApp) {
     );
     let hook = step!(
         rec,
-        "webhook/create (counts the ISP's endpoints: webhooks-by-isp)",
+        "webhook/create (counts the ISP's endpoints: hooks-by-owner, isp|1)",
         200,
         app.call(
             ISP1_USER,
@@ -1234,7 +1234,7 @@ async fn tenant_self_service(rec: &Recorder, app: &TestApp) {
     );
     step!(
         rec,
-        "webhook/replay since a time (attempts-by-webhook)",
+        "webhook/replay since a time (hooks-by-owner, log|<endpoint>)",
         200,
         app.call(
             ISP1_USER,
@@ -1254,7 +1254,7 @@ async fn tenant_self_service(rec: &Recorder, app: &TestApp) {
     );
     step!(
         rec,
-        "webhook/deliveries (attempts-by-webhook)",
+        "webhook/deliveries (hooks-by-owner, log|<endpoint>)",
         200,
         app.call(ISP1_USER, "webhook/deliveries", &[("webhookid", &hook)])
     );
@@ -1453,7 +1453,7 @@ fn change_events_may_put_events_on_the_stacks_bus_only() {
     assert_eq!(grants[1].2.len(), 1);
     assert!(
         matches!(intrinsic(&grants[1].2[0]), Some((tag, Yaml::String(s)))
-            if tag == "Sub" && s == "${ClaimsTable.Arn}/index/webhooks-by-isp"),
+            if tag == "Sub" && s == "${ClaimsTable.Arn}/index/hooks-by-owner"),
         "{:?}",
         grants[1].2
     );

@@ -386,17 +386,26 @@ pub mod history {
 }
 
 /// Tenant webhooks (docs/events.md#webhooks), in the claims table. Endpoints are
-/// `webhook|<id>`; a sparse index holds them per ISP (only endpoints have `hook_isp`), so
-/// the endpoints an event may go to are one Query of its ISP's partition (≤ `MAX_PER_ISP`
-/// items), projecting every attribute. Each delivery's message (`whmsg|...`, its body, for
-/// replays) and attempts (`whlog|...`) expire with the log (TTL on `expires_at`); a second
-/// sparse index lists an endpoint's attempts, newest first.
+/// `webhook|<id>`, each delivery's message (`whmsg|...`, its body, for replays) and attempts
+/// (`whlog|...`), the last two expiring with the log (TTL on `expires_at`). One sparse index
+/// (only these have `hook_of`; one index, as a stack update may add only one) serves two
+/// patterns by partition: `isp|<id>`, an ISP's endpoints (an event's fan-out is one Query of
+/// ≤ `MAX_PER_ISP` items), and `log|<endpoint>`, an endpoint's attempts, newest first.
 pub mod webhook {
-    /// The index of an ISP's endpoints, and its (partition, sort) attributes.
-    pub const BY_ISP: (&str, (&str, &str)) = ("webhooks-by-isp", ("hook_isp", "hook_key"));
-    /// The index of an endpoint's attempts.
-    pub const ATTEMPTS: (&str, (&str, &str)) =
-        ("attempts-by-webhook", ("attempt_of", "attempt_key"));
+    use super::IspId;
+
+    /// The index, and its (partition, sort) attributes.
+    pub const INDEX: (&str, (&str, &str)) = ("hooks-by-owner", ("hook_of", "hook_key"));
+
+    /// The index partition of an ISP's endpoints.
+    pub fn of_isp(isp: IspId) -> String {
+        format!("isp|{isp}")
+    }
+
+    /// The index partition of an endpoint's attempts.
+    pub fn log_of(endpoint: &str) -> String {
+        format!("log|{endpoint}")
+    }
 
     pub fn endpoint(id: &str) -> String {
         format!("webhook|{id}")

@@ -1,6 +1,6 @@
 //! Tenant webhooks' delivery log: one item per attempt in the claims table, kept for
 //! `WEBHOOK_LOG_DAYS` (TTL on `expires_at`), listed per endpoint newest first through the
-//! sparse index `attempts-by-webhook` (`keys::webhook`).
+//! sparse index `hooks-by-owner`, partition `log|<endpoint>` (`keys::webhook`).
 
 use super::keys::{SEP, webhook};
 use super::{Item, Store, StoreError, capacity, conditional_write, s};
@@ -53,9 +53,9 @@ impl Store {
         let key = format!("{at_micros}{SEP}{:08x}", rand::random::<u32>());
         let mut item: Item =
             serde_dynamo::to_item(e).map_err(|e| StoreError::Other(format!("attempt: {e}")))?;
-        let (_, (pk, sk)) = webhook::ATTEMPTS;
+        let (_, (pk, sk)) = webhook::INDEX;
         item.insert("claim".into(), s(webhook::attempt(&e.webhookid, &key)));
-        item.insert(pk.into(), s(&e.webhookid));
+        item.insert(pk.into(), s(webhook::log_of(&e.webhookid)));
         item.insert(sk.into(), s(key));
         item.insert(
             "expires_at".into(),
@@ -81,9 +81,9 @@ impl Store {
         limit: i32,
         now: i64,
     ) -> Result<AttemptPage, StoreError> {
-        let sk = webhook::ATTEMPTS.1.1;
+        let sk = webhook::INDEX.1.1;
         let out = self
-            .claims_newest_first(webhook::ATTEMPTS, s(endpoint), before, limit)
+            .claims_newest_first(webhook::INDEX, s(webhook::log_of(endpoint)), before, limit)
             .await?;
         let mut page = AttemptPage {
             more: out.more,
@@ -165,7 +165,7 @@ impl Store {
         since: &str,
         limit: usize,
     ) -> Result<(Vec<String>, Option<String>), StoreError> {
-        let (index, (pk, sk)) = webhook::ATTEMPTS;
+        let (index, (pk, sk)) = webhook::INDEX;
         let mut found: Vec<String> = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -177,7 +177,7 @@ impl Store {
                 .key_condition_expression("#pk = :pk AND #sk >= :since")
                 .expression_attribute_names("#pk", pk)
                 .expression_attribute_names("#sk", sk)
-                .expression_attribute_values(":pk", s(endpoint))
+                .expression_attribute_values(":pk", s(webhook::log_of(endpoint)))
                 .expression_attribute_values(":since", s(since))
                 .set_exclusive_start_key(start)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)

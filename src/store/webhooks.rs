@@ -2,7 +2,7 @@
 //! pattern. The secret is stored sealed (`app::signup::sealed`), never in clear.
 
 use super::keys::webhook;
-use super::{Item, Store, StoreError, capacity, conditional_write, n, s};
+use super::{Item, Store, StoreError, capacity, conditional_write, s};
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::webhook::Endpoint;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndpointItem {
     pub claim: String,
-    pub hook_isp: IspId,
+    /// The index partition: `isp|<ispid>`.
+    pub hook_of: String,
     pub hook_key: String,
     pub id: String,
     pub ispid: IspId,
@@ -37,9 +38,13 @@ pub struct EndpointItem {
 
 impl EndpointItem {
     /// The item's keys for endpoint `id` of `isp`, created at `created_micros`
-    /// (RFC 3339 with microseconds): `(claim, hook_key)`.
-    pub fn keys(id: &str, created_micros: &str) -> (String, String) {
-        (webhook::endpoint(id), webhook::sort_key(created_micros, id))
+    /// (RFC 3339 with microseconds): `(claim, hook_of, hook_key)`.
+    pub fn keys(id: &str, isp: IspId, created_micros: &str) -> (String, String, String) {
+        (
+            webhook::endpoint(id),
+            webhook::of_isp(isp),
+            webhook::sort_key(created_micros, id),
+        )
     }
 
     pub fn public(&self) -> Endpoint {
@@ -112,7 +117,7 @@ impl Store {
     /// Every endpoint of an ISP (its resellers' included): the fan-out's one Query per
     /// ISP (at most `MAX_PER_ISP` small items, a page or two).
     pub async fn webhooks_of(&self, isp: IspId) -> Result<Vec<EndpointItem>, StoreError> {
-        let (index, (pk, _)) = webhook::BY_ISP;
+        let (index, (pk, _)) = webhook::INDEX;
         let mut found = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -123,7 +128,7 @@ impl Store {
                 .index_name(index)
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_names("#pk", pk)
-                .expression_attribute_values(":pk", n(isp.get()))
+                .expression_attribute_values(":pk", s(webhook::of_isp(isp)))
                 .set_exclusive_start_key(start)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()

@@ -168,10 +168,10 @@ impl App {
         let micros = jiff::Timestamp::now()
             .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
             .to_string();
-        let (claim, hook_key) = EndpointItem::keys(&id, &micros);
+        let (claim, hook_of, hook_key) = EndpointItem::keys(&id, isp, &micros);
         let item = EndpointItem {
             claim,
-            hook_isp: isp,
+            hook_of,
             hook_key,
             id: id.clone(),
             ispid: isp,
