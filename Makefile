@@ -102,8 +102,8 @@ cold-start: venv
 
 # The deployment package as `sam deploy` uploads it: `sam validate --lint`, then `sam build`
 # (BuildMethod rust-cargolambda: cargo-lambda cross-compiles the release `bootstrap` with Zig),
-# then the size of both functions' binaries (.aws-sam/build/CustomerApiFunction/bootstrap and
-# .aws-sam/build/ChangeEventsFunction/bootstrap). The SAM CLI and cargo-lambda live in a venv of
+# then the size of the functions' binaries (.aws-sam/build/CustomerApiFunction/bootstrap,
+# .aws-sam/build/ChangeEventsFunction/bootstrap and WebhookDeliveryFunction's). The SAM CLI and cargo-lambda live in a venv of
 # their own (.venv-package, infra/requirements-package.txt): aws-sam-cli pins boto3/botocore
 # and cfn-lint versions that would fight moto's in .venv. Needs no AWS account,
 # credentials or Docker. ARCH (arm64 or x86_64, default arm64) sets the stack parameter
@@ -116,7 +116,7 @@ cold-start: venv
 # cargo build is incremental anyway.
 PACKAGE_VENV := .venv-package
 ARCH ?= arm64
-PACKAGE_BINARIES := .aws-sam/build/CustomerApiFunction/bootstrap .aws-sam/build/ChangeEventsFunction/bootstrap
+PACKAGE_BINARIES := .aws-sam/build/CustomerApiFunction/bootstrap .aws-sam/build/ChangeEventsFunction/bootstrap .aws-sam/build/WebhookDeliveryFunction/bootstrap
 PACKAGE_ENV := PATH="$(CURDIR)/$(PACKAGE_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0
 
 package-venv: $(PACKAGE_VENV)/.installed

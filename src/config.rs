@@ -40,6 +40,9 @@ pub struct Settings {
     /// Whether form keys may name `http://localhost`-style origins and redirect URLs
     /// (`FORM_LOCAL_ORIGINS=true`): development deployments only.
     pub form_local_origins: bool,
+    /// `WEBHOOK_ALLOW_HTTP_LOOPBACK=1`: webhook endpoints may be `http://127.0.0.1` (local
+    /// tests only; the template never sets it).
+    pub webhook_loopback: bool,
     /// The CAPTCHA providers' siteverify URLs (`CAPTCHA_TURNSTILE_URL`,
     /// `CAPTCHA_HCAPTCHA_URL`; absent: the providers' own) and how long a check may take
     /// (`CAPTCHA_TIMEOUT_MS`, default 3000).
@@ -106,6 +109,19 @@ fn flag(var: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
         Some(_) => Err(ConfigError {
             var,
             rule: "must be true or false".into(),
+        }),
+    }
+}
+
+/// `WEBHOOK_ALLOW_HTTP_LOOPBACK`: 1 or 0 (absent: 0). Read by the API (create/update)
+/// and by webhook-delivery (where it counts).
+pub fn webhook_loopback(value: Option<String>) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(_) => Err(ConfigError {
+            var: "WEBHOOK_ALLOW_HTTP_LOOPBACK",
+            rule: "must be 1 or 0".into(),
         }),
     }
 }
@@ -333,6 +349,7 @@ impl Settings {
             cursor_secret_previous: get("CURSOR_SECRET_PREVIOUS").filter(|v| !v.trim().is_empty()),
             form_secret_key: get("FORM_SECRET_KEY").filter(|v| !v.trim().is_empty()),
             form_local_origins: local_origins(get("FORM_LOCAL_ORIGINS"))?,
+            webhook_loopback: webhook_loopback(get("WEBHOOK_ALLOW_HTTP_LOOPBACK"))?,
             captcha_turnstile_url: get("CAPTCHA_TURNSTILE_URL").filter(|v| !v.trim().is_empty()),
             captcha_hcaptcha_url: get("CAPTCHA_HCAPTCHA_URL").filter(|v| !v.trim().is_empty()),
             captcha_timeout,

@@ -279,3 +279,52 @@ async fn raise_ids_moves_the_counters_the_tenancy_routes_take_ids_from() {
         .await;
     assert_eq!(user.id(), 9001, "{user:?}");
 }
+
+/// `crm-admin webhook` manages endpoints by the API's rules as the platform admin: what it
+/// creates the ISP's users see (never the secret), and its secret is sealed as the API's.
+#[tokio::test]
+async fn webhook_endpoints_made_by_crm_admin_are_the_apis() {
+    let app = common::spawn_app().await;
+    let prefix = app.prefix();
+    let webhook = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_crm-admin"))
+            .arg("webhook")
+            .args(args)
+            .env("DYNAMODB_ENDPOINT", endpoint())
+            .env("TABLE_PREFIX", &prefix)
+            .env("FORM_SECRET_KEY", "test-form-secret-key")
+            .env_remove("CUSTOMERS_TABLE")
+            .output()
+            .expect("run crm-admin")
+    };
+    let url = "https://billing.example.net/hooks";
+    let secret = ok(&webhook(&[
+        "create",
+        "--isp",
+        "1",
+        "--url",
+        url,
+        "--types",
+        "Service Updated",
+    ]));
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    fails_with(
+        &webhook(&["create", "--isp", "1", "--url", "https://10.1.2.3/"]),
+        "url: must reach a public address",
+    );
+    let listed = app.call(common::ISP1_USER, "webhook/list", &[]).await;
+    let row = listed.result()[0].clone();
+    assert_eq!(row["url"], url);
+    assert_eq!(row["types"], serde_json::json!(["Service Updated"]));
+    assert!(!listed.body.to_string().contains(&secret));
+    let id = row["id"].as_str().unwrap().to_owned();
+    let lines = ok(&webhook(&["list", "--isp", "1"]));
+    assert!(lines.contains(&id) && !lines.contains("whsec_"), "{lines}");
+    assert!(ok(&webhook(&["list", "--isp", "2"])).is_empty());
+    ok(&webhook(&["update", "--id", &id, "--enabled", "N"]));
+    let rotated = ok(&webhook(&["rotate-secret", "--id", &id]));
+    assert!(rotated.starts_with("whsec_") && rotated != secret);
+    ok(&webhook(&["delete", "--id", &id]));
+    let listed = app.call(common::ISP1_USER, "webhook/list", &[]).await;
+    assert_eq!(listed.result(), &serde_json::json!([]));
+}

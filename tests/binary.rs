@@ -88,7 +88,8 @@ async fn local_server_logs_requests_and_emits_emf_metrics() {
 
 /// `--version` (and `-V`) print the binary's name and the crate version and exit 0, before any
 /// configuration: no settings, no DynamoDB, not even AWS_LAMBDA_RUNTIME_API matters (under
-/// Lambda, customer-api and change-events would wait for events; --version must not).
+/// Lambda, customer-api, change-events and webhook-delivery would wait for events; --version
+/// must not).
 #[test]
 fn every_binary_prints_its_version() {
     for (name, exe) in [
@@ -96,6 +97,7 @@ fn every_binary_prints_its_version() {
         ("customer-api-dev", env!("CARGO_BIN_EXE_customer-api-dev")),
         ("crm-admin", env!("CARGO_BIN_EXE_crm-admin")),
         ("change-events", env!("CARGO_BIN_EXE_change-events")),
+        ("webhook-delivery", env!("CARGO_BIN_EXE_webhook-delivery")),
     ] {
         for flag in ["--version", "-V"] {
             let out = Command::new(exe)

@@ -17,9 +17,11 @@
 //! `Tables::by_logical_id`. Only the function counts: the harness seeds its tables directly,
 //! not through the proxy, as crm-admin (an operator tool with its own credentials) does.
 //!
-//! The second function, ChangeEventsFunction (src/events), sends one request only: PutEvents
-//! to the stack's bus (tests/events/ records that). Its grants are checked statically below:
-//! exactly `events:PutEvents` on that bus, and the API function is granted no `events:` at all.
+//! The second function, ChangeEventsFunction (src/events), sends PutEvents to the stack's bus
+//! (tests/events/ records that) and, for tenant webhooks, Queries one claims index and sends
+//! to the delivery queue; the third, WebhookDeliveryFunction (src/webhooks), reads and updates
+//! endpoints and hides messages until their retry (tests/webhooks/ exercises both). Their
+//! grants are checked statically below, and the API function is granted no `events:` or `sqs:`.
 //!
 //! Last, two more checks that template.yaml follows the code: the dashboard graphs every
 //! route label the function's metrics carry and shows every alarm, and the stack parameters
@@ -1204,6 +1206,70 @@ async fn tenant_self_service(rec: &Recorder, app: &TestApp) {
         200,
         app.call(ADMIN, "user/enable", &[("target_userid", &admin2)])
     );
+    let hook = step!(
+        rec,
+        "webhook/create (counts the ISP's endpoints: hooks-by-owner, isp|1)",
+        200,
+        app.call(
+            ISP1_USER,
+            "webhook/create",
+            &[
+                ("url", "https://hooks.example.com/crm"),
+                ("resellerid", "2")
+            ]
+        )
+    );
+    let hook = hook.result()["id"].as_str().unwrap_or_default().to_owned();
+    step!(
+        rec,
+        "webhook/list",
+        200,
+        app.call(ISP1_USER, "webhook/list", &[])
+    );
+    step!(
+        rec,
+        "webhook/test (a request for the sender, in the claims table)",
+        200,
+        app.call(ISP1_USER, "webhook/test", &[("webhookid", &hook)])
+    );
+    step!(
+        rec,
+        "webhook/replay since a time (hooks-by-owner, log|<endpoint>)",
+        200,
+        app.call(
+            ISP1_USER,
+            "webhook/replay",
+            &[("webhookid", &hook), ("since", "2026-01-01T00:00:00Z")]
+        )
+    );
+    step!(
+        rec,
+        "webhook/update",
+        200,
+        app.call(
+            ISP1_USER,
+            "webhook/update",
+            &[("webhookid", &hook), ("enabled", "N")]
+        )
+    );
+    step!(
+        rec,
+        "webhook/deliveries (hooks-by-owner, log|<endpoint>)",
+        200,
+        app.call(ISP1_USER, "webhook/deliveries", &[("webhookid", &hook)])
+    );
+    step!(
+        rec,
+        "webhook/rotate_secret",
+        200,
+        app.call(ISP1_USER, "webhook/rotate_secret", &[("webhookid", &hook)])
+    );
+    step!(
+        rec,
+        "webhook/delete",
+        200,
+        app.call(ISP1_USER, "webhook/delete", &[("webhookid", &hook)])
+    );
 }
 
 #[tokio::test]
@@ -1376,7 +1442,30 @@ fn the_api_function_is_granted_dynamodb_only() {
 #[test]
 fn change_events_may_put_events_on_the_stacks_bus_only() {
     let grants = statements(TEMPLATE, "ChangeEventsFunction");
-    assert_eq!(grants.len(), 1, "one statement: {grants:?}");
+    let sids: Vec<&str> = grants.iter().map(|(sid, _, _)| sid.as_str()).collect();
+    assert_eq!(
+        sids,
+        ["PutChangeEvents", "WebhookEndpoints", "WebhookFanout"],
+        "{grants:?}"
+    );
+    // The webhooks' fan-out: one index of the claims table, one queue.
+    assert_eq!(grants[1].1, ["dynamodb:Query"]);
+    assert_eq!(grants[1].2.len(), 1);
+    assert!(
+        matches!(intrinsic(&grants[1].2[0]), Some((tag, Yaml::String(s)))
+            if tag == "Sub" && s == "${ClaimsTable.Arn}/index/hooks-by-owner"),
+        "{:?}",
+        grants[1].2
+    );
+    assert_eq!(grants[2].1, ["sqs:SendMessage"]);
+    assert_eq!(
+        grants[2]
+            .2
+            .iter()
+            .map(|r| intrinsic(r).and_then(|(_, v)| get_att_arn(v)))
+            .collect::<Vec<_>>(),
+        [Some("WebhookQueue".to_owned())]
+    );
     let (sid, actions, resources) = &grants[0];
     assert_eq!(actions, &["events:PutEvents"], "{sid}");
     assert_eq!(resources.len(), 1, "{sid}: {resources:?}");
@@ -1432,6 +1521,65 @@ fn change_events_may_put_events_on_the_stacks_bus_only() {
         streams,
         ["CustomersTable.StreamArn", "ServicesTable.StreamArn"]
     );
+}
+
+#[test]
+fn webhook_delivery_may_read_endpoints_and_schedule_its_retries_only() {
+    let grants = statements(TEMPLATE, "WebhookDeliveryFunction");
+    // (Sid, actions, the `!GetAtt X.Arn` of each resource)
+    type Stmt<'a> = (&'a str, &'a [String], Vec<Option<String>>);
+    let simple: Vec<Stmt> = grants
+        .iter()
+        .map(|(sid, actions, resources)| {
+            let arns = resources
+                .iter()
+                .map(|r| intrinsic(r).and_then(|(_, v)| get_att_arn(v)))
+                .collect();
+            (sid.as_str(), actions.as_slice(), arns)
+        })
+        .collect();
+    assert_eq!(simple.len(), 3, "{grants:?}");
+    assert_eq!(simple[0].0, "WebhookEndpointState");
+    assert_eq!(
+        simple[0].1,
+        [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem"
+        ]
+    );
+    assert_eq!(simple[0].2, [Some("ClaimsTable".to_owned())]);
+    assert_eq!(simple[1].0, "WebhookRetrySchedule");
+    assert_eq!(simple[1].1, ["sqs:ChangeMessageVisibility"]);
+    assert_eq!(simple[1].2, [Some("WebhookQueue".to_owned())]);
+    // webhook/test and webhook/replay: the requests the claims stream brings become messages.
+    assert_eq!(simple[2].0, "WebhookRequests");
+    assert_eq!(simple[2].1, ["sqs:SendMessage"]);
+    assert_eq!(simple[2].2, [Some("WebhookQueue".to_owned())]);
+    let doc: Yaml = serde_yaml_ng::from_str(TEMPLATE).unwrap();
+    let f = &doc["Resources"]["WebhookDeliveryFunction"]["Properties"];
+    let e = &f["Events"]["Deliveries"];
+    assert_eq!(e["Type"].as_str(), Some("SQS"));
+    assert_eq!(
+        e["Properties"]["FunctionResponseTypes"][0].as_str(),
+        Some("ReportBatchItemFailures")
+    );
+    let r = &f["Events"]["Requests"]["Properties"];
+    assert!(
+        matches!(intrinsic(&r["Stream"]), Some((_, Yaml::String(s))) if s == "ClaimsTable.StreamArn"),
+        "{r:?}"
+    );
+    let pattern = r["FilterCriteria"]["Filters"][0]["Pattern"]
+        .as_str()
+        .expect("a filter: only the API's requests");
+    assert!(pattern.contains(r#""prefix": "whreq|""#), "{pattern}");
+    // A dead-letter path, and a queue that keeps messages past the ~28 h schedule.
+    let q = &doc["Resources"]["WebhookQueue"]["Properties"];
+    assert!(q["RedrivePolicy"]["maxReceiveCount"].as_i64().unwrap_or(0) > 8);
+    assert!(q["MessageRetentionPeriod"].as_i64().unwrap_or(0) > 28 * 3600);
+    // Local development's loopback switch is never set by the stack.
+    assert!(!TEMPLATE.contains("WEBHOOK_ALLOW_HTTP_LOOPBACK"));
+    assert!(!TEMPLATE.contains("WEBHOOK_RETRY_SCHEDULE"));
 }
 
 /// The dashboard's body: the JSON inside `DashboardBody: !Sub |` (its `${...}` are inside

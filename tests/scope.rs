@@ -1010,3 +1010,96 @@ async fn histories_keep_to_the_callers_scope() {
         assert_status(&form, StatusCode::FORBIDDEN, "form key history");
     }
 }
+
+/// Tenant webhook endpoints keep to the same matrix: an endpoint of a reseller is seen and
+/// managed by the admin, its ISP's users and that reseller's users only; to anyone else it
+/// does not exist (404); a form key reaches none (403).
+#[tokio::test]
+async fn webhook_endpoints_keep_to_the_callers_scope() {
+    let app = spawn_app().await;
+    let mut ids: Vec<String> = Vec::new();
+    for (isp, reseller) in CORNERS {
+        let url = format!("https://r{reseller}.example.com/hook");
+        let reply = app
+            .call(
+                ADMIN,
+                "webhook/create",
+                &[("ispid", isp), ("resellerid", reseller), ("url", &url)],
+            )
+            .await;
+        assert_status(&reply, StatusCode::OK, "admin creates an endpoint");
+        ids.push(reply.result()["id"].as_str().unwrap_or_default().to_owned());
+    }
+    for (user, who, sees) in MATRIX {
+        // What its lists show: the endpoints of its corners (the admin names each ISP).
+        let mut listed: Vec<String> = Vec::new();
+        let isps: &[&str] = if user == ADMIN { &["1", "2"] } else { &[""] };
+        for isp in isps {
+            let params: Vec<(&str, &str)> = match *isp {
+                "" => vec![],
+                isp => vec![("ispid", isp)],
+            };
+            let reply = app.call(user, "webhook/list", &params).await;
+            assert_status(&reply, StatusCode::OK, &format!("{who}: webhook/list"));
+            listed.extend(reply.texts("id"));
+        }
+        listed.sort();
+        let mut want: Vec<String> = ids
+            .iter()
+            .zip(sees)
+            .filter(|(_, s)| *s)
+            .map(|(id, _)| id.clone())
+            .collect();
+        want.sort();
+        assert_eq!(listed, want, "{who}: webhook/list");
+        for (id, in_scope) in ids.iter().zip(sees) {
+            let ctx = format!("{who}: endpoint {id}");
+            let update = app
+                .call(
+                    user,
+                    "webhook/update",
+                    &[("webhookid", id), ("description", who)],
+                )
+                .await;
+            let log = app
+                .call(user, "webhook/deliveries", &[("webhookid", id)])
+                .await;
+            for reply in [update, log] {
+                match in_scope {
+                    true => assert_status(&reply, StatusCode::OK, &ctx),
+                    false => {
+                        assert_status(&reply, StatusCode::NOT_FOUND, &ctx);
+                        assert_eq!(reply.error(), "webhookid: not found", "{ctx}");
+                    }
+                }
+            }
+        }
+    }
+    for id in &ids {
+        let form = app
+            .call(FORM_USER, "webhook/deliveries", &[("webhookid", id)])
+            .await;
+        assert_status(&form, StatusCode::FORBIDDEN, "form key");
+    }
+    // Naming another tenant's ISP or reseller to create one is 403.
+    let other = app
+        .call(
+            ISP1_USER,
+            "webhook/create",
+            &[("ispid", "2"), ("url", "https://x.example.com/")],
+        )
+        .await;
+    assert_forbidden(&other, "ispid", "ISP 1 user, ISP 2's endpoint");
+    let other = app
+        .call(
+            RESELLER1_USER,
+            "webhook/create",
+            &[("resellerid", "2"), ("url", "https://x.example.com/")],
+        )
+        .await;
+    assert_forbidden(
+        &other,
+        "resellerid",
+        "reseller 1 user, reseller 2's endpoint",
+    );
+}

@@ -17,6 +17,7 @@ pub mod service_list;
 mod services;
 pub mod signup;
 pub mod tenancy;
+pub mod webhooks;
 mod zones;
 
 pub use auth::Authenticated;
@@ -111,6 +112,8 @@ pub struct App {
     stamps: signup::stamp::PageStamps,
     /// Checks form keys' CAPTCHA tokens with their providers.
     captcha: signup::captcha::Captcha,
+    /// `WEBHOOK_ALLOW_HTTP_LOOPBACK`: endpoints may be `http://127.0.0.1` (local tests).
+    webhook_loopback: bool,
 }
 
 impl App {
@@ -153,6 +156,7 @@ impl App {
                 settings.captcha_hcaptcha_url.clone(),
                 settings.captcha_timeout,
             ),
+            webhook_loopback: settings.webhook_loopback,
         })
     }
 

@@ -5,7 +5,7 @@
 //! the name and version and exits.
 
 use aws_lambda_events::dynamodb::Event;
-use isp_crm::events::{ChangeEvents, EventsSettings, eventbridge_client};
+use isp_crm::events::{ChangeEvents, EventsSettings, Fanout, eventbridge_client};
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -39,7 +39,19 @@ async fn run() -> ExitCode {
         }
     };
     let client = eventbridge_client(settings.endpoint.as_deref(), settings.tls_roots).await;
-    let handler = ChangeEvents::new(client, &settings.bus, settings.tables);
+    let mut handler = ChangeEvents::new(client, &settings.bus, settings.tables.clone());
+    if let Some(queue) = &settings.webhook_queue {
+        let dynamodb = isp_crm::store::client::dynamodb_client(
+            settings.dynamodb_endpoint.as_deref(),
+            settings.tls_roots,
+        )
+        .await;
+        let store = isp_crm::store::Store::new(dynamodb, settings.all_tables.clone());
+        let sqs =
+            isp_crm::webhooks::sqs_client(settings.sqs_endpoint.as_deref(), settings.tls_roots)
+                .await;
+        handler = handler.with_webhooks(Fanout::new(store, sqs, queue));
+    }
     let handler = &handler;
     let outcome = lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
         // A deadline already past (or unreadable) leaves the batch to the mapping's retry.

@@ -17,6 +17,7 @@ pub mod service;
 pub mod signup;
 pub mod tenancy;
 pub mod text;
+pub mod webhook;
 pub mod zone;
 
 pub use error::{DomainError, Invalid};

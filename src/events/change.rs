@@ -43,7 +43,7 @@ impl Entity {
 }
 
 /// One PutEvents entry, before the bus and source are added.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// `Customer Created`, `Service Updated`, ...
     pub detail_type: String,

@@ -18,6 +18,13 @@ pub struct EventsSettings {
     pub tables: StreamTables,
     /// `TLS_ROOTS`: aws (default) or system, as the API (src/tls.rs).
     pub tls_roots: TlsRoots,
+    /// `WEBHOOK_QUEUE_URL`: the tenant webhooks' delivery queue; unset: no fan-out.
+    pub webhook_queue: Option<String>,
+    /// `SQS_ENDPOINT`, `DYNAMODB_ENDPOINT`: unset means AWS (moto locally).
+    pub sqs_endpoint: Option<String>,
+    pub dynamodb_endpoint: Option<String>,
+    /// Every table's name (the fan-out reads the endpoints in the claims table).
+    pub all_tables: Tables,
 }
 
 impl EventsSettings {
@@ -45,7 +52,16 @@ impl EventsSettings {
         };
         let prefix = get("TABLE_PREFIX").unwrap_or_else(|| DEV_PREFIX.to_owned());
         let tables = Tables::from_lookup(&get, &prefix);
+        let set = |var: &str| {
+            get(var)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         Ok(Self {
+            webhook_queue: set("WEBHOOK_QUEUE_URL"),
+            sqs_endpoint: set("SQS_ENDPOINT"),
+            dynamodb_endpoint: set("DYNAMODB_ENDPOINT"),
+            all_tables: tables.clone(),
             bus,
             endpoint: get("EVENTS_ENDPOINT")
                 .map(|v| v.trim().to_owned())

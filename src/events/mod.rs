@@ -11,6 +11,7 @@ mod client;
 mod erased;
 mod image;
 mod publish;
+mod webhooks;
 
 pub use change::{Entity, Entry, SOURCE, entry_for};
 pub use client::{EventsSettings, eventbridge_client};
@@ -19,6 +20,7 @@ pub use publish::{
     ATTEMPTS, BatchResponse, CHUNK_TIME, EventBridge, ItemFailure, MAX_ENTRIES, MAX_REQUEST_BYTES,
     Outcome, Sink, StreamTables, publish,
 };
+pub use webhooks::{CACHE_TTL, Fanout};
 
 use aws_lambda_events::dynamodb::Event;
 use std::time::Instant;
@@ -43,6 +45,8 @@ pub enum EventsError {
 pub struct ChangeEvents {
     sink: EventBridge,
     tables: StreamTables,
+    /// Tenant webhooks' fan-out, when the stack has a delivery queue (`WEBHOOK_QUEUE_URL`).
+    webhooks: Option<std::sync::Arc<Fanout>>,
 }
 
 impl ChangeEvents {
@@ -53,7 +57,14 @@ impl ChangeEvents {
                 bus: bus.to_owned(),
             },
             tables,
+            webhooks: None,
         }
+    }
+
+    /// Also fans each published event out to the tenants' webhook endpoints.
+    pub fn with_webhooks(mut self, fanout: Fanout) -> Self {
+        self.webhooks = Some(std::sync::Arc::new(fanout));
+        self
     }
 
     /// Publishes one batch of stream records; the answer names the earliest record that
@@ -64,7 +75,28 @@ impl ChangeEvents {
         event: &Event,
         deadline: Option<Instant>,
     ) -> Result<BatchResponse, EventsError> {
-        let out = publish(&self.sink, &self.tables, event, deadline).await?;
+        let mut out = publish(&self.sink, &self.tables, event, deadline).await?;
+        if let Some(fanout) = &self.webhooks {
+            match fanout.fan_out(&out.published).await {
+                Ok(n) if n > 0 => tracing::info!(messages = n, "webhooks enqueued"),
+                Ok(_) => {}
+                Err((i, why)) => {
+                    tracing::error!(record = i, reason = %why, "webhook fan-out failed");
+                    // The earlier failure stands; else the answer names this record.
+                    if out.failed.as_ref().is_none_or(|(f, _)| i < *f) {
+                        let seq = event.records[i]
+                            .change
+                            .sequence_number
+                            .clone()
+                            .ok_or(EventsError::NoSequenceNumber(i))?;
+                        out.failed = Some((i, why));
+                        out.response.batch_item_failures = vec![ItemFailure {
+                            item_identifier: seq,
+                        }];
+                    }
+                }
+            }
+        }
         match &out.failed {
             None => tracing::info!(
                 records = out.records,

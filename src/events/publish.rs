@@ -81,6 +81,8 @@ pub struct Outcome {
     /// The earliest failed record: its index in the batch and why.
     pub failed: Option<(usize, String)>,
     pub response: BatchResponse,
+    /// The events the bus accepted, by record index, in record order (webhooks' fan-out).
+    pub published: Vec<(usize, Entry)>,
 }
 
 /// Turns `event`'s records into events and puts them on the bus through `sink`, in record
@@ -137,6 +139,7 @@ pub async fn publish<S: Sink>(
     }
     let until = out.failed.as_ref().map_or(readable, |(i, _)| *i);
     out.unchanged = until - pending.iter().filter(|(i, _)| *i < until).count();
+    out.published = pending.into_iter().filter(|(i, _)| *i < until).collect();
 
     if let Some((i, _)) = &out.failed {
         // No sequence number, no partial answer: fail the invocation, so the mapping retries

@@ -226,6 +226,47 @@ const USER_UPDATE_PARAMS: [&str; 4 + WEB_PARAMS.len()] = {
     all
 };
 
+/// Tenant webhooks' endpoints (issue 24, docs/events.md#webhooks).
+pub const WEBHOOK_CREATE: Route = Route {
+    path: "/api/webhook/create",
+    params: &[
+        "ispid",
+        "resellerid",
+        "url",
+        "types",
+        "description",
+        "enabled",
+    ],
+};
+pub const WEBHOOK_LIST: Route = Route {
+    path: "/api/webhook/list",
+    params: &["ispid", "resellerid", "rows_limit", "cursor"],
+};
+pub const WEBHOOK_UPDATE: Route = Route {
+    path: "/api/webhook/update",
+    params: &["webhookid", "url", "types", "description", "enabled"],
+};
+pub const WEBHOOK_DELETE: Route = Route {
+    path: "/api/webhook/delete",
+    params: &["webhookid"],
+};
+pub const WEBHOOK_ROTATE_SECRET: Route = Route {
+    path: "/api/webhook/rotate_secret",
+    params: &["webhookid"],
+};
+pub const WEBHOOK_DELIVERIES: Route = Route {
+    path: "/api/webhook/deliveries",
+    params: &["webhookid", "rows_limit", "cursor"],
+};
+pub const WEBHOOK_TEST: Route = Route {
+    path: "/api/webhook/test",
+    params: &["webhookid"],
+};
+pub const WEBHOOK_REPLAY: Route = Route {
+    path: "/api/webhook/replay",
+    params: &["webhookid", "message", "since"],
+};
+
 /// The hosted signup page's paths (issue 21): HTML for browsers, by a form key's public id,
 /// not API routes (no credentials); docs/openapi.yaml describes them. `SIGNUP_STAMP` is
 /// JSON: a fresh signed `shown_at` for the key's own HTML form (its minimum fill time).
@@ -234,7 +275,7 @@ pub const SIGNUP_THANKS: &str = "/signup/{form}/thanks";
 pub const SIGNUP_STAMP: &str = "/signup/{form}/stamp";
 pub const PAGES: [&str; 3] = [SIGNUP_PAGE, SIGNUP_THANKS, SIGNUP_STAMP];
 
-pub const ROUTES: [&Route; 24] = [
+pub const ROUTES: [&Route; 32] = [
     &CUSTOMER_LIST,
     &CUSTOMER_CREATE,
     &CUSTOMER_UPDATE,
@@ -259,6 +300,14 @@ pub const ROUTES: [&Route; 24] = [
     &USER_DISABLE,
     &USER_ENABLE,
     &USER_UPDATE,
+    &WEBHOOK_CREATE,
+    &WEBHOOK_LIST,
+    &WEBHOOK_UPDATE,
+    &WEBHOOK_DELETE,
+    &WEBHOOK_ROTATE_SECRET,
+    &WEBHOOK_DELIVERIES,
+    &WEBHOOK_TEST,
+    &WEBHOOK_REPLAY,
 ];
 
 /// A request's parameters as its route declares them, and where the request came from.

@@ -15,6 +15,7 @@ mod pipeline;
 mod routes;
 mod tenancy;
 mod web;
+mod webhooks;
 
 pub use access_log::MetricsSink;
 pub use credentials::{Credentials, credentials};

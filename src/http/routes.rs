@@ -31,6 +31,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(contract::SERVICE_UPDATE.path, post(service_update))
         .route(contract::SERVICE_DELETE.path, post(service_delete))
         .merge(super::tenancy::routes())
+        .merge(super::webhooks::routes())
         // The hosted signup page (issue 21): HTML for browsers, by a form key's public id.
         .route(
             contract::SIGNUP_PAGE,

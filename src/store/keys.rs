@@ -406,6 +406,56 @@ pub mod history {
     }
 }
 
+/// Tenant webhooks (docs/events.md#webhooks), in the claims table. Endpoints are
+/// `webhook|<id>`, each delivery's message (`whmsg|...`, its body, for replays) and attempts
+/// (`whlog|...`), the last two expiring with the log (TTL on `expires_at`). One sparse index
+/// (only these have `hook_of`; one index, as a stack update may add only one) serves two
+/// patterns by partition: `isp|<id>`, an ISP's endpoints (an event's fan-out is one Query of
+/// ≤ `MAX_PER_ISP` items), and `log|<endpoint>`, an endpoint's attempts, newest first.
+pub mod webhook {
+    use super::IspId;
+
+    /// The index, and its (partition, sort) attributes.
+    pub const INDEX: (&str, (&str, &str)) = ("hooks-by-owner", ("hook_of", "hook_key"));
+
+    /// The index partition of an ISP's endpoints.
+    pub fn of_isp(isp: IspId) -> String {
+        format!("isp|{isp}")
+    }
+
+    /// The index partition of an endpoint's attempts.
+    pub fn log_of(endpoint: &str) -> String {
+        format!("log|{endpoint}")
+    }
+
+    pub fn endpoint(id: &str) -> String {
+        format!("webhook|{id}")
+    }
+
+    /// An endpoint's sort key in its ISP: creation time (microseconds), then its id.
+    pub fn sort_key(created_micros: &str, id: &str) -> String {
+        format!("{created_micros}{}{id}", super::SEP)
+    }
+
+    /// The message of one event to one endpoint (its body), by its `webhook-id`.
+    pub fn message(endpoint: &str, msg: &str) -> String {
+        format!("whmsg|{endpoint}|{msg}")
+    }
+
+    /// One attempt of a delivery, by its sort key in the attempts index.
+    pub fn attempt(endpoint: &str, key: &str) -> String {
+        format!("whlog|{endpoint}|{key}")
+    }
+
+    /// A request of the API for the sender (a test event, a replay): the claims table's
+    /// stream carries it to webhook-delivery (its mapping's filter keeps this prefix only).
+    pub const REQUEST_PREFIX: &str = "whreq|";
+
+    pub fn request(endpoint: &str, tail: u32) -> String {
+        format!("{REQUEST_PREFIX}{endpoint}|{tail:08x}")
+    }
+}
+
 /// The secondary indexes of the services table (all project every attribute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceIndex {

@@ -25,6 +25,8 @@ pub mod sequences;
 pub mod services;
 pub mod tenancy;
 mod transact;
+pub mod webhook_log;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use keys::{DEV_PREFIX, Tables};

@@ -30,7 +30,12 @@ pub struct Plumbing {
 }
 
 pub async fn plumbing() -> Plumbing {
-    let app = spawn_app().await;
+    plumbing_with(&[]).await
+}
+
+/// `plumbing`, the app with extra settings (tests/webhooks: `WEBHOOK_ALLOW_HTTP_LOOPBACK`).
+pub async fn plumbing_with(vars: &[(&str, &str)]) -> Plumbing {
+    let app = spawn_app_with(vars).await;
     let prefix = app
         .store
         .tables

@@ -54,50 +54,52 @@ impl SecretSeal {
     }
 
     pub fn seal(&self, user: UserId, secret: &SigningSecret) -> Result<String, TenancyError> {
-        let refused = |rule: &str| TenancyError::from(Invalid::new("signing_secret", rule));
-        let cipher = self.0.as_ref().ok_or_else(|| {
-            refused("this deployment has no FORM_SECRET_KEY to keep signing secrets with; ask its operator")
-        })?;
-        let nonce = random_bytes::<NONCE>()?;
+        self.seal_text(&aad(user), secret.expose())
+            .map_err(|rule| TenancyError::from(Invalid::new("signing_secret", rule)))
+    }
+
+    /// Seals any secret under `aad` (what it belongs to, e.g. `webhook:<id>`): the one
+    /// sealing of the deployment, for form keys' and webhooks' secrets alike.
+    pub fn seal_text(&self, aad: &[u8], clear: &str) -> Result<String, &'static str> {
+        let cipher = self.0.as_ref().ok_or(
+            "this deployment has no FORM_SECRET_KEY to keep signing secrets with; ask its operator",
+        )?;
+        let nonce = random_bytes::<NONCE>().map_err(|_| "could not be sealed")?;
         // AES-GCM refuses only messages of gigabytes; a secret is at most 256 bytes.
         let sealed = cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload {
-                    msg: secret.expose().as_bytes(),
-                    aad: &aad(user),
+                    msg: clear.as_bytes(),
+                    aad,
                 },
             )
-            .map_err(|_| refused("could not be sealed"))?;
+            .map_err(|_| "could not be sealed")?;
         let mut bytes = nonce.to_vec();
         bytes.extend(sealed);
         Ok(format!("{PREFIX}{}", STANDARD_NO_PAD.encode(bytes)))
+    }
+
+    /// Opens what `seal_text` sealed under the same `aad`.
+    pub fn open_text(&self, aad: &[u8], stored: &str) -> Result<String, &'static str> {
+        let cipher = self.0.as_ref().ok_or("set, but FORM_SECRET_KEY is not")?;
+        let bytes = stored
+            .strip_prefix(PREFIX)
+            .and_then(|b| STANDARD_NO_PAD.decode(b).ok())
+            .filter(|b| b.len() > NONCE)
+            .ok_or("malformed")?;
+        let (nonce, sealed) = bytes.split_at(NONCE);
+        let clear = cipher
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad })
+            .map_err(|_| "does not open with this FORM_SECRET_KEY")?;
+        String::from_utf8(clear).map_err(|_| "malformed")
     }
 
     /// Opens a stored secret. A missing or different `FORM_SECRET_KEY`, or a damaged value,
     /// is an error: deliveries to that key then fail closed (500), never unsigned.
     pub fn open(&self, user: UserId, stored: &str) -> Result<SigningSecret, AppError> {
         let fail = |why: &str| AppError::Internal(format!("user {user}: signing secret {why}"));
-        let cipher = self
-            .0
-            .as_ref()
-            .ok_or_else(|| fail("set, but FORM_SECRET_KEY is not"))?;
-        let bytes = stored
-            .strip_prefix(PREFIX)
-            .and_then(|b| STANDARD_NO_PAD.decode(b).ok())
-            .filter(|b| b.len() > NONCE)
-            .ok_or_else(|| fail("malformed"))?;
-        let (nonce, sealed) = bytes.split_at(NONCE);
-        let clear = cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: &aad(user),
-                },
-            )
-            .map_err(|_| fail("does not open with this FORM_SECRET_KEY"))?;
-        let text = String::from_utf8(clear).map_err(|_| fail("malformed"))?;
+        let text = self.open_text(&aad(user), stored).map_err(fail)?;
         SigningSecret::parse("signing_secret", &text).map_err(|_| fail("malformed"))
     }
 }

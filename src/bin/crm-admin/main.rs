@@ -21,6 +21,7 @@ mod service;
 mod tables;
 mod transfer;
 mod user;
+mod webhook;
 
 #[derive(Parser)]
 #[command(
@@ -75,6 +76,11 @@ enum Command {
     Counters {
         #[command(subcommand)]
         command: counts::CountersCommand,
+    },
+    /// Tenant webhook endpoints (docs/events.md#webhooks)
+    Webhook {
+        #[command(subcommand)]
+        command: webhook::WebhookCommand,
     },
 }
 
@@ -175,6 +181,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             user::run(&store, key, command, target).await
         }
         Command::Counters { command } => counts::run(&store, command, target).await,
+        Command::Webhook { command } => webhook::run(&store, &settings, command, target).await,
     }
 }
 
