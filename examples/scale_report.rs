@@ -494,7 +494,7 @@ fn projection(results: &HashMap<(usize, usize, usize), Measured>) {
                     let kept = counts && (ub - ua).abs() < 0.01;
                     let range_by_id = !counts && params.iter().any(|(k, _)| *k == "created_from");
                     let full = !counts && *rows_b == 10;
-                                        let months = counts.then(|| months_named(params)).flatten();
+                    let months = counts.then(|| months_named(params)).flatten();
                     if let Some(months) = months {
                         // One item a month (four for an ISP) with an attribute a day, once
                         // every day has signups: ≤ ~290 bytes.
@@ -540,7 +540,9 @@ fn months_named(params: &[(&str, &str)]) -> Option<f64> {
         let d = v.parse::<jiff::civil::Date>().ok()?;
         Some(i32::from(d.year()) * 12 + i32::from(d.month()))
     };
-    Some(f64::from(month("created_upto")? - month("created_from")? + 1))
+    Some(f64::from(
+        month("created_upto")? - month("created_from")? + 1,
+    ))
 }
 
 /// Peak resident memory (VmHWM) of the real binary after serving the costliest shapes: the

@@ -9,16 +9,19 @@ use super::params::{MAX_BODY_BYTES, Params, RequestError};
 use crate::app::{App, AppError};
 use crate::domain::scope::{Caller, Operation, Role};
 use axum::Json;
-use axum::extract::{ConnectInfo, Request};
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_LENGTH;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// A successful answer. The result is serialised once, straight from its type: a page of
@@ -98,19 +101,30 @@ pub(super) fn source_of(req: &Request) -> Option<IpAddr> {
     })
 }
 
-/// Parses and authenticates, runs `op`, and wraps its outcome in the envelope. The caller's
-/// id goes into the response extensions for the access log.
-pub(super) async fn handle<F, Fut>(
-    app: Arc<App>,
-    req: Request,
-    route: &'static Route,
-    operation: Operation,
-    op: F,
-) -> Response
-where
-    F: FnOnce(Arc<App>, Caller, Declared) -> Fut,
-    Fut: Future<Output = Result<Reply, ApiError>>,
-{
+/// An API route's work once its caller is known and admitted.
+pub(super) type Work = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + Send>>;
+
+/// A route of the API's one handler: its declaration and its work.
+pub(super) struct Api {
+    pub(super) route: &'static Route,
+    pub(super) run: fn(Arc<App>, Caller, Declared) -> Work,
+}
+
+/// Adds `table`'s routes to `router`, every one served by the same handler, so the pipeline
+/// is compiled once: a handler of its own per route cost the function ~6.5 KB each
+/// (docs/performance.md, Size).
+pub(super) fn mount(router: Router<Arc<App>>, table: &'static [Api]) -> Router<Arc<App>> {
+    table.iter().fold(router, |router, api| {
+        router.route(
+            api.route.path,
+            post(move |State(app): State<Arc<App>>, req: Request| handle(app, req, api)),
+        )
+    })
+}
+
+/// Parses and authenticates, runs the route's work, and wraps its outcome in the envelope.
+/// The caller's id goes into the response extensions for the access log.
+async fn handle(app: Arc<App>, req: Request, api: &'static Api) -> Response {
     let mut caller_id = None;
     let source = source_of(&req);
     let outcome = async {
@@ -119,11 +133,11 @@ where
             .authenticate(creds.userid.as_deref(), creds.api_key.as_deref())
             .await?;
         caller_id = Some(caller.userid);
-        admit(&app, &caller, &creds, operation)?;
-        op(app, caller, Declared::new(params, route, source)).await
+        admit(&app, &caller, &creds, Operation::Other)?;
+        (api.run)(app, caller, Declared::new(params, api.route, source)).await
     }
     .await;
-    respond(outcome, route, caller_id)
+    respond(outcome, api.route, caller_id)
 }
 
 /// What every route checks once the caller is known: its request bucket, a key in the

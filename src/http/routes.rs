@@ -1,35 +1,22 @@
 //! The router, and the customer and service routes (`/api/customer/*`, `/api/service/*`).
 
-use super::contract;
+use super::contract::{self, Declared};
 use super::error::ApiError;
-use super::pipeline::{Reply, handle};
+use super::pipeline::{Api, Reply, Work, mount};
 use super::{access_log, guard};
 use crate::app::{App, ListOutcome, ServiceListOutcome};
-use crate::domain::scope::Operation;
-use axum::extract::{Request, State};
-use axum::response::Response;
+use crate::domain::scope::Caller;
 use axum::routing::{get, post};
 use axum::{Router, middleware};
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
     let sink = access_log::MetricsSink(app.metrics_namespace().map(Arc::from));
-    Router::new()
-        .route(contract::CUSTOMER_LIST.path, post(list))
+    mount(Router::new(), ROUTES)
         .route(
             contract::CUSTOMER_CREATE.path,
             post(super::delivery::create).options(super::web::preflight),
         )
-        .route(contract::CUSTOMER_UPDATE.path, post(update))
-        .route(contract::CUSTOMER_DELETE.path, post(delete))
-        .route(contract::CUSTOMER_RESTORE.path, post(restore))
-        .route(contract::CUSTOMER_EXPORT.path, post(export))
-        .route(contract::CUSTOMER_ERASE.path, post(erase))
-        .route(contract::CUSTOMER_HISTORY.path, post(history))
-        .route(contract::SERVICE_LIST.path, post(service_list))
-        .route(contract::SERVICE_CREATE.path, post(service_create))
-        .route(contract::SERVICE_UPDATE.path, post(service_update))
-        .route(contract::SERVICE_DELETE.path, post(service_delete))
         .merge(super::tenancy::routes())
         .merge(super::webhooks::routes())
         // The hosted signup page (issue 21): HTML for browsers, by a form key's public id.
@@ -46,170 +33,142 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-async fn update(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::CUSTOMER_UPDATE,
-        Operation::Other,
-        |app, caller, params| async move {
-            let password = app.update_customer(&caller, &params).await?;
-            Ok(Reply {
-                portal_password: password,
-                ..Reply::of("done")?
-            })
-        },
-    )
-    .await
+/// The customer and service routes but `customer/create` (its own handler: form keys'
+/// deliveries, CORS), served by the pipeline's one handler.
+static ROUTES: &[Api] = &[
+    Api {
+        route: &contract::CUSTOMER_LIST,
+        run: list,
+    },
+    Api {
+        route: &contract::CUSTOMER_UPDATE,
+        run: update,
+    },
+    Api {
+        route: &contract::CUSTOMER_DELETE,
+        run: delete,
+    },
+    Api {
+        route: &contract::CUSTOMER_RESTORE,
+        run: restore,
+    },
+    Api {
+        route: &contract::CUSTOMER_EXPORT,
+        run: export,
+    },
+    Api {
+        route: &contract::CUSTOMER_ERASE,
+        run: erase,
+    },
+    Api {
+        route: &contract::CUSTOMER_HISTORY,
+        run: history,
+    },
+    Api {
+        route: &contract::SERVICE_LIST,
+        run: service_list,
+    },
+    Api {
+        route: &contract::SERVICE_CREATE,
+        run: service_create,
+    },
+    Api {
+        route: &contract::SERVICE_UPDATE,
+        run: service_update,
+    },
+    Api {
+        route: &contract::SERVICE_DELETE,
+        run: service_delete,
+    },
+];
+
+fn update(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move {
+        let password = app.update_customer(&caller, &params).await?;
+        Ok(Reply {
+            portal_password: password,
+            ..Reply::of("done")?
+        })
+    })
 }
 
-async fn delete(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::CUSTOMER_DELETE,
-        Operation::Other,
-        |app, caller, params| async move {
-            app.delete_customer(&caller, &params).await?;
-            Reply::of("done")
-        },
-    )
-    .await
+fn delete(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move {
+        app.delete_customer(&caller, &params).await?;
+        Reply::of("done")
+    })
 }
 
-async fn restore(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::CUSTOMER_RESTORE,
-        Operation::Other,
-        |app, caller, params| async move {
-            app.restore_customer(&caller, &params).await?;
-            Reply::of("done")
-        },
-    )
-    .await
+fn restore(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move {
+        app.restore_customer(&caller, &params).await?;
+        Reply::of("done")
+    })
 }
 
-async fn export(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::CUSTOMER_EXPORT,
-        Operation::Other,
-        |app, caller, params| async move { Reply::of(&app.export_customer(&caller, &params).await?) },
-    )
-    .await
+fn export(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move { Reply::of(&app.export_customer(&caller, &params).await?) })
 }
 
-async fn erase(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::CUSTOMER_ERASE,
-        Operation::Other,
-        |app, caller, params| async move { Reply::of(&app.erase_customer(&caller, &params).await?) },
-    )
-    .await
+fn erase(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move { Reply::of(&app.erase_customer(&caller, &params).await?) })
 }
 
-async fn history(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::CUSTOMER_HISTORY,
-        Operation::Other,
-        |app, caller, params| async move {
-            let page = app.customer_history(&caller, &params).await?;
-            Ok(Reply {
-                next: page.next,
-                ..Reply::of(&page.rows)?
-            })
-        },
-    )
-    .await
+fn history(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move {
+        let page = app.customer_history(&caller, &params).await?;
+        Ok(Reply {
+            next: page.next,
+            ..Reply::of(&page.rows)?
+        })
+    })
 }
 
-async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::CUSTOMER_LIST,
-        Operation::Other,
-        |app, caller, params| async move {
-            match app.list_customers(&caller, &params).await? {
-                ListOutcome::Rows { rows, next } => Ok(Reply {
-                    next,
-                    ..Reply::of(&rows)?
-                }),
-                ListOutcome::Count(n) => Reply::of(&n),
-                ListOutcome::Deleted { rows, next } => Ok(Reply {
-                    next,
-                    ..Reply::of(&rows)?
-                }),
-            }
-        },
-    )
-    .await
+fn list(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move {
+        match app.list_customers(&caller, &params).await? {
+            ListOutcome::Rows { rows, next } => Ok(Reply {
+                next,
+                ..Reply::of(&rows)?
+            }),
+            ListOutcome::Count(n) => Reply::of(&n),
+            ListOutcome::Deleted { rows, next } => Ok(Reply {
+                next,
+                ..Reply::of(&rows)?
+            }),
+        }
+    })
 }
 
-async fn service_create(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::SERVICE_CREATE,
-        Operation::Other,
-        |app, caller, params| async move {
-            let created = app.create_service(&caller, &params).await?;
-            Ok(Reply {
-                replayed: created.replayed,
-                ..Reply::of(&created.id)?
-            })
-        },
-    )
-    .await
+fn service_create(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move {
+        let created = app.create_service(&caller, &params).await?;
+        Ok(Reply {
+            replayed: created.replayed,
+            ..Reply::of(&created.id)?
+        })
+    })
 }
 
-async fn service_update(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::SERVICE_UPDATE,
-        Operation::Other,
-        |app, caller, params| async move {
-            app.update_service(&caller, &params).await?;
-            Reply::of("done")
-        },
-    )
-    .await
+fn service_update(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move {
+        app.update_service(&caller, &params).await?;
+        Reply::of("done")
+    })
 }
 
-async fn service_delete(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::SERVICE_DELETE,
-        Operation::Other,
-        |app, caller, params| async move {
-            app.delete_service(&caller, &params).await?;
-            Reply::of("done")
-        },
-    )
-    .await
+fn service_delete(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move {
+        app.delete_service(&caller, &params).await?;
+        Reply::of("done")
+    })
 }
 
-async fn service_list(State(app): State<Arc<App>>, req: Request) -> Response {
-    handle(
-        app,
-        req,
-        &contract::SERVICE_LIST,
-        Operation::Other,
-        |app, caller, params| async move {
-            match app.list_services(&caller, &params).await? {
-                ServiceListOutcome::Rows(rows) => Reply::of(&rows),
-                ServiceListOutcome::Count(n) => Reply::of(&n),
-            }
-        },
-    )
-    .await
+fn service_list(app: Arc<App>, caller: Caller, params: Declared) -> Work {
+    Box::pin(async move {
+        match app.list_services(&caller, &params).await? {
+            ServiceListOutcome::Rows(rows) => Reply::of(&rows),
+            ServiceListOutcome::Count(n) => Reply::of(&n),
+        }
+    })
 }

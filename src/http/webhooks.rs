@@ -1,128 +1,97 @@
 //! The tenant webhook routes: `/api/webhook/*`. Same authentication, envelope and status
 //! codes as every route; a form key may use none.
 
-use super::contract::{self, Route};
-use super::pipeline::{Reply, handle};
+use super::contract::{self, Declared};
+use super::pipeline::{Api, Reply, Work, mount};
 use crate::app::App;
-use crate::domain::scope::{Caller, Operation};
+use crate::domain::scope::Caller;
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::response::Response;
-use axum::routing::post;
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<App>> {
-    Router::new()
-        .route(contract::WEBHOOK_CREATE.path, post(create))
-        .route(contract::WEBHOOK_LIST.path, post(list))
-        .route(contract::WEBHOOK_UPDATE.path, post(update))
-        .route(contract::WEBHOOK_DELETE.path, post(delete))
-        .route(contract::WEBHOOK_ROTATE_SECRET.path, post(rotate_secret))
-        .route(contract::WEBHOOK_DELIVERIES.path, post(deliveries))
-        .route(contract::WEBHOOK_TEST.path, post(test))
-        .route(contract::WEBHOOK_REPLAY.path, post(replay))
+    mount(Router::new(), ROUTES)
 }
 
-async fn run<F, Fut>(app: Arc<App>, req: Request, route: &'static Route, op: F) -> Response
-where
-    F: FnOnce(Arc<App>, Caller, super::contract::Declared) -> Fut,
-    Fut: Future<Output = Result<Reply, super::ApiError>>,
-{
-    handle(app, req, route, Operation::Other, op).await
+/// The webhook routes, served by the pipeline's one handler.
+static ROUTES: &[Api] = &[
+    Api {
+        route: &contract::WEBHOOK_CREATE,
+        run: create,
+    },
+    Api {
+        route: &contract::WEBHOOK_LIST,
+        run: list,
+    },
+    Api {
+        route: &contract::WEBHOOK_UPDATE,
+        run: update,
+    },
+    Api {
+        route: &contract::WEBHOOK_DELETE,
+        run: delete,
+    },
+    Api {
+        route: &contract::WEBHOOK_ROTATE_SECRET,
+        run: rotate_secret,
+    },
+    Api {
+        route: &contract::WEBHOOK_DELIVERIES,
+        run: deliveries,
+    },
+    Api {
+        route: &contract::WEBHOOK_TEST,
+        run: test,
+    },
+    Api {
+        route: &contract::WEBHOOK_REPLAY,
+        run: replay,
+    },
+];
+
+fn create(app: Arc<App>, caller: Caller, f: Declared) -> Work {
+    Box::pin(async move { Reply::of(&app.webhook_create(&caller, &f).await?) })
 }
 
-async fn create(State(app): State<Arc<App>>, req: Request) -> Response {
-    run(
-        app,
-        req,
-        &contract::WEBHOOK_CREATE,
-        |app, caller, f| async move { Reply::of(&app.webhook_create(&caller, &f).await?) },
-    )
-    .await
+fn list(app: Arc<App>, caller: Caller, f: Declared) -> Work {
+    Box::pin(async move {
+        let page = app.webhook_list(&caller, &f).await?;
+        let mut reply = Reply::of(&page.rows)?;
+        reply.next = page.next;
+        Ok(reply)
+    })
 }
 
-async fn list(State(app): State<Arc<App>>, req: Request) -> Response {
-    run(
-        app,
-        req,
-        &contract::WEBHOOK_LIST,
-        |app, caller, f| async move {
-            let page = app.webhook_list(&caller, &f).await?;
-            let mut reply = Reply::of(&page.rows)?;
-            reply.next = page.next;
-            Ok(reply)
-        },
-    )
-    .await
+fn update(app: Arc<App>, caller: Caller, f: Declared) -> Work {
+    Box::pin(async move {
+        app.webhook_update(&caller, &f).await?;
+        Reply::of("done")
+    })
 }
 
-async fn update(State(app): State<Arc<App>>, req: Request) -> Response {
-    run(
-        app,
-        req,
-        &contract::WEBHOOK_UPDATE,
-        |app, caller, f| async move {
-            app.webhook_update(&caller, &f).await?;
-            Reply::of("done")
-        },
-    )
-    .await
+fn delete(app: Arc<App>, caller: Caller, f: Declared) -> Work {
+    Box::pin(async move {
+        app.webhook_delete(&caller, &f).await?;
+        Reply::of("done")
+    })
 }
 
-async fn delete(State(app): State<Arc<App>>, req: Request) -> Response {
-    run(
-        app,
-        req,
-        &contract::WEBHOOK_DELETE,
-        |app, caller, f| async move {
-            app.webhook_delete(&caller, &f).await?;
-            Reply::of("done")
-        },
-    )
-    .await
+fn rotate_secret(app: Arc<App>, caller: Caller, f: Declared) -> Work {
+    Box::pin(async move { Reply::of(&app.webhook_rotate_secret(&caller, &f).await?) })
 }
 
-async fn rotate_secret(State(app): State<Arc<App>>, req: Request) -> Response {
-    run(
-        app,
-        req,
-        &contract::WEBHOOK_ROTATE_SECRET,
-        |app, caller, f| async move { Reply::of(&app.webhook_rotate_secret(&caller, &f).await?) },
-    )
-    .await
+fn deliveries(app: Arc<App>, caller: Caller, f: Declared) -> Work {
+    Box::pin(async move {
+        let page = app.webhook_deliveries(&caller, &f).await?;
+        let mut reply = Reply::of(&page.rows)?;
+        reply.next = page.next;
+        Ok(reply)
+    })
 }
 
-async fn deliveries(State(app): State<Arc<App>>, req: Request) -> Response {
-    run(
-        app,
-        req,
-        &contract::WEBHOOK_DELIVERIES,
-        |app, caller, f| async move {
-            let page = app.webhook_deliveries(&caller, &f).await?;
-            let mut reply = Reply::of(&page.rows)?;
-            reply.next = page.next;
-            Ok(reply)
-        },
-    )
-    .await
+fn test(app: Arc<App>, caller: Caller, f: Declared) -> Work {
+    Box::pin(async move { Reply::of(&app.webhook_test(&caller, &f).await?) })
 }
 
-async fn test(State(app): State<Arc<App>>, req: Request) -> Response {
-    run(
-        app,
-        req,
-        &contract::WEBHOOK_TEST,
-        |app, caller, f| async move { Reply::of(&app.webhook_test(&caller, &f).await?) },
-    )
-    .await
-}
-
-async fn replay(State(app): State<Arc<App>>, req: Request) -> Response {
-    run(
-        app,
-        req,
-        &contract::WEBHOOK_REPLAY,
-        |app, caller, f| async move { Reply::of(&app.webhook_replay(&caller, &f).await?) },
-    )
-    .await
+fn replay(app: Arc<App>, caller: Caller, f: Declared) -> Work {
+    Box::pin(async move { Reply::of(&app.webhook_replay(&caller, &f).await?) })
 }

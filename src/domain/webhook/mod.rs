@@ -84,7 +84,7 @@ impl WebhookSecret {
             .strip_prefix(SECRET_PREFIX)
             .and_then(|b| STANDARD.decode(b).ok())
             .unwrap_or_default();
-        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&key) {
+        let mut mac = match <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&key) {
             Ok(mac) => mac,
             Err(_) => unreachable!("HMAC accepts keys of every length"),
         };
