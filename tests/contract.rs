@@ -248,6 +248,15 @@ fn registered_in_source() -> Vec<String> {
                     .unwrap_or(arg)
                     .strip_suffix(".path")
                     .unwrap_or(arg);
+                // `pipeline::mount` registers the routes of the tables below.
+                if name != "api.route" {
+                    found.push(name.to_owned());
+                }
+            }
+            // A table entry for `pipeline::mount`: `Api { route: &contract::NAME, run }`.
+            for (at, _) in code.match_indices("route: &contract::") {
+                let rest = &code[at + "route: &contract::".len()..];
+                let name = rest.split(',').next().unwrap_or_default().trim();
                 found.push(name.to_owned());
             }
         }
