@@ -70,6 +70,28 @@ impl CursorSeal {
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
+    /// The rows of a newest-first page of entries kept until their TTL (each with its sort
+    /// key and whether it is still within its window), and, when `more` follow, the cursor
+    /// after its last entry. Past its window an entry waits for TTL deletion: it is not
+    /// shown, so a page may be short.
+    pub fn kept_page<T>(
+        &self,
+        fp: &Fingerprint,
+        entries: Vec<(String, T, bool)>,
+        more: bool,
+    ) -> (Vec<T>, Option<String>) {
+        let next = match more {
+            true => entries.last().map(|(key, _, _)| self.seal(fp, key)),
+            false => None,
+        };
+        let rows = entries
+            .into_iter()
+            .filter(|(_, _, live)| *live)
+            .map(|(_, e, _)| e)
+            .collect();
+        (rows, next)
+    }
+
     /// The position a cursor names, if it is genuine and belongs to this query.
     pub fn open(&self, token: &str, fp: &Fingerprint) -> Result<String, Invalid> {
         let invalid = || Invalid::new("cursor", "is not a cursor this API issued");

@@ -73,20 +73,7 @@ impl App {
             let seal = self.store.history_seal_of(id, self.epoch()).await?;
             page.open(id, seal.as_ref())?;
         }
-        let next = match more {
-            true => page
-                .entries
-                .last()
-                .map(|(key, _, _)| self.cursors.seal(&fp, key)),
-            false => None,
-        };
-        // Past its window an entry waits for TTL deletion: not shown, so a page may be short.
-        let rows = page
-            .entries
-            .into_iter()
-            .filter(|(_, _, live)| *live)
-            .map(|(_, e, _)| e)
-            .collect();
+        let (rows, next) = self.cursors.kept_page(&fp, page.entries, more);
         Ok(HistoryPage { rows, next })
     }
 }

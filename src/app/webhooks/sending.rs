@@ -47,20 +47,7 @@ impl App {
             .await?;
         let more = page.more || page.entries.len() > limit;
         page.entries.truncate(limit);
-        let next = match more {
-            true => page
-                .entries
-                .last()
-                .map(|(key, _, _)| self.cursors.seal(&fp, key)),
-            false => None,
-        };
-        // Past its window an entry waits for TTL deletion: not shown, so a page may be short.
-        let rows = page
-            .entries
-            .into_iter()
-            .filter(|(_, _, live)| *live)
-            .map(|(_, a, _)| a)
-            .collect();
+        let (rows, next) = self.cursors.kept_page(&fp, page.entries, more);
         Ok(AttemptsPage { rows, next })
     }
 
