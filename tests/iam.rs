@@ -1524,7 +1524,7 @@ fn change_events_may_put_events_on_the_stacks_bus_only() {
 }
 
 #[test]
-fn webhook_delivery_may_read_endpoints_and_schedule_its_retries_only() {
+fn webhook_delivery_may_read_endpoints_schedule_its_retries_and_send_its_notice_only() {
     let grants = statements(TEMPLATE, "WebhookDeliveryFunction");
     // (Sid, actions, the `!GetAtt X.Arn` of each resource)
     type Stmt<'a> = (&'a str, &'a [String], Vec<Option<String>>);
@@ -1538,7 +1538,7 @@ fn webhook_delivery_may_read_endpoints_and_schedule_its_retries_only() {
             (sid.as_str(), actions.as_slice(), arns)
         })
         .collect();
-    assert_eq!(simple.len(), 3, "{grants:?}");
+    assert_eq!(simple.len(), 4, "{grants:?}");
     assert_eq!(simple[0].0, "WebhookEndpointState");
     assert_eq!(
         simple[0].1,
@@ -1556,6 +1556,10 @@ fn webhook_delivery_may_read_endpoints_and_schedule_its_retries_only() {
     assert_eq!(simple[2].0, "WebhookRequests");
     assert_eq!(simple[2].1, ["sqs:SendMessage"]);
     assert_eq!(simple[2].2, [Some("WebhookQueue".to_owned())]);
+    // The `Webhook Disabled` notice: PutEvents on the stack's bus only.
+    assert_eq!(simple[3].0, "WebhookNotices");
+    assert_eq!(simple[3].1, ["events:PutEvents"]);
+    assert_eq!(simple[3].2, [Some("ChangeEventBus".to_owned())]);
     let doc: Yaml = serde_yaml_ng::from_str(TEMPLATE).unwrap();
     let f = &doc["Resources"]["WebhookDeliveryFunction"]["Properties"];
     let e = &f["Events"]["Deliveries"];

@@ -35,15 +35,21 @@ async fn run() -> ExitCode {
     let prefix = get("TABLE_PREFIX").unwrap_or_else(|| DEV_PREFIX.to_owned());
     let tables = Tables::from_lookup(get, &prefix);
     let endpoint = get("DYNAMODB_ENDPOINT").filter(|v| !v.trim().is_empty());
-    let dynamodb =
-        isp_crm::store::client::dynamodb_client(endpoint.as_deref(), settings.tls_roots).await;
+    let tls_roots = settings.tls_roots;
+    let dynamodb = isp_crm::store::client::dynamodb_client(endpoint.as_deref(), tls_roots).await;
     let sqs = sqs_client(settings.sqs_endpoint.as_deref(), settings.tls_roots).await;
     let seal = SecretSeal::new(
         get("FORM_SECRET_KEY")
             .as_deref()
             .filter(|k| !k.trim().is_empty()),
     );
-    let handler = WebhookDelivery::new(Store::new(dynamodb, tables), seal, sqs, settings);
+    let mut handler = WebhookDelivery::new(Store::new(dynamodb, tables), seal, sqs, settings);
+    // The `Webhook Disabled` notices go to the stack's bus.
+    if let Some(bus) = get("EVENT_BUS_NAME").filter(|b| !b.trim().is_empty()) {
+        let events = get("EVENTS_ENDPOINT").filter(|v| !v.trim().is_empty());
+        let client = isp_crm::events::eventbridge_client(events.as_deref(), tls_roots).await;
+        handler = handler.with_notices(client, &bus);
+    }
     let handler = &handler;
     // Two event sources: the delivery queue, and the claims table's stream (the API's test
     // and replay requests, filtered by the mapping).

@@ -135,12 +135,17 @@ pub enum Handled {
     Later(u32),
 }
 
+/// The event, and the log line's `notice`, of an endpoint disabled after failing for days.
+pub const WEBHOOK_DISABLED: &str = "Webhook Disabled";
+
 /// The handler: one per process.
 pub struct WebhookDelivery {
     store: Store,
     seal: SecretSeal,
     sqs: aws_sdk_sqs::Client,
     settings: DeliverySettings,
+    /// Where a `Webhook Disabled` notice goes: the stack's event bus.
+    notices: Option<(aws_sdk_eventbridge::Client, String)>,
 }
 
 impl WebhookDelivery {
@@ -155,6 +160,43 @@ impl WebhookDelivery {
             seal,
             sqs,
             settings,
+            notices: None,
+        }
+    }
+
+    /// Sends a `Webhook Disabled` event to `bus` when an endpoint is disabled.
+    pub fn with_notices(mut self, client: aws_sdk_eventbridge::Client, bus: &str) -> Self {
+        self.notices = Some((client, bus.to_owned()));
+        self
+    }
+
+    /// The `Webhook Disabled` event on the bus (source `isp-crm`, ids and the reason, never
+    /// the URL's secret parts or the signing secret). A notice that cannot be sent is logged
+    /// (the log line's metric alarms either way); the endpoint stays disabled.
+    async fn notify_disabled(&self, endpoint: &EndpointItem, reason: &str, at: &str) {
+        let Some((client, bus)) = &self.notices else {
+            return;
+        };
+        let detail = serde_json::json!({
+            "webhookid": endpoint.id,
+            "ispid": endpoint.ispid,
+            "resellerid": endpoint.resellerid,
+            "reason": reason,
+            "disabled_at": at,
+        });
+        let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+            .event_bus_name(bus)
+            .source(crate::events::SOURCE)
+            .detail_type(WEBHOOK_DISABLED)
+            .detail(detail.to_string())
+            .build();
+        let sent = client.put_events().entries(entry).send().await;
+        let failed = match &sent {
+            Ok(out) => out.failed_entry_count() > 0,
+            Err(_) => true,
+        };
+        if failed {
+            tracing::error!(endpoint = %endpoint.id, "the Webhook Disabled notice could not be sent to the bus");
         }
     }
 
@@ -334,7 +376,8 @@ impl WebhookDelivery {
                         .await
                         .map_err(|e| e.to_string())?;
                     if disabled {
-                        tracing::warn!(endpoint = %endpoint.id, ispid = %endpoint.ispid, reason = %reason, notice = "Webhook Disabled", "webhook endpoint disabled");
+                        tracing::warn!(endpoint = %endpoint.id, ispid = %endpoint.ispid, reason = %reason, notice = WEBHOOK_DISABLED, "webhook endpoint disabled");
+                        self.notify_disabled(endpoint, &reason, &at).await;
                     }
                     return Ok((Handled::Done("endpoint disabled"), "disabled"));
                 }

@@ -312,6 +312,9 @@ async fn an_endpoint_failing_for_days_is_disabled() {
         .send()
         .await
         .expect("backdate");
+    let notices =
+        r.p.queue_for("disabled", r#"{"detail-type":["Webhook Disabled"]}"#)
+            .await;
     r.p.app.create(5, &[("resellerid", "1")]).await.id();
     r.fan_out().await;
     let sender = r.sender(&[]).await;
@@ -319,6 +322,23 @@ async fn an_endpoint_failing_for_days_is_disabled() {
     assert!(
         reply.batch_item_failures.is_empty(),
         "no more retries once disabled"
+    );
+    // One notice event on the bus: ids and the reason.
+    let got = r.p.received(&notices, 1).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["source"], "isp-crm");
+    let detail = &got[0]["detail"];
+    assert_eq!(
+        (detail["webhookid"].as_str(), detail["ispid"].as_u64()),
+        (Some(id.as_str()), Some(1)),
+        "{detail}"
+    );
+    assert!(
+        detail["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("failing since"),
+        "{detail}"
     );
     let e = r.p.app.call(5, "webhook/list", &[]).await.result()[0].clone();
     assert_eq!(e["enabled"], false, "{e}");

@@ -207,7 +207,7 @@ impl Rig {
     }
 
     /// The delivery handler; `vars` override the test defaults (retries 1 s apart, an
-    /// 800 ms timeout, loopback allowed).
+    /// 800 ms timeout, loopback allowed); its notices go to the test's bus.
     pub async fn sender(&self, vars: &[(&str, &str)]) -> WebhookDelivery {
         self.sender_via(&endpoint(), vars).await
     }
@@ -231,12 +231,14 @@ impl Rig {
         let roots = isp_crm::config::TlsRoots::default();
         let sqs = sqs_client(Some(url), roots).await;
         let dynamodb = isp_crm::store::client::dynamodb_client(Some(url), roots).await;
+        let notices = eventbridge_client(Some(url), roots).await;
         WebhookDelivery::new(
             isp_crm::store::Store::new(dynamodb, self.p.app.store.tables.clone()),
             SecretSeal::new(Some(DEPLOYMENT_KEY)),
             sqs,
             settings,
         )
+        .with_notices(notices, &self.p.bus)
     }
 
     /// What the event source mapping does once: receives the visible messages, hands them
