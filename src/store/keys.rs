@@ -432,6 +432,12 @@ pub mod webhook {
         format!("webhook|{id}")
     }
 
+    /// The item counting an ISP's endpoints (`endpoints`), changed in the same transaction
+    /// as each create and delete, so the limit holds against concurrent creates.
+    pub fn count_of(isp: IspId) -> String {
+        format!("webhooks|{isp}")
+    }
+
     /// An endpoint's sort key in its ISP: creation time (microseconds), then its id.
     pub fn sort_key(created_micros: &str, id: &str) -> String {
         format!("{created_micros}{}{id}", super::SEP)

@@ -2,11 +2,24 @@
 //! pattern. The secret is stored sealed (`app::signup::sealed`), never in clear.
 
 use super::keys::webhook;
-use super::{Item, Store, StoreError, capacity, conditional_write, s};
+use super::transact::TxOutcome;
+use super::{Item, Store, StoreError, capacity, conditional_write, n, s};
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::webhook::Endpoint;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
+};
 use serde::{Deserialize, Serialize};
+
+/// What an endpoint's create did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookInsert {
+    Written,
+    /// Its ISP has the most endpoints it may have.
+    Full,
+    /// The new id was taken (never, but for a broken random source).
+    IdTaken,
+}
 
 /// An endpoint as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,19 +97,40 @@ fn decode(item: Item) -> Result<EndpointItem, StoreError> {
 
 impl Store {
     /// Writes a new endpoint; `false` if its id is taken.
-    pub async fn insert_webhook(&self, e: &EndpointItem) -> Result<bool, StoreError> {
+    pub async fn insert_webhook(
+        &self,
+        e: &EndpointItem,
+        max: usize,
+    ) -> Result<WebhookInsert, StoreError> {
         let item: Item =
             serde_dynamo::to_item(e).map_err(|e| StoreError::Other(format!("webhook: {e}")))?;
-        conditional_write(
-            self.client
-                .put_item()
-                .table_name(&self.tables.claims)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(claim)")
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await,
-        )
+        let put = Put::builder()
+            .table_name(&self.tables.claims)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(claim)")
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let count = Update::builder()
+            .table_name(&self.tables.claims)
+            .key("claim", s(webhook::count_of(e.ispid)))
+            .update_expression("ADD endpoints :one")
+            .condition_expression("attribute_not_exists(endpoints) OR endpoints < :max")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(max as u64))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().update(count).build(),
+        ];
+        Ok(match self.transact(items).await? {
+            TxOutcome::Written => WebhookInsert::Written,
+            o if o.failed(1) => WebhookInsert::Full,
+            o if o.failed(0) => WebhookInsert::IdTaken,
+            TxOutcome::Refused { .. } => {
+                return Err(StoreError::Busy("webhook endpoints of one ISP".into()));
+            }
+        })
     }
 
     /// One endpoint, read consistently (an update or delete just made is seen).
@@ -145,17 +179,32 @@ impl Store {
     }
 
     /// Deletes an endpoint; `false` if there was none.
-    pub async fn delete_webhook(&self, id: &str) -> Result<bool, StoreError> {
-        conditional_write(
-            self.client
-                .delete_item()
-                .table_name(&self.tables.claims)
-                .key("claim", s(webhook::endpoint(id)))
-                .condition_expression("attribute_exists(claim)")
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await,
-        )
+    /// Deletes an endpoint of `isp` and takes it off the ISP's count; `false` if there is none.
+    pub async fn delete_webhook(&self, id: &str, isp: IspId) -> Result<bool, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.tables.claims)
+            .key("claim", s(webhook::endpoint(id)))
+            .condition_expression("attribute_exists(claim)")
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let count = Update::builder()
+            .table_name(&self.tables.claims)
+            .key("claim", s(webhook::count_of(isp)))
+            .update_expression("SET endpoints = if_not_exists(endpoints, :one) - :one")
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().update(count).build(),
+        ];
+        Ok(match self.transact(items).await? {
+            TxOutcome::Written => true,
+            o if o.failed(0) => false,
+            TxOutcome::Refused { .. } => {
+                return Err(StoreError::Busy("webhook endpoints of one ISP".into()));
+            }
+        })
     }
 
     /// Applies `change` to an existing endpoint; `false` if there is none. Every name is a

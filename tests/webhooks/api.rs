@@ -219,3 +219,50 @@ async fn a_test_event_and_replays_keep_their_webhook_id_and_body() {
     let disabled = r.p.app.call(5, "webhook/test", &[("webhookid", &id)]).await;
     assert_eq!(disabled.status, StatusCode::CONFLICT, "{disabled:?}");
 }
+
+#[tokio::test]
+async fn an_isp_has_at_most_fifty_endpoints_even_when_creates_race() {
+    let app = &spawn_app().await;
+    let create = |n: usize| async move {
+        let url = format!("https://hook{n}.example.com/");
+        app.call(5, "webhook/create", &[("url", url.as_str())])
+            .await
+    };
+    let mut first = String::new();
+    for n in 0..48 {
+        let reply = create(n).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        if n == 0 {
+            first = reply.result()["id"].as_str().expect("an id").to_owned();
+        }
+    }
+    // Three at once for the last two places: two are made, one is refused.
+    let (a, b, c) = tokio::join!(create(100), create(101), create(102));
+    let mut statuses = [a.status, b.status, c.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::OK, StatusCode::CONFLICT],
+        "{a:?} {b:?} {c:?}"
+    );
+    let count = |user| async move {
+        let reply = app
+            .call(user, "webhook/list", &[("rows_limit", "100")])
+            .await;
+        reply.result().as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(count(5).await, 50);
+    let full = create(103).await;
+    assert_eq!(full.status, StatusCode::CONFLICT, "{full:?}");
+    assert!(full.error().contains("50 webhook endpoints"), "{full:?}");
+    // A delete frees a place; another ISP was never limited by this one.
+    let reply = app
+        .call(5, "webhook/delete", &[("webhookid", &first)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(create(104).await.status, StatusCode::OK);
+    let other = app
+        .call(6, "webhook/create", &[("url", "https://isp2.example.com/")])
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "{other:?}");
+}

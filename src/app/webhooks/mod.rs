@@ -13,7 +13,7 @@ use crate::domain::webhook::{
     self, Endpoint, MAX_PER_ISP, WebhookSecret, parse_description, parse_types, parse_url,
 };
 use crate::domain::{DomainError, Fields, Invalid, tenancy};
-use crate::store::webhooks::{EndpointChange, EndpointItem};
+use crate::store::webhooks::{EndpointChange, EndpointItem, WebhookInsert};
 use serde::Serialize;
 
 mod sending;
@@ -156,12 +156,7 @@ impl App {
         let description = f.parse_opt("description", parse_description)?;
         let enabled = f.parse_opt("enabled", tenancy::parse_flag)?.unwrap_or(true);
         let (isp, reseller) = self.placement(caller, f).await?;
-        if self.store.webhooks_of(isp).await?.len() >= MAX_PER_ISP {
-            return Err(DomainError::Conflict(format!(
-                "ispid: ISP {isp} has {MAX_PER_ISP} webhook endpoints, the most it may have"
-            ))
-            .into());
-        }
+
         let id = webhook::new_id()?;
         let secret = WebhookSecret::generate()?;
         let at = now();
@@ -188,8 +183,17 @@ impl App {
             updated_at: at,
             updated_by: writer(caller),
         };
-        if !self.store.insert_webhook(&item).await? {
-            return Err(AppError::Internal("a new webhook id was taken".into()));
+        match self.store.insert_webhook(&item, MAX_PER_ISP).await? {
+            WebhookInsert::Written => {}
+            WebhookInsert::Full => {
+                return Err(DomainError::Conflict(format!(
+                    "ispid: ISP {isp} has {MAX_PER_ISP} webhook endpoints, the most it may have"
+                ))
+                .into());
+            }
+            WebhookInsert::IdTaken => {
+                return Err(AppError::Internal("a new webhook id was taken".into()));
+            }
         }
         Ok(IssuedSecret {
             id,
@@ -287,7 +291,7 @@ impl App {
 
     pub async fn webhook_delete(&self, caller: &Caller, f: &impl Fields) -> Result<(), AppError> {
         let e = self.endpoint_of(caller, f).await?;
-        match self.store.delete_webhook(&e.id).await? {
+        match self.store.delete_webhook(&e.id, e.ispid).await? {
             true => Ok(()),
             false => Err(DomainError::NotFound("webhookid").into()),
         }
