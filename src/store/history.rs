@@ -215,7 +215,7 @@ impl Store {
         let claim_key = claim::history(subject.customerid, &key);
         let sealed_values = match subject.seal {
             Some(seal) => seal.seal(&claim_key, &changes)?,
-            None if changes.iter().all(|c| c.old.is_none() && c.new.is_none()) => None,
+            None if !changes.iter().any(FieldChange::has_value) => None,
             None => {
                 return Err(StoreError::Other(
                     "a history entry with values needs its customer's key".into(),

@@ -19,6 +19,13 @@ pub struct FieldChange {
     pub new: Option<String>,
 }
 
+impl FieldChange {
+    /// Whether it shows a value (not a password reset's, nor an erased one's).
+    pub fn has_value(&self) -> bool {
+        self.old.is_some() || self.new.is_some()
+    }
+}
+
 /// The attribute that names a customer's password hash, and the field a change of it shows.
 const PASSWORD_ATTR: &str = "portal_password_hash";
 const PASSWORD_FIELD: &str = "portal_password";

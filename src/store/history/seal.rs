@@ -61,16 +61,13 @@ impl HistorySeal {
     /// data: a sealed value copied to another entry does not open); `None` when no change
     /// has a value (a password reset, a delete).
     pub fn seal(&self, claim: &str, changes: &[FieldChange]) -> Result<Option<String>, StoreError> {
+        if !changes.iter().any(FieldChange::has_value) {
+            return Ok(None);
+        }
         let values: Values = changes
             .iter()
             .map(|c| (c.old.clone(), c.new.clone()))
             .collect();
-        if values
-            .iter()
-            .all(|(old, new)| old.is_none() && new.is_none())
-        {
-            return Ok(None);
-        }
         let clear = serde_json::to_vec(&values).map_err(|e| StoreError::Other(e.to_string()))?;
         let nonce = random_bytes::<NONCE>().map_err(|e| StoreError::Other(e.to_string()))?;
         let sealed = self
