@@ -102,7 +102,11 @@ async fn world(endpoint: &str, size: u64) -> World {
                 (isp, 1000 + isp)
             }
         };
-        let f = CustomerFields::parse_create(&data::fields(&mut rng), today).unwrap();
+        let mut fields = data::fields(&mut rng);
+        if n % 2000 == 7 {
+            fields.insert("city".into(), RARE_CITY.into());
+        }
+        let f = CustomerFields::parse_create(&fields, today).unwrap();
         let at = start
             .checked_add(jiff::SignedDuration::from_secs(
                 (n * 365 * 86_400 / size) as i64,
@@ -252,7 +256,7 @@ fn scope_of(label: &str) -> Scope {
 
 /// The request shapes; `{mobile}`, `{email}` and `{id}` take a customer of the scope,
 /// `{serviceid}` and `{username}` its service.
-const SHAPES: [(&str, &[(&str, &str)]); 26] = [
+const SHAPES: [(&str, &[(&str, &str)]); 31] = [
     ("page by id", &[]),
     ("sorted by name", &[("sort_field", "name")]),
     ("sorted by mobile", &[("sort_field", "mobile")]),
@@ -332,7 +336,21 @@ const SHAPES: [(&str, &[(&str, &str)]); 26] = [
         "`city=Vasco`, by name, `cursor=`",
         &[("city", "Vasco"), ("sort_field", "name"), ("cursor", "")],
     ),
+    ("`city=Vasco`, by id", &[("city", "Vasco")]),
+    (
+        "`city=Canacona` (1 in 2,000), by id",
+        &[("city", RARE_CITY)],
+    ),
+    ("`state=Goa`, by id", &[("state", "Goa")]),
+    ("`type=Organisation`, by id", &[("type", "Organisation")]),
+    (
+        "`city=Vasco`, by name",
+        &[("city", "Vasco"), ("sort_field", "name")],
+    ),
 ];
+
+/// A city one customer in 2,000 lives in: its pages in id order read its own index.
+const RARE_CITY: &str = "Canacona";
 
 /// An admin's list across every ISP: the shapes measured.
 const ACROSS: [(&str, &[(&str, &str)]); 5] = [

@@ -102,6 +102,41 @@ async fn index_keys_follow_the_fields_they_derive_from() {
         .call(ISP1_USER, "list", &[("mobile", "+919876543210")])
         .await;
     assert_eq!(found.ids(), vec![id]);
+    // Type, state and city have their indexes too: pages of one value come from them.
+    let reply = app
+        .call(
+            ISP1_USER,
+            "update",
+            &[
+                ("customerid", &sid),
+                ("type", "Organisation"),
+                ("state", "Karnataka"),
+                ("city", "Mysuru"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.result(), "done");
+    for (attr, value) in [
+        ("type_key", "Organisation"),
+        ("state_key", "Karnataka"),
+        ("city_key", "Mysuru"),
+    ] {
+        assert_eq!(
+            app.stored_attr(id, attr).await,
+            Some(format!("{value}\u{1}{id:016}")),
+            "{attr}"
+        );
+    }
+    for (filter, new, old) in [
+        ("type", "Organisation", "Individual"),
+        ("state", "Karnataka", "Goa"),
+        ("city", "Mysuru", "Panaji"),
+    ] {
+        let found = app.call(ISP1_USER, "list", &[(filter, new)]).await;
+        assert_eq!(found.ids(), vec![id], "{filter}={new}");
+        let gone = app.call(ISP1_USER, "list", &[(filter, old)]).await;
+        assert!(!gone.ids().contains(&id), "{filter}={old}");
+    }
 }
 
 #[tokio::test]

@@ -8,13 +8,16 @@
 //! | `email` (case folded)                   | `Exact(Email, <email>)`           |
 //! | `name` without `%`                      | `Exact(Name, <name>)`             |
 //! | `zipcode`                               | `Exact(Zipcode, <zipcode>)`       |
+//! | `city`                                  | `Exact(City, <city>)`             |
 //! | `name` starting with text (`abc%…`)     | `NamePrefix("abc")`               |
 //! | `created_from` / `created_upto`         | `Created` between the two instants|
+//! | `state`                                 | `Exact(State, <state>)`           |
+//! | `type`                                  | `Exact(Type, <type>)`             |
 //! | sort by name/mobile/email, no filter    | `Ordered(<sort>)`                 |
 //! | anything else                           | `Scope` (the ISP or the reseller) |
 //!
-//! The first row that applies wins: equality reads the fewest items, then a name prefix,
-//! then a date range. In a reseller scope the store reads the reseller's own entries only.
+//! The first row that applies wins: the likeliest to match fewest first (a city before a name
+//! prefix and a date range, a state and a type, which hold many, last). In a reseller scope the store reads the reseller's own entries only.
 //! An admin without `ispid` gets one plan per ISP, merged, each with the created range in
 //! that ISP's own time zone (`zones.rs`). The table itself is never scanned.
 //!
@@ -35,6 +38,9 @@ enum Decided {
     Email,
     Name,
     Zipcode,
+    Type,
+    State,
+    City,
     Created,
     Nothing,
 }
@@ -57,9 +63,9 @@ fn residual(f: &Filters, decided: Decided) -> bool {
         || (f.name.is_some() && decided != Decided::Name)
         || (f.zipcode.is_some() && decided != Decided::Zipcode)
         || (f.created.is_some() && decided != Decided::Created)
-        || f.ctype.is_some()
-        || f.state.is_some()
-        || f.city.is_some()
+        || (f.ctype.is_some() && decided != Decided::Type)
+        || (f.state.is_some() && decided != Decided::State)
+        || (f.city.is_some() && decided != Decided::City)
 }
 
 /// The kept count that answers a count of `f` on its own: no filter, or exactly one of
@@ -101,6 +107,8 @@ pub fn plan(part: Part, f: &Filters, sort: SortField) -> Plan {
         (exact(Field::Name, p.prefix()), Decided::Name)
     } else if let Some(z) = &f.zipcode {
         (exact(Field::Zipcode, z.as_str()), Decided::Zipcode)
+    } else if let Some(c) = &f.city {
+        (exact(Field::City, c), Decided::City)
     } else if let Some(p) = name_prefix {
         let decided = match p.is_prefix_only() {
             true => Decided::Name,
@@ -113,6 +121,10 @@ pub fn plan(part: Part, f: &Filters, sort: SortField) -> Plan {
             upto: range.upto.clone(),
         };
         (access, Decided::Created)
+    } else if let Some(s) = &f.state {
+        (exact(Field::State, s), Decided::State)
+    } else if let Some(t) = f.ctype {
+        (exact(Field::Type, t.as_str()), Decided::Type)
     } else if sort != SortField::Id && !residual(f, Decided::Nothing) {
         (Access::Ordered(sort), Decided::Nothing)
     } else {
@@ -270,6 +282,43 @@ mod tests {
     }
 
     #[test]
+    fn type_state_and_city_pages_are_their_index_in_id_order() {
+        let city = Filters {
+            city: Some("Vasco da Gama".into()),
+            ..Filters::default()
+        };
+        let state = Filters {
+            state: Some("Goa".into()),
+            ..Filters::default()
+        };
+        let ctype = Filters {
+            ctype: Some(CustomerType::Organisation),
+            ..Filters::default()
+        };
+        for (f, expected) in [
+            (&city, exact(Field::City, "Vasco da Gama")),
+            (&state, exact(Field::State, "Goa")),
+            (&ctype, exact(Field::Type, "Organisation")),
+        ] {
+            for part in [ISP, RES] {
+                let p = plan(part, f, SortField::Id);
+                assert!(p.ordered && !p.residual && !p.needs_records());
+                assert_eq!(p.query, CustomerQuery::new(part, expected.clone()));
+            }
+        }
+        // With a second filter, the likelier narrower one is the key; the other is checked.
+        let both = Filters {
+            state: Some("Goa".into()),
+            city: Some("Panaji".into()),
+            ctype: Some(CustomerType::Individual),
+            ..Filters::default()
+        };
+        let p = plan(ISP, &both, SortField::Id);
+        assert_eq!(p.query.access, exact(Field::City, "Panaji"));
+        assert!(p.ordered && p.residual);
+    }
+
+    #[test]
     fn sorts_without_filters_walk_their_index_in_order() {
         for sort in [SortField::Name, SortField::Mobile, SortField::Email] {
             let p = plan(ISP, &Filters::default(), sort);
@@ -278,12 +327,19 @@ mod tests {
                 (Access::Ordered(sort), true, false)
             );
         }
-        // With a filter that no index serves, the scope is read and sorted in memory.
+        // With a filter whose index is in id order, its rows are read and sorted in memory.
         let f = Filters {
             city: Some("Panaji".into()),
             ..Filters::default()
         };
         let p = plan(ISP, &f, SortField::Name);
+        assert!(p.needs_records());
+        assert_eq!(
+            (p.query.access, p.ordered, p.residual),
+            (exact(Field::City, "Panaji"), false, false)
+        );
+        // A name pattern without leading text has no index: the scope is read.
+        let p = plan(ISP, &name("%rao%"), SortField::Mobile);
         assert_eq!(
             (p.query.access, p.ordered, p.residual),
             (Access::Scope, false, true)

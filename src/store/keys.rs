@@ -101,12 +101,19 @@ pub enum CustomerIndex {
     ByZipcode,
     /// `ispid` → `created_key`: creation-time ranges.
     ByCreated,
-    /// `resellerid` → `name_key`, and so on: the reseller twins of the five above.
+    /// `ispid` → `type_key`, `state_key`, `city_key`: one value's customers in id order.
+    ByType,
+    ByState,
+    ByCity,
+    /// `resellerid` → `name_key`, and so on: the reseller twins of the eight above.
     ByResellerName,
     ByResellerMobile,
     ByResellerEmail,
     ByResellerZipcode,
     ByResellerCreated,
+    ByResellerType,
+    ByResellerState,
+    ByResellerCity,
 }
 
 impl CustomerIndex {
@@ -119,11 +126,17 @@ impl CustomerIndex {
             Self::ByEmail => "by-email",
             Self::ByZipcode => "by-zipcode",
             Self::ByCreated => "by-created",
+            Self::ByType => "by-type",
+            Self::ByState => "by-state",
+            Self::ByCity => "by-city",
             Self::ByResellerName => "by-reseller-name",
             Self::ByResellerMobile => "by-reseller-mobile",
             Self::ByResellerEmail => "by-reseller-email",
             Self::ByResellerZipcode => "by-reseller-zipcode",
             Self::ByResellerCreated => "by-reseller-created",
+            Self::ByResellerType => "by-reseller-type",
+            Self::ByResellerState => "by-reseller-state",
+            Self::ByResellerCity => "by-reseller-city",
         }
     }
 
@@ -140,6 +153,9 @@ impl CustomerIndex {
             Self::ByEmail | Self::ByResellerEmail => "email_key",
             Self::ByZipcode | Self::ByResellerZipcode => "zipcode_key",
             Self::ByCreated | Self::ByResellerCreated => "created_key",
+            Self::ByType | Self::ByResellerType => "type_key",
+            Self::ByState | Self::ByResellerState => "state_key",
+            Self::ByCity | Self::ByResellerCity => "city_key",
         };
         (partition, sort)
     }
@@ -154,6 +170,9 @@ impl CustomerIndex {
                 | Self::ByResellerEmail
                 | Self::ByResellerZipcode
                 | Self::ByResellerCreated
+                | Self::ByResellerType
+                | Self::ByResellerState
+                | Self::ByResellerCity
         )
     }
 
@@ -166,6 +185,9 @@ impl CustomerIndex {
             Self::ByEmail => Self::ByResellerEmail,
             Self::ByZipcode => Self::ByResellerZipcode,
             Self::ByCreated => Self::ByResellerCreated,
+            Self::ByType => Self::ByResellerType,
+            Self::ByState => Self::ByResellerState,
+            Self::ByCity => Self::ByResellerCity,
             twin => twin,
         }
     }
@@ -186,7 +208,7 @@ impl CustomerIndex {
         }
     }
 
-    pub const ALL: [CustomerIndex; 12] = [
+    pub const ALL: [CustomerIndex; 18] = [
         Self::ByIsp,
         Self::ByReseller,
         Self::ByName,
@@ -194,11 +216,17 @@ impl CustomerIndex {
         Self::ByEmail,
         Self::ByZipcode,
         Self::ByCreated,
+        Self::ByType,
+        Self::ByState,
+        Self::ByCity,
         Self::ByResellerName,
         Self::ByResellerMobile,
         Self::ByResellerEmail,
         Self::ByResellerZipcode,
         Self::ByResellerCreated,
+        Self::ByResellerType,
+        Self::ByResellerState,
+        Self::ByResellerCity,
     ];
 }
 

@@ -2,6 +2,7 @@
 //! derived index keys follow the fields they come from.
 
 use super::keys;
+use super::keys::CustomerIndex::{ByCity, ByState, ByType};
 use super::s;
 use crate::domain::audit::Audit;
 use crate::domain::customer::{Change, CustomerUpdate};
@@ -40,7 +41,11 @@ impl Patch {
         };
         for change in &update.changes {
             match change {
-                Change::Type(t) => p.set.push(("type", s(t.as_str()))),
+                Change::Type(t) => {
+                    p.set.push(("type", s(t.as_str())));
+                    p.set
+                        .push((ByType.key_attrs().1, s(keys::sort_key(t.as_str(), id))));
+                }
                 Change::Name(v) => {
                     p.set.push(("name", s(v.as_str())));
                     p.set.push(("name_key", s(keys::sort_key(&fold(v), id))));
@@ -63,8 +68,15 @@ impl Patch {
                     p.set
                         .push(("zipcode_key", s(keys::sort_key(z.as_str(), id))));
                 }
-                Change::State(v) => p.set.push(("state", s(v.as_str()))),
-                Change::City(v) => p.set.push(("city", s(v.as_str()))),
+                Change::State(v) => {
+                    p.set.push(("state", s(v.as_str())));
+                    p.set
+                        .push((ByState.key_attrs().1, s(keys::sort_key(v, id))));
+                }
+                Change::City(v) => {
+                    p.set.push(("city", s(v.as_str())));
+                    p.set.push((ByCity.key_attrs().1, s(keys::sort_key(v, id))));
+                }
                 Change::Street(v) => p.set.push(("street", s(v.as_str()))),
                 Change::Notes(v) => opt(&mut p, "notes", v.clone()),
             }

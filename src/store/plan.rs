@@ -8,7 +8,7 @@
 //! | pattern                                 | index (reseller twin)         | key condition            |
 //! |-----------------------------------------|-------------------------------|--------------------------|
 //! | `Scope`                                 | `by-isp` (`by-reseller`)      | the part                 |
-//! | `Exact(Mobile / Email / Name / Zipcode)`| `by-mobile`, ... (`by-reseller-mobile`, ...) | begins_with `<value>\x01` |
+//! | `Exact(Mobile / Email / Name / Zipcode / Type / State / City)` | `by-mobile`, ... (`by-reseller-mobile`, ...) | begins_with `<value>\x01` |
 //! | `NamePrefix`                            | `by-name` (`by-reseller-name`)| begins_with `<text>`     |
 //! | `Created`                               | `by-created` (`by-reseller-created`) | BETWEEN the instants |
 //! | `Ordered(name / mobile / email)`        | that field's index (its twin) | the part, in order       |
@@ -61,6 +61,11 @@ pub enum Field {
     /// Case folded.
     Name,
     Zipcode,
+    /// `Individual` or `Organisation`.
+    Type,
+    /// As stored (the list's equality is exact).
+    State,
+    City,
 }
 
 /// One way of reading a part's customers.
@@ -109,8 +114,14 @@ fn sort_field_of(index: CustomerIndex) -> Option<SortField> {
         CustomerIndex::ByEmail | CustomerIndex::ByResellerEmail => Some(SortField::Email),
         CustomerIndex::ByZipcode
         | CustomerIndex::ByCreated
+        | CustomerIndex::ByType
+        | CustomerIndex::ByState
+        | CustomerIndex::ByCity
         | CustomerIndex::ByResellerZipcode
-        | CustomerIndex::ByResellerCreated => None,
+        | CustomerIndex::ByResellerCreated
+        | CustomerIndex::ByResellerType
+        | CustomerIndex::ByResellerState
+        | CustomerIndex::ByResellerCity => None,
     }
 }
 
@@ -134,6 +145,9 @@ impl CustomerQuery {
                     Field::Email => CustomerIndex::ByEmail,
                     Field::Name => CustomerIndex::ByName,
                     Field::Zipcode => CustomerIndex::ByZipcode,
+                    Field::Type => CustomerIndex::ByType,
+                    Field::State => CustomerIndex::ByState,
+                    Field::City => CustomerIndex::ByCity,
                 };
                 key_in(part, index, SortCond::BeginsWith(keys::exact_prefix(value)))
             }
@@ -321,12 +335,15 @@ mod tests {
 
     #[test]
     fn each_pattern_uses_its_index_and_key_condition() {
-        use CustomerIndex::{ByEmail, ByMobile, ByName, ByZipcode};
+        use CustomerIndex::{ByCity, ByEmail, ByMobile, ByName, ByState, ByType, ByZipcode};
         let exact = [
             (Field::Mobile, "12344444", ByMobile, "12344444\u{1}"),
             (Field::Email, "a@b.com", ByEmail, "a@b.com\u{1}"),
             (Field::Name, "some name", ByName, "some name\u{1}"),
             (Field::Zipcode, "12345", ByZipcode, "12345\u{1}"),
+            (Field::Type, "Organisation", ByType, "Organisation\u{1}"),
+            (Field::State, "Goa", ByState, "Goa\u{1}"),
+            (Field::City, "Vasco da Gama", ByCity, "Vasco da Gama\u{1}"),
         ];
         for (field, value, by, begins) in exact {
             assert_eq!(
@@ -404,6 +421,18 @@ mod tests {
             (
                 Access::Exact(Field::Zipcode, "12345".into()),
                 CustomerIndex::ByResellerZipcode,
+            ),
+            (
+                Access::Exact(Field::City, "Panaji".into()),
+                CustomerIndex::ByResellerCity,
+            ),
+            (
+                Access::Exact(Field::State, "Goa".into()),
+                CustomerIndex::ByResellerState,
+            ),
+            (
+                Access::Exact(Field::Type, "Individual".into()),
+                CustomerIndex::ByResellerType,
             ),
         ] {
             let q = CustomerQuery::new(RES, access);

@@ -31,6 +31,11 @@ pub trait Stored: Sized {
     fn audit_mut(&mut self) -> Option<&mut Audit> {
         None
     }
+    /// Index keys derived from its fields at each write and never read back, so records
+    /// written before a key existed read as well as new ones, and get it at their next put.
+    fn derived_keys(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 /// The item a record is stored as. An absent audit field is left out (no `NULL`
@@ -39,6 +44,9 @@ pub fn to_item<T: Stored + Serialize>(record: &T) -> Result<Item, serde_dynamo::
     let mut item: Item = serde_dynamo::to_item(record)?;
     if let Some(audit) = record.audit() {
         put_audit(&mut item, audit);
+    }
+    for (name, key) in record.derived_keys() {
+        item.insert(name.to_owned(), AttributeValue::S(key));
     }
     Ok(item)
 }
@@ -90,7 +98,35 @@ macro_rules! audited {
         }
     )*};
 }
-audited!(CustomerItem, ServiceItem, UserItem, IspItem, ResellerItem);
+audited!(ServiceItem, UserItem, IspItem, ResellerItem);
+
+impl Stored for CustomerItem {
+    const AUDITED: bool = true;
+    fn audit(&self) -> Option<&Audit> {
+        Some(&self.audit)
+    }
+    fn audit_mut(&mut self) -> Option<&mut Audit> {
+        Some(&mut self.audit)
+    }
+    fn derived_keys(&self) -> Vec<(&'static str, String)> {
+        facet_keys(self.id, &self.ctype, &self.state, &self.city)
+    }
+}
+
+/// The sort keys of `by-type`, `by-state` and `by-city` (and their twins): `<value>\x01<id>`,
+/// the value as stored (their filters are exact). `Patch` writes the one of a changed field.
+pub fn facet_keys(
+    id: CustomerId,
+    ctype: &str,
+    state: &str,
+    city: &str,
+) -> Vec<(&'static str, String)> {
+    use keys::CustomerIndex::{ByCity, ByState, ByType};
+    [(ByType, ctype), (ByState, state), (ByCity, city)]
+        .into_iter()
+        .map(|(index, value)| (index.key_attrs().1, keys::sort_key(value, id)))
+        .collect()
+}
 impl Stored for ClaimItem {}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -377,6 +413,9 @@ mod tests {
             "email_key",
             "zipcode_key",
             "created_key",
+            "type_key",
+            "state_key",
+            "city_key",
         ] {
             assert!(matches!(item.get(key), Some(AttributeValue::S(_))), "{key}");
         }
