@@ -63,6 +63,17 @@ fn row_of(item: CustomerItem, sort: SortField) -> Row {
     }
 }
 
+/// What a walk reads for each entry it examines, as DynamoDB charges it: the entry, and
+/// for a keys-only index whose entry cannot decide the row, the record too (a BatchGetItem's
+/// 0.5 unit, what 4 KB of a Query costs).
+fn walked_bytes(plan: &Plan) -> u64 {
+    let record = match plan.needs_records() && !plan.query.holds_items() {
+        true => 4096,
+        false => 0,
+    };
+    plan.query.entry_bytes() + record
+}
+
 /// How many entries to ask DynamoDB for when `wanted` more rows are needed: exactly that
 /// many when every entry is a row, more when a filter rejects some.
 pub(super) fn page_size(wanted: Option<usize>, filtered: bool) -> Option<i32> {
@@ -207,12 +218,15 @@ impl App {
         Ok(Some(found).filter(|c| zoned.matches(c)))
     }
 
-    /// `planner::plan`, except for a created range or a name prefix alone in id order (the
-    /// default sort): its own index reads every customer it matches to order them by id,
-    /// the scope's index in id order about `want × N / M` whole customers (M matches, N in
-    /// the part). The cheaper walk wins, so the page stays bounded however many match: at
-    /// most ~2·√(want·N·600·100) bytes. N is kept; a range's M is kept too, a prefix's is
-    /// counted on its index up to that bound (past it, the scope is the cheaper).
+    /// `planner::plan`, except where a single filter's own index does not yield the sort's
+    /// order (a created range or a name prefix in id order; a type, state, city, zipcode,
+    /// range or prefix under another sort): that index reads every customer it matches to
+    /// order them, while a walk in the sort's own order (`planner::plan_ordered`) reads about
+    /// `want × N / M` candidates (M matches, N in the part) and checks the filter on each.
+    /// The cheaper walk wins, so the page stays bounded however many match: at most about
+    /// 2·√(want·N·a·b) bytes for candidates of a and b bytes. N is kept, and so is M for every
+    /// filter but a prefix, whose matches are counted on its index up to where the two walks
+    /// cost the same (past it, the ordered walk is the cheaper).
     async fn plan_range(
         &self,
         part: Part,
@@ -222,13 +236,13 @@ impl App {
         budget: &Budget,
     ) -> Result<Plan, AppError> {
         let plan = planner::plan(part, filters, req.sort);
-        if plan.ordered || req.sort != SortField::Id {
+        if plan.ordered {
             return Ok(plan);
         }
         let f = &req.filters;
-        let range = match planner::kept_count(f) {
-            Some(of @ CountOf::Created { .. }) => Some(of),
-            _ => None,
+        let counted = match planner::kept_count(f) {
+            Some(CountOf::All) | None => None,
+            Some(of) => Some(of),
         };
         let prefix_alone = plan.query.access_is_name_prefix()
             && f.created.is_none()
@@ -236,32 +250,35 @@ impl App {
                 name: None,
                 ..f.clone()
             }) == Some(CountOf::All);
-        if range.is_none() && !prefix_alone {
+        if counted.is_none() && !prefix_alone {
             return Ok(plan);
         }
-        let scope = planner::plan_ordered(part, filters, req.sort);
-        let (entry, item) = (plan.query.entry_bytes(), scope.query.entry_bytes());
+        let ordered = planner::plan_ordered(part, filters, req.sort);
+        let (entry, candidate) = (walked_bytes(&plan), walked_bytes(&ordered));
         let in_part = self.kept(part, &CountOf::All, budget).await?;
-        // Where the two walks cost the same: M entries against want·N/M items.
-        let even = ((want as u64).saturating_mul(in_part).saturating_mul(item) / entry.max(1))
-            .isqrt()
-            .max(1);
-        let matches = match range {
+        // Where the two walks cost the same: M entries against want·N/M candidates.
+        let even = ((want as u64)
+            .saturating_mul(in_part)
+            .saturating_mul(candidate)
+            / entry.max(1))
+        .isqrt()
+        .max(1);
+        let matches = match counted {
             Some(of) => self.kept(part, &of, budget).await?,
             None => {
                 let walk = self.store.count_matching(&plan.query, Some(even)).await?;
                 budget.spend(walk.units);
                 match walk.complete {
                     true => walk.count,
-                    false => return Ok(scope),
+                    false => return Ok(ordered),
                 }
             }
         };
         let by_index = matches.saturating_mul(entry);
-        let by_scope = (want as u64)
+        let by_order = (want as u64)
             .saturating_mul(in_part / matches.max(1))
-            .saturating_mul(item);
-        Ok(if by_scope < by_index { scope } else { plan })
+            .saturating_mul(candidate);
+        Ok(if by_order < by_index { ordered } else { plan })
     }
 
     async fn page(
