@@ -33,7 +33,8 @@ async fn load(store: &Store) -> HashMap<&'static str, f64> {
     let today = jiff::civil::date(2026, 11, 27);
     let start: jiff::Timestamp = "2025-11-27T00:00:00Z".parse().unwrap();
     let mut batch = Vec::new();
-    // Mean index entry size per keys-only index, to price Select=COUNT pages.
+    // Mean index entry size (keys and projected values) of each index that does not hold
+    // items, to price Select=COUNT pages.
     let mut entry_bytes: HashMap<&'static str, (usize, usize)> = HashMap::new();
     for n in 1..=CUSTOMERS {
         let reseller = rng.random_range(1..=10u64);
@@ -61,7 +62,9 @@ async fn load(store: &Store) -> HashMap<&'static str, f64> {
             let (pk, sk) = index.key_attrs();
             let entry: HashMap<String, AttributeValue> = av
                 .iter()
-                .filter(|(k, _)| [pk, sk, "id"].contains(&k.as_str()))
+                .filter(|(k, _)| {
+                    [pk, sk, "id"].contains(&k.as_str()) || index.projects().contains(&k.as_str())
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             let e = entry_bytes.entry(index.name()).or_default();
@@ -240,10 +243,16 @@ async fn request_shapes(store: &Store, new_app: impl Fn() -> App) -> Vec<Shape> 
                 ("created_upto", "2026-03-07"),
             ],
         ),
+        ("city = Panaji, by id", isp_user, vec![("city", "Panaji")]),
         (
-            "city = Panaji (no index), by id",
+            "city = Panaji, sorted by name",
             isp_user,
-            vec![("city", "Panaji")],
+            vec![("city", "Panaji"), ("sort_field", "name")],
+        ),
+        (
+            "`type=Organisation`, sorted by email",
+            isp_user,
+            vec![("type", "Organisation"), ("sort_field", "email")],
         ),
         (
             "`rows_offset=100`, cold",

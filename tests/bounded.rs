@@ -440,14 +440,14 @@ async fn a_created_range_or_name_prefix_in_id_order_reads_the_cheaper_of_its_ind
                 assert_eq!(got, want, "{scope:?} {params:?}");
                 used.push(usage);
             }
-            // The filter's index when it matches few, else the scope in id order (a page or
-            // two): what is read grows at most with the square root of the scope (×√5 from
+            // The filter's index when it matches few, else the scope in id order (a few
+            // pages): what is read grows at most with the square root of the scope (×√5 from
             // 300 to 1,500 customers), not with the matches (the counts: small reads).
             let (small_use, big_use) = (&used[0], &used[1]);
             assert!(
                 big_use.computed_read_units <= small_use.computed_read_units * 5f64.sqrt()
                     && big_use.computed_read_units <= 10.0
-                    && big_use.calls <= 4,
+                    && big_use.calls <= 5,
                 "{scope:?} {params:?}: {small_use:?} at 300, {big_use:?} at 1500"
             );
         }
@@ -494,14 +494,15 @@ async fn a_filter_under_another_sort_reads_the_cheaper_of_its_index_and_the_sort
                     };
                     let got: Vec<CustomerId> = rows.iter().map(|c| c.id).collect();
                     assert_eq!(got, want, "{scope:?} {params:?}");
-                    // The filter's index when it matches few (its M entries and records),
-                    // else the sort's own index checking the filter on each candidate (about
-                    // 11·N/M entries and records): the cheaper of the two, with room for the
-                    // walk's page sizes (twice what is missing, at least 20: `page_size`).
-                    // Reading the scope instead reads N whole items.
+                    // The filter's index when it matches few (its M entries, which carry
+                    // the sort's key), else the sort's own index checking the filter on each
+                    // entry (about 11·N/M, which carry the filter's field): the cheaper of
+                    // the two, with room for the walk's page sizes (twice what is missing, at
+                    // least 20: `page_size`), then the page's 10 records. Reading the scope
+                    // instead reads N whole items; reading each candidate's record, twice.
                     let candidates = m.min(11.0 * n / m.max(1.0));
                     assert!(
-                        (usage.items_read as f64) <= 2.0 * (2.0 * candidates + 20.0) + 8.0,
+                        (usage.items_read as f64) <= 2.0 * candidates + 20.0 + 12.0,
                         "{scope:?} {params:?}: N {n}, M {m}: {usage:?}"
                     );
                 }
@@ -605,8 +606,9 @@ async fn counts_follow_their_scope_not_the_isp() {
 async fn over_budget_is_refused_and_a_cursor_gets_short_pages_that_miss_nothing() {
     let app = spawn_app_with(&[("LIST_READ_BUDGET_UNITS", "3")]).await;
     let items = load(&app, 400, 3).await;
-    // City has no index; sorted by name it walks by-name and reads each candidate.
-    let params = [("city", "Vasco"), ("sort_field", "name")];
+    // A name infix has no index and no entry carries it: sorted by mobile, the walk of
+    // by-mobile reads each candidate's record.
+    let params = [("name", "%Rao%"), ("sort_field", "mobile")];
     let reply = app.call(ISP1_USER, "list", &params).await;
     assert_eq!(reply.status, 400, "{reply:?}");
     assert!(reply.error().contains("cursor"), "{reply:?}");
@@ -658,9 +660,9 @@ async fn over_budget_is_refused_and_a_cursor_gets_short_pages_that_miss_nothing(
 
     let mut want: Vec<&CustomerItem> = items
         .iter()
-        .filter(|c| c.ispid == IspId(1) && c.city == "Vasco")
+        .filter(|c| c.ispid == IspId(1) && c.name.to_lowercase().contains("rao"))
         .collect();
-    want.sort_by(|a, b| a.name_key.cmp(&b.name_key));
+    want.sort_by(|a, b| a.mobile_key.cmp(&b.mobile_key));
     let want: Vec<u64> = want.iter().map(|c| c.id.get()).collect();
     let (mut got, mut cursor, mut short) = (Vec::new(), String::new(), 0);
     for _ in 0..500 {

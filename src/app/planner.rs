@@ -29,7 +29,7 @@
 use crate::domain::list::{CreatedDays, DayNumber, Filters, SortField};
 use crate::store::counts::{CountOf, Facet};
 pub use crate::store::plan::Part;
-use crate::store::plan::{Access, CustomerQuery, Field, IndexEntry, Resume};
+use crate::store::plan::{Access, CustomerQuery, EntryField, Field, IndexEntry, Resume};
 
 /// Which filter a key condition decides on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,9 +50,40 @@ pub struct Plan {
     pub query: CustomerQuery,
     /// The query yields rows in the requested sort order, so a page can stop early.
     pub ordered: bool,
-    /// Filters remain that only the customer's full record can decide.
+    /// Filters remain that the key condition does not decide.
     pub residual: bool,
+    /// Every remaining filter is decided on the index entry (`entry_verdict`).
+    on_entries: bool,
+    decided: Decided,
     sort: SortField,
+}
+
+/// The remaining filters an entry may decide, with the field it needs: each is `None` when
+/// the filter is not set or the key condition decided it.
+fn entry_checks<'f>(f: &'f Filters, decided: Decided) -> [(Option<&'f str>, EntryField); 5] {
+    let unless = |d: Decided, v: Option<&'f str>| v.filter(|_| decided != d);
+    [
+        (
+            unless(Decided::Type, f.ctype.map(|t| t.as_str())),
+            EntryField::Type,
+        ),
+        (
+            unless(Decided::State, f.state.as_deref()),
+            EntryField::State,
+        ),
+        (unless(Decided::City, f.city.as_deref()), EntryField::City),
+        (
+            unless(Decided::Zipcode, f.zipcode.as_ref().map(|z| z.as_str())),
+            EntryField::Zipcode,
+        ),
+        (
+            f.created
+                .as_ref()
+                .filter(|_| decided != Decided::Created)
+                .map(|_| ""),
+            EntryField::CreatedAt,
+        ),
+    ]
 }
 
 /// Whether any filter other than `decided` is set (`customerid`, `serviceid` and `username`
@@ -130,13 +161,7 @@ pub fn plan(part: Part, f: &Filters, sort: SortField) -> Plan {
     } else {
         (Access::Scope, Decided::Nothing)
     };
-    let query = CustomerQuery::new(part, access);
-    Plan {
-        ordered: query.yields(sort),
-        residual: residual(f, decided),
-        sort,
-        query,
-    }
+    Plan::new(CustomerQuery::new(part, access), f, decided, sort)
 }
 
 /// Plans the rows of one part as a walk in the order of `sort` that may stop anywhere (a
@@ -151,24 +176,64 @@ pub fn plan_ordered(part: Part, f: &Filters, sort: SortField) -> Plan {
         SortField::Id => Access::Scope,
         other => Access::Ordered(other),
     };
-    Plan {
-        query: CustomerQuery::new(part, access),
-        ordered: true,
-        residual: residual(f, Decided::Nothing),
-        sort,
-    }
+    Plan::new(CustomerQuery::new(part, access), f, Decided::Nothing, sort)
 }
 
 impl Plan {
+    fn new(query: CustomerQuery, f: &Filters, decided: Decided, sort: SortField) -> Self {
+        // Mobile, email and name are never projected: left to the key, or to the record.
+        let others = (f.mobile.is_some() && decided != Decided::Mobile)
+            || (f.email.is_some() && decided != Decided::Email)
+            || (f.name.is_some() && decided != Decided::Name);
+        let on_entries = !others
+            && entry_checks(f, decided)
+                .iter()
+                .all(|(v, field)| v.is_none() || query.carries(*field));
+        Self {
+            ordered: query.yields(sort),
+            residual: residual(f, decided),
+            on_entries,
+            decided,
+            sort,
+            query,
+        }
+    }
+
+    /// Whether an index entry's customer passes the filters the key condition left: `None`
+    /// when only its record can tell (a filter the index does not carry).
+    pub fn entry_verdict(&self, f: &Filters, entry: &IndexEntry) -> Option<bool> {
+        if !self.residual {
+            return Some(true);
+        }
+        let mut known = self.on_entries;
+        for (wanted, field) in entry_checks(f, self.decided) {
+            if wanted.is_none() {
+                continue;
+            }
+            let Some(value) = self.query.entry_value(entry, field) else {
+                known = false;
+                continue;
+            };
+            let pass = match field {
+                EntryField::CreatedAt => f.created.as_ref().is_none_or(|r| r.contains(value)),
+                _ => wanted == Some(value),
+            };
+            if !pass {
+                return Some(false);
+            }
+        }
+        known.then_some(true)
+    }
+
     /// The order key of an index entry, when the entry alone tells it.
     pub fn entry_order_key(&self, entry: &IndexEntry) -> Option<String> {
         self.query.entry_order_key(entry, self.sort)
     }
 
-    /// Whether each candidate's record must be read: a filter remains, or the entry does
-    /// not carry the requested order.
+    /// Whether each candidate's record must be read: a filter remains that the entry does
+    /// not decide, or the entry does not carry the requested order.
     pub fn needs_records(&self) -> bool {
-        self.residual || (self.sort != SortField::Id && self.query.order() != Some(self.sort))
+        (self.residual && !self.on_entries) || !self.query.carries_order(self.sort)
     }
 
     /// Where an ordered walk resumes to continue after the row with order key `after`.
@@ -319,6 +384,72 @@ mod tests {
     }
 
     #[test]
+    fn filters_are_decided_on_the_entries_that_carry_them() {
+        let entry = |sort_value: &str, projected: &[(&'static str, &str)]| IndexEntry {
+            id: crate::domain::ids::CustomerId(7),
+            sort_value: sort_value.into(),
+            projected: projected.iter().map(|(a, v)| (*a, v.to_string())).collect(),
+        };
+        // City under the name sort: the name index carries the city.
+        let f = Filters {
+            city: Some("Vasco".into()),
+            ..Filters::default()
+        };
+        let p = plan_ordered(ISP, &f, SortField::Name);
+        assert!(p.residual && !p.needs_records());
+        let vasco = entry("ann\u{1}0000000000000007", &[("city", "Vasco")]);
+        let panaji = entry("ann\u{1}0000000000000007", &[("city", "Panaji")]);
+        assert_eq!(p.entry_verdict(&f, &vasco), Some(true));
+        assert_eq!(p.entry_verdict(&f, &panaji), Some(false));
+        // A created range: from the projected created_key.
+        let f = Filters {
+            created: Some(CreatedRange {
+                from: Some("2026-03-01T00:00:00Z".into()),
+                upto: Some("2026-03-31T23:59:59Z".into()),
+            }),
+            ..Filters::default()
+        };
+        let p = plan_ordered(ISP, &f, SortField::Email);
+        let at = |t: &str| {
+            entry(
+                "a@b.co\u{1}0000000000000007",
+                &[("created_key", &format!("{t}\u{1}0000000000000007"))],
+            )
+        };
+        assert_eq!(p.entry_verdict(&f, &at("2026-03-05T10:00:00Z")), Some(true));
+        assert_eq!(
+            p.entry_verdict(&f, &at("2026-04-01T00:00:00Z")),
+            Some(false)
+        );
+        // A name pattern is never projected: the record decides, unless another filter
+        // already fails on the entry.
+        let f = Filters {
+            name: Some(Pattern::new("%rao%", true)),
+            city: Some("Vasco".into()),
+            ..Filters::default()
+        };
+        let p = plan_ordered(ISP, &f, SortField::Mobile);
+        assert!(p.needs_records());
+        assert_eq!(p.entry_verdict(&f, &panaji), Some(false));
+        assert_eq!(p.entry_verdict(&f, &vasco), None);
+        // The filter's own index carries its value in the key, and the order keys.
+        let f = Filters {
+            state: Some("Goa".into()),
+            ctype: Some(CustomerType::Organisation),
+            ..Filters::default()
+        };
+        let p = plan(ISP, &f, SortField::Id);
+        assert_eq!(p.query.access, exact(Field::State, "Goa"));
+        assert!(p.needs_records(), "the state index does not carry the type");
+        let p = plan(ISP, &f, SortField::Name);
+        let goa = entry("Goa\u{1}0000000000000007", &[("name_key", "ann")]);
+        assert_eq!(
+            p.query.entry_order_key(&goa, SortField::Name).as_deref(),
+            Some("ann")
+        );
+    }
+
+    #[test]
     fn sorts_without_filters_walk_their_index_in_order() {
         for sort in [SortField::Name, SortField::Mobile, SortField::Email] {
             let p = plan(ISP, &Filters::default(), sort);
@@ -327,13 +458,14 @@ mod tests {
                 (Access::Ordered(sort), true, false)
             );
         }
-        // With a filter whose index is in id order, its rows are read and sorted in memory.
+        // With a filter whose index is in id order, its entries are read and sorted in
+        // memory by the name key they carry: no record is read but the page's.
         let f = Filters {
             city: Some("Panaji".into()),
             ..Filters::default()
         };
         let p = plan(ISP, &f, SortField::Name);
-        assert!(p.needs_records());
+        assert!(!p.needs_records());
         assert_eq!(
             (p.query.access, p.ordered, p.residual),
             (exact(Field::City, "Panaji"), false, false)

@@ -406,10 +406,20 @@ impl Store {
                 Some(AttributeValue::S(v)) => Some(v.clone()),
                 _ => None,
             };
+            let projected = key
+                .index
+                .projects()
+                .iter()
+                .filter_map(|a| match item.get(*a) {
+                    Some(AttributeValue::S(v)) => Some((*a, v.clone())),
+                    _ => None,
+                })
+                .collect();
             match (id(item), sort_value) {
                 (Some(id), Some(sort_value)) => entries.push(IndexEntry {
                     id: CustomerId(id),
                     sort_value,
+                    projected,
                 }),
                 _ => {
                     return Err(StoreError::Corrupt(format!(

@@ -81,8 +81,9 @@ impl Tables {
 /// the list planner (`app/planner.rs`); their keys are built here.
 ///
 /// `by-isp` and `by-reseller` project every attribute: a page is one Query, no second read.
-/// The others are keys-only: updates that do not change their key never write them, offsets
-/// walk ~60-byte entries, and only the rows of the page are then read from the table. Each
+/// The others hold keys and a few short values (`projects`): updates that change neither
+/// never write them, offsets walk ~100-200-byte entries, and only the rows of the page are
+/// then read from the table. Each
 /// keyed index of an ISP has a twin partitioned by reseller, so that a reseller's walk reads
 /// its own entries only, whatever its share of the ISP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -192,19 +193,45 @@ impl CustomerIndex {
         }
     }
 
-    /// Whether the index holds whole items (else keys only).
+    /// Whether the index holds whole items (else keys and `projects`).
     pub fn holds_items(self) -> bool {
         matches!(self, Self::ByIsp | Self::ByReseller)
     }
 
+    /// The attributes an index projects beside its keys (`holds_items`: every one). The
+    /// order indexes carry what the single filters compare, the filter indexes the order keys,
+    /// so a filter under another sort is decided and ordered on the entries, whichever of the
+    /// two is walked, and only the page's records are read.
+    pub fn projects(self) -> &'static [&'static str] {
+        match self {
+            Self::ByIsp | Self::ByReseller => &[],
+            Self::ByName
+            | Self::ByMobile
+            | Self::ByEmail
+            | Self::ByResellerName
+            | Self::ByResellerMobile
+            | Self::ByResellerEmail => &ORDER_INDEX_PROJECTS,
+            Self::ByZipcode
+            | Self::ByCreated
+            | Self::ByType
+            | Self::ByState
+            | Self::ByCity
+            | Self::ByResellerZipcode
+            | Self::ByResellerCreated
+            | Self::ByResellerType
+            | Self::ByResellerState
+            | Self::ByResellerCity => &FILTER_INDEX_PROJECTS,
+        }
+    }
+
     /// What one entry weighs, as DynamoDB charges a read: a whole item (~440 bytes in the
-    /// standard data set, up to ~5 KB with long notes) or keys (~60-80 bytes). Used to bound
-    /// `Select=COUNT` walks, whose answers carry no sizes: generous, so the read budget is
-    /// reached early rather than late.
+    /// standard data set, up to ~5 KB with long notes) or keys and a few short values
+    /// (~100-200 bytes). Used to bound `Select=COUNT` walks, whose answers carry no sizes:
+    /// generous, so the read budget is reached early rather than late.
     pub fn entry_bytes(self) -> u64 {
         match self.holds_items() {
             true => 600,
-            false => 100,
+            false => 200,
         }
     }
 
@@ -230,6 +257,11 @@ impl CustomerIndex {
     ];
 }
 
+/// What the name, mobile and email indexes project: the fields of the single filters.
+pub const ORDER_INDEX_PROJECTS: [&str; 5] = ["type", "state", "city", "zipcode", "created_key"];
+/// What the filter indexes project: the order keys of the sorts.
+pub const FILTER_INDEX_PROJECTS: [&str; 3] = ["name_key", "mobile_key", "email_key"];
+
 /// Ends the value part of a composite sort key. It sorts below every character a value can
 /// hold (text fields refuse control characters), so `abc` orders before `abc d` and `abcd`.
 pub const SEP: char = '\u{1}';
@@ -247,6 +279,11 @@ pub fn sort_key(value: &str, id: CustomerId) -> String {
 /// The prefix that every sort key of one exact value starts with.
 pub fn exact_prefix(value: &str) -> String {
     format!("{value}{SEP}")
+}
+
+/// The value part of a composite sort key (`<value>\x01<id>`).
+pub fn value_of_key(key: &str) -> Option<&str> {
+    key.rsplit_once(SEP).map(|(value, _)| value)
 }
 
 /// The id at the tail of a composite sort key (or of a bare `id_part`).

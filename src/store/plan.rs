@@ -200,14 +200,42 @@ impl CustomerQuery {
         self.order() == Some(sort) || (self.exact() && sort == SortField::Id)
     }
 
-    /// The order key of an index entry for `sort`, when the entry alone tells it.
+    /// The order key of an index entry for `sort`, when the entry alone tells it: its id,
+    /// its own sort key, or the sort's key projected into it.
     pub fn entry_order_key(&self, entry: &IndexEntry, sort: SortField) -> Option<String> {
         if sort == SortField::Id {
             Some(keys::id_part(entry.id))
         } else if self.order() == Some(sort) {
             Some(entry.sort_value.clone())
         } else {
-            None
+            entry.get(order_attr(sort)).map(str::to_owned)
+        }
+    }
+
+    /// Whether the entries carry the order key of `sort` (`entry_order_key` answers).
+    pub fn carries_order(&self, sort: SortField) -> bool {
+        sort == SortField::Id
+            || self.order() == Some(sort)
+            || self.key.index.projects().contains(&order_attr(sort))
+    }
+
+    /// Whether the entries carry a field (`entry_value` answers for every entry).
+    pub fn carries(&self, field: EntryField) -> bool {
+        let (plain, key) = field.attrs();
+        let index = self.key.index;
+        index.key_attrs().1 == key || index.projects().contains(&plain.unwrap_or(key))
+    }
+
+    /// A field's value as an entry tells it: the value part of the index's own sort key
+    /// (`city_key` → the city), or the value the index projects.
+    pub fn entry_value<'e>(&self, entry: &'e IndexEntry, field: EntryField) -> Option<&'e str> {
+        let (plain, key) = field.attrs();
+        if self.key.index.key_attrs().1 == key {
+            return keys::value_of_key(&entry.sort_value);
+        }
+        match plain {
+            Some(p) => entry.get(p),
+            None => entry.get(key).and_then(keys::value_of_key),
         }
     }
 
@@ -226,6 +254,35 @@ impl CustomerQuery {
             self.key.start_after(id, Some(after))
         }))
     }
+}
+
+/// A field of a customer that an index entry can carry, for checking a filter on the entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryField {
+    Type,
+    State,
+    City,
+    Zipcode,
+    /// `created_at` (the value part of `created_key`).
+    CreatedAt,
+}
+
+impl EntryField {
+    /// The attribute that holds it, if projected as itself, and the sort key derived from it.
+    fn attrs(self) -> (Option<&'static str>, &'static str) {
+        match self {
+            Self::Type => (Some("type"), CustomerIndex::ByType.key_attrs().1),
+            Self::State => (Some("state"), CustomerIndex::ByState.key_attrs().1),
+            Self::City => (Some("city"), CustomerIndex::ByCity.key_attrs().1),
+            Self::Zipcode => (Some("zipcode"), CustomerIndex::ByZipcode.key_attrs().1),
+            Self::CreatedAt => (None, CustomerIndex::ByCreated.key_attrs().1),
+        }
+    }
+}
+
+/// The sort key attribute of a sort field (`id` for id).
+fn order_attr(sort: SortField) -> &'static str {
+    index_of(sort).key_attrs().1
 }
 
 /// The order key of a customer for a sort: `id` as 16 digits, otherwise the index sort key

@@ -76,11 +76,23 @@ impl IndexKey {
     }
 }
 
-/// An entry of a keys-only index: the customer's id and the sort-key value.
+/// An entry of an index that does not hold items: the customer's id, the sort-key value, and
+/// the values the index projects (`CustomerIndex::projects`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexEntry {
     pub id: CustomerId,
     pub sort_value: String,
+    pub projected: Vec<(&'static str, String)>,
+}
+
+impl IndexEntry {
+    /// A projected value, if the index projects it and the entry has it.
+    pub fn get(&self, attr: &str) -> Option<&str> {
+        self.projected
+            .iter()
+            .find(|(a, _)| *a == attr)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// A key condition on one index of the services table (`plan::ServiceQuery` builds them).

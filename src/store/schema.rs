@@ -302,6 +302,34 @@ mod tests {
                 .collect();
             assert_eq!(names, [pk, sk], "key of {table} {name}");
         }
+        // What each customers index projects is what the planner decides on its entries.
+        let customers = defs
+            .iter()
+            .find(|d| d.logical_id == "CustomersTable")
+            .unwrap();
+        for index in CustomerIndex::ALL {
+            let def = customers
+                .indexes
+                .iter()
+                .find(|i| i.index_name == index.name())
+                .unwrap();
+            let (kind, attrs) = (
+                &def.projection.projection_type,
+                &def.projection.non_key_attributes,
+            );
+            match index.holds_items() {
+                true => assert_eq!(kind, "ALL", "{}", index.name()),
+                false => assert_eq!(
+                    (
+                        kind.as_str(),
+                        attrs.iter().map(String::as_str).collect::<Vec<_>>()
+                    ),
+                    ("INCLUDE", index.projects().to_vec()),
+                    "{}",
+                    index.name()
+                ),
+            }
+        }
     }
 
     #[test]

@@ -145,20 +145,23 @@ impl App {
                 if let Some(Some(key)) = keyed.last() {
                     examined = Some(key.clone());
                 }
-                if !plan.residual && keyed.iter().all(Option::is_some) {
-                    // The entry says all: the record is read only if the row makes the page.
-                    for (entry, key) in entries.iter().zip(keyed) {
-                        rows.push(Row {
+                // Where the entry says all, the record is read only if the row makes the
+                // page; where a filter or the order needs it, it is read now.
+                let mut undecided = Vec::new();
+                for (entry, key) in entries.iter().zip(keyed) {
+                    match (plan.entry_verdict(filters, entry), key) {
+                        (Some(false), _) => {}
+                        (Some(true), Some(key)) => rows.push(Row {
                             id: entry.id,
-                            key: key.unwrap_or_default(),
+                            key,
                             customer: None,
-                        });
+                        }),
+                        _ => undecided.push(entry.id),
                     }
-                } else {
-                    // A filter or the order needs the record: read the candidates, keep order.
-                    let ids: Vec<_> = entries.iter().map(|e| e.id).collect();
-                    let mut found = self.customers_by_id(&ids, budget).await?;
-                    for id in ids {
+                }
+                if !undecided.is_empty() {
+                    let mut found = self.customers_by_id(&undecided, budget).await?;
+                    for id in undecided {
                         if let Some(row) = found.remove(&id).map(|item| row_of(item, req.sort))
                             && row.customer.as_ref().is_some_and(|c| filters.matches(c))
                         {
