@@ -82,8 +82,8 @@ impl Budget {
     /// narrower requests that would do (a count cannot be paged, so no `cursor` for it).
     pub fn refusal(&self) -> Invalid {
         const NARROWER: &str = "a filter an index serves (mobile, email, an exact name or one \
-                                that starts with text, zipcode, serviceid, an exact username, \
-                                a shorter created_from/created_upto range)";
+                                that starts with text, zipcode, city, state, type, serviceid, \
+                                an exact username, a shorter created_from/created_upto range)";
         let units = self.limit_halves / 2;
         Invalid::new(
             "query",

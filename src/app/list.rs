@@ -3,8 +3,9 @@
 //! Rows carry an order key (see `store::plan::order_key`), so parts merge and pages resume by
 //! comparing strings. An ordered walk stops after the rows the page needs (plus one, to know
 //! whether there is a next page); an unordered one reads every match and sorts in memory.
-//! Keys-only indexes yield ids; only the rows of the page (or the candidates a remaining
-//! filter must see) are then read whole. Every read counts against the request's read
+//! Indexes that do not hold items yield ids and the few values they carry; only the rows of
+//! the page (or the candidates whose entry cannot decide a remaining filter) are then read
+//! whole. Every read counts against the request's read
 //! budget (`budget.rs`); a walk cut by it either refuses the request or, with `cursor`,
 //! ends a short page at its frontier. `created_from`/`created_upto` are days in the zone of
 //! the ISP whose partition (or customer) is read (`zones.rs`).
@@ -64,8 +65,8 @@ fn row_of(item: CustomerItem, sort: SortField) -> Row {
 }
 
 /// What a walk reads for each entry it examines, as DynamoDB charges it: the entry, and
-/// for a keys-only index whose entry cannot decide the row, the record too (a BatchGetItem's
-/// 0.5 unit, what 4 KB of a Query costs).
+/// where the entry (of an index that does not hold items) cannot decide or order the row,
+/// the record too (a BatchGetItem's 0.5 unit, what 4 KB of a Query costs).
 fn walked_bytes(plan: &Plan) -> u64 {
     let record = match plan.needs_records() && !plan.query.holds_items() {
         true => 4096,

@@ -17,7 +17,8 @@
 //! | anything else                           | `Scope` (the ISP or the reseller) |
 //!
 //! The first row that applies wins: the likeliest to match fewest first (a city before a name
-//! prefix and a date range, a state and a type, which hold many, last). In a reseller scope the store reads the reseller's own entries only.
+//! prefix and a date range; a state and a type, which hold many, last). In a reseller scope
+//! the store reads the reseller's own entries only.
 //! An admin without `ispid` gets one plan per ISP, merged, each with the created range in
 //! that ISP's own time zone (`zones.rs`). The table itself is never scanned.
 //!
@@ -89,14 +90,15 @@ fn entry_checks<'f>(f: &'f Filters, decided: Decided) -> [(Option<&'f str>, Entr
 /// Whether any filter other than `decided` is set (`customerid`, `serviceid` and `username`
 /// are handled before planning: see `list.rs`).
 fn residual(f: &Filters, decided: Decided) -> bool {
+    unprojected(f, decided) || entry_checks(f, decided).iter().any(|(v, _)| v.is_some())
+}
+
+/// Whether a filter other than `decided` is set that no index entry carries (mobile, email,
+/// name: left to the key condition, or to the record).
+fn unprojected(f: &Filters, decided: Decided) -> bool {
     (f.mobile.is_some() && decided != Decided::Mobile)
         || (f.email.is_some() && decided != Decided::Email)
         || (f.name.is_some() && decided != Decided::Name)
-        || (f.zipcode.is_some() && decided != Decided::Zipcode)
-        || (f.created.is_some() && decided != Decided::Created)
-        || (f.ctype.is_some() && decided != Decided::Type)
-        || (f.state.is_some() && decided != Decided::State)
-        || (f.city.is_some() && decided != Decided::City)
 }
 
 /// The kept count that answers a count of `f` on its own: no filter, or exactly one of
@@ -181,11 +183,7 @@ pub fn plan_ordered(part: Part, f: &Filters, sort: SortField) -> Plan {
 
 impl Plan {
     fn new(query: CustomerQuery, f: &Filters, decided: Decided, sort: SortField) -> Self {
-        // Mobile, email and name are never projected: left to the key, or to the record.
-        let others = (f.mobile.is_some() && decided != Decided::Mobile)
-            || (f.email.is_some() && decided != Decided::Email)
-            || (f.name.is_some() && decided != Decided::Name);
-        let on_entries = !others
+        let on_entries = !unprojected(f, decided)
             && entry_checks(f, decided)
                 .iter()
                 .all(|(v, field)| v.is_none() || query.carries(*field));
