@@ -819,3 +819,59 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
         "every ISP and reseller is checked: {checks:?}"
     );
 }
+
+#[tokio::test]
+async fn a_count_by_username_alone_reads_services_not_customers() {
+    // A budget of 4 units: 36 customers read whole would cost 18.
+    let app = spawn_app_with(&[("LIST_READ_BUDGET_UNITS", "4"), NO_DUPLICATE_GUARD]).await;
+    let mut reseller1 = Vec::new();
+    for (i, reseller) in (0..36).map(|i| (i, if i < 31 { "1" } else { "2" })) {
+        let id = app
+            .create(ISP1_USER, &[("resellerid", reseller)])
+            .await
+            .id();
+        app.create_service(ISP1_USER, id, &format!("bulk{i:02}"), &[])
+            .await
+            .id();
+        if reseller == "1" {
+            reseller1.push(id);
+        }
+    }
+    // A second matching service of one customer, and one that does not match.
+    app.create_service(ISP1_USER, reseller1[0], "bulk_extra", &[])
+        .await
+        .id();
+    app.create_service(ISP1_USER, reseller1[1], "dsl01", &[])
+        .await
+        .id();
+    let count = |user, params: &'static [(&'static str, &'static str)]| {
+        let app = &app;
+        async move { app.call(user, "list", params).await }
+    };
+    let reply = count(ISP1_USER, &[("username", "bulk%"), ("show_count", "1")]).await;
+    assert_eq!(reply.result().as_u64(), Some(36), "{reply:?}");
+    let reply = count(
+        RESELLER1_USER,
+        &[("username", "bulk%"), ("show_count", "1")],
+    )
+    .await;
+    assert_eq!(reply.result().as_u64(), Some(31), "{reply:?}");
+    let reply = count(ISP2_USER, &[("username", "bulk%"), ("show_count", "1")]).await;
+    assert_eq!(reply.result().as_u64(), Some(0), "{reply:?}");
+    // With another filter, or for a page, the customers are read: over this budget.
+    for params in [
+        &[
+            ("username", "bulk%"),
+            ("city", "Panaji"),
+            ("show_count", "1"),
+        ][..],
+        &[("username", "bulk%")][..],
+    ] {
+        let reply = app.call(ISP1_USER, "list", params).await;
+        assert_eq!(reply.status, 400, "{params:?}: {reply:?}");
+        assert!(
+            reply.error().starts_with("username: selects more"),
+            "{reply:?}"
+        );
+    }
+}

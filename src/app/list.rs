@@ -100,7 +100,23 @@ impl App {
         let scope = self.list_scope(caller, req.ispid, req.resellerid).await?;
         let budget = Budget::new(self.read_budget_units).counting(req.show_count);
 
-        if let Some(ids) = self.services_filter(scope, &req.filters, &budget).await? {
+        // A count of `username` or `serviceid` alone needs no customer: a service carries its
+        // customer's ISP and reseller (it never moves), so its customers are the count.
+        let services_alone = req.show_count
+            && req.filters.customerid.is_none()
+            && planner::kept_count(&Filters {
+                username: None,
+                serviceid: None,
+                ..req.filters.clone()
+            }) == Some(CountOf::All);
+        let records = !services_alone;
+        if let Some(ids) = self
+            .services_filter(scope, &req.filters, &budget, records)
+            .await?
+        {
+            if services_alone {
+                return Ok(ListOutcome::Count(ids.len() as u64));
+            }
             // The customers of the matching services: few, read by id and sorted here.
             let found: Vec<CustomerItem> = self
                 .customers_by_id(&ids, &budget)

@@ -192,11 +192,14 @@ impl App {
 
     /// The customers that `serviceid`/`username` select, through their services (`None`
     /// when neither is given). `username` reads the username order of each ISP in scope.
+    /// With `records`, the customers are read next (whole, 0.5 unit each): their number is
+    /// capped; without (a count that no other filter narrows), only the budget bounds it.
     pub(super) async fn services_filter<C>(
         &self,
         scope: ListScope,
         f: &Filters<C>,
         budget: &Budget,
+        records: bool,
     ) -> Result<Option<Vec<CustomerId>>, AppError> {
         if f.serviceid.is_none() && f.username.is_none() {
             return Ok(None);
@@ -233,7 +236,7 @@ impl App {
                     if start.is_none() {
                         break;
                     }
-                    if page == CANDIDATE_PAGES || ids.len() > MAX_CANDIDATES {
+                    if records && (page == CANDIDATE_PAGES || ids.len() > MAX_CANDIDATES) {
                         return Err(too_broad());
                     }
                     if budget.exhausted() {
@@ -244,6 +247,9 @@ impl App {
         }
         ids.sort_unstable();
         ids.dedup();
+        if !records {
+            return Ok(Some(ids));
+        }
         if ids.len() > MAX_CANDIDATES {
             return Err(too_broad());
         }
