@@ -12,6 +12,8 @@ mod common;
 mod plumbing;
 mod rig;
 mod sender;
+#[path = "../common/tls_server.rs"]
+mod tls_server;
 
 use reqwest::StatusCode;
 use rig::{Answer, Receiver, faulty_proxy, rig, rig_with_visibility, verify};

@@ -51,50 +51,10 @@ async fn an_endless_reply_is_read_to_its_cap_and_a_name_to_loopback_is_refused()
 }
 
 /// A TLS receiver with the test certificate of tests/fixtures/tls (`localhost`, 127.0.0.1):
-/// answers 204 to the first request; the request's head is sent on `seen`.
+/// answers 204; each request's head is sent on `seen`.
 async fn tls_receiver() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio_rustls::rustls::{self, ServerConfig};
-    let certs = CertificateDer::pem_slice_iter(include_bytes!("../fixtures/tls/server.pem"))
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/tls/server.key")).unwrap();
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let (acceptor, tx) = (acceptor.clone(), tx.clone());
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return; // the client refused the certificate
-                };
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut seen = Vec::new();
-                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tls.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => seen.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let _ = tx.send(String::from_utf8_lossy(&seen).into_owned());
-                let head = "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n";
-                let _ = tls.write_all(head.as_bytes()).await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    (port, rx)
+    let head = "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n";
+    crate::tls_server::serve(head.into()).await
 }
 
 /// HTTPS, as deployed: the certificate is checked against the system's roots and the URL's
