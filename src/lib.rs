@@ -14,6 +14,7 @@ pub mod domain;
 pub mod events;
 pub mod http;
 pub mod process;
+pub mod sdk;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

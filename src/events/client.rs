@@ -5,7 +5,7 @@ use crate::config::{ClientTuning, ConfigError, TlsRoots};
 use crate::process::under_lambda;
 use crate::store::DEV_PREFIX;
 use crate::store::Tables;
-use aws_sdk_eventbridge::config::{BehaviorVersion, Builder, Credentials, Region};
+use aws_sdk_eventbridge::config::{BehaviorVersion, Builder, Region};
 
 /// The consumer's settings, from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,36 +110,10 @@ pub async fn eventbridge_client(
         }
         return aws_sdk_eventbridge::Client::from_conf(builder.build());
     }
-    let shared = local_loader(endpoint, roots).load().await;
+    let shared = crate::sdk::local_loader(endpoint, roots).load().await;
     let config = Builder::from(&shared)
         .timeout_config(tuning.timeouts())
         .retry_config(tuning.retries())
         .build();
     aws_sdk_eventbridge::Client::from_conf(config)
-}
-
-/// Outside Lambda: the SDK's provider chains, as `store::client::dynamodb_client` loads them, and
-/// against a local endpoint moto's dummy credentials and region when none are set. (Not
-/// shared with store/client.rs on purpose: moving that code changed the API binary's size.)
-fn local_loader(endpoint: Option<&str>, roots: TlsRoots) -> aws_config::ConfigLoader {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if roots == TlsRoots::Aws {
-        match crate::tls::https_client_trusting(crate::tls::AWS_ROOTS) {
-            Ok(client) => loader = loader.http_client(client),
-            Err(e) => tracing::warn!(error = %e, "compiled-in roots refused; using the system's"),
-        }
-    }
-    if let Some(url) = endpoint {
-        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            loader =
-                loader.credentials_provider(Credentials::new("test", "test", None, None, "local"));
-        }
-        if std::env::var_os("AWS_REGION").is_none()
-            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-        {
-            loader = loader.region(Region::new("us-east-1"));
-        }
-        loader = loader.endpoint_url(url);
-    }
-    loader
 }
