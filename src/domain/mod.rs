@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod customer;
 pub mod entity;
 pub mod error;
+pub mod event;
 pub mod fields;
 pub mod idempotency;
 pub mod ids;

@@ -8,8 +8,7 @@ use aws_lambda_events::dynamodb::EventRecord;
 use serde_dynamo::Item;
 use serde_json::{Map, Value};
 
-/// The `source` of every event.
-pub const SOURCE: &str = "isp-crm";
+pub use crate::domain::event::SOURCE;
 
 /// Which table a record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

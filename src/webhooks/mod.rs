@@ -186,7 +186,7 @@ impl WebhookDelivery {
         });
         let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
             .event_bus_name(bus)
-            .source(crate::events::SOURCE)
+            .source(crate::domain::event::SOURCE)
             .detail_type(WEBHOOK_DISABLED)
             .detail(detail.to_string())
             .build();

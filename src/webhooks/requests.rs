@@ -5,6 +5,7 @@
 
 use super::WebhookDelivery;
 use crate::domain::audit::rfc3339_seconds;
+use crate::domain::event::SOURCE;
 use crate::domain::webhook::{Delivery, SendRequest, TEST_TYPE, document};
 use crate::store::webhook_log::is_send_request;
 use aws_lambda_events::dynamodb::Event;
@@ -14,9 +15,6 @@ use serde_json::json;
 struct Claim {
     claim: String,
 }
-
-/// The `source` of a test event (the change events' own).
-const SOURCE: &str = "isp-crm";
 
 impl WebhookDelivery {
     /// Enqueues what a batch of the claims table's stream records asks for. `Err`: the
