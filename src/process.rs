@@ -1,6 +1,6 @@
 //! What a binary knows of the process it runs in, before any setting is read: whether it
 //! runs under AWS Lambda, whether it was asked for its version, and so which async runtime
-//! it starts.
+//! it starts; and the exit status a function's runtime loop ends with.
 
 /// Whether the binary was run as `NAME --version` (or `-V`): checked before any configuration
 /// is read, runtime started or connection made. Lambda passes no arguments.
@@ -22,4 +22,15 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
+}
+
+/// The exit status of a function whose runtime loop ended: a failure is logged first.
+pub fn exit_code<E: std::fmt::Display>(outcome: Result<(), E>) -> std::process::ExitCode {
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "runtime stopped");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

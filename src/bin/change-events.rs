@@ -62,11 +62,5 @@ async fn run() -> ExitCode {
             .map_err(lambda_runtime::Error::from)
     }))
     .await;
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %e, "runtime stopped");
-            ExitCode::FAILURE
-        }
-    }
+    isp_crm::process::exit_code(outcome)
 }

@@ -67,11 +67,5 @@ async fn run() -> ExitCode {
         Ok(serde_json::to_value(handler.handle(&batch).await)?)
     }))
     .await;
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %e, "runtime stopped");
-            ExitCode::FAILURE
-        }
-    }
+    isp_crm::process::exit_code(outcome)
 }
