@@ -14,7 +14,7 @@ use super::records::{CustomerItem, ServiceItem};
 use super::{Item, Store, StoreError, capacity, n, s};
 use crate::domain::entity::Field;
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnConsumedCapacity, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 mod changes;
@@ -263,13 +263,7 @@ impl Store {
             "expires_at".into(),
             n(u64::try_from(stamp.expires_at).unwrap_or(0)),
         );
-        let put = Put::builder()
-            .table_name(&self.tables.claims)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(claim)")
-            .build()
-            .map_err(|e| StoreError::Other(e.to_string()))?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        super::transact::put_new_claim(&self.tables.claims, item)
     }
 
     /// The key a customer's history values are sealed under, where it is kept: its record

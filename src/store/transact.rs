@@ -30,16 +30,21 @@ pub(super) fn put_new_id(
     table: &str,
     record: &(impl Serialize + super::records::Stored),
 ) -> Result<TransactWriteItem, StoreError> {
-    put_new(table, super::records::to_item(record)?)
+    put_new(table, super::records::to_item(record)?, "id")
+}
+
+/// A transaction's put of a new item into the claims table, refused if its `claim` is taken.
+pub(super) fn put_new_claim(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    put_new(table, item, "claim")
 }
 
 /// The typed half above stays small: each record type gets its own copy of it, while this
 /// builder is compiled once.
-fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+fn put_new(table: &str, item: Item, key: &str) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
-        .condition_expression("attribute_not_exists(id)")
+        .condition_expression(format!("attribute_not_exists({key})"))
         .build()
         .map_err(|e| StoreError::Other(e.to_string()))?;
     Ok(TransactWriteItem::builder().put(put).build())

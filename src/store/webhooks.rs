@@ -7,7 +7,7 @@ use super::{Item, Store, StoreError, capacity, conditional_write, n, s};
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::webhook::Endpoint;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
+    AttributeValue, Delete, ReturnConsumedCapacity, TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
 
@@ -104,12 +104,7 @@ impl Store {
     ) -> Result<WebhookInsert, StoreError> {
         let item: Item =
             serde_dynamo::to_item(e).map_err(|e| StoreError::Other(format!("webhook: {e}")))?;
-        let put = Put::builder()
-            .table_name(&self.tables.claims)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(claim)")
-            .build()
-            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let put = super::transact::put_new_claim(&self.tables.claims, item)?;
         let count = Update::builder()
             .table_name(&self.tables.claims)
             .key("claim", s(webhook::count_of(e.ispid)))
@@ -119,10 +114,7 @@ impl Store {
             .expression_attribute_values(":max", n(max as u64))
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        let items = vec![
-            TransactWriteItem::builder().put(put).build(),
-            TransactWriteItem::builder().update(count).build(),
-        ];
+        let items = vec![put, TransactWriteItem::builder().update(count).build()];
         Ok(match self.transact(items).await? {
             TxOutcome::Written => WebhookInsert::Written,
             o if o.failed(1) => WebhookInsert::Full,
