@@ -4,7 +4,7 @@
 //! deleted within it may miss or still get a message (the sender re-reads the endpoint
 //! before each attempt, so a deleted or disabled one receives nothing).
 
-use super::change::{Entry, SOURCE};
+use super::change::Entry;
 use crate::domain::ids::{IspId, ResellerId};
 use crate::domain::webhook::{Delivery, Endpoint, document, message_id};
 use crate::store::Store;
@@ -95,23 +95,22 @@ impl Fanout {
                 continue;
             };
             let endpoints = self.endpoints(isp).await.map_err(|e| (*i, e))?;
-            let wanted = endpoints
+            let mut wanted = endpoints
                 .iter()
-                .filter(|e| e.wants(&entry.detail_type, isp, reseller));
+                .filter(|e| e.wants(&entry.detail_type, isp, reseller))
+                .peekable();
+            if wanted.peek().is_none() {
+                continue;
+            }
+            // One message id and body for every endpoint (the same event).
+            let id = message_id(&event_id);
+            let body = document(&id, &entry.detail_type, &rfc3339(entry.time), &entry.detail);
             for e in wanted {
-                let id = message_id(&event_id);
-                let body = document(
-                    &id,
-                    &entry.detail_type,
-                    SOURCE,
-                    &rfc3339(entry.time),
-                    &entry.detail,
-                );
                 let d = Delivery {
                     endpoint: e.id.clone(),
-                    id,
+                    id: id.clone(),
                     event_type: entry.detail_type.clone(),
-                    body,
+                    body: body.clone(),
                 };
                 let text = serde_json::to_string(&d).map_err(|e| (*i, e.to_string()))?;
                 messages.push((*i, text));

@@ -5,7 +5,6 @@
 
 use super::WebhookDelivery;
 use crate::domain::audit::rfc3339_seconds;
-use crate::domain::event::SOURCE;
 use crate::domain::webhook::{Delivery, SendRequest, TEST_TYPE, document};
 use crate::store::webhook_log::is_send_request;
 use aws_lambda_events::dynamodb::Event;
@@ -67,7 +66,7 @@ impl WebhookDelivery {
                         endpoint: endpoint.id.clone(),
                         id: id.clone(),
                         event_type: TEST_TYPE.into(),
-                        body: document(id, TEST_TYPE, SOURCE, &now, &detail.to_string()),
+                        body: document(id, TEST_TYPE, &now, &detail.to_string()),
                     });
                 }
                 _ => match self

@@ -217,8 +217,10 @@ pub fn message_id(event_id: &str) -> String {
 
 /// The document a webhook POSTs: the envelope EventBridge puts around the same `detail`
 /// (`version`, `id`, `detail-type`, `source`, `time`, `detail`), without the operator's AWS
-/// `account`, `region` and `resources`; its `id` is the `webhook-id`. `detail` is JSON.
-pub fn document(id: &str, detail_type: &str, source: &str, time: &str, detail: &str) -> String {
+/// `account`, `region` and `resources`; its `id` is the `webhook-id`, its `source` every
+/// event's (`domain::event::SOURCE`). `detail` is JSON.
+pub fn document(id: &str, detail_type: &str, time: &str, detail: &str) -> String {
+    let source = super::event::SOURCE;
     // `detail` is already JSON: written in verbatim, so the bytes signed are the bytes built.
     format!(
         r#"{{"version":"0","id":{},"detail-type":{},"source":{},"time":{},"detail":{detail}}}"#,
