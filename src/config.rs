@@ -126,6 +126,18 @@ pub fn webhook_loopback(value: Option<String>) -> Result<bool, ConfigError> {
     }
 }
 
+/// `TLS_ROOTS`: aws or system (absent or empty: aws), for every function's AWS clients.
+pub fn tls_roots(value: Option<String>) -> Result<TlsRoots, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("" | "aws") => Ok(TlsRoots::Aws),
+        Some("system") => Ok(TlsRoots::System),
+        Some(_) => Err(ConfigError {
+            var: "TLS_ROOTS",
+            rule: "must be aws or system".into(),
+        }),
+    }
+}
+
 impl Settings {
     /// The API's settings at start-up: `from_lookup` on the environment, and timeouts that
     /// nest (`check_request_timing`).
@@ -235,16 +247,7 @@ impl Settings {
                     rule: "must be a whole number of read units from 1 to 100000".into(),
                 })?,
         };
-        let tls_roots = match get("TLS_ROOTS").as_deref().map(str::trim) {
-            None | Some("" | "aws") => TlsRoots::Aws,
-            Some("system") => TlsRoots::System,
-            Some(_) => {
-                return Err(ConfigError {
-                    var: "TLS_ROOTS",
-                    rule: "must be aws or system".into(),
-                });
-            }
-        };
+        let tls_roots = tls_roots(get("TLS_ROOTS"))?;
         // UTC (the default) needs no lookup; any other zone comes from the compiled-in
         // database (~15 µs on a cold start, docs/performance.md#time-zones).
         let time_zone = match get("TIME_ZONE")
@@ -460,6 +463,29 @@ mod tests {
             let err = settings(&[("HISTORY_DAYS", bad)], false).unwrap_err();
             assert_eq!(err.var, "HISTORY_DAYS", "{bad}");
         }
+    }
+
+    #[test]
+    fn tls_roots_are_aws_or_system_in_every_function() {
+        assert_eq!(tls_roots(None).unwrap(), TlsRoots::Aws);
+        assert_eq!(
+            tls_roots(Some(" system ".into())).unwrap(),
+            TlsRoots::System
+        );
+        assert_eq!(
+            tls_roots(Some("sytem".into())).unwrap_err().var,
+            "TLS_ROOTS"
+        );
+        // webhook-delivery reads it as the API does: a typo is refused, not taken for aws.
+        let delivery = |v: &str| {
+            crate::webhooks::DeliverySettings::from_lookup(|k| match k {
+                "WEBHOOK_QUEUE_URL" => Some("http://queue".into()),
+                "TLS_ROOTS" => Some(v.into()),
+                _ => None,
+            })
+        };
+        assert_eq!(delivery("system").unwrap().tls_roots, TlsRoots::System);
+        assert_eq!(delivery("sytem").unwrap_err().var, "TLS_ROOTS");
     }
 
     #[test]

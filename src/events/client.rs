@@ -40,16 +40,7 @@ impl EventsSettings {
                 var: "EVENT_BUS_NAME",
                 rule: "must name the event bus".into(),
             })?;
-        let tls_roots = match get("TLS_ROOTS").as_deref().map(str::trim) {
-            None | Some("" | "aws") => TlsRoots::Aws,
-            Some("system") => TlsRoots::System,
-            Some(_) => {
-                return Err(ConfigError {
-                    var: "TLS_ROOTS",
-                    rule: "must be aws or system".into(),
-                });
-            }
-        };
+        let tls_roots = crate::config::tls_roots(get("TLS_ROOTS"))?;
         let prefix = get("TABLE_PREFIX").unwrap_or_else(|| DEV_PREFIX.to_owned());
         let tables = Tables::from_lookup(&get, &prefix);
         let set = |var: &str| {

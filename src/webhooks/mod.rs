@@ -103,10 +103,7 @@ impl DeliverySettings {
                         rule: "must be 1 to 365 (days)".into(),
                     })?,
             },
-            tls_roots: match get("TLS_ROOTS").as_deref().map(str::trim) {
-                Some("system") => TlsRoots::System,
-                _ => TlsRoots::Aws,
-            },
+            tls_roots: crate::config::tls_roots(get("TLS_ROOTS"))?,
         })
     }
 }
