@@ -273,16 +273,17 @@ impl App {
         let ordered = planner::plan_ordered(part, filters, req.sort);
         let (entry, candidate) = (walked_bytes(&plan), walked_bytes(&ordered));
         let in_part = self.kept(part, &CountOf::All, budget).await?;
-        // Where the two walks cost the same: M entries against want·N/M candidates.
-        let even = ((want as u64)
-            .saturating_mul(in_part)
-            .saturating_mul(candidate)
-            / entry.max(1))
-        .isqrt()
-        .max(1);
         let matches = match counted {
             Some(of) => self.kept(part, &of, budget).await?,
             None => {
+                // Counted only up to where the two walks cost the same: M entries against
+                // want·N/M candidates.
+                let even = ((want as u64)
+                    .saturating_mul(in_part)
+                    .saturating_mul(candidate)
+                    / entry.max(1))
+                .isqrt()
+                .max(1);
                 let walk = self.store.count_matching(&plan.query, Some(even)).await?;
                 budget.spend(walk.units);
                 match walk.complete {
