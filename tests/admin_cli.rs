@@ -210,11 +210,13 @@ fn imports_keep_counts_and_counters_verify_and_rebuild_them() {
     ));
     let _ = std::fs::remove_file(&file);
     // The import counted its customers: nothing to repair. Checked: the ISP's and each
-    // reseller's total, type and customers by day of creation (9), and the ISP's and each
-    // reseller's number in Goa, Panaji and 403001 (9).
+    // reseller's total, type and customers by day of creation (9), the ISP's and each
+    // reseller's number in Goa, Panaji and 403001 (9), and of each name in the ISP and in
+    // its reseller (10).
     let out = admin(&p, &["counters", "verify"]);
     ok(&out);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("18 counts checked, 0 differ"));
+    let checked = "28 counts checked, 0 differ";
+    assert!(String::from_utf8_lossy(&out.stderr).contains(checked));
 
     // A count that went wrong (written by hand here) is found, and rebuilt from the index.
     let put = Command::new(".venv/bin/python")
@@ -228,20 +230,23 @@ fn imports_keep_counts_and_counters_verify_and_rebuild_them() {
     fails_with(&out, "counts differ");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "isp|1|city|Panaji r5: kept 0, index holds 2\nreseller|5 customers: kept 42, index holds 2"
+        "isp|1|city|Panaji r5: kept 0, index holds 2\nreseller|4|name|imported 1 customers: \
+         kept 3, index holds 1\nreseller|5 customers: kept 42, index holds 2"
     );
     let out = admin(&p, &["counters", "rebuild"]);
     assert_eq!(
         ok(&out),
-        "isp|1|city|Panaji r5: 0 -> 2\nreseller|5 customers: 42 -> 2"
+        "isp|1|city|Panaji r5: 0 -> 2\nreseller|4|name|imported 1 customers: 3 -> 1\n\
+         reseller|5 customers: 42 -> 2"
     );
+    // The rebuilt name item is back in the names index (verify reads it there).
     let out = admin(&p, &["counters", "verify"]);
     ok(&out);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("18 counts checked, 0 differ"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(checked));
 }
 
-/// Puts 40 customers too many into shard 7 of reseller 5's count, and loses its two
-/// customers from Panaji (boto3, from moto's venv).
+/// Puts 40 customers too many into shard 7 of reseller 5's count, loses its two customers
+/// from Panaji, and counts two more `Imported 1` in reseller 4 (boto3, from moto's venv).
 const PUT_WRONG_COUNT: &str = r#"
 import sys, boto3
 db = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1",
@@ -250,6 +255,8 @@ db.update_item(TableName=sys.argv[2], Key={"scope": {"S": "reseller|5"}, "shard"
                UpdateExpression="ADD customers :d", ExpressionAttributeValues={":d": {"N": "40"}})
 db.update_item(TableName=sys.argv[2], Key={"scope": {"S": "isp|1|city|Panaji"}, "shard": {"N": "5"}},
                UpdateExpression="ADD r5 :d", ExpressionAttributeValues={":d": {"N": "-2"}})
+db.update_item(TableName=sys.argv[2], Key={"scope": {"S": "reseller|4|name|imported 1"}, "shard": {"N": "0"}},
+               UpdateExpression="ADD customers :d", ExpressionAttributeValues={":d": {"N": "2"}})
 "#;
 
 /// `isp|reseller|user raise-ids` move the counters the tenancy routes take ids from (after a

@@ -539,7 +539,11 @@ async fn counts_follow_their_scope_not_the_isp() {
         // Days counted in month items: a range that starts and ends inside months too.
         let mid =
             |c: &CustomerItem| ("2026-03-10".."2026-04-21").contains(&c.audit.created_at.as_str());
-        let by: [(&str, &str, &Matches); 9] = [
+        // A name or a name prefix reads its name items: one entry per distinct name.
+        let named = |text: &'static str| move |c: &CustomerItem| c.name.to_lowercase() == text;
+        let named_from =
+            |text: &'static str| move |c: &CustomerItem| c.name.to_lowercase().starts_with(text);
+        let by: [(&str, &str, &Matches); 14] = [
             ("created_from", "2026-03-01", &|c| {
                 c.audit.created_at.as_str() >= "2026-03-01"
             }),
@@ -557,6 +561,11 @@ async fn counts_follow_their_scope_not_the_isp() {
             ("state", "Maharashtra", &|c| c.state == "Maharashtra"),
             ("type", "Organisation", &|c| c.ctype == "Organisation"),
             ("type", "individual", &|c| c.ctype == "Individual"),
+            ("name", "Anita Rao", &named("anita rao")),
+            ("name", "RAHUL rao", &named("rahul rao")),
+            ("name", "Ani%", &named_from("ani")),
+            ("name", "a%", &named_from("a")),
+            ("name", "%", &|_| true),
         ];
         for (param, value, test) in by {
             // `a=b&c=d` in a value: two parameters (a created range).
@@ -770,6 +779,19 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
         })
     });
     futures_util::future::join_all(moves).await;
+    // Renames racing the same way: one of each pair lands, both names' counts follow.
+    let renames = ids[10..14].iter().flat_map(|id| {
+        let app = &app;
+        let id = id.to_string();
+        ["Moved Left", "moved right"].map(move |name| {
+            let id = id.clone();
+            async move {
+                let p = [("customerid", id.as_str()), ("name", name)];
+                app.call(ISP1_USER, "update", &p).await.result();
+            }
+        })
+    });
+    futures_util::future::join_all(renames).await;
     let id6 = ids[6].to_string();
     let out_of_scope = [("customerid", id6.as_str()), ("city", "Nowhere")];
     assert_eq!(
@@ -812,6 +834,11 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
     assert_eq!(count(ISP1_USER, &[("city", "Vasco")]).await, vasco);
     assert_eq!(count(ISP1_USER, &[("type", "Organisation")]).await, orgs);
     assert_eq!(count(ISP2_USER, &[("city", "Nowhere")]).await, 0);
+    let left = count(ISP1_USER, &[("name", "moved left")]).await;
+    assert_eq!(left + count(ISP1_USER, &[("name", "Moved Right")]).await, 4);
+    assert_eq!(count(ISP1_USER, &[("name", "Moved%")]).await, 4);
+    // 16 created, 4 of them deleted and 4 renamed.
+    assert_eq!(count(ISP1_USER, &[("name", "Count%")]).await, 16 - 4 - 4);
     let checks = admin::check_counts(&app.store, None).await.unwrap();
     assert!(checks.iter().all(|c| c.agrees()), "{checks:?}");
     assert!(
@@ -874,4 +901,80 @@ async fn a_count_by_username_alone_reads_services_not_customers() {
             "{reply:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_name_count_reads_one_entry_per_distinct_name_within_the_budget() {
+    // A budget of 1 unit (8 KB of entries): 200 distinct names (~70 bytes an entry) need
+    // ~2, the ten of `Dist 00%` ~0.1. A walk asks for what the rest of its budget pays for
+    // at the smallest entry size (163 entries here), so its last page may read past it.
+    let app = spawn_app_with(&[("LIST_READ_BUDGET_UNITS", "1"), NO_DUPLICATE_GUARD]).await;
+    let creates = (0..200).chain([7, 7]).enumerate().map(|(n, i)| {
+        let app = &app;
+        async move {
+            // Even names in reseller 1, odd in 2; the two more `Dist 007` in reseller 1.
+            let reseller = if i % 2 == 0 || n >= 200 { "1" } else { "2" };
+            let name = format!("Dist {i:03}");
+            let p = [("resellerid", reseller), ("name", name.as_str())];
+            app.create(ISP1_USER, &p).await.id()
+        }
+    });
+    let ids = futures_util::future::join_all(creates).await;
+    let count = |scope, name: &'static str| {
+        let app = &app;
+        async move { list(app, scope, &[("name", name), ("show_count", "1")]).await }
+    };
+    for (scope, name, want) in [
+        (ISP1, "Dist 00%", 12),
+        (BIG_RESELLER, "Dist 00%", 7),
+        (TINY_RESELLER, "dist 00%", 5),
+        (ISP1, "dist 007", 3),
+        (BIG_RESELLER, "DIST 007", 2),
+        (TINY_RESELLER, "Dist 008", 0),
+        (ISP1, "Dist 1%", 100),
+    ] {
+        let (out, usage) = count(scope, name).await;
+        assert_eq!(out, ListOutcome::Count(want), "{scope:?} {name}");
+        assert!(
+            usage.calls == 1 && usage.computed_read_units <= 1.0 && usage.items_read <= 100,
+            "{scope:?} {name}: one entry per name: {usage:?}"
+        );
+    }
+    // All 200 names: more than the budget reads, refused; a reseller's 101 are not.
+    let reply = app
+        .call(ISP1_USER, "list", &[("name", "Dist%"), ("show_count", "1")])
+        .await;
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert!(
+        reply.error().contains("counting this would read more"),
+        "{reply:?}"
+    );
+    let (out, _) = count(BIG_RESELLER, "Dist%").await;
+    assert_eq!(out, ListOutcome::Count(102));
+    // A delete and a restore move the name's counts; an erase leaves no item of a name
+    // that counts nobody.
+    let id = ids[200].to_string();
+    app.call(ISP1_USER, "delete", &[("customerid", &id)])
+        .await
+        .result();
+    assert_eq!(count(ISP1, "Dist 007").await.0, ListOutcome::Count(2));
+    app.call(ISP1_USER, "restore", &[("customerid", &id)])
+        .await
+        .result();
+    assert_eq!(
+        count(BIG_RESELLER, "Dist 007").await.0,
+        ListOutcome::Count(2)
+    );
+    let id = ids[199].to_string();
+    app.call(ADMIN, "erase", &[("customerid", &id)])
+        .await
+        .result();
+    assert_eq!(count(ISP1, "Dist 199").await.0, ListOutcome::Count(0));
+    let items = app.every_item().await;
+    assert!(
+        !items.iter().any(|(_, item)| item.contains("dist 199")),
+        "an erased customer's name stays in a count"
+    );
+    let checks = admin::check_counts(&app.store, None).await.unwrap();
+    assert!(checks.iter().all(|c| c.agrees()), "{checks:?}");
 }

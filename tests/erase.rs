@@ -105,9 +105,12 @@ async fn an_erase_leaves_no_value_of_the_customer_in_any_table() {
         "vanish.two@pppoe",
     ]);
     values.extend(["zyx.erase", "12345678", "ZZ 404", "argon2"]);
+    // In any letter case: some keys hold values folded (`isp|1|name|zyxwv`).
     for (table, item) in &items {
+        let item = item.to_lowercase();
         for v in &values {
-            assert!(!item.contains(v), "{table} still holds {v:?}: {item}");
+            let v = v.to_lowercase();
+            assert!(!item.contains(&v), "{table} still holds {v:?}: {item}");
         }
     }
     let holds_id = |table: &str, attr: &str, id: u64| {

@@ -303,17 +303,22 @@ async fn an_interrupted_import_resumes_with_the_same_ids_and_no_duplicates() {
         )
     };
     // Interrupted after its first transaction (`store::bulk::BATCH` rows).
-    let out = run(&["--stop-after", "12"]);
+    let out = run(&["--stop-after", "10"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--resume"), "{}", stderr(&out));
-    assert_eq!(app.customer_count().await, 12);
+    assert_eq!(
+        isp_crm::store::bulk::BATCH,
+        10,
+        "--stop-after names a batch"
+    );
+    assert_eq!(app.customer_count().await, 10);
 
     let again = run(&[]);
     assert!(stderr(&again).contains("interrupted"), "{}", stderr(&again));
     let out = run(&["--resume"]);
     ok(&out);
     assert!(
-        stderr(&out).contains("created 48, skipped 12"),
+        stderr(&out).contains("created 50, skipped 10"),
         "{}",
         stderr(&out)
     );

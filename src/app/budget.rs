@@ -65,6 +65,14 @@ impl Budget {
             .max(1)
     }
 
+    /// What is left of the budget, in read units.
+    pub fn units_left(&self) -> f64 {
+        let left = self
+            .limit_halves
+            .saturating_sub(self.used_halves.load(Ordering::Relaxed));
+        left as f64 / 2.0
+    }
+
     /// The budget, in read units.
     pub fn limit_units(&self) -> u64 {
         self.limit_halves / 2
@@ -112,7 +120,9 @@ mod tests {
         assert!(!b.exhausted());
         assert_eq!(b.entries_left(100), 4 * 4096 / 100);
         assert_eq!(b.records_left(), 4);
+        assert_eq!(b.units_left(), 2.0);
         b.spend(1.5);
+        assert_eq!(b.units_left(), 0.5);
         assert!(!b.exhausted());
         b.spend(0.5);
         assert!(b.exhausted());

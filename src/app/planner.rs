@@ -102,12 +102,25 @@ fn unprojected(f: &Filters, decided: Decided) -> bool {
 }
 
 /// The kept count that answers a count of `f` on its own: no filter, or exactly one of
-/// type, state, city, zipcode and a created range (`customerid`, `serviceid` and `username`
-/// never reach a count of a part). A range's days are counted in each ISP's zone, so the
-/// civil days are all it needs.
+/// type, state, city, zipcode, a created range and a name or name prefix (`customerid`,
+/// `serviceid` and `username` never reach a count of a part). A range's days are counted in
+/// each ISP's zone, so the civil days are all it needs.
 pub fn kept_count(f: &Filters<CreatedDays>) -> Option<CountOf> {
-    let others = f.mobile.is_some() || f.email.is_some() || f.name.is_some();
+    // A name, or a name prefix, is counted by its name items; `%` alone names everyone.
+    let name = f
+        .name
+        .as_ref()
+        .filter(|p| !(p.is_prefix_only() && p.prefix().is_empty()));
+    let named = name.map(|p| match p.is_exact() || p.is_prefix_only() {
+        true => Some(CountOf::Name {
+            text: p.prefix().to_owned(),
+            prefix: !p.is_exact(),
+        }),
+        false => None,
+    });
+    let others = f.mobile.is_some() || f.email.is_some() || named == Some(None);
     let counted = [
+        named.flatten(),
         f.ctype.map(|t| CountOf::Type(t.as_str().to_owned())),
         f.state.clone().map(|v| CountOf::Facet(Facet::State, v)),
         f.city.clone().map(|v| CountOf::Facet(Facet::City, v)),

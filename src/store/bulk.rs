@@ -13,11 +13,11 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedC
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
-/// Records per import transaction. A customer batch is at most 12 puts and 84 count
-/// updates (a customer's two totals, three facets and two days, fewer where customers
-/// share them), a service batch 12 puts, 12 username claims and 12 customer updates:
-/// under DynamoDB's 100 items per transaction.
-pub const BATCH: usize = 12;
+/// Records per import transaction. A customer batch is at most 10 puts and 90 count
+/// updates (a customer's two totals, three facets, two days and two names, fewer where
+/// customers share them), a service batch 10 puts, 10 username claims and 10 customer
+/// updates: within DynamoDB's 100 items per transaction.
+pub const BATCH: usize = 10;
 
 fn build_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(e.to_string())

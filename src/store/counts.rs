@@ -1,6 +1,6 @@
-//! Customer counts per ISP and per reseller, in total, per type and per value of `state`,
-//! `city` and `zipcode`, kept exact by the transactions that create, move and delete
-//! customers (see `keys::count` for the layout).
+//! Customer counts per ISP and per reseller, in total, per type, per value of `state`,
+//! `city` and `zipcode`, per day of creation and per name, kept exact by the transactions
+//! that create, move and delete customers (see `keys::count` for the layout).
 
 use super::capacity::{self, Kind};
 use super::keys::count;
@@ -9,9 +9,11 @@ use super::plan::Part;
 use super::records::CustomerItem;
 use super::{Store, StoreError, n, s};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
+use crate::domain::text::fold;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, TransactWriteItem, Update};
 use std::collections::BTreeMap;
 
+mod names;
 mod recount;
 pub use recount::Recount;
 
@@ -56,6 +58,11 @@ pub enum CountOf {
         from: Option<u32>,
         upto: Option<u32>,
     },
+    /// Named `text` (folded), or with a name that starts with it (`prefix`).
+    Name {
+        text: String,
+        prefix: bool,
+    },
 }
 
 /// Placeholder names, an expression and placeholder values.
@@ -72,6 +79,8 @@ pub(crate) struct Tally {
     isp: IspId,
     reseller: ResellerId,
     ctype: String,
+    /// The name as stored (the guard compares it); counted folded.
+    name: String,
     /// In the order of `Facet::ALL`.
     facets: [String; 3],
     /// The day of creation (`yyyymmdd`); a record without one is in no day's count.
@@ -80,7 +89,7 @@ pub(crate) struct Tally {
 
 impl Tally {
     /// The record attributes a tally reads: an update that sets one may move counts.
-    pub(crate) const ATTRS: [&'static str; 4] = ["type", "state", "city", "zipcode"];
+    pub(crate) const ATTRS: [&'static str; 5] = ["type", "state", "city", "zipcode", "name"];
 
     pub(crate) fn of(c: &CustomerItem) -> Self {
         Self {
@@ -88,6 +97,7 @@ impl Tally {
             isp: c.ispid,
             reseller: c.resellerid,
             ctype: c.ctype.clone(),
+            name: c.name.clone(),
             facets: Facet::ALL.map(|f| f.of(c).to_owned()),
             day: c.created_day_key,
         }
@@ -102,6 +112,7 @@ impl Tally {
             };
             match *attr {
                 "type" => next.ctype = v.clone(),
+                "name" => next.name = v.clone(),
                 other => {
                     if let Some(i) = Facet::ALL.iter().position(|f| f.name() == other) {
                         next.facets[i] = v.clone();
@@ -112,30 +123,46 @@ impl Tally {
         next
     }
 
-    /// The facet count items (partition, shard) that count the record.
-    pub(crate) fn facet_items(&self) -> Vec<(String, u64)> {
+    /// The count items (partition, shard) that count the record by a value of its own (its
+    /// facets' and its name's): what an erase deletes once they count nobody.
+    pub(crate) fn value_items(&self) -> Vec<(String, u64)> {
         let shard = count::facet_shard(self.reseller);
-        Facet::ALL
+        let facets = Facet::ALL
             .iter()
             .zip(&self.facets)
-            .map(|(facet, value)| (count::facet(self.isp, facet.name(), value), shard))
-            .collect()
+            .map(|(facet, value)| (count::facet(self.isp, facet.name(), value), shard));
+        let names = self.name_items().map(|(key, _)| key);
+        facets.chain(names).collect()
+    }
+
+    /// The name items that count the record, each with its `NAMES` index key (the part's
+    /// count scope, the folded name).
+    fn name_items(&self) -> impl Iterator<Item = ((String, u64), (String, String))> + use<> {
+        let folded = fold(&self.name);
+        [count::isp(self.isp), count::reseller(self.reseller)]
+            .into_iter()
+            .map(move |names_of| {
+                let key = (count::name(&names_of, &folded), 0);
+                (key, (names_of, folded.clone()))
+            })
     }
 
     /// The record's counted attributes as a condition: `(names, expression, values)`, the
     /// guard of a move computed from them.
     pub(crate) fn condition(&self) -> TallyCondition {
-        const VALUES: [&str; 4] = [
+        const VALUES: [&str; 5] = [
             ":tally_type",
             ":tally_state",
             ":tally_city",
             ":tally_zipcode",
+            ":tally_name",
         ];
         let current = [
             &self.ctype,
             &self.facets[0],
             &self.facets[1],
             &self.facets[2],
+            &self.name,
         ];
         let mut names = Vec::new();
         let mut terms = Vec::new();
@@ -150,10 +177,18 @@ impl Tally {
     }
 }
 
+/// Count changes per item: (partition, shard) → attribute → change.
+type Changes = BTreeMap<(String, u64), BTreeMap<String, i64>>;
+
 /// Count changes, summed per item (`(partition, shard)`) and attribute: a transaction may
 /// touch an item once, and a batch of customers often shares items.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Deltas(BTreeMap<(String, u64), BTreeMap<String, i64>>);
+pub struct Deltas {
+    changes: Changes,
+    /// The `NAMES` index key of each name item: written with its count, so that a name item
+    /// is in the index from its first customer on.
+    labels: BTreeMap<(String, u64), (String, String)>,
+}
 
 impl Deltas {
     /// Counts a customer: what loaders that write around the API sum up for `put_counts`.
@@ -165,7 +200,7 @@ impl Deltas {
     pub(crate) fn add(&mut self, t: &Tally, sign: i64) {
         let mut bump = |scope: String, shard: u64, attr: String| {
             *self
-                .0
+                .changes
                 .entry((scope, shard))
                 .or_default()
                 .entry(attr)
@@ -193,6 +228,10 @@ impl Deltas {
             let scope = count::days(&count::reseller(t.reseller));
             bump(scope, reseller_shard, count::day_attr(day));
         }
+        for ((scope, shard), label) in t.name_items() {
+            bump(scope.clone(), shard, count::CUSTOMERS.to_owned());
+            self.labels.insert((scope, shard), label);
+        }
     }
 
     /// The changes of moving a customer from `old` to `new`: nothing where they agree.
@@ -204,20 +243,47 @@ impl Deltas {
     }
 
     /// Without the attributes whose changes cancel out, and the items left with none.
-    fn settled(self) -> BTreeMap<(String, u64), BTreeMap<String, i64>> {
-        self.0
-            .into_iter()
-            .map(|(key, attrs)| (key, attrs.into_iter().filter(|(_, d)| *d != 0).collect()))
-            .filter(|(_, attrs): &(_, BTreeMap<String, i64>)| !attrs.is_empty())
+    fn settled(self) -> Changes {
+        self.settled_items()
+            .map(|(key, attrs, _)| (key, attrs))
             .collect()
     }
+
+    /// Each item with a change: its key, its attributes' changes and, for a name item, the
+    /// attributes that put it in the `NAMES` index.
+    fn settled_items(self) -> impl Iterator<Item = SettledItem> {
+        let mut labels = self.labels;
+        self.changes.into_iter().filter_map(move |(key, attrs)| {
+            let attrs: BTreeMap<String, i64> = attrs.into_iter().filter(|(_, d)| *d != 0).collect();
+            let (names_of, name_key) = count::NAMES.1;
+            let label = labels
+                .remove(&key)
+                .map(|(of, name)| [(names_of, of), (name_key, name)]);
+            (!attrs.is_empty()).then_some((key, attrs, label))
+        })
+    }
+
+    /// Only the items of the partitions `scopes`.
+    fn only(mut self, scopes: &[String]) -> Self {
+        self.changes.retain(|(scope, _), _| scopes.contains(scope));
+        self
+    }
 }
+
+/// A settled item: its key, its attributes' changes, its `NAMES` index attributes if any.
+type SettledItem = (
+    (String, u64),
+    BTreeMap<String, i64>,
+    Option<[(&'static str, String); 2]>,
+);
 
 /// What a count read found, and what reading it cost.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CountRead {
     pub customers: i64,
     pub units: f64,
+    /// False when a count that walks entries (a name prefix's) stopped at its limit.
+    pub complete: bool,
 }
 
 fn number(scope: &str, attr: &str, v: &AttributeValue) -> Result<i64, StoreError> {
@@ -239,13 +305,19 @@ impl Store {
         deltas: Deltas,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         deltas
-            .settled()
-            .into_iter()
-            .map(|((scope, shard), attrs)| {
+            .settled_items()
+            .map(|((scope, shard), attrs, label)| {
                 let mut update = Update::builder()
                     .table_name(&self.tables.counts)
                     .key("scope", s(scope))
                     .key("shard", n(shard));
+                let mut sets = Vec::new();
+                for (i, (attr, value)) in label.into_iter().flatten().enumerate() {
+                    sets.push(format!("#l{i} = :l{i}"));
+                    update = update
+                        .expression_attribute_names(format!("#l{i}"), attr)
+                        .expression_attribute_values(format!(":l{i}"), s(value));
+                }
                 let mut adds = Vec::new();
                 for (i, (attr, delta)) in attrs.into_iter().enumerate() {
                     adds.push(format!("#a{i} :d{i}"));
@@ -256,8 +328,12 @@ impl Store {
                             AttributeValue::N(delta.to_string()),
                         );
                 }
+                let set = match sets.is_empty() {
+                    true => String::new(),
+                    false => format!("SET {} ", sets.join(", ")),
+                };
                 let update = update
-                    .update_expression(format!("ADD {}", adds.join(", ")))
+                    .update_expression(format!("{set}ADD {}", adds.join(", ")))
                     .build()
                     .map_err(|e| StoreError::Other(e.to_string()))?;
                 Ok(TransactWriteItem::builder().update(update).build())
@@ -266,8 +342,14 @@ impl Store {
     }
 
     /// A part's kept count of `of`: one Query of its partition (≤ 16 small items), or for a
-    /// reseller's facet one item of the ISP's partition.
-    pub async fn count_of(&self, part: Part, of: &CountOf) -> Result<CountRead, StoreError> {
+    /// reseller's facet one item of the ISP's partition; a name's walks the `NAMES` entries
+    /// it matches, stopping (incomplete) once it has read `max_units`.
+    pub async fn count_of(
+        &self,
+        part: Part,
+        of: &CountOf,
+        max_units: f64,
+    ) -> Result<CountRead, StoreError> {
         let (scope, shard, attr) = match (of, part) {
             (CountOf::Created { from, upto }, _) => {
                 let days = from.unwrap_or(0)..=upto.unwrap_or(99_999_999);
@@ -285,6 +367,9 @@ impl Store {
                 Some(count::facet_shard(reseller)),
                 count::reseller_attr(reseller),
             ),
+            (CountOf::Name { text, prefix }, _) => {
+                return self.count_names(part, text, *prefix, max_units).await;
+            }
         };
         let mut q = self
             .client
@@ -309,7 +394,11 @@ impl Store {
                 customers += number(&scope, &attr, v)?;
             }
         }
-        Ok(CountRead { customers, units })
+        Ok(CountRead {
+            customers,
+            units,
+            complete: true,
+        })
     }
 
     /// The customers of a days partition created on `days` (`yyyymmdd`): one Query of the
@@ -324,6 +413,7 @@ impl Store {
         let mut read = CountRead {
             customers: 0,
             units: 0.0,
+            complete: true,
         };
         let mut start = None;
         loop {
@@ -373,22 +463,42 @@ mod tests {
             isp: IspId(1),
             reseller: ResellerId(reseller),
             ctype: ctype.into(),
+            name: "Ana Rao".into(),
             facets: ["Goa".into(), city.into(), "403001".into()],
             day: None,
         }
     }
 
     #[test]
-    fn a_customer_is_counted_in_its_totals_and_one_item_per_facet() {
+    fn a_customer_is_counted_in_its_totals_one_item_per_facet_and_its_names() {
         let mut d = Deltas::default();
         d.add(&tally(9, 7, "Individual", "Panaji"), 1);
-        let items = d.settled();
-        assert_eq!(items.len(), 5, "two totals, three facets: {items:?}");
+        let items = d.clone().settled();
+        assert_eq!(
+            items.len(),
+            7,
+            "two totals, three facets, two names: {items:?}"
+        );
         let isp = &items[&("isp|1".to_owned(), 1)];
         assert_eq!(isp["customers"], 1);
         assert_eq!(isp["type|Individual"], 1);
         let city = &items[&("isp|1|city|Panaji".to_owned(), 7)];
         assert_eq!((city["customers"], city["r7"]), (1, 1));
+        // The names are folded, one item per part, each written with its index key.
+        let names: Vec<_> = d
+            .settled_items()
+            .filter_map(|(key, attrs, label)| Some((key, attrs, label?)))
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        for (names_of, (key, attrs, label)) in ["isp|1", "reseller|7"].iter().zip(names) {
+            assert_eq!(key, (format!("{names_of}|name|ana rao"), 0));
+            assert_eq!(attrs["customers"], 1);
+            let (of, name) = count::NAMES.1;
+            assert_eq!(
+                label,
+                [(of, (*names_of).to_owned()), (name, "ana rao".to_owned())]
+            );
+        }
     }
 
     #[test]
@@ -398,7 +508,7 @@ mod tests {
         let mut d = Deltas::default();
         d.add(&t, 1);
         let items = d.settled();
-        assert_eq!(items.len(), 7, "{items:?}");
+        assert_eq!(items.len(), 9, "{items:?}");
         assert_eq!(items[&("isp|1|created".to_owned(), 2026121)]["d07"], 1);
         assert_eq!(items[&("reseller|7|created".to_owned(), 2026120)]["d07"], 1);
     }
@@ -428,6 +538,22 @@ mod tests {
         assert_eq!(items[&("isp|1|city|Panaji".to_owned(), 7)]["r7"], -1);
         assert_eq!(items[&("isp|1|city|Vasco".to_owned(), 7)]["r7"], 1);
         assert!(Deltas::moved(&old, &old).settled().is_empty());
+    }
+
+    #[test]
+    fn a_rename_moves_both_name_items_and_a_change_of_case_none() {
+        let old = tally(9, 7, "Individual", "Panaji");
+        let mut new = old.clone();
+        new.name = "Ana Roy".into();
+        let items = Deltas::moved(&old, &new).settled();
+        assert_eq!(items.len(), 4, "{items:?}");
+        assert_eq!(
+            items[&("reseller|7|name|ana rao".to_owned(), 0)]["customers"],
+            -1
+        );
+        assert_eq!(items[&("isp|1|name|ana roy".to_owned(), 0)]["customers"], 1);
+        new.name = "ANA RAO".into();
+        assert!(Deltas::moved(&old, &new).settled().is_empty());
     }
 
     #[test]

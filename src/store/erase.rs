@@ -190,7 +190,7 @@ impl Store {
         // Before the stubs go: an erase that stops here is finished by its retry.
         let history = self.scrub_history(id, at).await?;
         self.remove_stubs(id, &service_ids).await?;
-        self.drop_empty_facets(&Tally::of(&record)).await?;
+        self.drop_empty_values(&Tally::of(&record)).await?;
         Ok(EraseOutcome::Erased(Erased {
             customerid: id,
             ispid: record.ispid,
@@ -202,11 +202,12 @@ impl Store {
         }))
     }
 
-    /// A facet count item keeps its value in its key (`isp|1|city|<city>`) after its last
-    /// customer is gone: those that count nobody now go, so no value of the erased customer
-    /// stays there. Conditional, so a customer counted meanwhile keeps its item.
-    async fn drop_empty_facets(&self, tally: &Tally) -> Result<(), StoreError> {
-        for (scope, shard) in tally.facet_items() {
+    /// A facet or name count item keeps its value in its key (`isp|1|city|<city>`,
+    /// `reseller|7|name|<name>`) after its last customer is gone: those that count nobody
+    /// now go, so no value of the erased customer stays there. Conditional, so a customer
+    /// counted meanwhile keeps its item.
+    async fn drop_empty_values(&self, tally: &Tally) -> Result<(), StoreError> {
+        for (scope, shard) in tally.value_items() {
             let req = self
                 .client
                 .delete_item()

@@ -349,8 +349,27 @@ pub const RESELLERS_BY_ISP: (&str, (&str, &str)) = ("by-isp", ("ispid", "reselle
 ///   create writes one item per facet for both scopes, not two.
 /// - **Days:** per ISP and per reseller, the customers created on each day (`days`), one
 ///   item a month holding an attribute a day.
+/// - **Names:** per ISP and per reseller, one item per folded name (`isp|1|name|ana rao`,
+///   `reseller|7|name|ana rao`, shard 0), in the sparse index `NAMES` by its part and
+///   name: a count of a name or a name prefix reads one entry per distinct name it matches,
+///   not one per customer.
 pub mod count {
     use super::*;
+
+    /// The index of the name items: (partition, sort) = (the part's count scope, the folded
+    /// name); it carries `CUSTOMERS`. Only name items have these attributes.
+    pub const NAMES: (&str, (&str, &str)) = ("names-by-scope", ("names_of", "name_key"));
+
+    /// The smallest entry of `NAMES` (a one-letter name of ISP 1 with its keys, scope and
+    /// count: ~55 bytes): a walk asks for no more entries than the rest of its read limit
+    /// would pay for at that size.
+    pub const NAME_ENTRY_MIN_BYTES: u64 = 50;
+
+    /// The item counting a part's customers of one folded name (`names_of` is the part's
+    /// count scope, `isp|1` or `reseller|7`). The name comes last, as a facet's value does.
+    pub fn name(names_of: &str, folded: &str) -> String {
+        format!("{names_of}|name|{folded}")
+    }
 
     pub const SHARDS: u64 = 8;
     pub const FACET_SHARDS: u64 = 16;

@@ -1,5 +1,6 @@
 //! Counts (`show_count=1`): one part at a time, from its kept counts where nothing or one
-//! counted field (type, state, city, zipcode, a created range) filters it.
+//! counted field (type, state, city, zipcode, a created range, a name or name prefix)
+//! filters it.
 
 use super::Planned;
 use crate::app::budget::Budget;
@@ -9,16 +10,20 @@ use crate::domain::list::{Filters, ListRequest, SortField};
 use crate::store::counts::CountOf;
 
 impl App {
-    /// A part's kept count of `of` (one small Query).
+    /// A part's kept count of `of`: one small Query, or for a name prefix the name items it
+    /// matches, within the budget.
     pub(super) async fn kept(
         &self,
         part: Part,
         of: &CountOf,
         budget: &Budget,
     ) -> Result<u64, AppError> {
-        let read = self.store.count_of(part, of).await?;
+        let read = self.store.count_of(part, of, budget.units_left()).await?;
         budget.spend(read.units);
-        Ok(u64::try_from(read.customers).unwrap_or(0))
+        match read.complete {
+            true => Ok(u64::try_from(read.customers).unwrap_or(0)),
+            false => Err(budget.refusal().into()),
+        }
     }
 
     /// The number of matches in one part that no kept count answers (`kept` does, for no

@@ -36,8 +36,9 @@ fn checked(shard: u64, attr: &str) -> String {
 
 impl Store {
     /// Every kept count of an ISP and its resellers, summed per partition and attribute:
-    /// the totals' partitions by Query, the facets' by a Scan of the counts table (small:
-    /// a few items per ISP and value; `crm-admin` only).
+    /// the totals' partitions and the resellers' names by Query, the facets' and the ISP's
+    /// names by a Scan of the counts table (small: a few items per ISP and value or name;
+    /// `crm-admin` only).
     async fn kept_counts(&self, isp: IspId, resellers: &[ResellerId]) -> Result<Sums, StoreError> {
         let mut sums = Sums::new();
         let mut add = |item: &Item| -> Result<(), StoreError> {
@@ -48,8 +49,9 @@ impl Store {
                 Some(AttributeValue::N(k)) => k.parse::<u64>().unwrap_or(0),
                 _ => 0,
             };
+            let (_, (names_of, name_key)) = count::NAMES;
             for (attr, v) in item {
-                if attr != "scope" && attr != "shard" {
+                if !["scope", "shard", names_of, name_key].contains(&attr.as_str()) {
                     *sums
                         .entry(scope.clone())
                         .or_default()
@@ -64,6 +66,12 @@ impl Store {
             .chain(resellers.iter().map(|r| count::days(&count::reseller(*r))));
         for scope in totals {
             for item in self.count_items(&scope).await? {
+                add(&item)?;
+            }
+        }
+        // A reseller's name items are outside the ISP's partitions: its part of `NAMES`.
+        for reseller in resellers {
+            for item in self.name_items(&count::reseller(*reseller)).await? {
                 add(&item)?;
             }
         }
@@ -170,7 +178,7 @@ impl Store {
     /// and deletes running meanwhile (`crm-admin counters rebuild`: run it while the ISP is
     /// quiet).
     pub async fn rebuild_counts(&self, isp: IspId, scopes: &[String]) -> Result<(), StoreError> {
-        let due = self.due_counts(isp).await?.settled();
+        let due = self.due_counts(isp).await?.only(scopes);
         let mut requests = Vec::new();
         for scope in scopes {
             for item in self.count_items(scope).await? {
@@ -189,22 +197,23 @@ impl Store {
             }
         }
         self.batch_write(requests).await?;
-        let mut due = due;
-        due.retain(|(scope, _), _| scopes.contains(scope));
-        self.put_counts(Deltas(due)).await
+        self.put_counts(due).await
     }
 
     /// Puts the items of `counts` as they are (each replacing any item of its key): for
     /// loaders that write customers around the API, and for `rebuild_counts`.
     pub async fn put_counts(&self, counts: Deltas) -> Result<(), StoreError> {
         let mut puts = Vec::new();
-        for ((scope, shard), attrs) in counts.settled() {
+        for ((scope, shard), attrs, label) in counts.settled_items() {
             let mut item = Item::from([
                 ("scope".to_owned(), s(scope.as_str())),
                 ("shard".to_owned(), n(shard)),
             ]);
             for (attr, v) in attrs {
                 item.insert(attr, AttributeValue::N(v.to_string()));
+            }
+            for (attr, v) in label.into_iter().flatten() {
+                item.insert(attr.to_owned(), s(v));
             }
             let put = PutRequest::builder()
                 .set_item(Some(item))
@@ -218,6 +227,22 @@ impl Store {
     /// Every item of a count partition (Query, paged: a days partition holds one item a
     /// month, four for an ISP).
     async fn count_items(&self, scope: &str) -> Result<Vec<Item>, StoreError> {
+        self.partition(None, "scope", scope).await
+    }
+
+    /// Every name item of a part (`names_of`, its count scope): its part of `NAMES`.
+    async fn name_items(&self, names_of: &str) -> Result<Vec<Item>, StoreError> {
+        let (index, (partition, _)) = count::NAMES;
+        self.partition(Some(index), partition, names_of).await
+    }
+
+    /// Every item of the counts table (or of its `index`) whose `attr` is `value`, paged.
+    async fn partition(
+        &self,
+        index: Option<&str>,
+        attr: &str,
+        value: &str,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -225,9 +250,10 @@ impl Store {
                 .client
                 .query()
                 .table_name(&self.tables.counts)
-                .key_condition_expression("#s = :s")
-                .expression_attribute_names("#s", "scope")
-                .expression_attribute_values(":s", s(scope))
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", attr)
+                .expression_attribute_values(":p", s(value))
                 .set_exclusive_start_key(start)
                 .send()
                 .await?;
