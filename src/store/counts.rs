@@ -286,6 +286,15 @@ pub struct CountRead {
     pub complete: bool,
 }
 
+impl CountRead {
+    /// Nothing read yet: where a count that sums pages starts.
+    const NOTHING: Self = Self {
+        customers: 0,
+        units: 0.0,
+        complete: true,
+    };
+}
+
 fn number(scope: &str, attr: &str, v: &AttributeValue) -> Result<i64, StoreError> {
     match v {
         AttributeValue::N(v) => v
@@ -410,11 +419,7 @@ impl Store {
     ) -> Result<CountRead, StoreError> {
         let lo = count::day_shard(*days.start(), 0);
         let hi = count::day_shard(*days.end(), 9);
-        let mut read = CountRead {
-            customers: 0,
-            units: 0.0,
-            complete: true,
-        };
+        let mut read = CountRead::NOTHING;
         let mut start = None;
         loop {
             let out = self

@@ -249,7 +249,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::keys::{
-        CustomerIndex, RESELLERS_BY_ISP, ServiceIndex, TABLES, UserIndex, deleted, history,
+        CustomerIndex, RESELLERS_BY_ISP, ServiceIndex, TABLES, UserIndex, count, deleted, history,
     };
 
     #[test]
@@ -288,6 +288,7 @@ mod tests {
                     history::BY_CUSTOMER.0,
                     history::BY_CUSTOMER.1,
                 ),
+                ("CountsTable", count::NAMES.0, count::NAMES.1),
             ]);
         for (table, name, (pk, sk)) in indexes {
             let def = defs

@@ -27,11 +27,7 @@ impl Store {
             false => "#o = :o AND #k = :k",
         };
         let scope = part.count_scope();
-        let mut read = CountRead {
-            customers: 0,
-            units: 0.0,
-            complete: true,
-        };
+        let mut read = CountRead::NOTHING;
         let mut start = None;
         loop {
             // What the rest of the limit pays for (eventually consistent: 8 KB a unit).
