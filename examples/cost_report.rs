@@ -396,8 +396,9 @@ fn kb(bytes: usize) -> f64 {
 }
 
 const ALL_INDEXES: f64 = 2.0;
-/// The indexes that hold keys and a few values: every create and delete writes an entry in each.
-const KEY_INDEXES: f64 = (CustomerIndex::ALL.len() - 2) as f64;
+/// The indexes that hold keys and a few values, and the two keys-only id twins
+/// (`keys::IDS_BY_ISP`, `IDS_BY_RESELLER`): every create and delete writes an entry in each.
+const KEY_INDEXES: f64 = (CustomerIndex::ALL.len() - 2 + 2) as f64;
 
 /// How many of those carry `attr` beside their keys: an update of it rewrites their entries.
 fn carrying(attr: &str) -> f64 {
@@ -408,8 +409,10 @@ fn carrying(attr: &str) -> f64 {
 }
 /// The count items of every create and delete transaction, each written transactionally (2
 /// units): the ISP's and the reseller's totals (types ride in them), one item per counted
-/// facet (state, city, zipcode: both scopes in one), the ISP's and the reseller's day.
-const COUNT_ITEMS: f64 = 2.0 * 7.0;
+/// facet (state, city, zipcode: both scopes in one), the ISP's and the reseller's day and
+/// name; and the two name items' entries in `names-by-scope` (1 each).
+const COUNT_ITEMS: f64 = 2.0 * 9.0 + NAME_ENTRIES;
+const NAME_ENTRIES: f64 = 2.0;
 const SERVICE_INDEXES: f64 = 4.0;
 
 /// What one history entry of `bytes` costs its write (HISTORY_DAYS, on by default): its put
@@ -664,6 +667,28 @@ async fn customer_writes(
     let (u, ms) = timed(RUNS, |n| {
         let f = form(&[
             ("customerid", &created[n].to_string()),
+            ("name", &format!("Renamed {n}")),
+        ]);
+        async move { app.update_customer(&isp_user, &f).await }
+    })
+    .await;
+    let renamed_entry = newest_entry(store, created[0].get()).await;
+    ops.push(Op {
+        label: "update of the name",
+        calls: u.calls,
+        read_units: 1.0,
+        // As a mobile's, and its counts move: the old and the new name's items in both parts
+        // (2 each in the transaction) and their entries in `names-by-scope`.
+        write_units: kb(item_bytes) * (2.0 + ALL_INDEXES)
+            + 4.0
+            + carrying("name_key")
+            + 2.0 * (4.0 + NAME_ENTRIES)
+            + history(renamed_entry),
+        ms,
+    });
+    let (u, ms) = timed(RUNS, |n| {
+        let f = form(&[
+            ("customerid", &created[n].to_string()),
             ("city", if n % 2 == 0 { "Vasco" } else { "Margao" }),
         ]);
         async move { app.update_customer(&isp_user, &f).await }
@@ -895,8 +920,8 @@ async fn history_reads_and_erase(store: &Store, app: &App, item_bytes: usize) ->
         // claim (strongly consistent: 1.0 each, 0.5 the Query), then the history's Query.
         read_units: 1.0 + 1.0 + 1.0 + 0.5 + 1.0 + 0.5,
         // The stub (2), its index entries removed, its counts, the guard claim (2), the stub's
-        // delete (2), three facet deletes; each entry rewritten without values and its index
-        // entry with it.
+        // delete (2), three facet and two name deletes (and the names' index entries, once
+        // they count nobody); each entry rewritten without values and its index entry with it.
         write_units: 2.0
             + kb(item_bytes) * ALL_INDEXES
             + KEY_INDEXES
@@ -904,6 +929,8 @@ async fn history_reads_and_erase(store: &Store, app: &App, item_bytes: usize) ->
             + 2.0
             + 2.0
             + 3.0
+            + 2.0
+            + NAME_ENTRIES
             + held.iter().map(|b| 2.0 * kb(*b)).sum::<f64>(),
         ms,
     });

@@ -978,3 +978,40 @@ async fn a_name_count_reads_one_entry_per_distinct_name_within_the_budget() {
     let checks = admin::check_counts(&app.store, None).await.unwrap();
     assert!(checks.iter().all(|c| c.agrees()), "{checks:?}");
 }
+
+#[tokio::test]
+async fn a_deep_offset_in_id_order_is_counted_on_ids_not_whole_customers() {
+    let app = spawn_app().await;
+    let items = load(&app, 1500, 5).await;
+    for scope in [ISP1, BIG_RESELLER] {
+        let mut ids: Vec<u64> = items
+            .iter()
+            .filter(|c| scope.permits(c.ispid, c.resellerid))
+            .map(|c| c.id.get())
+            .collect();
+        ids.sort_unstable();
+        for order in ["asc", "desc"] {
+            if order == "desc" {
+                ids.reverse();
+            }
+            // Cold; then from the position the first remembered; then past the end.
+            for offset in [300, 400, ids.len() + 5] {
+                let at = offset.to_string();
+                let params = [("rows_offset", at.as_str()), ("sort_order", order)];
+                let (out, usage) = list(&app, scope, &params).await;
+                let ListOutcome::Rows { rows, .. } = out else {
+                    panic!("{out:?}")
+                };
+                let got: Vec<u64> = rows.iter().map(|c| c.id.get()).collect();
+                let want: Vec<u64> = ids.iter().skip(offset).take(10).copied().collect();
+                assert_eq!(got, want, "{scope:?} {params:?}");
+                // ~13 bytes an id, then the page's 11 customers; whole customers to the
+                // offset would read ~25 units.
+                assert!(
+                    usage.calls <= 2 && usage.computed_read_units <= 3.0,
+                    "{scope:?} {params:?}: {usage:?}"
+                );
+            }
+        }
+    }
+}

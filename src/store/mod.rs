@@ -14,6 +14,7 @@ pub mod history;
 mod items;
 pub mod keys;
 pub mod limits;
+pub mod offsets;
 pub mod patch;
 pub mod plan;
 mod query;

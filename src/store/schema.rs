@@ -249,7 +249,8 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::keys::{
-        CustomerIndex, RESELLERS_BY_ISP, ServiceIndex, TABLES, UserIndex, count, deleted, history,
+        CustomerIndex, IDS_BY_ISP, IDS_BY_RESELLER, RESELLERS_BY_ISP, ServiceIndex, TABLES,
+        UserIndex, count, deleted, history,
     };
 
     #[test]
@@ -289,6 +290,8 @@ mod tests {
                     history::BY_CUSTOMER.1,
                 ),
                 ("CountsTable", count::NAMES.0, count::NAMES.1),
+                ("CustomersTable", IDS_BY_ISP.0, IDS_BY_ISP.1),
+                ("CustomersTable", IDS_BY_RESELLER.0, IDS_BY_RESELLER.1),
             ]);
         for (table, name, (pk, sk)) in indexes {
             let def = defs

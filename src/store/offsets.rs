@@ -1,0 +1,86 @@
+//! Where a cold `rows_offset` in id order starts: counted on the part's ids alone (the
+//! keys-only `ids-by-isp`, `ids-by-reseller`), not on whole customers.
+
+use super::capacity::{self, Kind};
+use super::keys::{IDS_BY_ISP, IDS_BY_RESELLER};
+use super::plan::Part;
+use super::{Item, Store, StoreError, n};
+use crate::domain::ids::CustomerId;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+
+/// What `Store::id_at` found, and what reading it cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IdAt {
+    /// The id at the position; `None` when the part ends before it.
+    pub id: Option<CustomerId>,
+    pub units: f64,
+}
+
+impl Store {
+    /// The id `position` entries (from 1) into `part`'s ids in id order (descending with
+    /// `desc`), counted after customer `after` when given: one Query of ~15-byte entries
+    /// (paged past 1 MB, ~60,000 of them).
+    pub async fn id_at(
+        &self,
+        part: Part,
+        after: Option<CustomerId>,
+        position: u32,
+        desc: bool,
+    ) -> Result<IdAt, StoreError> {
+        let (index, (pk, partition)) = match part {
+            Part::Isp(isp) => (IDS_BY_ISP.0, (IDS_BY_ISP.1.0, isp.get())),
+            Part::Reseller { reseller, .. } => {
+                (IDS_BY_RESELLER.0, (IDS_BY_RESELLER.1.0, reseller.get()))
+            }
+        };
+        let mut start = after.map(|id| {
+            Item::from([
+                (pk.to_owned(), n(partition)),
+                ("id".to_owned(), n(id.get())),
+            ])
+        });
+        let (mut left, mut found) = (
+            position,
+            IdAt {
+                id: None,
+                units: 0.0,
+            },
+        );
+        while left > 0 {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.customers)
+                .index_name(index)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", pk)
+                .expression_attribute_values(":p", n(partition))
+                .scan_index_forward(!desc)
+                .limit(i32::try_from(left).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await?;
+            capacity::record(Kind::Read, out.consumed_capacity());
+            found.units += capacity::computed_read(out.items(), false);
+            let got = u32::try_from(out.items().len()).unwrap_or(u32::MAX);
+            if got >= left {
+                let last = out.items().last().and_then(|item| item.get("id"));
+                found.id = Some(match last {
+                    Some(AttributeValue::N(id)) => id
+                        .parse()
+                        .map(CustomerId)
+                        .map_err(|_| StoreError::Corrupt(format!("{index}: id {id}")))?,
+                    other => return Err(StoreError::Corrupt(format!("{index}: id {other:?}"))),
+                });
+                return Ok(found);
+            }
+            left -= got;
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(found)
+    }
+}
