@@ -467,7 +467,8 @@ async fn main() {
 /// What each shape would read in an ISP of 1,000,000 customers, from the index layout and
 /// the two measured sizes (the ISP user, and the ~30 % reseller whose share grows with the
 /// ISP). Three kinds of shape:
-/// - bounded by the page or by the months it names (kept counts): what was measured at 20,000,
+/// - bounded by the page, by the months it names or by the distinct names it matches (kept
+///   counts; the reports' data has 288 names at every size): what was measured at 20,000,
 ///   once the page is full there (a cell whose rows differ between the sizes is a page not
 ///   yet full at 2,000);
 /// - a walk of every match (counts by `Select=COUNT`, a walk of the scope for a pattern):
