@@ -23,8 +23,9 @@ use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::list::{Filters, ListRequest, SortField, SortOrder};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
 use crate::domain::{Fields, Invalid};
+use crate::store::capacity;
 use crate::store::counts::CountOf;
-use crate::store::keys;
+use crate::store::offsets;
 use crate::store::plan::order_key;
 use crate::store::records::CustomerItem;
 
@@ -248,8 +249,9 @@ impl App {
     /// `want × N / M` candidates (M matches, N in the part) and checks the filter on each.
     /// The cheaper walk wins, so the page stays bounded however many match: at most about
     /// 2·√(want·N·a·b) bytes for candidates of a and b bytes. N is kept, and so is M for every
-    /// filter but a prefix, whose matches are counted on its index up to where the two walks
-    /// cost the same (past it, the ordered walk is the cheaper).
+    /// filter but a prefix, whose matches are counted (from its name items, or on its index
+    /// when its pattern says more) up to where the two walks cost the same (past it, the
+    /// ordered walk is the cheaper).
     async fn plan_range(
         &self,
         part: Part,
@@ -279,18 +281,33 @@ impl App {
         let ordered = planner::plan_ordered(part, filters, req.sort);
         let (entry, candidate) = (walked_bytes(&plan), walked_bytes(&ordered));
         let in_part = self.kept(part, &CountOf::All, budget).await?;
+        // Where the two walks cost the same: M entries against want·N/M candidates. A
+        // prefix's matches are counted only up to there (past it, the ordered walk wins).
+        let even = || {
+            ((want as u64)
+                .saturating_mul(in_part)
+                .saturating_mul(candidate)
+                / entry.max(1))
+            .isqrt()
+            .max(1)
+        };
         let matches = match counted {
+            Some(of @ CountOf::Name { .. }) => {
+                // Its name items, read for no more than walking `even` entries would cost.
+                let cap = capacity::read_units(usize::try_from(even() * entry).unwrap_or(0));
+                let read = self
+                    .store
+                    .count_of(part, &of, cap.min(budget.units_left()))
+                    .await?;
+                budget.spend(read.units);
+                match read.complete {
+                    true => u64::try_from(read.customers).unwrap_or(0),
+                    false => return Ok(ordered),
+                }
+            }
             Some(of) => self.kept(part, &of, budget).await?,
             None => {
-                // Counted only up to where the two walks cost the same: M entries against
-                // want·N/M candidates.
-                let even = ((want as u64)
-                    .saturating_mul(in_part)
-                    .saturating_mul(candidate)
-                    / entry.max(1))
-                .isqrt()
-                .max(1);
-                let walk = self.store.count_matching(&plan.query, Some(even)).await?;
+                let walk = self.store.count_matching(&plan.query, Some(even())).await?;
                 budget.spend(walk.units);
                 match walk.complete {
                     true => walk.count,
@@ -334,26 +351,28 @@ impl App {
             after = Some(key);
             skip = req.offset - at;
         }
-        // An offset in id order over every customer of one part is counted on its ids alone.
+        // An offset in id order over every customer of one part is counted on its ids alone,
+        // from the remembered position if any.
         if let [part] = parts
             && candidates.is_none()
             && skip >= SKIP_ON_IDS_FROM
             && req.sort == SortField::Id
             && planner::kept_count(&req.filters) == Some(CountOf::All)
-            && budget.entries_left(keys::ID_ENTRY_BYTES) >= u64::from(skip)
+            && budget.entries_left(offsets::ENTRY_BYTES) >= u64::from(skip)
+            && let Some(at) = self
+                .store
+                .id_at(*part, after.as_deref(), skip, req.order == SortOrder::Desc)
+                .await?
         {
-            let from = after.as_deref().and_then(keys::id_of_key);
-            let desc = req.order == SortOrder::Desc;
-            let at = self.store.id_at(*part, from, skip, desc).await?;
             budget.spend(at.units);
-            let Some(id) = at.id else {
+            let Some(key) = at.key else {
                 // The part ends before the offset.
                 return Ok(ListOutcome::Rows {
                     rows: Vec::new(),
                     next: None,
                 });
             };
-            (after, skip) = (Some(keys::id_part(id)), 0);
+            (after, skip) = (Some(key), 0);
         }
         let skip = skip as usize;
         let limit = req.limit as usize;

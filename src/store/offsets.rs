@@ -2,31 +2,40 @@
 //! keys-only `ids-by-isp`, `ids-by-reseller`), not on whole customers.
 
 use super::capacity::{self, Kind};
-use super::keys::{IDS_BY_ISP, IDS_BY_RESELLER};
+use super::keys::{self, IDS_BY_ISP, IDS_BY_RESELLER};
 use super::plan::Part;
 use super::{Item, Store, StoreError, n};
 use crate::domain::ids::CustomerId;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 
+/// The most an entry of the id twins costs a walk: what the budget reserves per entry.
+pub const ENTRY_BYTES: u64 = keys::ID_ENTRY_BYTES;
+
 /// What `Store::id_at` found, and what reading it cost.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IdAt {
-    /// The id at the position; `None` when the part ends before it.
-    pub id: Option<CustomerId>,
+    /// The order key (id order) of the row at the position; `None` when the part ends
+    /// before it.
+    pub key: Option<String>,
     pub units: f64,
 }
 
 impl Store {
-    /// The id `position` entries (from 1) into `part`'s ids in id order (descending with
-    /// `desc`), counted after customer `after` when given: one Query of ~15-byte entries
-    /// (paged past 1 MB, ~60,000 of them).
+    /// The row `position` entries (from 1) into `part`'s ids in id order (descending with
+    /// `desc`), counted after the row whose order key is `after` when given: one Query of
+    /// ~15-byte entries (paged past 1 MB, ~60,000 of them). `None` when `after` names no id.
     pub async fn id_at(
         &self,
         part: Part,
-        after: Option<CustomerId>,
+        after: Option<&str>,
         position: u32,
         desc: bool,
-    ) -> Result<IdAt, StoreError> {
+    ) -> Result<Option<IdAt>, StoreError> {
+        let after = match after.map(keys::id_of_key) {
+            Some(None) => return Ok(None),
+            Some(id) => id,
+            None => None,
+        };
         let (index, (pk, partition)) = match part {
             Part::Isp(isp) => (IDS_BY_ISP.0, (IDS_BY_ISP.1.0, isp.get())),
             Part::Reseller { reseller, .. } => {
@@ -42,7 +51,7 @@ impl Store {
         let (mut left, mut found) = (
             position,
             IdAt {
-                id: None,
+                key: None,
                 units: 0.0,
             },
         );
@@ -66,14 +75,15 @@ impl Store {
             let got = u32::try_from(out.items().len()).unwrap_or(u32::MAX);
             if got >= left {
                 let last = out.items().last().and_then(|item| item.get("id"));
-                found.id = Some(match last {
+                let id = match last {
                     Some(AttributeValue::N(id)) => id
                         .parse()
                         .map(CustomerId)
                         .map_err(|_| StoreError::Corrupt(format!("{index}: id {id}")))?,
                     other => return Err(StoreError::Corrupt(format!("{index}: id {other:?}"))),
-                });
-                return Ok(found);
+                };
+                found.key = Some(keys::id_part(id));
+                return Ok(Some(found));
             }
             left -= got;
             start = out.last_evaluated_key;
@@ -81,6 +91,6 @@ impl Store {
                 break;
             }
         }
-        Ok(found)
+        Ok(Some(found))
     }
 }
