@@ -792,6 +792,25 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
         })
     });
     futures_util::future::join_all(renames).await;
+    // A rename racing a delete: whichever lands first, the counts follow what it did.
+    let raced = ids[14..16].iter().flat_map(|id| {
+        let app = &app;
+        let id = id.to_string();
+        [true, false].map(move |delete| {
+            let id = id.clone();
+            async move {
+                let reply = match delete {
+                    true => app.call(ISP1_USER, "delete", &[("customerid", &id)]).await,
+                    false => {
+                        let p = [("customerid", id.as_str()), ("name", "Raced Away")];
+                        app.call(ISP1_USER, "update", &p).await
+                    }
+                };
+                assert!([200, 404].contains(&reply.status.as_u16()), "{reply:?}");
+            }
+        })
+    });
+    futures_util::future::join_all(raced).await;
     let id6 = ids[6].to_string();
     let out_of_scope = [("customerid", id6.as_str()), ("city", "Nowhere")];
     assert_eq!(
@@ -825,10 +844,11 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
             app.call(user, "list", &p).await.result().as_u64().unwrap()
         }
     };
-    // 12 created, 4 deleted while 4 more were created (reseller 1), 1 created with the key.
-    assert_eq!(count(ISP1_USER, &[]).await, 13);
-    assert_eq!(count(ISP1_USER, &[("resellerid", "1")]).await, 9);
-    assert_eq!(count(RESELLER1_USER, &[]).await, 9);
+    // 12 created, 4 deleted while 4 more were created (reseller 1), 1 created with the key,
+    // 2 deleted while renamed (ids 14 and 15: reseller 1).
+    assert_eq!(count(ISP1_USER, &[]).await, 13 - 2);
+    assert_eq!(count(ISP1_USER, &[("resellerid", "1")]).await, 9 - 2);
+    assert_eq!(count(RESELLER1_USER, &[]).await, 9 - 2);
     assert_eq!(count(ISP1_USER, &[("resellerid", "2")]).await, 4);
     assert_eq!(count(ISP2_USER, &[]).await, 0);
     assert_eq!(count(ISP1_USER, &[("city", "Vasco")]).await, vasco);
@@ -837,8 +857,18 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
     let left = count(ISP1_USER, &[("name", "moved left")]).await;
     assert_eq!(left + count(ISP1_USER, &[("name", "Moved Right")]).await, 4);
     assert_eq!(count(ISP1_USER, &[("name", "Moved%")]).await, 4);
-    // 16 created, 4 of them deleted and 4 renamed.
-    assert_eq!(count(ISP1_USER, &[("name", "Count%")]).await, 16 - 4 - 4);
+    // 16 created, 6 of them deleted and 4 renamed.
+    assert_eq!(count(ISP1_USER, &[("name", "Count%")]).await, 16 - 6 - 4);
+    assert_eq!(count(ISP1_USER, &[("name", "Raced%")]).await, 0);
+    // The names of the deleted and the renamed count nobody: their items are gone.
+    let items = app.every_item().await;
+    for i in (0..4).chain(10..16) {
+        let gone = format!("name|count {i}\")");
+        assert!(
+            !items.iter().any(|(_, item)| item.contains(&gone)),
+            "count {i}: {items:?}"
+        );
+    }
     let checks = admin::check_counts(&app.store, None).await.unwrap();
     assert!(checks.iter().all(|c| c.agrees()), "{checks:?}");
     assert!(

@@ -9,10 +9,12 @@ use aws_sdk_dynamodb::types::builders::{
     ConditionCheckBuilder, DeleteBuilder, PutBuilder, UpdateBuilder,
 };
 
-/// A condition expression and its placeholder values.
+/// A condition expression, its placeholder names (for attributes whose names DynamoDB
+/// reserves, `name`, `type`, ...) and values.
 #[derive(Debug, Clone, Default)]
 pub struct Condition {
     pub expr: String,
+    pub names: Vec<(String, String)>,
     pub values: Vec<(&'static str, AttributeValue)>,
 }
 
@@ -23,11 +25,12 @@ impl Condition {
         match *scope {
             Scope::Platform => Self {
                 expr: "attribute_exists(id)".into(),
-                values: vec![],
+                ..Self::default()
             },
             Scope::Isp(isp) => Self {
                 expr: "ispid = :scope_isp".into(),
                 values: vec![(":scope_isp", n(isp.get()))],
+                ..Self::default()
             },
             Scope::Reseller { isp, reseller } => Self {
                 expr: "ispid = :scope_isp AND resellerid = :scope_reseller".into(),
@@ -35,6 +38,7 @@ impl Condition {
                     (":scope_isp", n(isp.get())),
                     (":scope_reseller", n(reseller.get())),
                 ],
+                ..Self::default()
             },
         }
     }
@@ -44,6 +48,13 @@ impl Condition {
         self.expr = format!("({}) AND ({expr})", self.expr);
         self.values.extend(values);
         self
+    }
+
+    /// Both conditions, `other` with its placeholder names.
+    pub fn and_also(self, other: Condition) -> Self {
+        let mut both = self.and(&other.expr, other.values);
+        both.names.extend(other.names);
+        both
     }
 }
 
@@ -57,6 +68,9 @@ macro_rules! conditional {
         impl Conditional for $builder {
             fn condition(self, c: Condition) -> Self {
                 let mut b = self.condition_expression(c.expr);
+                for (placeholder, name) in c.names {
+                    b = b.expression_attribute_names(placeholder, name);
+                }
                 for (placeholder, value) in c.values {
                     b = b.expression_attribute_values(placeholder, value);
                 }

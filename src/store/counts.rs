@@ -3,11 +3,12 @@
 //! that create, move and delete customers (see `keys::count` for the layout).
 
 use super::capacity::{self, Kind};
+use super::conditions::Condition;
 use super::keys::count;
 use super::patch::Patch;
 use super::plan::Part;
 use super::records::CustomerItem;
-use super::{Store, StoreError, n, s};
+use super::{Store, StoreError, n, s, send_conditional};
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
 use crate::domain::text::fold;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, TransactWriteItem, Update};
@@ -64,13 +65,6 @@ pub enum CountOf {
         prefix: bool,
     },
 }
-
-/// Placeholder names, an expression and placeholder values.
-pub(crate) type TallyCondition = (
-    Vec<(String, String)>,
-    String,
-    Vec<(&'static str, AttributeValue)>,
-);
 
 /// The values a customer is counted by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,8 +125,18 @@ impl Tally {
             .iter()
             .zip(&self.facets)
             .map(|(facet, value)| (count::facet(self.isp, facet.name(), value), shard));
-        let names = self.name_items().map(|(key, _)| key);
-        facets.chain(names).collect()
+        facets.chain(self.name_keys()).collect()
+    }
+
+    /// The two name items that count the record: what a rename or a delete may leave
+    /// counting nobody.
+    pub(crate) fn name_keys(&self) -> Vec<(String, u64)> {
+        self.name_items().map(|(key, _)| key).collect()
+    }
+
+    /// Whether `other` is counted under another name (letter case aside).
+    pub(crate) fn renamed(&self, other: &Tally) -> bool {
+        fold(&self.name) != fold(&other.name)
     }
 
     /// The name items that count the record, each with its `NAMES` index key (the part's
@@ -147,9 +151,9 @@ impl Tally {
             })
     }
 
-    /// The record's counted attributes as a condition: `(names, expression, values)`, the
-    /// guard of a move computed from them.
-    pub(crate) fn condition(&self) -> TallyCondition {
+    /// The record's counted attributes as a condition: the guard of a move computed from
+    /// them, and of a delete or an erase that uncounts them.
+    pub(crate) fn condition(&self) -> Condition {
         const VALUES: [&str; 5] = [
             ":tally_type",
             ":tally_state",
@@ -164,16 +168,16 @@ impl Tally {
             &self.facets[2],
             &self.name,
         ];
-        let mut names = Vec::new();
+        let mut c = Condition::default();
         let mut terms = Vec::new();
-        let mut values = Vec::new();
         for ((attr, placeholder), value) in Self::ATTRS.iter().zip(VALUES).zip(current) {
             let name = format!("#tally_{attr}");
             terms.push(format!("{name} = {placeholder}"));
-            names.push((name, (*attr).to_owned()));
-            values.push((placeholder, s(value.as_str())));
+            c.names.push((name, (*attr).to_owned()));
+            c.values.push((placeholder, s(value.as_str())));
         }
-        (names, terms.join(" AND "), values)
+        c.expr = terms.join(" AND ");
+        c
     }
 }
 
@@ -348,6 +352,36 @@ impl Store {
                 Ok(TransactWriteItem::builder().update(update).build())
             })
             .collect()
+    }
+
+    /// Deletes those of the count `items` that count nobody (conditional `customers = 0`):
+    /// facet and name items keep a value in their key (`isp|1|city|<city>`,
+    /// `reseller|7|name|<name>`) after their last customer is gone. A customer counted
+    /// meanwhile keeps its item; one counted later puts it back (with its index keys).
+    pub(crate) async fn drop_empty(&self, items: &[(String, u64)]) -> Result<(), StoreError> {
+        for (scope, shard) in items {
+            let req = self
+                .client
+                .delete_item()
+                .table_name(&self.tables.counts)
+                .key("scope", s(scope.as_str()))
+                .key("shard", n(*shard))
+                .condition_expression("#c = :zero")
+                .expression_attribute_names("#c", count::CUSTOMERS)
+                .expression_attribute_values(":zero", n(0))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total);
+            send_conditional(|| req.clone().send()).await?;
+        }
+        Ok(())
+    }
+
+    /// `drop_empty` of the name items a rename or a delete left behind, after the write:
+    /// a failure leaves an item counting 0 (read by name-prefix counts, dropped by the next
+    /// erase of that name), not the write undone.
+    pub(crate) async fn drop_empty_names(&self, old: &Tally) {
+        if let Err(e) = self.drop_empty(&old.name_keys()).await {
+            tracing::warn!(error = %e, "count items of a former name left at 0");
+        }
     }
 
     /// A part's kept count of `of`: one Query of its partition (≤ 16 small items), or for a

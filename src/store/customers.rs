@@ -224,12 +224,9 @@ impl Store {
         let (expr, names, values) = patch.expression();
         let mut condition = Condition::within(scope);
         let mut moves = Deltas::default();
-        let mut cond_names = Vec::new();
         if counts {
             moves = Deltas::moved(&old, &old.patched(patch));
-            let (tally_names, tally_expr, tally_values) = old.condition();
-            condition = condition.and(&tally_expr, tally_values);
-            cond_names.extend(tally_names);
+            condition = condition.and_also(old.condition());
         }
         let mut entry = None;
         if let Some(stamp) = history {
@@ -241,7 +238,7 @@ impl Store {
             };
             let subject = Subject::customer(&found).sealed(Some(&seal));
             let read = to_item(&found)?;
-            let ((names, same), put) = self.history_update(
+            let (same, put) = self.history_update(
                 stamp,
                 subject,
                 Event::Updated,
@@ -249,8 +246,7 @@ impl Store {
                 &read,
                 patch,
             )?;
-            condition = condition.and(&same.expr, same.values);
-            cond_names.extend(names.into_iter().map(|(p, a)| (p, a.to_owned())));
+            condition = condition.and_also(same);
             entry = Some(put);
         }
         let mut update = Update::builder()
@@ -259,9 +255,6 @@ impl Store {
             .update_expression(expr)
             .condition(condition);
         for (placeholder, attr) in names {
-            update = update.expression_attribute_names(placeholder, attr);
-        }
-        for (placeholder, attr) in cond_names {
             update = update.expression_attribute_names(placeholder, attr);
         }
         for (placeholder, value) in values {
@@ -274,7 +267,12 @@ impl Store {
         items.extend(self.count_updates(moves)?);
         items.extend(entry);
         match self.transact(items).await? {
-            TxOutcome::Written => Ok(CustomerWrite::Written),
+            TxOutcome::Written => {
+                if counts && old.renamed(&old.patched(patch)) {
+                    self.drop_empty_names(&old).await;
+                }
+                Ok(CustomerWrite::Written)
+            }
             // Another transaction on its items was in flight: try again, no read to tell.
             TxOutcome::Refused { failed, .. } if failed.is_empty() => Ok(CustomerWrite::Busy),
             TxOutcome::Refused { .. } => Ok(match self.get_customer_latest(id).await? {
@@ -306,10 +304,13 @@ impl Store {
         else {
             return Ok(CustomerDelete::NotFound);
         };
-        let condition = Condition::within(scope).and(
-            "attribute_not_exists(service_count) OR service_count = :zero",
-            vec![(":zero", n(0))],
-        );
+        // No services, and counted as read: a move meanwhile (a rename, say) refuses it.
+        let condition = Condition::within(scope)
+            .and(
+                "attribute_not_exists(service_count) OR service_count = :zero",
+                vec![(":zero", n(0))],
+            )
+            .and_also(Tally::of(&found).condition());
         let delete = Delete::builder()
             .table_name(&self.tables.customers)
             .key("id", n(id.get()))
@@ -324,7 +325,10 @@ impl Store {
             items.push(self.history_put(stamp, subject, Event::Deleted, Vec::new())?);
         }
         match self.transact(items).await? {
-            TxOutcome::Written => Ok(CustomerDelete::Deleted),
+            TxOutcome::Written => {
+                self.drop_empty_names(&Tally::of(&found)).await;
+                Ok(CustomerDelete::Deleted)
+            }
             TxOutcome::Refused { failed, .. } if failed.contains(&0) => {
                 Ok(match self.get_customer_latest(id).await? {
                     Some(c) if scope.permits(c.ispid, c.resellerid) => {

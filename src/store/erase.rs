@@ -12,7 +12,7 @@ use super::dossier::HeldClaimKind;
 use super::keys::claim;
 use super::records::ServiceItem;
 use super::transact::TxOutcome;
-use super::{Item, Store, StoreError, n, s, send_conditional};
+use super::{Item, Store, StoreError, n, s};
 use crate::domain::ids::{CustomerId, IspId, ResellerId, ServiceId};
 use crate::domain::scope::{Actor, Scope};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
@@ -85,6 +85,7 @@ fn cond(
 ) -> Condition {
     Condition {
         expr: expr.to_owned(),
+        names: Vec::new(),
         values,
     }
 }
@@ -134,13 +135,16 @@ impl Store {
         if live {
             // In scope, and its services as read (a service created meanwhile refuses it).
             let count = services.len() as u64;
-            let condition = Condition::within(scope).and(
-                match count {
-                    0 => "attribute_not_exists(service_count) OR service_count = :count",
-                    _ => "service_count = :count",
-                },
-                vec![(":count", n(count))],
-            );
+            // And counted as read: its counts are taken from what was read.
+            let condition = Condition::within(scope)
+                .and(
+                    match count {
+                        0 => "attribute_not_exists(service_count) OR service_count = :count",
+                        _ => "service_count = :count",
+                    },
+                    vec![(":count", n(count))],
+                )
+                .and_also(Tally::of(&record).condition());
             items.push(tx_put(&self.tables.customers, customer_stub, condition)?);
         } else {
             items.push(tx_put(
@@ -190,7 +194,8 @@ impl Store {
         // Before the stubs go: an erase that stops here is finished by its retry.
         let history = self.scrub_history(id, at).await?;
         self.remove_stubs(id, &service_ids).await?;
-        self.drop_empty_values(&Tally::of(&record)).await?;
+        // No value of the erased customer stays in a count item's key.
+        self.drop_empty(&Tally::of(&record).value_items()).await?;
         Ok(EraseOutcome::Erased(Erased {
             customerid: id,
             ispid: record.ispid,
@@ -200,27 +205,6 @@ impl Store {
             claims,
             history,
         }))
-    }
-
-    /// A facet or name count item keeps its value in its key (`isp|1|city|<city>`,
-    /// `reseller|7|name|<name>`) after its last customer is gone: those that count nobody
-    /// now go, so no value of the erased customer stays there. Conditional, so a customer
-    /// counted meanwhile keeps its item.
-    async fn drop_empty_values(&self, tally: &Tally) -> Result<(), StoreError> {
-        for (scope, shard) in tally.value_items() {
-            let req = self
-                .client
-                .delete_item()
-                .table_name(&self.tables.counts)
-                .key("scope", s(scope))
-                .key("shard", n(shard))
-                .condition_expression("#c = :zero")
-                .expression_attribute_names("#c", super::keys::count::CUSTOMERS)
-                .expression_attribute_values(":zero", n(0))
-                .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total);
-            send_conditional(|| req.clone().send()).await?;
-        }
-        Ok(())
     }
 
     /// A service's stub, on condition that it is still the customer's.

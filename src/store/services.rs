@@ -253,16 +253,14 @@ impl Store {
             vec![(":current_key", s(current.username_key.as_str()))],
         );
         let mut entry = None;
-        let mut cond_names = Vec::new();
         if let Some(stamp) = history {
             // The fields it changes are still as read: the entry's old values are exact.
             let subject = Subject::service(current).sealed(seal.as_ref());
             let read = to_item(current)?;
             let event = Event::ServiceUpdated;
-            let ((names, same), put) =
+            let (same, put) =
                 self.history_update(stamp, subject, event, service::FIELDS, &read, &patch)?;
-            condition = condition.and(&same.expr, same.values);
-            cond_names = names;
+            condition = condition.and_also(same);
             entry = Some(put);
         }
         if claims.is_none() && entry.is_none() {
@@ -294,7 +292,7 @@ impl Store {
             .key("id", n(current.id.get()))
             .update_expression(expr)
             .condition(condition);
-        for (placeholder, attr) in names.into_iter().chain(cond_names) {
+        for (placeholder, attr) in names {
             b = b.expression_attribute_names(placeholder, attr);
         }
         for (placeholder, value) in values {

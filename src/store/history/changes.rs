@@ -107,8 +107,9 @@ const VALUES: [&str; 16] = [
     ":h13", ":h14", ":h15",
 ];
 
-/// Placeholder names (`#h0` → attribute) and the condition that uses them.
-pub type AsRead = (Vec<(String, &'static str)>, Condition);
+/// The condition that a record's fields are as read, with its placeholder names (`#h0` →
+/// attribute).
+pub type AsRead = Condition;
 
 /// The condition that the shown fields a patch writes are still as read in `old`, so the
 /// entry's old values are exactly what the write replaced.
@@ -131,7 +132,7 @@ pub fn as_read(
                 "history: too many fields in one patch".into(),
             ));
         };
-        names.push(((*name).to_owned(), f.name));
+        names.push(((*name).to_owned(), f.name.to_owned()));
         match old.get(f.name) {
             Some(v) => {
                 terms.push(format!("{name} = {value}"));
@@ -144,7 +145,11 @@ pub fn as_read(
         true => "attribute_exists(id)".to_owned(),
         false => terms.join(" AND "),
     };
-    Ok((names, Condition { expr, values }))
+    Ok(Condition {
+        expr,
+        names,
+        values,
+    })
 }
 
 #[cfg(test)]
@@ -181,8 +186,8 @@ mod tests {
                 ("portal_password", None, None),
             ]
         );
-        let (names, cond) = as_read(FIELDS, &old, &set, &["surname"]).unwrap();
-        let attrs: Vec<_> = names.iter().map(|(_, a)| *a).collect();
+        let cond = as_read(FIELDS, &old, &set, &["surname"]).unwrap();
+        let attrs: Vec<_> = cond.names.iter().map(|(_, a)| a.as_str()).collect();
         assert_eq!(attrs, ["surname", "mobile", "city"]);
         assert_eq!(cond.expr, "#h0 = :h0 AND #h1 = :h1 AND #h2 = :h2");
     }
