@@ -413,6 +413,9 @@ fn carrying(attr: &str) -> f64 {
 /// name; and the two name items' entries in `names-by-scope` (1 each).
 const COUNT_ITEMS: f64 = 2.0 * 9.0 + NAME_ENTRIES;
 const NAME_ENTRIES: f64 = 2.0;
+/// A rename's or a delete's conditional deletes of the former name's two items (1 each)
+/// and, when they count nobody, of their index entries (1 each).
+const NAME_DROPS: f64 = 2.0 + NAME_ENTRIES;
 const SERVICE_INDEXES: f64 = 4.0;
 
 /// What one history entry of `bytes` costs its write (HISTORY_DAYS, on by default): its put
@@ -678,11 +681,13 @@ async fn customer_writes(
         calls: u.calls,
         read_units: 1.0,
         // As a mobile's, and its counts move: the old and the new name's items in both parts
-        // (2 each in the transaction) and their entries in `names-by-scope`.
+        // (2 each in the transaction) and their entries in `names-by-scope`; then the old
+        // name's items, counting nobody, deleted.
         write_units: kb(item_bytes) * (2.0 + ALL_INDEXES)
             + 4.0
             + carrying("name_key")
             + 2.0 * (4.0 + NAME_ENTRIES)
+            + NAME_DROPS
             + history(renamed_entry),
         ms,
     });
@@ -725,12 +730,14 @@ async fn customer_writes(
         calls: u.calls,
         // The record is read first (strongly consistent) for the counts it is part of.
         read_units: 1.0,
-        // The guard claim of its create, still live, is deleted in the transaction (2).
+        // The guard claim of its create, still live, is deleted in the transaction (2); then
+        // its name's items, when they count nobody.
         write_units: kb(item_bytes) * (2.0 + ALL_INDEXES)
             + KEY_INDEXES
             + COUNT_ITEMS
             + copy
             + 2.0
+            + NAME_DROPS
             + history(bare_entry),
         ms,
     });
@@ -929,8 +936,7 @@ async fn history_reads_and_erase(store: &Store, app: &App, item_bytes: usize) ->
             + 2.0
             + 2.0
             + 3.0
-            + 2.0
-            + NAME_ENTRIES
+            + NAME_DROPS
             + held.iter().map(|b| 2.0 * kb(*b)).sum::<f64>(),
         ms,
     });
