@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// updates (a customer's two totals, three facets, two days and two names, fewer where
 /// customers share them), a service batch 10 puts, 10 username claims and 10 customer
 /// updates: within DynamoDB's 100 items per transaction.
-pub const BATCH: usize = 10;
+pub const BATCH: usize = 100 / (1 + super::counts::ITEMS_PER_CUSTOMER);
 
 fn build_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(e.to_string())

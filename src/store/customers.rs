@@ -165,7 +165,7 @@ impl Store {
     }
 
     /// Applies `patch` to a customer within `scope`. A patch that sets a counted field
-    /// (type, state, city, zipcode), or that `history` records, reads the record first
+    /// (type, state, city, zipcode, name), or that `history` records, reads the record first
     /// (strongly consistent) and writes in one transaction its counts' moves and its history
     /// entry, on condition that the fields it counts and changes are still as read: `Busy` if
     /// another write changed them meanwhile (read again and retry). Otherwise one write.

@@ -370,9 +370,10 @@ pub mod count {
     /// name); it carries `CUSTOMERS`. Only name items have these attributes.
     pub const NAMES: (&str, (&str, &str)) = ("names-by-scope", ("names_of", "name_key"));
 
-    /// The smallest entry of `NAMES` (a one-letter name of ISP 1 with its keys, scope and
-    /// count: ~55 bytes): a walk asks for no more entries than the rest of its read limit
-    /// would pay for at that size.
+    /// At most the smallest entry of `NAMES` (a one-letter name of ISP 1 with its keys,
+    /// scope and count is ~55 bytes): a walk asks for no more entries than the rest of its
+    /// read limit would pay for at this size, so its last page may read past the limit by
+    /// what larger entries weigh more (names of 100 characters: ~900 bytes an entry).
     pub const NAME_ENTRY_MIN_BYTES: u64 = 50;
 
     /// The item counting a part's customers of one folded name (`names_of` is the part's

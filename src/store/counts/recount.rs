@@ -71,7 +71,7 @@ impl Store {
         }
         // A reseller's name items are outside the ISP's partitions: its part of `NAMES`.
         for reseller in resellers {
-            for item in self.name_items(&count::reseller(*reseller)).await? {
+            for item in self.part_names(&count::reseller(*reseller)).await? {
                 add(&item)?;
             }
         }
@@ -231,7 +231,7 @@ impl Store {
     }
 
     /// Every name item of a part (`names_of`, its count scope): its part of `NAMES`.
-    async fn name_items(&self, names_of: &str) -> Result<Vec<Item>, StoreError> {
+    async fn part_names(&self, names_of: &str) -> Result<Vec<Item>, StoreError> {
         let (index, (partition, _)) = count::NAMES;
         self.partition(Some(index), partition, names_of).await
     }
