@@ -4,9 +4,10 @@
 use super::capacity::{self, Kind};
 use super::keys::{self, IDS_BY_ISP, IDS_BY_RESELLER};
 use super::plan::Part;
+use super::query::SortCond;
 use super::{Item, Store, StoreError, n};
 use crate::domain::ids::CustomerId;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 /// The most an entry of the id twins costs a walk: what the budget reserves per entry.
 pub const ENTRY_BYTES: u64 = keys::ID_ENTRY_BYTES;
@@ -36,18 +37,13 @@ impl Store {
             Some(id) => id,
             None => None,
         };
-        let (index, (pk, partition)) = match part {
-            Part::Isp(isp) => (IDS_BY_ISP.0, (IDS_BY_ISP.1.0, isp.get())),
-            Part::Reseller { reseller, .. } => {
-                (IDS_BY_RESELLER.0, (IDS_BY_RESELLER.1.0, reseller.get()))
-            }
+        let ((index, (pk, sk)), partition) = match part {
+            Part::Isp(isp) => (IDS_BY_ISP, isp.get()),
+            Part::Reseller { reseller, .. } => (IDS_BY_RESELLER, reseller.get()),
         };
-        let mut start = after.map(|id| {
-            Item::from([
-                (pk.to_owned(), n(partition)),
-                ("id".to_owned(), n(id.get())),
-            ])
-        });
+        // The index's sort key is the table's key, `id`: two attributes name the entry.
+        let mut start = after
+            .map(|id| Item::from([(pk.to_owned(), n(partition)), (sk.to_owned(), n(id.get()))]));
         let (mut left, mut found) = (
             position,
             IdAt {
@@ -56,25 +52,19 @@ impl Store {
             },
         );
         while left > 0 {
+            let table = &self.tables.customers;
             let out = self
-                .client
-                .query()
-                .table_name(&self.tables.customers)
-                .index_name(index)
-                .key_condition_expression("#p = :p")
-                .expression_attribute_names("#p", pk)
-                .expression_attribute_values(":p", n(partition))
+                .index_query(table, index, (pk, sk), n(partition), &SortCond::Any)
                 .scan_index_forward(!desc)
                 .limit(i32::try_from(left).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await?;
             capacity::record(Kind::Read, out.consumed_capacity());
             found.units += capacity::computed_read(out.items(), false);
             let got = u32::try_from(out.items().len()).unwrap_or(u32::MAX);
             if got >= left {
-                let last = out.items().last().and_then(|item| item.get("id"));
+                let last = out.items().last().and_then(|item| item.get(sk));
                 let id = match last {
                     Some(AttributeValue::N(id)) => id
                         .parse()

@@ -5,8 +5,8 @@ use super::{CountRead, number};
 use crate::store::capacity::{self, Kind};
 use crate::store::keys::count;
 use crate::store::plan::Part;
+use crate::store::query::SortCond;
 use crate::store::{Store, StoreError, s};
-use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 
 /// The most entries asked for in one Query page.
 const PAGE: f64 = 1000.0;
@@ -21,10 +21,11 @@ impl Store {
         prefix: bool,
         max_units: f64,
     ) -> Result<CountRead, StoreError> {
-        let (index, (names_of, name_key)) = count::NAMES;
-        let condition = match prefix {
-            true => "#o = :o AND begins_with(#k, :k)",
-            false => "#o = :o AND #k = :k",
+        let (index, keys) = count::NAMES;
+        let sort = match prefix {
+            true => SortCond::BeginsWith(text.to_owned()),
+            // Both bounds the name: its one entry.
+            false => SortCond::Between(text.to_owned(), text.to_owned()),
         };
         let scope = part.count_scope();
         let mut read = CountRead::NOTHING;
@@ -34,18 +35,9 @@ impl Store {
             let left = (max_units - read.units).max(0.5) * 8192.0;
             let page = (left / count::NAME_ENTRY_MIN_BYTES as f64).clamp(1.0, PAGE) as i32;
             let out = self
-                .client
-                .query()
-                .table_name(&self.tables.counts)
-                .index_name(index)
-                .key_condition_expression(condition)
-                .expression_attribute_names("#o", names_of)
-                .expression_attribute_names("#k", name_key)
-                .expression_attribute_values(":o", s(scope.as_str()))
-                .expression_attribute_values(":k", s(text))
+                .index_query(&self.tables.counts, index, keys, s(scope.as_str()), &sort)
                 .limit(page)
                 .set_exclusive_start_key(start)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await?;
             capacity::record(Kind::Read, out.consumed_capacity());
