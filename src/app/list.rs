@@ -292,20 +292,19 @@ impl App {
             .max(1)
         };
         let matches = match counted {
-            Some(of @ CountOf::Name { .. }) => {
-                // Its name items, read for no more than walking `even` entries would cost.
-                let cap = capacity::read_units(usize::try_from(even() * entry).unwrap_or(0));
-                let read = self
-                    .store
-                    .count_of(part, &of, cap.min(budget.units_left()))
-                    .await?;
-                budget.spend(read.units);
-                match read.complete {
-                    true => u64::try_from(read.customers).unwrap_or(0),
-                    false => return Ok(ordered),
+            Some(of) => {
+                // A prefix's name items, read for no more than walking `even` entries costs.
+                let cap = match of {
+                    CountOf::Name { .. } => {
+                        capacity::read_units(usize::try_from(even() * entry).unwrap_or(0))
+                    }
+                    _ => f64::INFINITY,
+                };
+                match self.kept_within(part, &of, budget, cap).await? {
+                    Some(matches) => matches,
+                    None => return Ok(ordered),
                 }
             }
-            Some(of) => self.kept(part, &of, budget).await?,
             None => {
                 let walk = self.store.count_matching(&plan.query, Some(even())).await?;
                 budget.spend(walk.units);

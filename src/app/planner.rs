@@ -111,16 +111,15 @@ pub fn kept_count(f: &Filters<CreatedDays>) -> Option<CountOf> {
         .name
         .as_ref()
         .filter(|p| !(p.is_prefix_only() && p.prefix().is_empty()));
-    let named = name.map(|p| match p.is_exact() || p.is_prefix_only() {
-        true => Some(CountOf::Name {
+    let named = name
+        .filter(|p| p.is_exact() || p.is_prefix_only())
+        .map(|p| CountOf::Name {
             text: p.prefix().to_owned(),
             prefix: !p.is_exact(),
-        }),
-        false => None,
-    });
-    let others = f.mobile.is_some() || f.email.is_some() || named == Some(None);
+        });
+    let others = f.mobile.is_some() || f.email.is_some() || (name.is_some() && named.is_none());
     let counted = [
-        named.flatten(),
+        named,
         f.ctype.map(|t| CountOf::Type(t.as_str().to_owned())),
         f.state.clone().map(|v| CountOf::Facet(Facet::State, v)),
         f.city.clone().map(|v| CountOf::Facet(Facet::City, v)),

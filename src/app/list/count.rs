@@ -11,19 +11,35 @@ use crate::store::counts::CountOf;
 
 impl App {
     /// A part's kept count of `of`: one small Query, or for a name prefix the name items it
-    /// matches, within the budget.
+    /// matches, within the budget (refused past it).
     pub(super) async fn kept(
         &self,
         part: Part,
         of: &CountOf,
         budget: &Budget,
     ) -> Result<u64, AppError> {
-        let read = self.store.count_of(part, of, budget.units_left()).await?;
+        self.kept_within(part, of, budget, f64::INFINITY)
+            .await?
+            .ok_or_else(|| budget.refusal().into())
+    }
+
+    /// `kept`, reading at most `cap` units of the budget: `None` where a name prefix's walk
+    /// stopped there.
+    pub(super) async fn kept_within(
+        &self,
+        part: Part,
+        of: &CountOf,
+        budget: &Budget,
+        cap: f64,
+    ) -> Result<Option<u64>, AppError> {
+        let read = self
+            .store
+            .count_of(part, of, cap.min(budget.units_left()))
+            .await?;
         budget.spend(read.units);
-        match read.complete {
-            true => Ok(u64::try_from(read.customers).unwrap_or(0)),
-            false => Err(budget.refusal().into()),
-        }
+        Ok(read
+            .complete
+            .then(|| u64::try_from(read.customers).unwrap_or(0)))
     }
 
     /// The number of matches in one part that no kept count answers (`kept` does, for no
