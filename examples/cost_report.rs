@@ -502,6 +502,23 @@ async fn operations(store: &Store, settings: &Settings, mean_entry: &HashMap<&'s
 const RUNS: usize = 21;
 
 /// A use case's parameters.
+/// Times `RUNS` updates of one field as ISP 1's user, run `n` setting customer `ids[n]`'s
+/// `field` to `value(n)`.
+async fn timed_updates(
+    app: &App,
+    ids: &[CustomerId],
+    field: &str,
+    value: impl Fn(usize) -> String,
+) -> (Usage, f64) {
+    let isp_user = isp_user();
+    timed(RUNS, |n| {
+        let f = form(&[("customerid", &ids[n].to_string()), (field, &value(n))]);
+        let isp_user = &isp_user;
+        async move { app.update_customer(isp_user, &f).await }
+    })
+    .await
+}
+
 fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs
         .iter()
@@ -628,14 +645,7 @@ async fn customer_writes(
             + history(created_entry),
         ms,
     });
-    let (u, ms) = timed(RUNS, |n| {
-        let f = form(&[
-            ("customerid", &created[n].to_string()),
-            ("street", "2nd street"),
-        ]);
-        async move { app.update_customer(&isp_user, &f).await }
-    })
-    .await;
+    let (u, ms) = timed_updates(app, &created, "street", |_| "2nd street".into()).await;
     let updated_entry = newest_entry(store, created[0].get()).await;
     eprintln!("history entries: an update of one field {updated_entry} bytes");
     // With the history, an update reads the record (strongly consistent) and is one
@@ -647,14 +657,7 @@ async fn customer_writes(
         write_units: kb(item_bytes) * (2.0 + ALL_INDEXES) + history(updated_entry),
         ms,
     });
-    let (u, ms) = timed(RUNS, |n| {
-        let f = form(&[
-            ("customerid", &created[n].to_string()),
-            ("mobile", &format!("98{n:08}")),
-        ]);
-        async move { app.update_customer(&isp_user, &f).await }
-    })
-    .await;
+    let (u, ms) = timed_updates(app, &created, "mobile", |n| format!("98{n:08}")).await;
     ops.push(Op {
         label: "update of an index key (mobile)",
         calls: u.calls,
@@ -667,14 +670,7 @@ async fn customer_writes(
             + history(updated_entry),
         ms,
     });
-    let (u, ms) = timed(RUNS, |n| {
-        let f = form(&[
-            ("customerid", &created[n].to_string()),
-            ("name", &format!("Renamed {n}")),
-        ]);
-        async move { app.update_customer(&isp_user, &f).await }
-    })
-    .await;
+    let (u, ms) = timed_updates(app, &created, "name", |n| format!("Renamed {n}")).await;
     let renamed_entry = newest_entry(store, created[0].get()).await;
     ops.push(Op {
         label: "update of the name",
@@ -691,14 +687,15 @@ async fn customer_writes(
             + history(renamed_entry),
         ms,
     });
-    let (u, ms) = timed(RUNS, |n| {
-        let f = form(&[
-            ("customerid", &created[n].to_string()),
-            ("city", if n % 2 == 0 { "Vasco" } else { "Margao" }),
-        ]);
-        async move { app.update_customer(&isp_user, &f).await }
-    })
-    .await;
+    let city = |n: usize| {
+        if n.is_multiple_of(2) {
+            "Vasco"
+        } else {
+            "Margao"
+        }
+        .to_owned()
+    };
+    let (u, ms) = timed_updates(app, &created, "city", city).await;
     ops.push(Op {
         label: "update of a counted field (city)",
         calls: u.calls,
