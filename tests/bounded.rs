@@ -648,7 +648,8 @@ async fn over_budget_is_refused_and_a_cursor_gets_short_pages_that_miss_nothing(
         !reply.error().contains("cursor") && reply.error().contains("zipcode"),
         "a count cannot be paged: its refusal names filters, not cursor: {reply:?}"
     );
-    // The customers a `username` pattern selects are read whole: within the budget too.
+    // Outside id order the customers a `username` pattern selects are all read whole (to
+    // be ordered): within the budget too.
     let sample: Vec<&CustomerItem> = items.iter().filter(|c| c.ispid == IspId(1)).collect();
     for c in sample.iter().take(8) {
         let username = format!("budget{}", c.id.get());
@@ -656,14 +657,24 @@ async fn over_budget_is_refused_and_a_cursor_gets_short_pages_that_miss_nothing(
             .await
             .id();
     }
-    let reply = app
-        .call(ISP1_USER, "list", &[("username", "budget%")])
-        .await;
+    let by_name = [("username", "budget%"), ("sort_field", "name")];
+    let reply = app.call(ISP1_USER, "list", &by_name).await;
     assert_eq!(reply.status, 400, "{reply:?}");
     assert!(
         reply.error().contains("LIST_READ_BUDGET_UNITS") && !reply.error().contains("cursor"),
         "cursor would not help: the candidates are read before any page: {reply:?}"
     );
+    // In id order only the page's rows are read.
+    let reply = app
+        .call(
+            ISP1_USER,
+            "list",
+            &[("username", "budget%"), ("rows_limit", "4")],
+        )
+        .await;
+    let mut first: Vec<u64> = sample.iter().take(8).map(|c| c.id.get()).collect();
+    first.sort_unstable();
+    assert_eq!(reply.ids(), first[..4], "{reply:?}");
     // One service's customer is well within it.
     let one = format!("budget{}", sample[0].id.get());
     let reply = app.call(ISP1_USER, "list", &[("username", &one)]).await;
@@ -881,7 +892,7 @@ async fn counts_stay_exact_through_concurrent_creates_deletes_and_refusals() {
 async fn a_count_by_username_alone_reads_services_not_customers() {
     // A budget of 4 units: 36 customers read whole would cost 18.
     let app = spawn_app_with(&[("LIST_READ_BUDGET_UNITS", "4"), NO_DUPLICATE_GUARD]).await;
-    let mut reseller1 = Vec::new();
+    let (mut reseller1, mut all) = (Vec::new(), Vec::new());
     for (i, reseller) in (0..36).map(|i| (i, if i < 31 { "1" } else { "2" })) {
         let id = app
             .create(ISP1_USER, &[("resellerid", reseller)])
@@ -890,6 +901,7 @@ async fn a_count_by_username_alone_reads_services_not_customers() {
         app.create_service(ISP1_USER, id, &format!("bulk{i:02}"), &[])
             .await
             .id();
+        all.push(id);
         if reseller == "1" {
             reseller1.push(id);
         }
@@ -915,14 +927,15 @@ async fn a_count_by_username_alone_reads_services_not_customers() {
     assert_eq!(reply.result().as_u64(), Some(31), "{reply:?}");
     let reply = count(ISP2_USER, &[("username", "bulk%"), ("show_count", "1")]).await;
     assert_eq!(reply.result().as_u64(), Some(0), "{reply:?}");
-    // With another filter, or for a page, the customers are read: over this budget.
+    // With another filter, or for a page in another order, every matching customer is read
+    // whole: over this budget.
     for params in [
         &[
             ("username", "bulk%"),
             ("city", "Panaji"),
             ("show_count", "1"),
         ][..],
-        &[("username", "bulk%")][..],
+        &[("username", "bulk%"), ("sort_field", "name")][..],
     ] {
         let reply = app.call(ISP1_USER, "list", params).await;
         assert_eq!(reply.status, 400, "{params:?}: {reply:?}");
@@ -931,6 +944,53 @@ async fn a_count_by_username_alone_reads_services_not_customers() {
             "{reply:?}"
         );
     }
+    // A page in id order reads the services and only its own rows' customers (3 here:
+    // 1.5 units, where the 36 would be 18), in either order, at an offset and by cursor.
+    all.sort_unstable();
+    let mut mine = reseller1.clone();
+    mine.sort_unstable();
+    for (scope, params, want) in [
+        (ISP1, vec![("rows_limit", "3")], all[..3].to_vec()),
+        (
+            ISP1,
+            vec![("rows_limit", "3"), ("sort_order", "desc")],
+            all.iter().rev().take(3).copied().collect(),
+        ),
+        (
+            ISP1,
+            vec![("rows_limit", "3"), ("rows_offset", "34")],
+            all[34..].to_vec(),
+        ),
+        (BIG_RESELLER, vec![("rows_limit", "3")], mine[..3].to_vec()),
+    ] {
+        let mut params = params.clone();
+        params.push(("username", "bulk%"));
+        let (out, usage) = list(&app, scope, &params).await;
+        let ListOutcome::Rows { rows, .. } = &out else {
+            panic!("{out:?}")
+        };
+        let got: Vec<u64> = rows.iter().map(|c| c.id.get()).collect();
+        assert_eq!(got, want, "{params:?}");
+        assert!(usage.computed_read_units <= 3.5, "{params:?}: {usage:?}");
+    }
+    let (mut got, mut cursor) = (Vec::new(), String::new());
+    for _ in 0..20 {
+        let params = [
+            ("username", "bulk%"),
+            ("rows_limit", "5"),
+            ("cursor", cursor.as_str()),
+        ];
+        let reply = app.call(ISP1_USER, "list", &params).await;
+        got.extend(reply.ids());
+        match reply.body.get("next").and_then(|n| n.as_str()) {
+            Some(n) => cursor = n.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(
+        got, all,
+        "cursor pages return every match once, in id order"
+    );
 }
 
 #[tokio::test]
@@ -1044,4 +1104,116 @@ async fn a_deep_offset_in_id_order_is_counted_on_ids_not_whole_customers() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_broad_username_pattern_pages_in_id_order_by_walking_services_in_customer_order() {
+    // A budget of 4 units collects ~100 services in username order: 130 are past it, and
+    // before the walk in customer order such a page was refused (reading the 130 customers
+    // whole would cost 65 units).
+    let app = spawn_app_with(&[("LIST_READ_BUDGET_UNITS", "4"), NO_DUPLICATE_GUARD]).await;
+    let items = load(&app, 200, 11).await;
+    let isp1: Vec<&CustomerItem> = items.iter().filter(|c| c.ispid == IspId(1)).collect();
+    let mut wide = Vec::new();
+    for (i, c) in isp1.iter().enumerate().take(140) {
+        let id = c.id.get();
+        // Every tenth has a service of another pattern only; every seventh a second match.
+        let names = match (i % 10, i % 7) {
+            (3, _) => vec![format!("dsl{id}")],
+            (_, 0) => vec![format!("Wide{id}"), format!("wide{id}.b")],
+            _ => vec![format!("wide{id}")],
+        };
+        for name in &names {
+            app.create_service(ISP1_USER, id, name, &[]).await.id();
+        }
+        if names[0].to_lowercase().starts_with("wide") {
+            wide.push(*c);
+        }
+    }
+    assert!(wide.len() > 110, "{}", wide.len());
+    let ids_of = |cs: &[&CustomerItem]| {
+        let mut ids: Vec<u64> = cs.iter().map(|c| c.id.get()).collect();
+        ids.sort_unstable();
+        ids
+    };
+    let all = ids_of(&wide);
+    let reseller: Vec<&CustomerItem> = wide
+        .iter()
+        .filter(|c| c.resellerid == ResellerId(1))
+        .copied()
+        .collect();
+    let mine = ids_of(&reseller);
+    assert!(mine.len() > 5, "{}", mine.len());
+    for (scope, params, want) in [
+        (ISP1, vec![("rows_limit", "5")], all[..5].to_vec()),
+        (
+            Scope::Platform,
+            vec![("rows_limit", "5")],
+            all[..5].to_vec(),
+        ),
+        (
+            ISP1,
+            vec![("rows_limit", "5"), ("sort_order", "desc")],
+            all.iter().rev().take(5).copied().collect(),
+        ),
+        (
+            ISP1,
+            vec![("rows_limit", "5"), ("rows_offset", "20")],
+            all[20..25].to_vec(),
+        ),
+        (BIG_RESELLER, vec![("rows_limit", "5")], mine[..5].to_vec()),
+    ] {
+        let mut params = params.clone();
+        params.push(("username", "WIDE%"));
+        let (out, usage) = list(&app, scope, &params).await;
+        let ListOutcome::Rows { rows, .. } = &out else {
+            panic!("{out:?}")
+        };
+        let got: Vec<u64> = rows.iter().map(|c| c.id.get()).collect();
+        assert_eq!(got, want, "{scope:?} {params:?}");
+        // The budget, and the page's own records (5 at 0.5 unit).
+        assert!(usage.computed_read_units <= 6.5, "{params:?}: {usage:?}");
+    }
+    // Cursor pages, short where the budget cuts them, return every match once.
+    let (mut got, mut cursor) = (Vec::new(), String::new());
+    for _ in 0..100 {
+        let params = [
+            ("username", "wide%"),
+            ("rows_limit", "20"),
+            ("cursor", cursor.as_str()),
+        ];
+        let reply = app.call(ISP1_USER, "list", &params).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        got.extend(reply.ids());
+        match reply.body.get("next").and_then(|n| n.as_str()) {
+            Some(n) => cursor = n.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(
+        got, all,
+        "cursor pages return every match once, in id order"
+    );
+    // A pattern that starts with `%` walks the same way: `%.b` matches the second services.
+    let mut second: Vec<u64> = wide
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            isp1.iter()
+                .position(|x| x.id == c.id)
+                .is_some_and(|i| i % 7 == 0)
+        })
+        .map(|(_, c)| c.id.get())
+        .collect();
+    second.sort_unstable();
+    let reply = app
+        .call(
+            ISP1_USER,
+            "list",
+            &[("username", "%.b"), ("rows_limit", "3"), ("cursor", "")],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let ids = reply.ids();
+    assert!(second.starts_with(&ids), "{ids:?} of {second:?}");
 }

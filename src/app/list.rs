@@ -11,22 +11,24 @@
 //! the ISP whose partition (or customer) is read (`zones.rs`).
 
 mod count;
+mod usernames;
 mod walk;
 
 use super::budget::Budget;
 use super::cursor::{self, Fingerprint, fingerprint};
 use super::planner::{self, Part, Plan};
+use super::service_list::{Selected, Then};
 use super::zones::Zoned;
 use super::{App, AppError};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{CustomerId, IspId, ResellerId};
-use crate::domain::list::{Filters, ListRequest, SortField, SortOrder};
+use crate::domain::list::{Filters, ListRequest, Pattern, SortField, SortOrder};
 use crate::domain::scope::{Caller, ListScope, Narrowing};
 use crate::domain::{Fields, Invalid};
 use crate::store::capacity;
 use crate::store::counts::CountOf;
 use crate::store::offsets;
-use crate::store::plan::order_key;
+use crate::store::plan::{id_order_key, order_key};
 use crate::store::records::CustomerItem;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +52,16 @@ pub(super) struct Planned<'a> {
     filters: &'a Filters,
 }
 
+/// Where a page's rows come from.
+pub(super) enum Source<'a> {
+    /// Each part's plan, walked.
+    Plans,
+    /// Rows already found (the customers of a `serviceid` or `username`).
+    Rows(Vec<Row>),
+    /// A `username` pattern too broad to collect: each part's services in customer order.
+    Usernames(&'a Pattern),
+}
+
 /// One row of a walk: its order key and, once read, the customer.
 pub(super) struct Row {
     id: CustomerId,
@@ -63,6 +75,15 @@ fn row_of(item: CustomerItem, sort: SortField) -> Row {
         id: item.id,
         key,
         customer: Some(Customer::from(item)),
+    }
+}
+
+/// A row known by its id alone, in id order.
+fn id_row(id: CustomerId) -> Row {
+    Row {
+        id,
+        key: id_order_key(id),
+        customer: None,
     }
 }
 
@@ -107,50 +128,48 @@ impl App {
         let scope = self.list_scope(caller, req.ispid, req.resellerid).await?;
         let budget = Budget::new(self.read_budget_units).counting(req.show_count);
 
-        // A count of `username` or `serviceid` alone needs no customer: a service carries its
-        // customer's ISP and reseller (it never moves), so its customers are the count.
-        let services_alone = req.show_count
-            && req.filters.customerid.is_none()
+        // With `username` or `serviceid` alone a service tells all: it carries its customer's
+        // ISP and reseller (it never moves). A count is its customers; a page in id order
+        // reads only its own rows' records.
+        let services_alone = req.filters.customerid.is_none()
             && planner::kept_count(&Filters {
                 username: None,
                 serviceid: None,
                 ..req.filters.clone()
             }) == Some(CountOf::All);
-        let records = !services_alone;
-        if let Some(ids) = self
-            .services_filter(scope, &req.filters, &budget, records)
+        let then = match (services_alone, req.show_count) {
+            (true, true) => Then::Count,
+            (true, false) if req.sort == SortField::Id => Then::Page,
+            _ => Then::ReadAll,
+        };
+        let source = match self
+            .services_filter(scope, &req.filters, &budget, then)
             .await?
         {
-            if services_alone {
+            Selected::Unfiltered => None,
+            Selected::Ids(ids) if then == Then::Count => {
                 return Ok(ListOutcome::Count(ids.len() as u64));
             }
-            // The customers of the matching services: few, read by id and sorted here.
-            let found: Vec<CustomerItem> = self
-                .customers_by_id(&ids, &budget)
-                .await?
-                .into_values()
-                .filter(|c| scope.permits(c.ispid, c.resellerid))
-                .collect();
-            // Cursors bind the zones of the scope's ISPs, as for any list of that scope.
-            let bound = match req.filters.created {
-                Some(_) => self.parts(scope).await?,
-                None => Vec::new(),
+            Selected::Ids(ids) if then == Then::Page => {
+                Some(Source::Rows(ids.into_iter().map(id_row).collect()))
+            }
+            // Past what collecting them pays for, a walk in id order finds the page.
+            Selected::TooMany(pattern) => Some(Source::Usernames(pattern)),
+            Selected::Ids(ids) => {
+                return self
+                    .services_customers(caller, &req, scope, &ids, &budget)
+                    .await;
+            }
+        };
+        if let Some(source) = source {
+            let parts = match source {
+                Source::Usernames(_) => self.parts(scope).await?,
+                _ => Vec::new(),
             };
-            let mut zoned = self.zoned(&req.filters, &bound).await?;
-            self.cover(&mut zoned, &req.filters, found.iter().map(|c| c.ispid))
-                .await?;
-            let rows: Vec<Row> = found
-                .into_iter()
-                .map(|c| row_of(c, req.sort))
-                .filter(|r| r.customer.as_ref().is_some_and(|c| zoned.matches(c)))
-                .collect();
-            return match req.show_count {
-                true => Ok(ListOutcome::Count(rows.len() as u64)),
-                false => {
-                    self.page(caller, &req, &zoned, &[], Some(rows), &budget)
-                        .await
-                }
-            };
+            let zoned = self.zoned(&req.filters, &[]).await?;
+            return self
+                .page(caller, &req, &zoned, &parts, source, &budget)
+                .await;
         }
 
         if let Some(id) = req.filters.customerid {
@@ -192,7 +211,8 @@ impl App {
             let total = counts.into_iter().sum();
             return Ok(ListOutcome::Count(total));
         }
-        self.page(caller, &req, &zoned, &parts, None, &budget).await
+        self.page(caller, &req, &zoned, &parts, Source::Plans, &budget)
+            .await
     }
 
     /// The caller's scope narrowed by a list's `ispid`/`resellerid` (the reseller's ISP is
@@ -209,6 +229,45 @@ impl App {
             None => None,
         };
         Ok(narrowing.confirm(reseller_isp)?)
+    }
+
+    /// A list whose `serviceid`/`username` selected `ids` and whose other filters or order
+    /// need every one of those customers whole: few (`service_list::MAX_CANDIDATES`).
+    async fn services_customers(
+        &self,
+        caller: &Caller,
+        req: &ListRequest,
+        scope: ListScope,
+        ids: &[CustomerId],
+        budget: &Budget,
+    ) -> Result<ListOutcome, AppError> {
+        // The customers of the matching services: few, read by id and sorted here.
+        let found: Vec<CustomerItem> = self
+            .customers_by_id(ids, budget)
+            .await?
+            .into_values()
+            .filter(|c| scope.permits(c.ispid, c.resellerid))
+            .collect();
+        // Cursors bind the zones of the scope's ISPs, as for any list of that scope.
+        let bound = match req.filters.created {
+            Some(_) => self.parts(scope).await?,
+            None => Vec::new(),
+        };
+        let mut zoned = self.zoned(&req.filters, &bound).await?;
+        self.cover(&mut zoned, &req.filters, found.iter().map(|c| c.ispid))
+            .await?;
+        let rows: Vec<Row> = found
+            .into_iter()
+            .map(|c| row_of(c, req.sort))
+            .filter(|r| r.customer.as_ref().is_some_and(|c| zoned.matches(c)))
+            .collect();
+        match req.show_count {
+            true => Ok(ListOutcome::Count(rows.len() as u64)),
+            false => {
+                let source = Source::Rows(rows);
+                self.page(caller, req, &zoned, &[], source, budget).await
+            }
+        }
     }
 
     /// The ISP partitions a list in `scope` reads: one, or (an admin's list) every ISP.
@@ -327,7 +386,7 @@ impl App {
         req: &ListRequest,
         zoned: &Zoned,
         parts: &[Part],
-        candidates: Option<Vec<Row>>,
+        source: Source<'_>,
         budget: &Budget,
     ) -> Result<ListOutcome, AppError> {
         let fp = query_fingerprint(caller, req, zoned.binding());
@@ -353,7 +412,7 @@ impl App {
         // An offset in id order over every customer of one part is counted on its ids alone,
         // from the remembered position if any.
         if let [part] = parts
-            && candidates.is_none()
+            && matches!(source, Source::Plans)
             && skip >= SKIP_ON_IDS_FROM
             && req.sort == SortField::Id
             && planner::kept_count(&req.filters) == Some(CountOf::All)
@@ -378,9 +437,17 @@ impl App {
         let want = skip + limit + 1;
         let desc = req.order == SortOrder::Desc;
 
-        let (mut rows, frontier) = match candidates {
-            Some(rows) => (rows, None),
-            None => {
+        let (mut rows, frontier) = match source {
+            Source::Rows(rows) => (rows, None),
+            Source::Usernames(pattern) => {
+                let walks = futures_util::future::try_join_all(parts.iter().map(|part| {
+                    let after = after.as_deref();
+                    self.walk_usernames(*part, pattern, after, want, desc, budget, short_ok)
+                }))
+                .await?;
+                nearest_frontier(walks, desc)
+            }
+            Source::Plans => {
                 // An admin's parts (one per ISP) are planned concurrently.
                 let plans = futures_util::future::try_join_all(parts.iter().map(|part| async {
                     let filters = zoned.get(part.isp())?;
@@ -409,12 +476,7 @@ impl App {
                         .await?
                     }
                 };
-                // Where the budget cut walks short, the nearest frontier bounds what is known.
-                let frontier = walks
-                    .iter()
-                    .filter_map(|w| w.frontier.clone())
-                    .reduce(|a, b| if desc { a.max(b) } else { a.min(b) });
-                (walks.into_iter().flat_map(|w| w.rows).collect(), frontier)
+                nearest_frontier(walks, desc)
             }
         };
         rows.retain(|r| {
@@ -475,6 +537,16 @@ impl App {
         page.retain(|r| r.customer.is_some());
         Ok(())
     }
+}
+
+/// The rows of several walks, and where the budget cut any short, the nearest frontier:
+/// it bounds what is known.
+fn nearest_frontier(walks: Vec<walk::Walk>, desc: bool) -> (Vec<Row>, Option<String>) {
+    let frontier = walks
+        .iter()
+        .filter_map(|w| w.frontier.clone())
+        .reduce(|a, b| if desc { a.max(b) } else { a.min(b) });
+    (walks.into_iter().flat_map(|w| w.rows).collect(), frontier)
 }
 
 /// Binds cursors and cached page positions to the caller and to everything that decides the

@@ -342,6 +342,18 @@ pub const IDS_BY_RESELLER: (&str, (&str, &str)) = ("ids-by-reseller", ("reseller
 /// and their names): what a walk of them is budgeted at per entry.
 pub const ID_ENTRY_BYTES: u64 = 40;
 
+/// A part's services in customer order, each entry the service's keys and `username`: where
+/// the customer list walks a `username` pattern too broad to collect in username order
+/// (`Store::usernames_in_customer_order`).
+pub const SERVICES_BY_ISP_CUSTOMER: (&str, (&str, &str)) =
+    ("by-isp-customer", ("ispid", "customerid"));
+pub const SERVICES_BY_RESELLER_CUSTOMER: (&str, (&str, &str)) =
+    ("by-reseller-customer", ("resellerid", "customerid"));
+
+/// The largest entry of those (three numbers of up to 20 digits, a username of
+/// `Username::MAX` bytes, and their names): what a walk of them is budgeted at per entry.
+pub const USERNAME_ENTRY_BYTES: u64 = 160;
+
 /// The resellers table's one index: `ispid` → `resellerid`, an ISP's resellers in id order.
 pub const RESELLERS_BY_ISP: (&str, (&str, &str)) = ("by-isp", ("ispid", "resellerid"));
 

@@ -26,6 +26,7 @@ pub mod sequences;
 pub mod services;
 pub mod tenancy;
 mod transact;
+pub mod usernames;
 pub mod webhook_log;
 pub mod webhooks;
 

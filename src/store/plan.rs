@@ -290,11 +290,16 @@ fn order_attr(sort: SortField) -> &'static str {
 /// id; a cursor holds the last one of its page.
 pub fn order_key(c: &CustomerItem, sort: SortField) -> String {
     match sort {
-        SortField::Id => keys::id_part(c.id),
+        SortField::Id => id_order_key(c.id),
         SortField::Name => c.name_key.clone(),
         SortField::Mobile => c.mobile_key.clone(),
         SortField::Email => c.email_key.clone(),
     }
+}
+
+/// The order key of a customer in id order.
+pub fn id_order_key(id: CustomerId) -> String {
+    keys::id_part(id)
 }
 
 /// A query of services: an index key, and the reseller whose rows to keep (a filter, where

@@ -17,6 +17,9 @@ pub enum SortCond {
     BeginsWith(String),
     /// Inclusive bounds.
     Between(String, String),
+    /// A numeric sort key past this one: above it, or below it (descending walks).
+    Above(u64),
+    Below(u64),
 }
 
 /// A key condition on one index of the customers table: one partition, part of its sort keys.
@@ -134,6 +137,13 @@ impl Store {
                 .expression_attribute_names("#sk", sk)
                 .expression_attribute_values(":lo", s(lo.as_str()))
                 .expression_attribute_values(":hi", s(hi.as_str())),
+            SortCond::Above(past) | SortCond::Below(past) => q
+                .key_condition_expression(match sort {
+                    SortCond::Above(_) => "#pk = :pk AND #sk > :past",
+                    _ => "#pk = :pk AND #sk < :past",
+                })
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":past", n(*past)),
         }
     }
 }

@@ -249,8 +249,8 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::keys::{
-        CustomerIndex, IDS_BY_ISP, IDS_BY_RESELLER, RESELLERS_BY_ISP, ServiceIndex, TABLES,
-        UserIndex, count, deleted, history,
+        CustomerIndex, IDS_BY_ISP, IDS_BY_RESELLER, RESELLERS_BY_ISP, SERVICES_BY_ISP_CUSTOMER,
+        SERVICES_BY_RESELLER_CUSTOMER, ServiceIndex, TABLES, UserIndex, count, deleted, history,
     };
 
     #[test]
@@ -292,6 +292,16 @@ mod tests {
                 ("CountsTable", count::NAMES.0, count::NAMES.1),
                 ("CustomersTable", IDS_BY_ISP.0, IDS_BY_ISP.1),
                 ("CustomersTable", IDS_BY_RESELLER.0, IDS_BY_RESELLER.1),
+                (
+                    "ServicesTable",
+                    SERVICES_BY_ISP_CUSTOMER.0,
+                    SERVICES_BY_ISP_CUSTOMER.1,
+                ),
+                (
+                    "ServicesTable",
+                    SERVICES_BY_RESELLER_CUSTOMER.0,
+                    SERVICES_BY_RESELLER_CUSTOMER.1,
+                ),
             ]);
         for (table, name, (pk, sk)) in indexes {
             let def = defs

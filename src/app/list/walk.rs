@@ -19,6 +19,18 @@ pub(super) struct Walk {
     done: bool,
 }
 
+impl Walk {
+    /// A walk that ended with these rows: all of them, or (`frontier`) those up to there.
+    pub(super) fn ended(rows: Vec<Row>, frontier: Option<String>) -> Self {
+        Self {
+            rows,
+            last: frontier.clone(),
+            done: frontier.is_none(),
+            frontier,
+        }
+    }
+}
+
 /// The rows asked of each part in an admin's first round: about its share of the page, at
 /// least 3 (so few parts need a second round), at most the page.
 fn first_round(want: usize, parts: usize) -> usize {
