@@ -11,13 +11,13 @@
 //! the ISP whose partition (or customer) is read (`zones.rs`).
 
 mod count;
+mod services;
 mod usernames;
 mod walk;
 
 use super::budget::Budget;
 use super::cursor::{self, Fingerprint, fingerprint};
 use super::planner::{self, Part, Plan};
-use super::service_list::{Selected, Then};
 use super::zones::Zoned;
 use super::{App, AppError};
 use crate::domain::customer::Customer;
@@ -30,6 +30,7 @@ use crate::store::counts::CountOf;
 use crate::store::offsets;
 use crate::store::plan::{id_order_key, order_key};
 use crate::store::records::CustomerItem;
+use services::{Selected, Then};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListOutcome {
@@ -232,7 +233,7 @@ impl App {
     }
 
     /// A list whose `serviceid`/`username` selected `ids` and whose other filters or order
-    /// need every one of those customers whole: few (`service_list::MAX_CANDIDATES`).
+    /// need every one of those customers whole: few (`services::MAX_CANDIDATES`).
     async fn services_customers(
         &self,
         caller: &Caller,

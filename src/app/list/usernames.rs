@@ -2,7 +2,7 @@
 //! the part's services walked in customer order (`store::usernames`, ~80 bytes an entry),
 //! each username checked, until the page's customers are found. It reads about a page
 //! divided by the pattern's share of services, and is taken only past a share that keeps that
-//! small (`service_list::BROAD_SHARE`).
+//! small (`services::BROAD_SHARE`).
 
 use super::Row;
 use super::walk::Walk;
