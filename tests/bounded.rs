@@ -1144,6 +1144,12 @@ async fn a_broad_username_pattern_pages_in_id_order_by_walking_services_in_custo
         .collect();
     let mine = ids_of(&reseller);
     assert!(mine.len() > 5, "{}", mine.len());
+    let tiny: Vec<&CustomerItem> = wide
+        .iter()
+        .filter(|c| c.resellerid == ResellerId(2))
+        .copied()
+        .collect();
+    let tiny = ids_of(&tiny);
     for (scope, params, want) in [
         (ISP1, vec![("rows_limit", "5")], all[..5].to_vec()),
         (
@@ -1162,10 +1168,14 @@ async fn a_broad_username_pattern_pages_in_id_order_by_walking_services_in_custo
             all[20..25].to_vec(),
         ),
         (BIG_RESELLER, vec![("rows_limit", "5")], mine[..5].to_vec()),
+        // The username order is the ISP's: a reseller's few are not collected through the
+        // ISP's many (each read is charged, kept or not), but found in its own customer order.
+        (TINY_RESELLER, vec![("rows_limit", "5")], tiny.clone()),
     ] {
         let mut params = params.clone();
         params.push(("username", "WIDE%"));
         let (out, usage) = list(&app, scope, &params).await;
+        assert!(usage.calls <= 6, "{scope:?} {params:?}: {usage:?}");
         let ListOutcome::Rows { rows, .. } = &out else {
             panic!("{out:?}")
         };

@@ -66,6 +66,11 @@ pub fn record<'a>(kind: Kind, consumed: impl IntoIterator<Item = &'a ConsumedCap
     });
 }
 
+/// Read units a Query cost beyond what it returned (items its filter read and discarded).
+pub fn discarded(units: f64) {
+    with_usage(|u| u.computed_read_units += units);
+}
+
 /// Adds the computed cost of a read that returned `items` (read as one unit of account,
 /// like a Query page) or, with `per_item`, charged item by item (GetItem, BatchGetItem).
 /// Returns that cost.

@@ -65,6 +65,9 @@ fn build_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(e.to_string())
 }
 
+/// The most a service item weighs: what an item a filter discarded is charged at.
+const SERVICE_BYTES: usize = 300;
+
 impl Store {
     pub async fn next_service_id(&self) -> Result<ServiceId, StoreError> {
         self.next_id(super::sequences::Sequence::Service)
@@ -376,6 +379,15 @@ impl Store {
         }
         let out = q.send().await?;
         capacity::record(Kind::Read, out.consumed_capacity());
-        Page::decode(out)
+        let scanned = usize::try_from(out.scanned_count()).unwrap_or(0);
+        let mut page = Page::decode(out)?;
+        // DynamoDB charges what a filter discards too: each item it read, at the most a
+        // service weighs (200–300 bytes), where the answer cannot tell their sizes.
+        let charged = capacity::read_units(scanned * SERVICE_BYTES);
+        if query.reseller.is_some() && charged > page.units {
+            capacity::discarded(charged - page.units);
+            page.units = charged;
+        }
+        Ok(page)
     }
 }
