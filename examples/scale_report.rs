@@ -17,11 +17,13 @@ use isp_crm::admin::{self, NewUser};
 use isp_crm::app::{App, ListOutcome};
 use isp_crm::config::Settings;
 use isp_crm::domain::customer::CustomerFields;
-use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, UserId};
-use isp_crm::domain::scope::{Caller, Placement, Role, Scope};
+use isp_crm::domain::ids::{CustomerId, IspId, ResellerId, ServiceId, UserId};
+use isp_crm::domain::scope::{Actor, Caller, Placement, Role, Scope};
+use isp_crm::domain::service::ServiceFields;
 use isp_crm::store::Store;
 use isp_crm::store::capacity::{self, Usage};
-use isp_crm::store::records::CustomerItem;
+use isp_crm::store::records::{CustomerItem, ServiceItem};
+use isp_crm::store::sequences::Sequence;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
@@ -92,6 +94,7 @@ async fn world(endpoint: &str, size: u64) -> World {
     let mut batch = Vec::new();
     let mut counts = isp_crm::store::counts::Deltas::default();
     let mut samples = HashMap::new();
+    let mut services_batch = Vec::new();
     // ISP 1's customers, then the small ISPs' (the ids after them).
     let total = size + OTHER_ISPS * OTHER_CUSTOMERS;
     for n in 1..=total {
@@ -121,7 +124,7 @@ async fn world(endpoint: &str, size: u64) -> World {
             placement,
             f,
             isp_crm::domain::audit::rfc3339_seconds(at),
-            isp_crm::domain::scope::Actor::Admin,
+            Actor::Admin,
             &jiff::tz::TimeZone::UTC,
         );
         let sample = (item.mobile.clone(), item.email.clone(), n);
@@ -139,11 +142,33 @@ async fn world(endpoint: &str, size: u64) -> World {
         if batch.len() == 25 || n == total {
             data::write_items(&store, std::mem::take(&mut batch)).await;
         }
+        // ISP 1's customers each have a service (its id theirs): `goa_<id>`, one in a
+        // hundred `rare<id>`, for a broad and a narrow username pattern.
+        if isp == 1 {
+            let username = match n % 100 {
+                0 => format!("rare{n}"),
+                _ => format!("goa_{n}"),
+            };
+            let f = ServiceFields::parse_create(&HashMap::from([
+                ("customerid".to_string(), n.to_string()),
+                ("username".to_string(), username),
+                ("plan".to_string(), "Fiber 100".to_string()),
+            ]))
+            .unwrap();
+            let at = isp_crm::domain::audit::rfc3339_seconds(at);
+            let service = ServiceItem::new(ServiceId(n), placement, f, at, Actor::Admin);
+            services_batch.push(isp_crm::store::records::to_item(&service).unwrap());
+        }
+        if services_batch.len() == 25 || (n == total && !services_batch.is_empty()) {
+            let batch = std::mem::take(&mut services_batch);
+            data::write_items_to(&store, &store.tables.services, batch).await;
+        }
     }
     // Written without transactions: the counts are summed from what was loaded and put as
     // a `counters rebuild` would (which would walk the ISP, a whole-table walk in moto).
     store.put_counts(counts).await.unwrap();
     admin::raise_customer_ids(&store, total).await.unwrap();
+    store.raise_ids(Sequence::Service, total).await.unwrap();
     // One service for each sample customer (three transactions), for `serviceid`/`username`.
     let app = App::new(store.clone(), &settings).unwrap();
     let isp_user = Caller {
@@ -256,7 +281,7 @@ fn scope_of(label: &str) -> Scope {
 
 /// The request shapes; `{mobile}`, `{email}` and `{id}` take a customer of the scope,
 /// `{serviceid}` and `{username}` its service.
-const SHAPES: [(&str, &[(&str, &str)]); 31] = [
+const SHAPES: [(&str, &[(&str, &str)]); 34] = [
     ("page by id", &[]),
     ("sorted by name", &[("sort_field", "name")]),
     ("sorted by mobile", &[("sort_field", "mobile")]),
@@ -268,6 +293,12 @@ const SHAPES: [(&str, &[(&str, &str)]); 31] = [
     ("customerid", &[("customerid", "{id}")]),
     ("serviceid", &[("serviceid", "{serviceid}")]),
     ("exact username", &[("username", "{username}")]),
+    ("username `goa_%` (99 %), by id", &[("username", "goa_%")]),
+    ("username `rare%` (1 %), by id", &[("username", "rare%")]),
+    (
+        "username `rare%`, `show_count=1`",
+        &[("username", "rare%"), ("show_count", "1")],
+    ),
     (
         "name prefix `Ana%`, by name",
         &[("name", "Ana%"), ("sort_field", "name")],

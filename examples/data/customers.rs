@@ -113,6 +113,15 @@ pub async fn fresh_tables(
 
 /// Writes up to 25 customer items (one BatchWriteItem, unprocessed items sent again).
 pub async fn write_items(store: &Store, items: Vec<HashMap<String, AttributeValue>>) {
+    write_items_to(store, &store.tables.customers, items).await;
+}
+
+/// As `write_items`, into `table`.
+pub async fn write_items_to(
+    store: &Store,
+    table: &str,
+    items: Vec<HashMap<String, AttributeValue>>,
+) {
     let mut pending: Vec<WriteRequest> = items
         .into_iter()
         .map(|av| {
@@ -125,13 +134,13 @@ pub async fn write_items(store: &Store, items: Vec<HashMap<String, AttributeValu
         let out = store
             .client
             .batch_write_item()
-            .request_items(&store.tables.customers, pending)
+            .request_items(table, pending)
             .send()
             .await
             .expect("batch write");
         pending = out
             .unprocessed_items
-            .and_then(|mut u| u.remove(&store.tables.customers))
+            .and_then(|mut u| u.remove(table))
             .unwrap_or_default();
     }
 }
