@@ -156,10 +156,36 @@ impl App {
             }
             // Past what collecting them pays for, a walk in id order finds the page.
             Selected::TooMany(pattern) => Some(Source::Usernames(pattern)),
+            // Another filter or the order needs every one of the customers whole: few
+            // (`services::MAX_CANDIDATES`).
             Selected::Ids(ids) => {
-                return self
-                    .services_customers(caller, &req, scope, &ids, &budget)
-                    .await;
+                // The customers of the matching services: few, read by id and sorted here.
+                let found: Vec<CustomerItem> = self
+                    .customers_by_id(&ids, &budget)
+                    .await?
+                    .into_values()
+                    .filter(|c| scope.permits(c.ispid, c.resellerid))
+                    .collect();
+                // Cursors bind the zones of the scope's ISPs, as for any list of that scope.
+                let bound = match req.filters.created {
+                    Some(_) => self.parts(scope).await?,
+                    None => Vec::new(),
+                };
+                let mut zoned = self.zoned(&req.filters, &bound).await?;
+                self.cover(&mut zoned, &req.filters, found.iter().map(|c| c.ispid))
+                    .await?;
+                let rows: Vec<Row> = found
+                    .into_iter()
+                    .map(|c| row_of(c, req.sort))
+                    .filter(|r| r.customer.as_ref().is_some_and(|c| zoned.matches(c)))
+                    .collect();
+                return match req.show_count {
+                    true => Ok(ListOutcome::Count(rows.len() as u64)),
+                    false => {
+                        let source = Source::Rows(rows);
+                        self.page(caller, &req, &zoned, &[], source, &budget).await
+                    }
+                };
             }
         };
         if let Some(source) = source {
@@ -230,45 +256,6 @@ impl App {
             None => None,
         };
         Ok(narrowing.confirm(reseller_isp)?)
-    }
-
-    /// A list whose `serviceid`/`username` selected `ids` and whose other filters or order
-    /// need every one of those customers whole: few (`services::MAX_CANDIDATES`).
-    async fn services_customers(
-        &self,
-        caller: &Caller,
-        req: &ListRequest,
-        scope: ListScope,
-        ids: &[CustomerId],
-        budget: &Budget,
-    ) -> Result<ListOutcome, AppError> {
-        // The customers of the matching services: few, read by id and sorted here.
-        let found: Vec<CustomerItem> = self
-            .customers_by_id(ids, budget)
-            .await?
-            .into_values()
-            .filter(|c| scope.permits(c.ispid, c.resellerid))
-            .collect();
-        // Cursors bind the zones of the scope's ISPs, as for any list of that scope.
-        let bound = match req.filters.created {
-            Some(_) => self.parts(scope).await?,
-            None => Vec::new(),
-        };
-        let mut zoned = self.zoned(&req.filters, &bound).await?;
-        self.cover(&mut zoned, &req.filters, found.iter().map(|c| c.ispid))
-            .await?;
-        let rows: Vec<Row> = found
-            .into_iter()
-            .map(|c| row_of(c, req.sort))
-            .filter(|r| r.customer.as_ref().is_some_and(|c| zoned.matches(c)))
-            .collect();
-        match req.show_count {
-            true => Ok(ListOutcome::Count(rows.len() as u64)),
-            false => {
-                let source = Source::Rows(rows);
-                self.page(caller, req, &zoned, &[], source, budget).await
-            }
-        }
     }
 
     /// The ISP partitions a list in `scope` reads: one, or (an admin's list) every ISP.
@@ -441,11 +428,15 @@ impl App {
         let (mut rows, frontier) = match source {
             Source::Rows(rows) => (rows, None),
             Source::Usernames(pattern) => {
-                let walks = futures_util::future::try_join_all(parts.iter().map(|part| {
+                // One part after another, as the pattern's services were collected.
+                let mut walks = Vec::with_capacity(parts.len());
+                for part in parts {
                     let after = after.as_deref();
-                    self.walk_usernames(*part, pattern, after, want, desc, budget, short_ok)
-                }))
-                .await?;
+                    walks.push(
+                        self.walk_usernames(*part, pattern, after, want, desc, budget, short_ok)
+                            .await?,
+                    );
+                }
                 nearest_frontier(walks, desc)
             }
             Source::Plans => {

@@ -5,21 +5,33 @@
 use super::keys::{self, SERVICES_BY_ISP_CUSTOMER, SERVICES_BY_RESELLER_CUSTOMER};
 use super::plan::Part;
 use super::query::{Page, Resume, SortCond};
-use super::records::Stored;
-use super::{Store, StoreError, n};
+use super::{Item, Store, StoreError, n};
 use crate::domain::ids::CustomerId;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 /// The most an entry costs a walk: what the budget reserves per entry.
 pub const ENTRY_BYTES: u64 = keys::USERNAME_ENTRY_BYTES;
 
 /// One service as its customer-ordered entry tells it.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct UsernameEntry {
     pub customerid: CustomerId,
     pub username: String,
 }
 
-impl Stored for UsernameEntry {}
+/// An entry's two attributes, read by hand: a serde decoder of its own would cost the binary
+/// more than this.
+fn entry_of(mut item: Item) -> Result<UsernameEntry, StoreError> {
+    match (item.remove("customerid"), item.remove("username")) {
+        (Some(AttributeValue::N(id)), Some(AttributeValue::S(username))) => Ok(UsernameEntry {
+            customerid: id
+                .parse()
+                .map(CustomerId)
+                .map_err(|_| StoreError::Corrupt("service entry".into()))?,
+            username,
+        }),
+        _ => Err(StoreError::Corrupt("service entry".into())),
+    }
+}
 
 impl Store {
     /// One page of `part`'s services in customer order (descending with `desc`), past the
@@ -55,6 +67,13 @@ impl Store {
             .send()
             .await?;
         super::capacity::record(super::capacity::Kind::Read, out.consumed_capacity());
-        Ok(Some(Page::decode(out)?))
+        let units = super::capacity::computed_read(out.items(), false);
+        Ok(Some(Page {
+            next: out.last_evaluated_key.map(Resume),
+            items: (out.items.unwrap_or_default().into_iter())
+                .map(entry_of)
+                .collect::<Result<_, _>>()?,
+            units,
+        }))
     }
 }

@@ -69,8 +69,11 @@ impl App {
             if budget.exhausted() {
                 return match (short_ok, complete) {
                     (true, Some(id)) => {
-                        // The last customer may have more services past this page.
-                        rows.retain(|r| Some(r.id) != last);
+                        // The last customer may have more services past this page (rows
+                        // are in its order: it can only be the last row).
+                        if rows.last().map(|r| r.id) == last {
+                            rows.pop();
+                        }
                         Ok(Walk::ended(rows, Some(id_order_key(id))))
                     }
                     _ => Err(budget.refusal().into()),
