@@ -24,6 +24,11 @@ fn halves(units: f64) -> u64 {
     (units * 2.0).ceil().max(0.0) as u64
 }
 
+/// How many index entries of `entry_bytes` each `units` pay for (at least one).
+pub fn entries_for(units: f64, entry_bytes: u64) -> u64 {
+    (halves(units) * 4096 / entry_bytes.max(1)).max(1)
+}
+
 impl Budget {
     pub fn new(units: u32) -> Self {
         Self {
@@ -51,10 +56,7 @@ impl Budget {
     /// How many index entries of `entry_bytes` each the rest of the budget pays for (at least
     /// one, so that every walk makes progress).
     pub fn entries_left(&self, entry_bytes: u64) -> u64 {
-        let left = self
-            .limit_halves
-            .saturating_sub(self.used_halves.load(Ordering::Relaxed));
-        (left * 4096 / entry_bytes.max(1)).max(1)
+        entries_for(self.units_left(), entry_bytes)
     }
 
     /// How many records read by id (BatchGetItem: at least 0.5 unit each) the rest of the

@@ -428,14 +428,14 @@ impl App {
         let (mut rows, frontier) = match source {
             Source::Rows(rows) => (rows, None),
             Source::Usernames(pattern) => {
-                // One part after another, as the pattern's services were collected.
+                // One part after another, each with an even share of what is left.
                 let mut walks = Vec::with_capacity(parts.len());
-                for part in parts {
-                    let after = after.as_deref();
-                    walks.push(
-                        self.walk_usernames(*part, pattern, after, want, desc, budget, short_ok)
-                            .await?,
-                    );
+                for (i, part) in parts.iter().enumerate() {
+                    let (after, share) = (after.as_deref(), (parts.len() - i) as f64);
+                    let spend = (budget, budget.units_left() / share);
+                    let walk =
+                        self.walk_usernames(*part, pattern, after, want, desc, spend, short_ok);
+                    walks.push(walk.await?);
                 }
                 nearest_frontier(walks, desc)
             }

@@ -1,7 +1,7 @@
 //! The customer list's `serviceid` and `username`: the customers they select, decided on
 //! the services table first (`username` in the username order of each ISP in scope).
 
-use crate::app::budget::Budget;
+use crate::app::budget::{Budget, entries_for};
 use crate::app::{App, AppError};
 use crate::domain::Invalid;
 use crate::domain::ids::CustomerId;
@@ -103,12 +103,11 @@ impl App {
                 let mut start = None;
                 for page in 1.. {
                     // Pages no larger than the budget (for a page, its broad share) pays for,
-                    // at services of ~SERVICE_BYTES: 0.5 unit per 4 KB.
+                    // at services of ~SERVICE_BYTES.
                     let affordable = match then {
-                        Then::Page => ((broad - spent) * 8192.0 / SERVICE_BYTES as f64) as u64,
+                        Then::Page => entries_for(broad - spent, SERVICE_BYTES),
                         _ => budget.entries_left(SERVICE_BYTES),
-                    }
-                    .max(1);
+                    };
                     let size = CANDIDATE_PAGE.min(i32::try_from(affordable).unwrap_or(i32::MAX));
                     let found = self
                         .store

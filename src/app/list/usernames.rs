@@ -6,7 +6,7 @@
 
 use super::Row;
 use super::walk::Walk;
-use crate::app::budget::Budget;
+use crate::app::budget::{Budget, entries_for};
 use crate::app::{App, AppError};
 use crate::domain::ids::CustomerId;
 use crate::domain::list::Pattern;
@@ -18,9 +18,10 @@ const PAGE: u64 = 1000;
 
 impl App {
     /// The first `want` customers of `part` after `after` (id order, descending with
-    /// `desc`) with a service whose username matches `pattern`. When the budget runs out
-    /// first: with `short_ok` the rows found and the frontier (the last customer whose
-    /// services were all read), else refused.
+    /// `desc`) with a service whose username matches `pattern`. When the budget, or the
+    /// `share` of it this part may spend (an admin's ISPs each get theirs), runs out first:
+    /// with `short_ok` the rows found and the frontier (the last customer whose services
+    /// were all read), else refused.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn walk_usernames(
         &self,
@@ -29,16 +30,18 @@ impl App {
         after: Option<&str>,
         want: usize,
         desc: bool,
-        budget: &Budget,
+        (budget, share): (&Budget, f64),
         short_ok: bool,
     ) -> Result<Walk, AppError> {
-        let (mut rows, mut start) = (Vec::<Row>::new(), None);
+        let (mut rows, mut start, mut spent) = (Vec::<Row>::new(), None, 0.0);
         // Pages from twice the rows still wanted, doubling while the pattern proves sparse.
         let mut asked = 2 * want as u64;
         // The last two customers seen: the one before the last has had all its services read.
         let (mut last, mut complete): (Option<CustomerId>, Option<CustomerId>) = (None, None);
         loop {
-            let size = asked.min(budget.entries_left(ENTRY_BYTES)).clamp(1, PAGE);
+            let size = asked
+                .min(entries_for(share - spent, ENTRY_BYTES))
+                .clamp(1, PAGE);
             asked = asked.saturating_mul(2);
             let size = i32::try_from(size);
             let Some(page) = self
@@ -49,6 +52,7 @@ impl App {
                 return Ok(Walk::ended(Vec::new(), None));
             };
             budget.spend(page.units);
+            spent += page.units;
             for entry in page.items {
                 if last != Some(entry.customerid) {
                     (complete, last) = (last, Some(entry.customerid));
@@ -66,18 +70,17 @@ impl App {
             if start.is_none() || rows.len() >= want {
                 return Ok(Walk::ended(rows, None));
             }
-            if budget.exhausted() {
-                return match (short_ok, complete) {
-                    (true, Some(id)) => {
-                        // The last customer may have more services past this page (rows
-                        // are in its order: it can only be the last row).
-                        if rows.last().map(|r| r.id) == last {
-                            rows.pop();
-                        }
-                        Ok(Walk::ended(rows, Some(id_order_key(id))))
-                    }
-                    _ => Err(budget.refusal().into()),
+            if spent >= share || budget.exhausted() {
+                // A short page must end past where it started, or its cursor would not move.
+                let (true, Some(id)) = (short_ok, complete) else {
+                    return Err(budget.refusal().into());
                 };
+                // The last customer may have more services past this page (rows are in its
+                // order: it can only be the last row).
+                if rows.last().map(|r| r.id) == last {
+                    rows.pop();
+                }
+                return Ok(Walk::ended(rows, Some(id_order_key(id))));
             }
         }
     }
