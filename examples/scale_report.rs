@@ -550,6 +550,9 @@ fn projection(results: &HashMap<(usize, usize, usize), Measured>) {
                     let counts = params.iter().any(|(k, _)| *k == "show_count");
                     let kept = counts && (ub - ua).abs() < 0.01;
                     let range_by_id = !counts && params.iter().any(|(k, _)| *k == "created_from");
+                    let username = params
+                        .iter()
+                        .any(|(k, v)| *k == "username" && v.contains('%'));
                     let full = !counts && *rows_b == 10;
                     let months = counts.then(|| months_named(params)).flatten();
                     if let Some(months) = months {
@@ -557,6 +560,29 @@ fn projection(results: &HashMap<(usize, usize, usize), Measured>) {
                         // every day has signups: ≤ ~290 bytes.
                         let items = months * if ci == 1 { 4.0 } else { 1.0 };
                         format!("≤ {items:.0} / ≤ {:.1} (the months)", units(items * 290.0))
+                    } else if username && counts {
+                        // A count reads every matching service: in proportion to the part.
+                        let (entries, u) = (eb * TARGET / hi, ub * TARGET / hi);
+                        match u > budget {
+                            false => format!("~{entries:.0} / ~{u:.1}"),
+                            true => format!("~{entries:.0} / ~{u:.0}: refused (400)"),
+                        }
+                    } else if username && (ub - ua).abs() >= 0.01 {
+                        // A page in id order collects the matching services while an eighth
+                        // of the budget pays (~870 of 300 bytes); past that, that eighth and
+                        // the walk in customer order, ~11 / share entries of ~80 bytes, and
+                        // the page's records.
+                        let scope = if ci == 1 { hi } else { hi * 0.3 };
+                        let share = ((eb - 11.0).max(1.0) / scope).min(1.0);
+                        let m = share * if ci == 1 { TARGET } else { TARGET * 0.3 };
+                        let (entries, u) = match m <= 870.0 {
+                            true => (m + 10.0, units(m * 300.0) + 5.0),
+                            false => (
+                                870.0 + 11.0 / share + 10.0,
+                                32.0 + units(11.0 / share * 80.0) + 5.0,
+                            ),
+                        };
+                        format!("~{entries:.0} / ~{u:.1}")
                     } else if kept || (full && (ub - ua).abs() < 0.01) || (full && rows_a != rows_b)
                     {
                         format!("{eb:.0} / {ub:.1} (as at 20,000)")
