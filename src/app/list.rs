@@ -80,7 +80,7 @@ fn row_of(item: CustomerItem, sort: SortField) -> Row {
 }
 
 /// A row known by its id alone, in id order.
-fn id_row(id: CustomerId) -> Row {
+pub(super) fn id_row(id: CustomerId) -> Row {
     Row {
         id,
         key: id_order_key(id),
@@ -431,10 +431,10 @@ impl App {
                 // One part after another, each with an even share of what is left.
                 let mut walks = Vec::with_capacity(parts.len());
                 for (i, part) in parts.iter().enumerate() {
-                    let (after, share) = (after.as_deref(), (parts.len() - i) as f64);
-                    let spend = (budget, budget.units_left() / share);
-                    let walk =
-                        self.walk_usernames(*part, pattern, after, want, desc, spend, short_ok);
+                    let share = budget.units_left() / (parts.len() - i) as f64;
+                    let after = after.as_deref();
+                    let walk = self
+                        .walk_usernames(*part, pattern, after, want, desc, budget, share, short_ok);
                     walks.push(walk.await?);
                 }
                 nearest_frontier(walks, desc)

@@ -65,8 +65,9 @@ fn build_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(e.to_string())
 }
 
-/// The most a service item weighs: what an item a filter discarded is charged at.
-const SERVICE_BYTES: usize = 300;
+/// The most a service item weighs (200–300 bytes): what a page of services is sized by
+/// before its real units are known, and what an item a filter discarded is charged at.
+pub const ITEM_BYTES: u64 = 300;
 
 impl Store {
     pub async fn next_service_id(&self) -> Result<ServiceId, StoreError> {
@@ -383,7 +384,7 @@ impl Store {
         let mut page = Page::decode(out)?;
         // DynamoDB charges what a filter discards too: each item it read, at the most a
         // service weighs (200–300 bytes), where the answer cannot tell their sizes.
-        let charged = capacity::read_units(scanned * SERVICE_BYTES);
+        let charged = capacity::read_units(scanned * ITEM_BYTES as usize);
         if query.reseller.is_some() && charged > page.units {
             capacity::discarded(charged - page.units);
             page.units = charged;

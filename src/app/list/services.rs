@@ -9,6 +9,7 @@ use crate::domain::list::{Filters, Pattern};
 use crate::domain::scope::ListScope;
 use crate::store::plan::ServiceQuery;
 use crate::store::records::ServiceItem;
+use crate::store::services::ITEM_BYTES;
 
 /// The customer list's `username` reads at most this many services per ISP (pages of
 /// `CANDIDATE_PAGE`) and keeps at most `MAX_CANDIDATES` customers, which it then reads
@@ -16,8 +17,6 @@ use crate::store::records::ServiceItem;
 const CANDIDATE_PAGE: i32 = 1000;
 const CANDIDATE_PAGES: usize = 5;
 const MAX_CANDIDATES: usize = 1000;
-/// What a page of services is sized by, before the budget sees its real units.
-const SERVICE_BYTES: u64 = 300;
 /// A page in id order collects a pattern's services while they cost at most this share of
 /// the read budget (at 256 units, ~900 services); past it the pattern matches so many that
 /// walking the services in customer order finds the page sooner (`list/usernames.rs`: about
@@ -103,10 +102,10 @@ impl App {
                 let mut start = None;
                 for page in 1.. {
                     // Pages no larger than the budget (for a page, its broad share) pays for,
-                    // at services of ~SERVICE_BYTES.
+                    // at services of ~ITEM_BYTES.
                     let affordable = match then {
-                        Then::Page => entries_for(broad - spent, SERVICE_BYTES),
-                        _ => budget.entries_left(SERVICE_BYTES),
+                        Then::Page => entries_for(broad - spent, ITEM_BYTES),
+                        _ => budget.entries_left(ITEM_BYTES),
                     };
                     let size = CANDIDATE_PAGE.min(i32::try_from(affordable).unwrap_or(i32::MAX));
                     let found = self

@@ -4,8 +4,8 @@
 //! divided by the pattern's share of services, and is taken only past a share that keeps that
 //! small (`services::BROAD_SHARE`).
 
-use super::Row;
 use super::walk::Walk;
+use super::{Row, id_row};
 use crate::app::budget::{Budget, entries_for};
 use crate::app::{App, AppError};
 use crate::domain::ids::CustomerId;
@@ -30,7 +30,8 @@ impl App {
         after: Option<&str>,
         want: usize,
         desc: bool,
-        (budget, share): (&Budget, f64),
+        budget: &Budget,
+        share: f64,
         short_ok: bool,
     ) -> Result<Walk, AppError> {
         let (mut rows, mut start, mut spent) = (Vec::<Row>::new(), None, 0.0);
@@ -59,11 +60,7 @@ impl App {
                 }
                 let known = rows.last().is_some_and(|r| r.id == entry.customerid);
                 if !known && pattern.matches(&entry.username) {
-                    rows.push(Row {
-                        id: entry.customerid,
-                        key: id_order_key(entry.customerid),
-                        customer: None,
-                    });
+                    rows.push(id_row(entry.customerid));
                 }
             }
             start = page.next;
